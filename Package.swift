@@ -1,0 +1,44 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Deskbook",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "deskbook", targets: ["deskbook"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CMarkGFM",
+            pkgConfig: "libcmark-gfm",
+            providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
+        ),
+        .target(name: "DeskbookSupport", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "Content",
+            dependencies: ["CMarkGFM", "DeskbookSupport", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(
+            name: "Theme",
+            dependencies: ["DeskbookSupport", .product(name: "Mustache", package: "swift-mustache"),
+                           .product(name: "Yams", package: "Yams")]
+        ),
+        .target(name: "Build", dependencies: ["Content", "Theme", "DeskbookSupport"]),
+        .target(
+            name: "DeskbookCLI",
+            dependencies: ["Build", "Content", "DeskbookSupport",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(name: "deskbook", dependencies: ["DeskbookCLI"]),
+        .testTarget(name: "ContentTests", dependencies: ["Content", "DeskbookSupport"]),
+        .testTarget(name: "ThemeTests", dependencies: ["Theme"]),
+        .testTarget(name: "BuildTests", dependencies: ["Build", "Content", "Theme", "DeskbookSupport"]),
+        .testTarget(name: "DeskbookCLITests", dependencies: ["DeskbookCLI", "Build"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,49 @@
+import Content
+import DeskbookSupport
+
+/// `sitemap.xml` and the Atom feed: files for machines rather than readers.
+enum MachineFiles {
+    static func sitemap(model: SiteModel, config: SiteConfig, links: LinkResolver) -> String {
+        var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
+        let ordered = model.pages.sorted { $0.urlPath < $1.urlPath }
+        for page in ordered {
+            xml += "<url><loc>\(Escape.xml(config.origin + links.url(for: page.urlPath)))</loc>"
+            if let date = page.updated { xml += "<lastmod>\(date.isoDay)</lastmod>" }
+            xml += "</url>\n"
+        }
+        for path in model.generatedOutputs.sorted() {
+            xml += "<url><loc>\(Escape.xml(config.origin + links.url(for: path)))</loc></url>\n"
+        }
+        return xml + "</urlset>\n"
+    }
+
+    /// Atom 1.0 feed of the most recently updated pages.
+    static func atomFeed(model: SiteModel, config: SiteConfig, links: LinkResolver, recent: [Int], summaries: [Int: String]) -> String {
+        func absolute(_ outputPath: String) -> String { config.origin + links.url(for: outputPath) }
+        func identifier(_ outputPath: String) -> String {
+            config.origin.isEmpty ? "urn:deskbook:" + links.url(for: outputPath) : absolute(outputPath)
+        }
+        let newest = recent.first.flatMap { model.pages[$0].updated } ?? CalendarDate(year: 1970, month: 1, day: 1)
+        var xml = """
+        <?xml version="1.0" encoding="utf-8"?>
+        <feed xmlns="http://www.w3.org/2005/Atom" xml:lang="\(config.language.rawValue)">
+        <title>\(Escape.xml(config.title))</title>
+        <id>\(Escape.xml(identifier("")))</id>
+        <link href="\(Escape.xml(absolute("")))"/>
+        <link rel="self" href="\(Escape.xml(absolute("feed.xml")))"/>
+        <updated>\(newest.rfc3339)</updated>
+        <author><name>\(Escape.xml(config.title))</name></author>
+
+        """
+        for index in recent {
+            let page = model.pages[index]
+            xml += "<entry><title>\(Escape.xml(page.title))</title>"
+            xml += "<id>\(Escape.xml(identifier(page.urlPath)))</id>"
+            xml += "<link href=\"\(Escape.xml(absolute(page.urlPath)))\"/>"
+            xml += "<updated>\(page.updated!.rfc3339)</updated>"
+            if let summary = summaries[index] { xml += "<summary>\(Escape.xml(summary))</summary>" }
+            xml += "</entry>\n"
+        }
+        return xml + "</feed>\n"
+    }
+}

@@ -1,0 +1,212 @@
+import Content
+import DeskbookSupport
+import Theme
+
+/// Builds the values templates see. One instance serves every page of a build; it only reads.
+struct PageContext: Sendable {
+    let config: SiteConfig
+    let theme: Theme
+    let model: SiteModel
+    let links: LinkResolver
+    /// Keys shown as facts above a page's text (course and policy details), in this order.
+    static let factKeys = ["course_id", "trainer", "duration", "audience", "owner", "version", "effective"]
+
+    func url(_ outputPath: String) -> String { links.url(for: outputPath) }
+
+    /// What every page shares: site, strings, assets, top navigation.
+    func base(activeURLPath: String) -> [String: Any] {
+        let assetPaths = theme.assetPaths
+        var assets: [String: Any] = [:]
+        for (name, path) in assetPaths {
+            let key = name.hasSuffix(".css") && name.hasPrefix("style") ? "css"
+                : name.hasSuffix(".js") && name.hasPrefix("site") ? "js"
+                : name.hasPrefix("icon") ? "icon" : name
+            assets[key] = url(path)
+            assets[name] = url(path)
+        }
+        var site: [String: Any] = [
+            "title": config.title, "htmlLang": config.language.rawValue, "homeURL": url(""),
+            "feedURL": url("feed.xml"), "sitemapURL": url("sitemap.xml"), "tagsURL": url(model.tagsOutputPath),
+            "baseURL": config.basePath,
+        ]
+        if let params = config.params { site["params"] = params.templateValue }
+        let nav: [[String: Any]] = (model.childSections[""] ?? []).map { folder in
+            let section = model.pages[model.sectionIndex[folder]!]
+            return ["title": section.title, "url": url(section.urlPath),
+                    "active": !activeURLPath.isEmpty && activeURLPath.hasPrefix(section.urlPath)]
+        }
+        return ["site": site, "t": theme.strings, "assets": assets, "nav": nav]
+    }
+
+    func listItem(_ page: Page) -> [String: Any] {
+        var item: [String: Any] = ["title": page.title, "url": url(page.urlPath)]
+        if let summary = page.frontMatter.summary, !summary.isEmpty { item["summary"] = summary }
+        if let date = page.updated {
+            item["date"] = theme.format(date)
+            item["dateISO"] = date.isoDay
+        }
+        return item
+    }
+
+    func sectionCard(_ folder: String) -> [String: Any] {
+        var card = listItem(model.pages[model.sectionIndex[folder]!])
+        card["count"] = model.pageCount(under: folder)
+        return card
+    }
+
+    /// The full context of a content page, section or home.
+    func forPage(_ index: Int, rendered: RenderedMarkdown) -> [String: Any] {
+        let page = model.pages[index]
+        var context = base(activeURLPath: page.urlPath)
+        var values: [String: Any] = [:]
+        for (key, value) in page.frontMatter.fields { values[key] = value.templateValue }
+        values["params"] = values
+        values["title"] = page.title
+        values["url"] = url(page.urlPath)
+        values["kind"] = page.kind.rawValue
+        values["type"] = page.urlPath.split(separator: "/").first.map(String.init) ?? "home"
+        values["content"] = rendered.html.isEmpty ? nil : rendered.html
+        values["summary"] = summary(page, rendered: rendered)
+        if let date = page.updated {
+            values["date"] = theme.format(date)
+            values["dateISO"] = date.isoDay
+        } else {
+            values["date"] = nil
+        }
+        values["tags"] = page.frontMatter.tags.map { name in
+            ["name": name, "url": url(model.tags.first { $0.name == name || Slug.make($0.name) == Slug.make(name) }?.outputPath ?? model.tagsOutputPath)]
+        }
+        let tocHeadings = rendered.headings.filter { $0.level == 2 || $0.level == 3 }
+        let showToc = page.frontMatter.toc ?? (tocHeadings.count >= config.tocMinHeadings)
+        values["hasToc"] = showToc && !tocHeadings.isEmpty
+        values["toc"] = tocHeadings.map { ["level": $0.level, "text": $0.text, "id": $0.id] as [String: Any] }
+        let facts = facts(page)
+        values["facts"] = facts
+        values["hasFacts"] = !facts.isEmpty
+        let history = history(page)
+        values["history"] = history
+        values["hasHistory"] = !history.isEmpty
+        context["page"] = values
+
+        let ancestors = model.ancestors(of: page)
+        let crumbs: [[String: Any]] = ancestors.compactMap { folder in
+            guard let sectionIndex = model.sectionIndex[folder] else { return nil }
+            let section = model.pages[sectionIndex]
+            return ["title": folder.isEmpty ? (theme.strings["home"] ?? "Home") : section.title, "url": url(section.urlPath)]
+        }
+        context["breadcrumbs"] = crumbs
+        context["hasBreadcrumbs"] = page.kind != .home
+
+        // Section navigation: the sections inside the top-level section the page is in.
+        let topFolder = page.kind == .home ? nil : (ancestors.count >= 2 ? ancestors[1] : (page.kind == .section ? page.sourceDirectory : nil))
+        if let topFolder, let subsections = model.childSections[topFolder], !subsections.isEmpty {
+            context["hasSectionNav"] = true
+            context["sectionNavRoot"] = listItem(model.pages[model.sectionIndex[topFolder]!])
+            context["sectionNav"] = subsections.map { folder -> [String: Any] in
+                let section = model.pages[model.sectionIndex[folder]!]
+                return ["title": section.title, "url": url(section.urlPath), "active": page.urlPath.hasPrefix(section.urlPath)]
+            }
+        }
+
+        switch page.kind {
+        case .section, .home:
+            let folder = page.kind == .home ? "" : page.sourceDirectory
+            let children = (model.childSections[folder] ?? []).map(sectionCard)
+            let pages = (model.pagesInSection[folder] ?? []).map { listItem(model.pages[$0]) }
+            context["subsections"] = children
+            context["hasSubsections"] = !children.isEmpty
+            context["sections"] = children
+            context["pages"] = pages
+            context["hasPages"] = !pages.isEmpty
+            if page.kind == .home {
+                let recent = recentlyUpdated(limit: 8).map { index -> [String: Any] in
+                    var item = listItem(model.pages[index])
+                    let section = model.sectionIndex[model.pages[index].sectionPath].map { model.pages[$0].title } ?? ""
+                    item["sectionTitle"] = section
+                    return item
+                }
+                context["recent"] = recent
+                context["hasRecent"] = !recent.isEmpty
+            }
+        case .page:
+            break
+        }
+        return context
+    }
+
+    func summary(_ page: Page, rendered: RenderedMarkdown) -> String? {
+        if let summary = page.frontMatter.summary, !summary.isEmpty { return summary }
+        let text = rendered.firstParagraph.trimmingCharacters(in: " \n")
+        if text.isEmpty { return nil }
+        return text.count > 120 ? String(text.prefix(118)) + "…" : text
+    }
+
+    func facts(_ page: Page) -> [[String: Any]] {
+        Self.factKeys.compactMap { key -> [String: Any]? in
+            guard let node = page.frontMatter[key], !node.isNull else { return nil }
+            let value: String
+            if let text = node.scalar {
+                value = CalendarDate(parsing: text).map(theme.format) ?? text
+            } else if let list = node.stringList {
+                value = list.joined(separator: "、")
+            } else {
+                return nil
+            }
+            return ["label": theme.strings[key] ?? key, "value": value]
+        }
+    }
+
+    func history(_ page: Page) -> [[String: Any]] {
+        (page.frontMatter["history"]?.sequence ?? []).map { entry in
+            let date = entry["date"]?.scalar.flatMap(CalendarDate.init(parsing:)).map(theme.format) ?? entry["date"]?.scalar ?? ""
+            return ["version": entry["version"]?.scalar ?? "", "date": date, "note": entry["note"]?.scalar ?? ""]
+        }
+    }
+
+    /// Content pages with a date, newest first.
+    func recentlyUpdated(limit: Int) -> [Int] {
+        model.pages.indices
+            .filter { model.pages[$0].kind == .page && model.pages[$0].updated != nil }
+            .sorted { lhs, rhs in
+                let left = model.pages[lhs], right = model.pages[rhs]
+                if left.updated! != right.updated! { return left.updated! > right.updated! }
+                return left.sourcePath < right.sourcePath
+            }
+            .prefix(limit).map { $0 }
+    }
+
+    func tagsIndex() -> [String: Any] {
+        var context = base(activeURLPath: model.tagsOutputPath)
+        context["page"] = ["title": theme.strings["tags"] ?? "Tags", "url": url(model.tagsOutputPath)]
+        context["tags"] = model.tags.map { ["name": $0.name, "url": url($0.outputPath), "count": $0.pageIndices.count] as [String: Any] }
+        context["hasBreadcrumbs"] = true
+        context["breadcrumbs"] = [["title": theme.strings["home"] ?? "Home", "url": url("")]]
+        return context
+    }
+
+    func tagPage(_ tag: SiteModel.Tag) -> [String: Any] {
+        var context = base(activeURLPath: tag.outputPath)
+        context["page"] = ["title": tag.name, "url": url(tag.outputPath)]
+        context["pages"] = tag.pageIndices.map { listItem(model.pages[$0]) }
+        context["count"] = tag.pageIndices.count
+        context["hasBreadcrumbs"] = true
+        context["breadcrumbs"] = [["title": theme.strings["home"] ?? "Home", "url": url("")],
+                                  ["title": theme.strings["tags"] ?? "Tags", "url": url(model.tagsOutputPath)]]
+        return context
+    }
+
+    func notFound() -> [String: Any] {
+        var context = base(activeURLPath: "")
+        context["page"] = ["title": theme.strings["not_found_title"] ?? "Not found"]
+        return context
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: String) -> String {
+        var text = Substring(self)
+        while let first = text.first, set.contains(first) { text = text.dropFirst() }
+        while let last = text.last, set.contains(last) { text = text.dropLast() }
+        return String(text)
+    }
+}

@@ -1,0 +1,95 @@
+import Content
+import DeskbookSupport
+
+/// The shape of the site once every page has its URL: which pages a section holds, which
+/// sections the navigation shows, which pages carry which tag. Read-only after it is made.
+struct SiteModel: Sendable {
+    struct Tag: Sendable {
+        var name: String
+        var outputPath: String
+        var pageIndices: [Int]
+    }
+
+    let pages: [Page]
+    /// Section folder ("" for home) -> index of its `_index.md` page.
+    let sectionIndex: [String: Int]
+    /// Section folder -> indices of its pages, sorted for listing.
+    let pagesInSection: [String: [Int]]
+    /// Section folder -> its child section folders, sorted.
+    let childSections: [String: [String]]
+    let tags: [Tag]
+    let tagsOutputPath = "tags/"
+
+    init(pages: [Page]) {
+        self.pages = pages
+        var sectionIndex: [String: Int] = [:]
+        for (index, page) in pages.enumerated() where page.kind != .page {
+            sectionIndex[page.kind == .home ? "" : page.sourceDirectory] = index
+        }
+        self.sectionIndex = sectionIndex
+        var members: [String: [Int]] = [:]
+        var children: [String: [String]] = [:]
+        for (index, page) in pages.enumerated() {
+            switch page.kind {
+            case .page: members[page.sectionPath, default: []].append(index)
+            case .section: children[page.sectionPath, default: []].append(page.sourceDirectory)
+            case .home: break
+            }
+        }
+        let order = { (lhs: Int, rhs: Int) -> Bool in SiteModel.listsBefore(pages[lhs], pages[rhs]) }
+        self.pagesInSection = members.mapValues { $0.sorted(by: order) }
+        self.childSections = children.mapValues { folders in
+            folders.sorted { order(sectionIndex[$0]!, sectionIndex[$1]!) }
+        }
+        var byTag: [String: Tag] = [:]
+        for (index, page) in pages.enumerated() {
+            for name in Set(page.frontMatter.tags) where !name.isEmpty {
+                let slug = Slug.make(name)
+                byTag[slug, default: Tag(name: name, outputPath: "tags/\(slug.isEmpty ? "tag" : slug)/", pageIndices: [])]
+                    .pageIndices.append(index)
+            }
+        }
+        self.tags = byTag.values.map { tag in
+            var sorted = tag
+            sorted.pageIndices.sort(by: order)
+            return sorted
+        }.sorted { $0.pageIndices.count != $1.pageIndices.count ? $0.pageIndices.count > $1.pageIndices.count : $0.name < $1.name }
+    }
+
+    /// Listing order: explicit weight first (1, 2, …), then newest first, then by title.
+    static func listsBefore(_ lhs: Page, _ rhs: Page) -> Bool {
+        let leftWeight = lhs.frontMatter.weight == 0 ? Int.max : lhs.frontMatter.weight
+        let rightWeight = rhs.frontMatter.weight == 0 ? Int.max : rhs.frontMatter.weight
+        if leftWeight != rightWeight { return leftWeight < rightWeight }
+        let leftDate = lhs.updated?.secondsSinceEpoch ?? Int.min
+        let rightDate = rhs.updated?.secondsSinceEpoch ?? Int.min
+        if leftDate != rightDate { return leftDate > rightDate }
+        if lhs.title != rhs.title { return lhs.title < rhs.title }
+        return lhs.sourcePath < rhs.sourcePath
+    }
+
+    /// The section folders above a page, outermost first (home is "").
+    func ancestors(of page: Page) -> [String] {
+        var chain: [String] = []
+        var folder: String? = page.kind == .page ? page.sectionPath : (page.kind == .home ? nil : page.sectionPath)
+        while let current = folder {
+            chain.insert(current, at: 0)
+            if current.isEmpty { break }
+            folder = sectionIndex[current].map { pages[$0].sectionPath } ?? ""
+        }
+        return chain
+    }
+
+    /// Every page below a section folder, at any depth.
+    func pageCount(under folder: String) -> Int {
+        (pagesInSection[folder]?.count ?? 0) + (childSections[folder] ?? []).reduce(0) { $0 + pageCount(under: $1) }
+    }
+
+    /// Output paths of every generated page other than content pages, for link checking.
+    var generatedOutputs: [String] { [tagsOutputPath] + tags.map(\.outputPath) }
+}
+
+extension Page {
+    /// When the page last changed, as its author says: `lastmod`, else `date`.
+    var updated: CalendarDate? { frontMatter.lastmod ?? frontMatter.date }
+}

@@ -1,0 +1,191 @@
+import DeskbookSupport
+
+/// Everything read from `content/`: pages (drafts already left out) and the other files that
+/// are copied as they are (images, course materials).
+public struct SiteContent: Sendable {
+    public var pages: [Page]
+    /// Non-Markdown files: path inside `content/` -> output path (without base path).
+    public var staticFiles: [(source: String, output: String)]
+
+    public init(pages: [Page], staticFiles: [(source: String, output: String)]) {
+        self.pages = pages
+        self.staticFiles = staticFiles
+    }
+}
+
+/// Reads `content/`: walks folders, splits front matter, places pages at their URLs.
+public enum ContentLoader {
+    struct FoundFile: Sendable {
+        var relativePath: String
+        var kind: Page.Kind
+        var bundleDirectory: String?
+        var sectionPath: String
+    }
+
+    /// Loads every page under `siteDirectory/content`. Errors in any file are collected and
+    /// thrown together; warnings are returned beside the content.
+    public static func load(siteDirectory: String, includeDrafts: Bool = false) throws(DiagnosticsError) -> (SiteContent, [Diagnostic]) {
+        let contentRoot = siteDirectory + "/content"
+        guard FileSystem.isDirectory(contentRoot) else {
+            throw DiagnosticsError([.error("content", "no content folder: create content/ with Markdown files")])
+        }
+        let resolvedRoot = FileSystem.resolvedPath(contentRoot) ?? contentRoot
+        var files: [FoundFile] = []
+        var statics: [(String, String)] = []
+        var problems: [Diagnostic] = []
+        walk(root: contentRoot, resolvedRoot: resolvedRoot, relative: "", sectionPath: "", bundle: nil,
+             visited: [], files: &files, statics: &statics, problems: &problems)
+
+        let loaded = parallelMap(files) { file in readPage(file, contentRoot: contentRoot) }
+        var pages: [Page] = []
+        for (page, diagnostics) in loaded {
+            problems += diagnostics
+            if let page, includeDrafts || !page.frontMatter.draft { pages.append(page) }
+        }
+        if !problems.errors.isEmpty { throw DiagnosticsError(problems.sortedByLocation()) }
+        try assignURLs(&pages)
+
+        let bundleOutputs = Dictionary(pages.compactMap { page in page.bundleDirectory.map { ($0, page.urlPath) } },
+                                       uniquingKeysWith: { first, _ in first })
+        let staticFiles = statics.map { source, defaultOutput -> (source: String, output: String) in
+            // A bundle's resources follow the bundle's URL, which a slug may have changed.
+            for (directory, url) in bundleOutputs where source.hasPrefix(directory + "/") {
+                return (source, url + source.dropFirst(directory.count + 1))
+            }
+            return (source, defaultOutput)
+        }
+        return (SiteContent(pages: pages, staticFiles: staticFiles), problems)
+    }
+
+    private static func walk(root: String, resolvedRoot: String, relative: String, sectionPath: String, bundle: String?,
+                             visited: Set<String>, files: inout [FoundFile], statics: inout [(String, String)],
+                             problems: inout [Diagnostic]) {
+        let absolute = relative.isEmpty ? root : root + "/" + relative
+        let entries: [FileSystem.Entry]
+        do { entries = try FileSystem.listDirectory(absolute) } catch {
+            problems.append(.error("content/" + relative, "cannot read folder: \(error)"))
+            return
+        }
+        guard let resolvedHere = FileSystem.resolvedPath(absolute) else {
+            problems.append(.error("content/" + relative, "cannot resolve folder (symlink loop?)"))
+            return
+        }
+        if visited.contains(resolvedHere) {
+            problems.append(.error("content/" + relative, "symlink loop: this folder contains itself"))
+            return
+        }
+        let visitedHere = visited.union([resolvedHere])
+        let names = Set(entries.map(\.name))
+        let isSection = names.contains("_index.md") && bundle == nil
+        let isBundle = bundle == nil && names.contains("index.md") && !relative.isEmpty && !names.contains("_index.md")
+        let currentSection = isSection ? relative : sectionPath
+        let currentBundle = bundle ?? (isBundle ? relative : nil)
+
+        for entry in entries where !entry.name.hasPrefix(".") {
+            let path = relative.isEmpty ? entry.name : relative + "/" + entry.name
+            if entry.isSymlink {
+                guard let target = FileSystem.resolvedPath(root + "/" + path) else {
+                    problems.append(.error("content/" + path, "broken symlink or symlink loop"))
+                    continue
+                }
+                guard target == resolvedRoot || target.hasPrefix(resolvedRoot + "/") else {
+                    problems.append(.error("content/" + path, "symlink leads outside the content folder to \(target)"))
+                    continue
+                }
+            }
+            if entry.isDirectory {
+                walk(root: root, resolvedRoot: resolvedRoot, relative: path, sectionPath: currentSection, bundle: currentBundle,
+                     visited: visitedHere, files: &files, statics: &statics, problems: &problems)
+            } else if entry.name.hasSuffix(".md") && (currentBundle == nil || currentBundle == relative && entry.name == "index.md") {
+                let kind: Page.Kind
+                if entry.name == "_index.md" { kind = relative.isEmpty ? .home : .section } else { kind = .page }
+                files.append(FoundFile(relativePath: path, kind: kind,
+                                       bundleDirectory: entry.name == "index.md" ? currentBundle : nil,
+                                       sectionPath: kind == .section ? FileSystem.parentPath("/" + relative).trimmingSlashes : currentSection))
+            } else {
+                statics.append((path, path))
+            }
+        }
+    }
+
+    private static func readPage(_ file: FoundFile, contentRoot: String) -> (Page?, [Diagnostic]) {
+        let path = "content/" + file.relativePath
+        let bytes: [UInt8]
+        do { bytes = try FileSystem.readFile(contentRoot + "/" + file.relativePath) } catch {
+            return (nil, [.error(path, "cannot read: \(error)")])
+        }
+        if let problem = checkText(bytes, path: path) { return (nil, [problem]) }
+        let source = String(decoding: bytes, as: UTF8.self)
+        let yaml: String?
+        let body: Substring
+        let offset: Int
+        do { (yaml, body, offset) = try FrontMatter.split(source, path: path) } catch { return (nil, [error]) }
+        var matter = FrontMatter()
+        var problems: [Diagnostic] = []
+        if let yaml { (matter, problems) = FrontMatter.parse(yaml, path: path) }
+        if !problems.errors.isEmpty { return (nil, problems) }
+        let page = Page(kind: file.kind, sourcePath: file.relativePath, frontMatter: matter, body: String(body),
+                        bodyLineOffset: offset, urlPath: "", sectionPath: file.sectionPath,
+                        bundleDirectory: file.bundleDirectory)
+        return (page, problems)
+    }
+
+    /// Markdown must be UTF-8 text; a binary file or another encoding is named, not rendered as noise.
+    static func checkText(_ bytes: [UInt8], path: String) -> Diagnostic? {
+        if bytes.contains(0) { return .error(path, "not a text file (it contains NUL bytes)") }
+        var line = 1
+        var index = 0
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                if scalar == "\n" { line += 1 }
+                index += 1
+            case .emptyInput:
+                return nil
+            case .error:
+                return .error(path, line: line, "invalid UTF-8: save the file as UTF-8")
+            }
+        }
+    }
+
+    /// Gives every page its URL; two pages at one URL are an error naming both files.
+    static func assignURLs(_ pages: inout [Page]) throws(DiagnosticsError) {
+        var owners: [String: Int] = [:]
+        var problems: [Diagnostic] = []
+        for index in pages.indices {
+            let page = pages[index]
+            var url: String
+            switch page.kind {
+            case .home:
+                url = ""
+            case .section:
+                url = page.sourceDirectory + "/"
+            case .page:
+                let directory = page.bundleDirectory.map { FileSystem.parentPath("/" + $0).trimmingSlashes } ?? page.sourceDirectory
+                let name = page.bundleDirectory.map(FileSystem.lastComponent) ?? String(FileSystem.lastComponent(page.sourcePath).dropLast(3))
+                let segment = page.frontMatter.slug ?? name
+                url = (directory.isEmpty ? "" : directory + "/") + segment + "/"
+            }
+            pages[index].urlPath = url
+            if let other = owners[url] {
+                let first = pages[other]
+                problems.append(.error(page.diagnosticPath, line: page.frontMatter.slug != nil ? page.frontMatter.slugLine : 1,
+                                       "duplicate URL /\(url): \(first.diagnosticPath) is published there too"))
+            } else {
+                owners[url] = index
+            }
+        }
+        if !problems.isEmpty { throw DiagnosticsError(problems) }
+    }
+}
+
+extension String {
+    var trimmingSlashes: String {
+        var text = Substring(self)
+        while text.hasPrefix("/") { text = text.dropFirst() }
+        while text.hasSuffix("/") { text = text.dropLast() }
+        return String(text)
+    }
+}

@@ -1,0 +1,136 @@
+import DeskbookSupport
+
+/// The YAML block at the top of a page, with the keys Deskbook understands checked for type.
+/// Every key, known or not, stays available to templates through `fields`.
+public struct FrontMatter: Sendable {
+    public var title: String?
+    public var date: CalendarDate?
+    public var lastmod: CalendarDate?
+    public var summary: String?
+    public var tags: [String] = []
+    public var weight = 0
+    public var draft = false
+    public var slug: String?
+    public var slugLine = 1
+    public var audience: [String] = []
+    public var template: String?
+    public var templateLine = 1
+    public var toc: Bool?
+    /// Every key as written, for templates and for the later stages (`reply`, `course_id` …).
+    public var fields: [(key: String, value: YAMLNode)] = []
+
+    public init() {}
+
+    public subscript(key: String) -> YAMLNode? { fields.first { $0.key == key }?.value }
+
+    enum Expected { case text, date, list, integer, boolean, history, map }
+
+    /// Types of the keys of the authoring contract (DESIGN.md); other keys pass through.
+    static let schema: [String: Expected] = [
+        "title": .text, "summary": .text, "slug": .text, "template": .text, "data": .text,
+        "reply": .text, "trainer": .text, "duration": .text, "course_id": .text, "version": .text,
+        "owner": .text, "each": .text,
+        "date": .date, "lastmod": .date, "effective": .date,
+        "tags": .list, "synonyms": .list, "audience": .list,
+        "weight": .integer, "draft": .boolean, "toc": .boolean,
+        "history": .history, "params": .map,
+    ]
+
+    /// Splits `source` into front matter text and body. Returns the YAML text, the body and
+    /// the number of lines before the body, or nil YAML when the file has no front matter.
+    public static func split(_ source: String, path: String) throws(Diagnostic) -> (yaml: String?, body: Substring, bodyLineOffset: Int) {
+        var text = Substring(source)
+        if text.hasPrefix("\u{FEFF}") { text = text.dropFirst() }
+        guard text.hasPrefix("---\n") || text.hasPrefix("---\r\n") else { return (nil, text, 0) }
+        let afterOpen = text.index(text.startIndex, offsetBy: text.hasPrefix("---\r\n") ? 5 : 4)
+        var lineStart = afterOpen
+        var line = 2
+        while lineStart < text.endIndex {
+            let lineEnd = text[lineStart...].firstIndex(of: "\n") ?? text.endIndex
+            var content = text[lineStart..<lineEnd]
+            if content.hasSuffix("\r") { content = content.dropLast() }
+            if content == "---" || content == "..." {
+                let bodyStart = lineEnd < text.endIndex ? text.index(after: lineEnd) : lineEnd
+                return (String(text[afterOpen..<lineStart]), text[bodyStart...], line)
+            }
+            line += 1
+            lineStart = lineEnd < text.endIndex ? text.index(after: lineEnd) : lineEnd
+        }
+        throw Diagnostic.error(path, line: 1, column: 1, "front matter is not closed: add a line '---' after it")
+    }
+
+    /// Parses and type-checks front matter YAML that starts on line 2 of `path`.
+    public static func parse(_ yaml: String, path: String) -> (FrontMatter, [Diagnostic]) {
+        var matter = FrontMatter()
+        var problems: [Diagnostic] = []
+        let root: YAMLNode?
+        do { root = try YAMLNode.parse(yaml, path: path, lineOffset: 1) } catch { return (matter, [error]) }
+        guard let root, !root.isNull else { return (matter, []) }
+        guard let pairs = root.mapping else {
+            return (matter, [.error(path, line: root.line, column: root.column, "front matter must be a map of keys, like 'title: ...'")])
+        }
+        func fail(_ node: YAMLNode, _ message: String) {
+            problems.append(.error(path, line: node.line, column: node.column, message))
+        }
+        func date(_ node: YAMLNode, _ key: String) -> CalendarDate? {
+            guard let text = node.scalar, let value = CalendarDate(parsing: text) else {
+                fail(node, "\(key): expected a date like 2026-03-14 or 2026-03-14 09:30, got \(node.kindDescription)")
+                return nil
+            }
+            return value
+        }
+        for (keyNode, value) in pairs {
+            guard let key = keyNode.scalar else { fail(keyNode, "front matter keys must be text"); continue }
+            matter.fields.append((key, value))
+            if value.isNull { continue }
+            switch schema[key] {
+            case .text:
+                if value.scalar == nil { fail(value, "\(key): expected text, got \(value.kindDescription)") }
+            case .date:
+                _ = date(value, key)
+            case .list:
+                if value.stringList == nil { fail(value, "\(key): expected a list of words like [貸款, 首購], got \(value.kindDescription)") }
+            case .integer:
+                if value.int == nil { fail(value, "\(key): expected a whole number, got \(value.kindDescription)") }
+            case .boolean:
+                if value.bool == nil { fail(value, "\(key): expected true or false, got \(value.kindDescription)") }
+            case .map:
+                if value.mapping == nil { fail(value, "\(key): expected a map of keys, got \(value.kindDescription)") }
+            case .history:
+                guard let entries = value.sequence else {
+                    fail(value, "history: expected a list of {version, date, note}, got \(value.kindDescription)")
+                    continue
+                }
+                for entry in entries {
+                    guard entry.mapping != nil else { fail(entry, "history: each entry must be {version, date, note}"); continue }
+                    if let day = entry["date"] { _ = date(day, "history date") }
+                }
+            case nil:
+                break
+            }
+        }
+        if !problems.isEmpty { return (matter, problems) }
+        matter.title = matter["title"]?.scalar
+        matter.date = matter["date"].flatMap { $0.isNull ? nil : CalendarDate(parsing: $0.scalar ?? "") }
+        matter.lastmod = matter["lastmod"].flatMap { $0.isNull ? nil : CalendarDate(parsing: $0.scalar ?? "") }
+        matter.summary = matter["summary"].flatMap { $0.isNull ? nil : $0.scalar }
+        matter.tags = matter["tags"]?.stringList ?? []
+        matter.weight = matter["weight"]?.int ?? 0
+        matter.draft = matter["draft"]?.bool ?? false
+        if let slug = matter["slug"], !slug.isNull {
+            matter.slug = slug.scalar
+            matter.slugLine = slug.line
+            if let text = slug.scalar, text.isEmpty || text.contains("/") || text.contains("\\") || text == "." || text == ".." {
+                problems.append(.error(path, line: slug.line, column: slug.column,
+                                       "slug '\(text)' must be a single URL segment without '/' or '..'"))
+            }
+        }
+        matter.audience = matter["audience"]?.stringList ?? []
+        if let template = matter["template"], !template.isNull {
+            matter.template = template.scalar
+            matter.templateLine = template.line
+        }
+        matter.toc = matter["toc"]?.bool
+        return (matter, problems)
+    }
+}

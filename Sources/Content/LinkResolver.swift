@@ -1,0 +1,106 @@
+import DeskbookSupport
+
+/// Where a link in Markdown goes, decided once every page has its URL.
+/// `[利率](../loans/rate.md)` -> `/site-a/faq/loans/rate/`.
+public struct LinkResolver: Sendable {
+    public enum Resolution: Equatable, Sendable {
+        /// Leave the destination as written (external, mailto, fragment only).
+        case unchanged
+        case resolved(String)
+        /// An internal destination that does not exist; the reason names what was looked for.
+        case broken(String)
+    }
+
+    /// `faq/loans/rate.md` -> `faq/loans/rate/` (output path without base path).
+    let pageURLs: [String: String]
+    /// Content folder of a section -> its URL, so `../loans/` works as a link too.
+    let sectionURLs: [String: String]
+    /// Non-Markdown files of `content/` -> output path.
+    let staticURLs: [String: String]
+    /// Every output path that exists, for root-relative links (`/faq/x/`).
+    let knownOutputs: Set<String>
+    public let basePath: String
+
+    public init(pages: [Page], staticFiles: [(source: String, output: String)], extraOutputs: [String], basePath: String) {
+        var pageURLs: [String: String] = [:]
+        var sectionURLs: [String: String] = [:]
+        for page in pages {
+            pageURLs[page.sourcePath] = page.urlPath
+            if page.kind != .page { sectionURLs[page.sourceDirectory] = page.urlPath }
+            if let bundle = page.bundleDirectory { sectionURLs[bundle] = page.urlPath }
+        }
+        self.pageURLs = pageURLs
+        self.sectionURLs = sectionURLs
+        self.staticURLs = Dictionary(staticFiles.map { ($0.source, $0.output) }, uniquingKeysWith: { first, _ in first })
+        var outputs = Set(pages.map(\.urlPath))
+        outputs.formUnion(staticFiles.map(\.output))
+        outputs.formUnion(extraOutputs)
+        self.knownOutputs = outputs
+        self.basePath = basePath
+    }
+
+    /// The public URL of an output path: `faq/` -> `/site-a/faq/`, percent-encoded.
+    public func url(for outputPath: String) -> String {
+        basePath + Escape.urlPath(outputPath)
+    }
+
+    public func resolve(_ destination: String, fromDirectory directory: String) -> Resolution {
+        if destination.isEmpty || destination.hasPrefix("#") || destination.hasPrefix("//") || Self.hasScheme(destination) {
+            return .unchanged
+        }
+        var path = Substring(destination)
+        var suffix = ""
+        if let mark = path.firstIndex(where: { $0 == "#" || $0 == "?" }) {
+            suffix = String(path[mark...])
+            path = path[..<mark]
+        }
+        let decoded = Self.percentDecoded(String(path))
+        if decoded.hasPrefix("/") {
+            let output = String(decoded.dropFirst())
+            for candidate in [output, output + "/", output.hasSuffix("/index.html") ? String(output.dropLast(10)) : nil].compactMap({ $0 })
+            where knownOutputs.contains(candidate) || candidate.isEmpty {
+                return .resolved(url(for: candidate) + suffix)
+            }
+            return .broken("no page or file at \(decoded)")
+        }
+        let target = FileSystem.normalize((directory.isEmpty ? "" : directory + "/") + decoded)
+        if target.hasPrefix("..") || decoded.split(separator: "/").filter({ $0 == ".." }).count > directory.split(separator: "/").count {
+            return .broken("\(decoded) points outside content/")
+        }
+        if let output = pageURLs[target] ?? staticURLs[target] ?? sectionURLs[target] {
+            return .resolved(url(for: output) + suffix)
+        }
+        if decoded.hasSuffix(".md") { return .broken("no page content/\(target)") }
+        return .broken("no file content/\(target)")
+    }
+
+    static func hasScheme(_ text: String) -> Bool {
+        var sawLetter = false
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"): sawLetter = true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."):
+                if !sawLetter { return false }
+            case UInt8(ascii: ":"): return sawLetter
+            default: return false
+            }
+        }
+        return false
+    }
+
+    static func percentDecoded(_ text: String) -> String {
+        guard text.contains("%") else { return text }
+        var bytes: [UInt8] = []
+        var iterator = Array(text.utf8)[...]
+        while let byte = iterator.popFirst() {
+            if byte == UInt8(ascii: "%"), iterator.count >= 2,
+               let value = UInt8(String(decoding: iterator.prefix(2), as: UTF8.self), radix: 16) {
+                bytes.append(value)
+                iterator = iterator.dropFirst(2)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,223 @@
+import CMarkGFM
+import DeskbookSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A heading of a rendered page, for its table of contents and deep links.
+public struct Heading: Sendable, Equatable {
+    public var level: Int
+    public var text: String
+    public var id: String
+}
+
+/// A fenced code block whose info string a later stage claims (` ```chart `, ` ```sql name `).
+public struct FencedBlock: Sendable {
+    /// The info string's words: `["sql", "top_agents"]`.
+    public var info: [String]
+    public var literal: String
+    /// Line in the file of the opening fence.
+    public var line: Int
+    public var page: Page
+}
+
+/// What a fenced-block handler gives back: HTML to show, nothing (the block is claimed but
+/// shows nothing, like a named query), or an error.
+public enum FencedBlockOutput: Sendable {
+    case html(String)
+    case failure(Diagnostic)
+}
+
+public struct RenderedMarkdown: Sendable {
+    public var html: String
+    public var headings: [Heading]
+    /// Plain text of the first paragraph, a fallback summary.
+    public var firstParagraph: String
+    public var diagnostics: [Diagnostic]
+}
+
+/// GitHub-flavoured Markdown through cmark-gfm, with Deskbook's changes to the tree before
+/// rendering: heading ids (Chinese kept), `.md` links resolved to page URLs, raw HTML shown
+/// as text unless the site allows it, and fenced data blocks handed to their handler.
+public struct MarkdownRenderer: Sendable {
+    public typealias FencedBlockHandler = @Sendable (FencedBlock) -> FencedBlockOutput?
+
+    public var unsafeHTML: Bool
+    public var fencedBlockHandler: FencedBlockHandler?
+
+    public init(unsafeHTML: Bool = false, fencedBlockHandler: FencedBlockHandler? = nil) {
+        self.unsafeHTML = unsafeHTML
+        self.fencedBlockHandler = fencedBlockHandler
+    }
+
+    static let extensionNames = ["table", "strikethrough", "autolink", "tagfilter", "tasklist"]
+    private static let registration: Bool = {
+        cmark_gfm_core_extensions_ensure_registered()
+        return true
+    }()
+
+    public func render(_ page: Page, links: LinkResolver) -> RenderedMarkdown {
+        _ = Self.registration
+        let options = CMARK_OPT_FOOTNOTES | (unsafeHTML ? CMARK_OPT_UNSAFE : 0)
+        guard let parser = cmark_parser_new(options) else { fatalError("cmark_parser_new failed") }
+        defer { cmark_parser_free(parser) }
+        for name in Self.extensionNames {
+            if let syntax = cmark_find_syntax_extension(name) { cmark_parser_attach_syntax_extension(parser, syntax) }
+        }
+        var body = page.body
+        body.withUTF8 { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { cmark_parser_feed(parser, $0.baseAddress, $0.count) }
+        }
+        guard let document = cmark_parser_finish(parser) else { fatalError("cmark_parser_finish failed") }
+        defer { cmark_node_free(document) }
+
+        var state = TreeEdit(page: page, links: links)
+        state.collect(document)
+        state.apply(unsafeHTML: unsafeHTML, fencedBlockHandler: fencedBlockHandler)
+
+        let extensions = cmark_parser_get_syntax_extensions(parser)
+        guard let rendered = cmark_render_html(document, options, extensions) else { fatalError("cmark_render_html failed") }
+        defer { free(rendered) }
+        return RenderedMarkdown(html: String(cString: rendered), headings: state.headings,
+                                firstParagraph: state.firstParagraph, diagnostics: state.diagnostics)
+    }
+}
+
+/// One pass that finds the nodes to change, then a second that changes them: cmark's
+/// iterator must not see the tree change under it.
+private struct TreeEdit {
+    let page: Page
+    let links: LinkResolver
+    var headingNodes: [OpaquePointer] = []
+    var linkNodes: [OpaquePointer] = []
+    var rawHTMLNodes: [OpaquePointer] = []
+    var codeBlocks: [OpaquePointer] = []
+    var headings: [Heading] = []
+    var firstParagraph = ""
+    var diagnostics: [Diagnostic] = []
+
+    init(page: Page, links: LinkResolver) {
+        self.page = page
+        self.links = links
+    }
+
+    mutating func collect(_ document: OpaquePointer) {
+        let iterator = cmark_iter_new(document)
+        defer { cmark_iter_free(iterator) }
+        var sawParagraph = false
+        while true {
+            let event = cmark_iter_next(iterator)
+            if event == CMARK_EVENT_DONE { break }
+            guard event == CMARK_EVENT_ENTER, let node = cmark_iter_get_node(iterator) else { continue }
+            switch cmark_node_get_type(node) {
+            case CMARK_NODE_HEADING: headingNodes.append(node)
+            case CMARK_NODE_LINK, CMARK_NODE_IMAGE: linkNodes.append(node)
+            case CMARK_NODE_HTML_BLOCK, CMARK_NODE_HTML_INLINE: rawHTMLNodes.append(node)
+            case CMARK_NODE_CODE_BLOCK: codeBlocks.append(node)
+            case CMARK_NODE_PARAGRAPH where !sawParagraph && cmark_node_get_type(cmark_node_parent(node)) == CMARK_NODE_DOCUMENT:
+                sawParagraph = true
+                firstParagraph = plainText(node)
+            default: break
+            }
+        }
+    }
+
+    mutating func apply(unsafeHTML: Bool, fencedBlockHandler: MarkdownRenderer.FencedBlockHandler?) {
+        var ids = Slug.Deduplicator()
+        for node in headingNodes {
+            let level = Int(cmark_node_get_heading_level(node))
+            let text = plainText(node)
+            let id = ids.unique(Slug.make(text))
+            headings.append(Heading(level: level, text: text, id: id))
+            // An empty inline carrying the id keeps cmark's own rendering of the heading text.
+            let anchor = cmark_node_new(CMARK_NODE_CUSTOM_INLINE)
+            cmark_node_set_on_enter(anchor, "<a class=\"anchor\" id=\"\(Escape.html(id))\" href=\"#\(Escape.html(id))\" aria-hidden=\"true\"></a>")
+            cmark_node_set_on_exit(anchor, "")
+            cmark_node_prepend_child(node, anchor)
+        }
+        for node in linkNodes {
+            let destination = cmark_node_get_url(node).map { String(cString: $0) } ?? ""
+            switch links.resolve(destination, fromDirectory: page.sourceDirectory) {
+            case .unchanged: break
+            case .resolved(let url): cmark_node_set_url(node, url)
+            case .broken(let reason):
+                let isImage = cmark_node_get_type(node) == CMARK_NODE_IMAGE
+                let (line, column) = position(of: node)
+                diagnostics.append(.warning(page.diagnosticPath, line: line, column: column,
+                                            "broken \(isImage ? "image" : "link") '\(destination)': \(reason)"))
+            }
+        }
+        if !unsafeHTML {
+            for node in rawHTMLNodes { showAsText(node) }
+        }
+        if let fencedBlockHandler {
+            for node in codeBlocks where cmark_node_get_fenced(node, nil, nil, nil) != 0 {
+                let info = cmark_node_get_fence_info(node).map { String(cString: $0) } ?? ""
+                let words = info.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+                guard !words.isEmpty else { continue }
+                let block = FencedBlock(info: words, literal: cmark_node_get_literal(node).map { String(cString: $0) } ?? "",
+                                        line: page.bodyLineOffset + Int(cmark_node_get_start_line(node)), page: page)
+                switch fencedBlockHandler(block) {
+                case nil: continue
+                case .html(let html):
+                    let replacement = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK)
+                    cmark_node_set_on_enter(replacement, html)
+                    cmark_node_set_on_exit(replacement, "")
+                    cmark_node_replace(node, replacement)
+                    cmark_node_free(node)
+                case .failure(let diagnostic):
+                    diagnostics.append(diagnostic)
+                }
+            }
+        }
+    }
+
+    /// Raw HTML becomes a text node, so `<script>` is shown, escaped, and nothing is lost.
+    private func showAsText(_ node: OpaquePointer) {
+        var literal = cmark_node_get_literal(node).map { String(cString: $0) } ?? ""
+        let isBlock = cmark_node_get_type(node) == CMARK_NODE_HTML_BLOCK
+        if isBlock { while literal.hasSuffix("\n") { literal.removeLast() } }
+        let text = cmark_node_new(CMARK_NODE_TEXT)
+        cmark_node_set_literal(text, literal)
+        if isBlock {
+            let paragraph = cmark_node_new(CMARK_NODE_PARAGRAPH)
+            cmark_node_append_child(paragraph, text)
+            cmark_node_replace(node, paragraph)
+        } else {
+            cmark_node_replace(node, text)
+        }
+        cmark_node_free(node)
+    }
+
+    /// File line and column of a node; inline nodes without a position take their block's.
+    private func position(of node: OpaquePointer) -> (Int, Int) {
+        var current: OpaquePointer? = node
+        while let candidate = current {
+            let line = Int(cmark_node_get_start_line(candidate))
+            if line > 0 { return (page.bodyLineOffset + line, Int(cmark_node_get_start_column(candidate))) }
+            current = cmark_node_parent(candidate)
+        }
+        return (page.bodyLineOffset + 1, 1)
+    }
+}
+
+/// The text of a node and everything under it, without markup.
+func plainText(_ node: OpaquePointer) -> String {
+    var text = ""
+    let iterator = cmark_iter_new(node)
+    defer { cmark_iter_free(iterator) }
+    while true {
+        let event = cmark_iter_next(iterator)
+        if event == CMARK_EVENT_DONE { break }
+        guard event == CMARK_EVENT_ENTER, let child = cmark_iter_get_node(iterator) else { continue }
+        switch cmark_node_get_type(child) {
+        case CMARK_NODE_TEXT, CMARK_NODE_CODE:
+            if let literal = cmark_node_get_literal(child) { text += String(cString: literal) }
+        case CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK:
+            text += " "
+        default: break
+        }
+    }
+    return text
+}

@@ -1,0 +1,132 @@
+import DeskbookSupport
+
+/// The site's language decides UI strings and number and date formats.
+public enum SiteLanguage: String, Sendable, CaseIterable {
+    case zhHant = "zh-Hant"
+    case zhHans = "zh-Hans"
+    case en
+}
+
+/// `deskbook.yaml`. Every key is optional; a folder holding only `content/` builds with
+/// these defaults.
+public struct SiteConfig: Sendable {
+    public var title = "Deskbook"
+    public var language = SiteLanguage.zhHant
+    /// As written, e.g. `/` or `http://intranet/site-a/`.
+    public var baseURL = "/"
+    public var theme = "default"
+    public var currency = "TWD"
+    /// Snapshot name -> file, relative to the site folder.
+    public var data: [String: String] = [:]
+    public var maxDataAge: String?
+    public var audiences: [String] = []
+    public var privacyMask: [String] = []
+    /// Raw HTML in Markdown is shown as text unless this is set.
+    public var unsafeHTML = false
+    /// Pages with at least this many headings get a table of contents.
+    public var tocMinHeadings = 3
+    /// How many recently updated pages the Atom feed lists.
+    public var feedLimit = 20
+    /// Free-form values for templates (`site.params.x`).
+    public var params: YAMLNode?
+
+    public init() {}
+
+    public static let fileName = "deskbook.yaml"
+    static let knownKeys: Set<String> = [
+        "title", "language", "base_url", "theme", "currency", "data", "max_data_age", "audiences",
+        "privacy", "unsafe_html", "toc_min_headings", "feed_limit", "params",
+    ]
+
+    /// The path part of `base_url`, always with leading and trailing slashes: `/site-a/`.
+    public var basePath: String {
+        var rest = Substring(baseURL)
+        if let scheme = rest.range(of: "://") {
+            rest = rest[scheme.upperBound...]
+            rest = rest.firstIndex(of: "/").map { rest[$0...] } ?? "/"
+        }
+        var path = String(rest)
+        if !path.hasPrefix("/") { path = "/" + path }
+        if !path.hasSuffix("/") { path += "/" }
+        return path
+    }
+
+    /// `http://intranet` when `base_url` names a host, else empty (URLs stay root-relative).
+    public var origin: String {
+        guard let scheme = baseURL.range(of: "://") else { return "" }
+        let afterScheme = baseURL[scheme.upperBound...]
+        let hostEnd = afterScheme.firstIndex(of: "/") ?? afterScheme.endIndex
+        return String(baseURL[..<hostEnd])
+    }
+
+    /// Reads `deskbook.yaml` from `siteDirectory`; a missing file means all defaults.
+    public static func load(siteDirectory: String) throws(DiagnosticsError) -> (SiteConfig, [Diagnostic]) {
+        let path = siteDirectory + "/" + fileName
+        guard FileSystem.exists(path) else { return (SiteConfig(), []) }
+        let text: String
+        do { text = try FileSystem.readText(path) } catch {
+            throw DiagnosticsError([.error(fileName, "cannot read: \(error)")])
+        }
+        return try parse(text, path: fileName)
+    }
+
+    public static func parse(_ text: String, path: String) throws(DiagnosticsError) -> (SiteConfig, [Diagnostic]) {
+        var config = SiteConfig()
+        var problems: [Diagnostic] = []
+        let root: YAMLNode?
+        do { root = try YAMLNode.parse(text, path: path) } catch { throw DiagnosticsError([error]) }
+        guard let root, !root.isNull else { return (config, []) }
+        guard let pairs = root.mapping else {
+            throw DiagnosticsError([.error(path, line: root.line, column: root.column, "the configuration must be a map of keys")])
+        }
+        func fail(_ node: YAMLNode, _ message: String) {
+            problems.append(.error(path, line: node.line, column: node.column, message))
+        }
+        func string(_ node: YAMLNode, _ key: String) -> String? {
+            guard let text = node.scalar else { fail(node, "\(key) must be text, not \(node.kindDescription)"); return nil }
+            return text
+        }
+        for (keyNode, value) in pairs {
+            let key = keyNode.scalar ?? ""
+            switch key {
+            case "title": config.title = string(value, key) ?? config.title
+            case "language":
+                if let text = string(value, key) {
+                    if let language = SiteLanguage(rawValue: text) { config.language = language } else {
+                        fail(value, "unknown language '\(text)'; use one of zh-Hant, zh-Hans, en")
+                    }
+                }
+            case "base_url": config.baseURL = string(value, key) ?? "/"
+            case "theme":
+                if let text = string(value, key) {
+                    if text.isEmpty || text.contains("/") || text.hasPrefix(".") { fail(value, "theme must be a folder name under themes/") } else { config.theme = text }
+                }
+            case "currency": config.currency = string(value, key) ?? config.currency
+            case "data":
+                guard let entries = value.mapping else { fail(value, "data must map snapshot names to files"); continue }
+                for (name, file) in entries {
+                    if let nameText = name.scalar, let fileText = string(file, "data.\(nameText)") { config.data[nameText] = fileText }
+                }
+            case "max_data_age": config.maxDataAge = string(value, key)
+            case "audiences":
+                if let list = value.stringList { config.audiences = list } else { fail(value, "audiences must be a list of names") }
+            case "privacy":
+                if let mask = value["mask"] {
+                    if let list = mask.stringList { config.privacyMask = list } else { fail(mask, "privacy.mask must be a list of column names") }
+                }
+            case "unsafe_html":
+                if let flag = value.bool { config.unsafeHTML = flag } else { fail(value, "unsafe_html must be true or false") }
+            case "toc_min_headings":
+                if let number = value.int, number >= 1 { config.tocMinHeadings = number } else { fail(value, "toc_min_headings must be a whole number of at least 1") }
+            case "feed_limit":
+                if let number = value.int, number >= 1 { config.feedLimit = number } else { fail(value, "feed_limit must be a whole number of at least 1") }
+            case "params": config.params = value
+            default:
+                problems.append(.warning(path, line: keyNode.line, column: keyNode.column,
+                                         "unknown key '\(key)'; known keys: \(knownKeys.sorted().joined(separator: ", "))"))
+            }
+        }
+        if !problems.errors.isEmpty { throw DiagnosticsError(problems) }
+        return (config, problems)
+    }
+}

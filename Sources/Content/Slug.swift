@@ -1,0 +1,46 @@
+/// Turns heading and tag text into URL-safe identifiers that keep Chinese readable:
+/// `貸款 利率 (2026)` -> `貸款-利率-2026`. Latin letters are lower-cased; punctuation of
+/// either script becomes a separator.
+public enum Slug {
+    public static func make(_ text: String) -> String {
+        var out = ""
+        var pendingDash = false
+        for scalar in text.unicodeScalars {
+            if isKept(scalar) {
+                if pendingDash && !out.isEmpty { out.append("-") }
+                pendingDash = false
+                out.unicodeScalars.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+            } else {
+                pendingDash = true
+            }
+        }
+        return out
+    }
+
+    static func isKept(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII {
+            let value = scalar.value
+            return (value >= 48 && value <= 57) || (value >= 65 && value <= 90) || (value >= 97 && value <= 122) || value == 95
+        }
+        let properties = scalar.properties
+        return properties.isAlphabetic || properties.numericType != nil
+    }
+
+    /// Gives each heading of one page a distinct id: a second `說明` becomes `說明-1`.
+    public struct Deduplicator {
+        var used: [String: Int] = [:]
+        public init() {}
+        public mutating func unique(_ base: String) -> String {
+            let root = base.isEmpty ? "section" : base
+            guard let count = used[root] else {
+                used[root] = 1
+                return root
+            }
+            used[root] = count + 1
+            let candidate = "\(root)-\(count)"
+            if used[candidate] != nil { return unique(candidate) }
+            used[candidate] = 1
+            return candidate
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import ArgumentParser
+import Build
+import Content
+import DeskbookSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public struct DeskbookCommand: ParsableCommand {
+    public static let version = "0.1.0"
+
+    public static let configuration = CommandConfiguration(
+        commandName: "deskbook",
+        abstract: "Builds an office intranet from Markdown content and SQLite data snapshots.",
+        version: version,
+        subcommands: [BuildCommand.self, CheckCommand.self, NewCommand.self]
+    )
+
+    public init() {}
+}
+
+/// Options every command that reads a site shares.
+struct SiteOptions: ParsableArguments {
+    @Option(name: [.short, .long], help: "The site folder (holding content/ and deskbook.yaml).")
+    var site: String = "."
+}
+
+/// Prints diagnostics the way compilers do, one per line on standard error.
+enum Console {
+    static func error(_ line: String) {
+        var output = StandardError()
+        print(line, to: &output)
+    }
+
+    static func report(_ diagnostics: [Diagnostic]) {
+        for diagnostic in diagnostics { error(diagnostic.description) }
+    }
+
+    struct StandardError: TextOutputStream {
+        mutating func write(_ string: String) {
+            var bytes = Array(string.utf8)
+            _ = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+        }
+    }
+}
+
+struct BuildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Build the site into the output folder (default: SITE/public).",
+        discussion: "Nothing is written unless the whole site renders without error. Broken links are warnings unless --strict."
+    )
+
+    @OptionGroup var siteOptions: SiteOptions
+    @Option(name: [.short, .long], help: "The output folder.")
+    var output: String?
+    @Flag(help: "Treat warnings (broken links and images) as errors.")
+    var strict = false
+    @Flag(help: "Include pages marked draft: true.")
+    var drafts = false
+    @Flag(name: [.short, .long], help: "Print nothing but problems.")
+    var quiet = false
+    @Flag(name: [.short, .long], help: "Print each phase and its time.")
+    var verbose = false
+
+    func run() throws {
+        var options = BuildOptions(siteDirectory: siteOptions.site, outputDirectory: output)
+        options.strict = strict
+        options.includeDrafts = drafts
+        let verbose = self.verbose
+        do {
+            let report = try SiteBuilder.build(options) { line in if verbose { print(line) } }
+            Console.report(report.warnings)
+            if !quiet {
+                let seconds = report.phases.reduce(0) { $0 + $1.seconds }
+                print("built \(report.pageCount) pages into \(options.outputDirectory): \(report.filesWritten) files written, "
+                      + "\(report.filesUnchanged) unchanged, \(report.filesRemoved) removed, \(report.warnings.count) warnings "
+                      + "in \(formatSeconds(seconds)) s")
+            }
+        } catch {
+            Console.report(error.diagnostics)
+            let count = error.diagnostics.errors.count
+            Console.error("error: build failed with \(count) error\(count == 1 ? "" : "s"); the output folder was not changed")
+            throw ExitCode.failure
+        }
+    }
+}
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check links, images, front matter and templates without writing anything.",
+        discussion: "Exits non-zero when anything is wrong; broken links are errors here."
+    )
+
+    @OptionGroup var siteOptions: SiteOptions
+
+    func run() throws {
+        var options = BuildOptions(siteDirectory: siteOptions.site)
+        options.strict = true
+        options.writeOutput = false
+        do {
+            let report = try SiteBuilder.build(options)
+            print("ok: \(report.pageCount) pages checked, no problems found")
+        } catch {
+            Console.report(error.diagnostics)
+            let count = error.diagnostics.errors.count
+            Console.error("error: check found \(count) problem\(count == 1 ? "" : "s")")
+            throw ExitCode.failure
+        }
+    }
+}
+
+func formatSeconds(_ seconds: Double) -> String {
+    let hundredths = Int((seconds * 100).rounded())
+    let fraction = String(hundredths % 100)
+    return "\(hundredths / 100)." + (fraction.count == 1 ? "0" : "") + fraction
+}

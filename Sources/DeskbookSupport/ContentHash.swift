@@ -1,0 +1,18 @@
+/// A fast 64-bit FNV-1a hash, used to give asset file names a content fingerprint
+/// (`style.1f3a9c0e2b7d4a61.css`) so browsers may cache them forever.
+public enum ContentHash {
+    public static func fnv1a64<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        return hash
+    }
+
+    public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        let value = fnv1a64(bytes)
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}

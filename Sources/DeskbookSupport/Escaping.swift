@@ -1,0 +1,58 @@
+/// Escaping for the contexts Deskbook writes into. Everything that comes from content,
+/// front matter or data passes through one of these.
+public enum Escape {
+    /// HTML text and double-quoted attribute values.
+    public static func html(_ text: String) -> String {
+        var needs = false
+        for byte in text.utf8 where byte == UInt8(ascii: "&") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">")
+            || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
+            needs = true
+            break
+        }
+        if !needs { return text }
+        var out = [UInt8]()
+        out.reserveCapacity(text.utf8.count + 16)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "&"): out.append(contentsOf: Array("&amp;".utf8))
+            case UInt8(ascii: "<"): out.append(contentsOf: Array("&lt;".utf8))
+            case UInt8(ascii: ">"): out.append(contentsOf: Array("&gt;".utf8))
+            case UInt8(ascii: "\""): out.append(contentsOf: Array("&quot;".utf8))
+            case UInt8(ascii: "'"): out.append(contentsOf: Array("&#39;".utf8))
+            default: out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// XML text (sitemap, Atom feed): the same entities as HTML text.
+    public static func xml(_ text: String) -> String { html(text) }
+
+    /// Percent-encodes one URL path segment, leaving unreserved ASCII as it is.
+    /// Non-ASCII (Chinese) segments are encoded so that every URL is plain ASCII.
+    public static func urlPathSegment(_ segment: String) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(segment.utf8.count)
+        let hex = Array("0123456789ABCDEF".utf8)
+        for byte in segment.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
+                 UInt8(ascii: "."), UInt8(ascii: "~"):
+                out.append(byte)
+            default:
+                out.append(UInt8(ascii: "%"))
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0xF)])
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Percent-encodes each segment of a `/`-separated path.
+    public static func urlPath(_ path: String) -> String {
+        path.split(separator: "/", omittingEmptySubsequences: false)
+            .map { urlPathSegment(String($0)) }
+            .joined(separator: "/")
+    }
+}

@@ -1,0 +1,229 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// File access through plain system calls. Foundation's file APIs cost several times more
+/// on the build's hot path (thousands of small files), so the build uses these instead.
+public enum FileSystem {
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public let path: String
+        public let reason: String
+        public var description: String { "\(path): \(reason)" }
+        public init(path: String, reason: String) {
+            self.path = path
+            self.reason = reason
+        }
+    }
+
+    public struct Entry: Sendable {
+        public let name: String
+        public let isDirectory: Bool
+        public let isSymlink: Bool
+    }
+
+    static func failure(_ path: String) -> Failure {
+        Failure(path: path, reason: String(cString: strerror(errno)))
+    }
+
+    public static func readFile(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw failure(path) }
+        defer { close(fd) }
+        var info = stat()
+        if fstat(fd, &info) != 0 { throw failure(path) }
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw Failure(path: path, reason: "is a directory") }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var filled = 0
+        while true {
+            if filled == bytes.count { bytes.append(contentsOf: [UInt8](repeating: 0, count: max(4096, bytes.count))) }
+            let count = bytes.withUnsafeMutableBytes { buffer in
+                read(fd, buffer.baseAddress! + filled, buffer.count - filled)
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw failure(path)
+            }
+            if count == 0 { break }
+            filled += count
+        }
+        bytes.removeSubrange(filled...)
+        return bytes
+    }
+
+    public static func readText(_ path: String) throws -> String {
+        String(decoding: try readFile(path), as: UTF8.self)
+    }
+
+    public static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0
+    }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    public static func isRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// Size in bytes, or nil when the path does not name a file.
+    public static func size(_ path: String) -> Int? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Int(info.st_size)
+    }
+
+    /// Modification time in seconds since 1970.
+    public static func modificationTime(_ path: String) -> Double? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+    }
+
+    /// The entries of a folder, sorted by name so that builds are deterministic.
+    public static func listDirectory(_ path: String) throws -> [Entry] {
+        guard let dir = opendir(path) else { throw failure(path) }
+        defer { closedir(dir) }
+        var entries: [Entry] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name == "." || name == ".." { continue }
+            var type = entry.pointee.d_type
+            let full = path + "/" + name
+            var isSymlink = type == UInt8(DT_LNK)
+            if type == UInt8(DT_UNKNOWN) {
+                var info = stat()
+                if lstat(full, &info) == 0 {
+                    isSymlink = (info.st_mode & S_IFMT) == S_IFLNK
+                    type = (info.st_mode & S_IFMT) == S_IFDIR ? UInt8(DT_DIR) : UInt8(DT_REG)
+                }
+            }
+            var isDirectory = type == UInt8(DT_DIR)
+            if isSymlink { isDirectory = Self.isDirectory(full) }
+            entries.append(Entry(name: name, isDirectory: isDirectory, isSymlink: isSymlink))
+        }
+        return entries.sorted { $0.name < $1.name }
+    }
+
+    /// `mkdir -p`.
+    public static func makeDirectories(_ path: String) throws {
+        if path.isEmpty || isDirectory(path) { return }
+        let parent = parentPath(path)
+        if parent != path && !parent.isEmpty { try makeDirectories(parent) }
+        if mkdir(path, 0o755) != 0 && errno != EEXIST { throw failure(path) }
+    }
+
+    /// Writes `bytes` unless the file already holds exactly them, so unchanged output keeps
+    /// its modification time. The new bytes go to a temporary file first and are renamed into
+    /// place, so a reader never sees a half-written file. Returns whether it wrote.
+    @discardableResult
+    public static func writeIfChanged(_ path: String, _ bytes: [UInt8]) throws -> Bool {
+        if size(path) == bytes.count, let existing = try? readFile(path), existing == bytes { return false }
+        try writeAtomically(path, bytes)
+        return true
+    }
+
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
+        let temporary = parentPath(path) + "/.deskbook-tmp-\(getpid())-" + lastComponent(path)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        if fd < 0 { throw failure(temporary) }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { buffer in
+                write(fd, buffer.baseAddress! + written, buffer.count - written)
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                let error = failure(path)
+                close(fd)
+                unlink(temporary)
+                throw error
+            }
+            written += count
+        }
+        if close(fd) != 0 {
+            let error = failure(path)
+            unlink(temporary)
+            throw error
+        }
+        if rename(temporary, path) != 0 {
+            let error = failure(path)
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    public static func copyIfChanged(from source: String, to destination: String) throws -> Bool {
+        try writeIfChanged(destination, try readFile(source))
+    }
+
+    public static func removeFile(_ path: String) throws {
+        if unlink(path) != 0 && errno != ENOENT { throw failure(path) }
+    }
+
+    /// Removes a folder if it is empty; quietly keeps it otherwise.
+    public static func removeDirectoryIfEmpty(_ path: String) {
+        _ = rmdir(path)
+    }
+
+    public static func removeTree(_ path: String) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            for entry in (try? listDirectory(path)) ?? [] { removeTree(path + "/" + entry.name) }
+            rmdir(path)
+        } else {
+            unlink(path)
+        }
+    }
+
+    /// The canonical absolute path with every symlink resolved, or nil if it does not exist.
+    public static func resolvedPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    public static func currentDirectory() -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getcwd(&buffer, buffer.count) != nil else { return "." }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    public static func absolute(_ path: String) -> String {
+        let joined = path.hasPrefix("/") ? path : currentDirectory() + "/" + path
+        return normalize(joined)
+    }
+
+    /// Removes `.` and `..` segments and doubled slashes without touching the disk.
+    public static func normalize(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/") {
+            if part == "." { continue }
+            if part == ".." {
+                if !parts.isEmpty { parts.removeLast() }
+                continue
+            }
+            parts.append(part)
+        }
+        return (path.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
+    }
+
+    public static func parentPath(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        if slash == path.startIndex { return "/" }
+        return String(path[..<slash])
+    }
+
+    public static func lastComponent(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+}

@@ -1,0 +1,154 @@
+import Yams
+
+/// A YAML value that remembers where it stood in its file, so that a wrong value in front
+/// matter, config or a data block is reported at its own line and column.
+public struct YAMLNode: Sendable {
+    public enum Value: Sendable {
+        /// `quoted` is false for plain scalars, the only ones that may mean null, true or 42.
+        case scalar(String, quoted: Bool)
+        case sequence([YAMLNode])
+        case mapping([(key: YAMLNode, value: YAMLNode)])
+    }
+
+    public var value: Value
+    public var line: Int
+    public var column: Int
+
+    public init(_ value: Value, line: Int, column: Int) {
+        self.value = value
+        self.line = line
+        self.column = column
+    }
+
+    /// Parses `text`; `lineOffset` is the number of lines in the file before `text` begins.
+    /// Returns nil for an empty document.
+    public static func parse(_ text: String, path: String, lineOffset: Int = 0) throws(Diagnostic) -> YAMLNode? {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw diagnostic(for: error, path: path, lineOffset: lineOffset)
+        } catch {
+            throw Diagnostic.error(path, line: lineOffset + 1, "invalid YAML: \(error)")
+        }
+        return node.map { convert($0, lineOffset: lineOffset) }
+    }
+
+    private static func diagnostic(for error: YamlError, path: String, lineOffset: Int) -> Diagnostic {
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+             let .composer(context, problem, mark, _):
+            let detail = context.map { "\(problem) \($0.text)" } ?? problem
+            return .error(path, line: lineOffset + mark.line, column: mark.column, "invalid YAML: \(detail)")
+        case let .reader(problem, _, _, _):
+            return .error(path, line: lineOffset + 1, "invalid YAML: \(problem)")
+        case let .duplicatedKeysInMapping(duplicates, context):
+            return .error(path, line: lineOffset + context.mark.line, column: context.mark.column,
+                          "invalid YAML: duplicate key \(duplicates.joined(separator: ", "))")
+        default:
+            return .error(path, line: lineOffset + 1, "invalid YAML: \(error)")
+        }
+    }
+
+    private static func convert(_ node: Node, lineOffset: Int) -> YAMLNode {
+        let line = lineOffset + (node.mark?.line ?? 1)
+        let column = node.mark?.column ?? 1
+        switch node {
+        case .scalar(let scalar):
+            return YAMLNode(.scalar(scalar.string, quoted: scalar.style != .plain && scalar.style != .any),
+                            line: line, column: column)
+        case .sequence(let sequence):
+            return YAMLNode(.sequence(sequence.map { convert($0, lineOffset: lineOffset) }), line: line, column: column)
+        case .mapping(let mapping):
+            return YAMLNode(.mapping(mapping.map { (convert($0.key, lineOffset: lineOffset),
+                                                    convert($0.value, lineOffset: lineOffset)) }),
+                            line: line, column: column)
+        case .alias:
+            return YAMLNode(.scalar("", quoted: false), line: line, column: column)
+        }
+    }
+
+    // MARK: Reading values
+
+    public var isNull: Bool {
+        if case .scalar(let text, false) = value { return text.isEmpty || text == "~" || text == "null" || text == "Null" || text == "NULL" }
+        return false
+    }
+
+    /// The text of a scalar; nil for lists and maps.
+    public var scalar: String? {
+        if case .scalar(let text, _) = value { return text }
+        return nil
+    }
+
+    public var bool: Bool? {
+        guard case .scalar(let text, false) = value else { return nil }
+        switch text {
+        case "true", "True", "TRUE", "yes", "Yes", "on": return true
+        case "false", "False", "FALSE", "no", "No", "off": return false
+        default: return nil
+        }
+    }
+
+    public var int: Int? {
+        guard case .scalar(let text, false) = value else { return nil }
+        return Int(text)
+    }
+
+    public var double: Double? {
+        guard case .scalar(let text, false) = value else { return nil }
+        return Double(text)
+    }
+
+    public var sequence: [YAMLNode]? {
+        if case .sequence(let items) = value { return items }
+        return nil
+    }
+
+    public var mapping: [(key: YAMLNode, value: YAMLNode)]? {
+        if case .mapping(let pairs) = value { return pairs }
+        return nil
+    }
+
+    public subscript(key: String) -> YAMLNode? {
+        mapping?.first { $0.key.scalar == key }?.value
+    }
+
+    /// A scalar or a list of scalars, as authors write tags either way.
+    public var stringList: [String]? {
+        if let items = sequence {
+            let strings = items.compactMap(\.scalar)
+            return strings.count == items.count ? strings : nil
+        }
+        if let text = scalar { return isNull ? [] : [text] }
+        return nil
+    }
+
+    /// Plain Swift values for templates: String, Int, Double, Bool, [Any], [String: Any].
+    public var templateValue: Any {
+        switch value {
+        case .scalar(let text, let quoted):
+            if !quoted {
+                if isNull { return "" }
+                if let bool { return bool }
+                if let int = Int(text) { return int }
+            }
+            return text
+        case .sequence(let items):
+            return items.map(\.templateValue)
+        case .mapping(let pairs):
+            var dictionary: [String: Any] = [:]
+            for pair in pairs { dictionary[pair.key.scalar ?? ""] = pair.value.templateValue }
+            return dictionary
+        }
+    }
+
+    /// A short description of the kind of value, for error messages.
+    public var kindDescription: String {
+        switch value {
+        case .scalar(let text, _): return "'\(text)'"
+        case .sequence: return "a list"
+        case .mapping: return "a map"
+        }
+    }
+}

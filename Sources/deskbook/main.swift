@@ -1,0 +1,2 @@
+import DeskbookCLI
+DeskbookCommand.main()
