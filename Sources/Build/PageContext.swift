@@ -38,13 +38,16 @@ struct PageContext: Sendable {
         return ["site": site, "t": theme.strings, "assets": assets, "nav": nav]
     }
 
+    /// `{{#date}}<time datetime="{{iso}}">{{text}}</time>{{/date}}`: a map, so that names inside
+    /// the section resolve on it directly.
+    func dateValue(_ date: CalendarDate) -> [String: Any] {
+        ["text": theme.format(date), "iso": date.isoDay]
+    }
+
     func listItem(_ page: Page) -> [String: Any] {
         var item: [String: Any] = ["title": page.title, "url": url(page.urlPath)]
         if let summary = page.frontMatter.summary, !summary.isEmpty { item["summary"] = summary }
-        if let date = page.updated {
-            item["date"] = theme.format(date)
-            item["dateISO"] = date.isoDay
-        }
+        if let date = page.updated { item["date"] = dateValue(date) }
         return item
     }
 
@@ -55,7 +58,19 @@ struct PageContext: Sendable {
     }
 
     /// The full context of a content page, section or home.
-    func forPage(_ index: Int, rendered: RenderedMarkdown) -> [String: Any] {
+    /// Pagination of a section's own page list.
+    func sectionPager(_ page: Page) -> Pager {
+        let folder = page.kind == .home ? "" : page.sourceDirectory
+        return Pager(listPath: page.urlPath, itemCount: model.pagesInSection[folder]?.count ?? 0, pageSize: config.paginate)
+    }
+
+    func tagPager(_ tag: SiteModel.Tag) -> Pager {
+        Pager(listPath: tag.outputPath, itemCount: tag.pageIndices.count, pageSize: config.paginate)
+    }
+
+    /// The full context of a content page, section or home; `pageNumber` picks the slice of
+    /// a long section list.
+    func forPage(_ index: Int, rendered: RenderedMarkdown, pageNumber: Int = 1) -> [String: Any] {
         let page = model.pages[index]
         var context = base(activeURLPath: page.urlPath)
         var values: [String: Any] = [:]
@@ -67,12 +82,8 @@ struct PageContext: Sendable {
         values["type"] = page.urlPath.split(separator: "/").first.map(String.init) ?? "home"
         values["content"] = rendered.html.isEmpty ? nil : rendered.html
         values["summary"] = summary(page, rendered: rendered)
-        if let date = page.updated {
-            values["date"] = theme.format(date)
-            values["dateISO"] = date.isoDay
-        } else {
-            values["date"] = nil
-        }
+        values["date"] = page.updated.map(dateValue)
+        values["hasReply"] = !(page.frontMatter["reply"]?.scalar ?? "").isEmpty
         values["tags"] = page.frontMatter.tags.map { name in
             ["name": name, "url": url(model.tags.first { $0.name == name || Slug.make($0.name) == Slug.make(name) }?.outputPath ?? model.tagsOutputPath)]
         }
@@ -112,7 +123,10 @@ struct PageContext: Sendable {
         case .section, .home:
             let folder = page.kind == .home ? "" : page.sourceDirectory
             let children = (model.childSections[folder] ?? []).map(sectionCard)
-            let pages = (model.pagesInSection[folder] ?? []).map { listItem(model.pages[$0]) }
+            let members = model.pagesInSection[folder] ?? []
+            let pager = sectionPager(page)
+            let pages = members[pager.items(pageNumber)].map { listItem(model.pages[$0]) }
+            context["pager"] = pager.context(pageNumber, url: url, strings: theme.strings)
             context["subsections"] = children
             context["hasSubsections"] = !children.isEmpty
             context["sections"] = children
@@ -184,10 +198,12 @@ struct PageContext: Sendable {
         return context
     }
 
-    func tagPage(_ tag: SiteModel.Tag) -> [String: Any] {
+    func tagPage(_ tag: SiteModel.Tag, pageNumber: Int = 1) -> [String: Any] {
         var context = base(activeURLPath: tag.outputPath)
+        let pager = tagPager(tag)
+        context["pager"] = pager.context(pageNumber, url: url, strings: theme.strings)
         context["page"] = ["title": tag.name, "url": url(tag.outputPath)]
-        context["pages"] = tag.pageIndices.map { listItem(model.pages[$0]) }
+        context["pages"] = tag.pageIndices[pager.items(pageNumber)].map { listItem(model.pages[$0]) }
         context["count"] = tag.pageIndices.count
         context["hasBreadcrumbs"] = true
         context["breadcrumbs"] = [["title": theme.strings["home"] ?? "Home", "url": url("")],

@@ -107,18 +107,46 @@ public enum SiteBuilder {
         }
     }
 
+    /// One page of output that a template renders.
+    enum RenderJob: Sendable {
+        /// A content page; for a long section list, which numbered page of it.
+        case content(Int, pageNumber: Int)
+        case tagsIndex
+        case tag(Int, pageNumber: Int)
+        case notFound
+    }
+
     static func renderPages(model: SiteModel, rendered: [RenderedMarkdown], context: PageContext,
                             content: SiteContent, siteDirectory: String) -> OutputPlan {
-        let html = parallelMap(Array(model.pages.indices)) { index -> String in
-            let page = model.pages[index]
-            let template = page.frontMatter.template ?? (page.kind == .home ? "home" : page.kind == .section ? "section" : "page")
-            return context.theme.render(template, context: context.forPage(index, rendered: rendered[index]))
+        // Long lists (tags, sections) first, so they do not finish last on one core.
+        var jobs: [RenderJob] = [.tagsIndex, .notFound]
+        for (index, tag) in model.tags.enumerated() {
+            jobs += (1...context.tagPager(tag).pageCount).map { RenderJob.tag(index, pageNumber: $0) }
+        }
+        for (index, page) in model.pages.enumerated() {
+            let count = page.kind == .page ? 1 : context.sectionPager(page).pageCount
+            jobs += (1...count).map { RenderJob.content(index, pageNumber: $0) }
+        }
+        let theme = context.theme
+        let outputs = parallelMap(jobs) { job -> (String, String) in
+            switch job {
+            case .content(let index, let number):
+                let page = model.pages[index]
+                let template = page.frontMatter.template ?? (page.kind == .home ? "home" : page.kind == .section ? "section" : "page")
+                let path = page.kind == .page ? page.urlPath : context.sectionPager(page).outputPath(number)
+                return (path + "index.html", theme.render(template, context: context.forPage(index, rendered: rendered[index], pageNumber: number)))
+            case .tagsIndex:
+                return (model.tagsOutputPath + "index.html", theme.render("tags", context: context.tagsIndex()))
+            case .tag(let index, let number):
+                let tag = model.tags[index]
+                return (context.tagPager(tag).outputPath(number) + "index.html",
+                        theme.render("tag", context: context.tagPage(tag, pageNumber: number)))
+            case .notFound:
+                return ("404.html", theme.render("404", context: context.notFound()))
+            }
         }
         var plan = OutputPlan()
-        for (index, page) in model.pages.enumerated() { plan.add(page.urlPath + "index.html", html[index]) }
-        plan.add(model.tagsOutputPath + "index.html", context.theme.render("tags", context: context.tagsIndex()))
-        for tag in model.tags { plan.add(tag.outputPath + "index.html", context.theme.render("tag", context: context.tagPage(tag))) }
-        plan.add("404.html", context.theme.render("404", context: context.notFound()))
+        for (path, html) in outputs { plan.add(path, html) }
         for asset in context.theme.assets { plan.add(asset.outputPath, .bytes(asset.bytes)) }
         for file in content.staticFiles where !plan.contains(file.output) {
             plan.add(file.output, .copy(siteDirectory + "/content/" + file.source))

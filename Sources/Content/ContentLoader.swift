@@ -114,8 +114,9 @@ public enum ContentLoader {
         do { bytes = try FileSystem.readFile(contentRoot + "/" + file.relativePath) } catch {
             return (nil, [.error(path, "cannot read: \(error)")])
         }
-        if let problem = checkText(bytes, path: path) { return (nil, [problem]) }
-        let source = String(decoding: bytes, as: UTF8.self)
+        guard let source = String(validating: bytes, as: UTF8.self), !bytes.contains(0) else {
+            return (nil, [textProblem(bytes, path: path)])
+        }
         let yaml: String?
         let body: Substring
         let offset: Int
@@ -130,24 +131,17 @@ public enum ContentLoader {
         return (page, problems)
     }
 
-    /// Markdown must be UTF-8 text; a binary file or another encoding is named, not rendered as noise.
-    static func checkText(_ bytes: [UInt8], path: String) -> Diagnostic? {
+    /// Markdown must be UTF-8 text; a binary file or another encoding is named, not rendered
+    /// as noise. Called only for a file that failed validation, to say where.
+    static func textProblem(_ bytes: [UInt8], path: String) -> Diagnostic {
         if bytes.contains(0) { return .error(path, "not a text file (it contains NUL bytes)") }
         var line = 1
-        var index = 0
         var iterator = bytes.makeIterator()
         var decoder = UTF8()
-        while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue(let scalar):
-                if scalar == "\n" { line += 1 }
-                index += 1
-            case .emptyInput:
-                return nil
-            case .error:
-                return .error(path, line: line, "invalid UTF-8: save the file as UTF-8")
-            }
+        while case .scalarValue(let scalar) = decoder.decode(&iterator) {
+            if scalar == "\n" { line += 1 }
         }
+        return .error(path, line: line, "invalid UTF-8: save the file as UTF-8")
     }
 
     /// Gives every page its URL; two pages at one URL are an error naming both files.

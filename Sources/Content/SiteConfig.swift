@@ -25,6 +25,8 @@ public struct SiteConfig: Sendable {
     public var unsafeHTML = false
     /// Pages with at least this many headings get a table of contents.
     public var tocMinHeadings = 3
+    /// Pages per page of a section or tag list; 0 lists everything on one page.
+    public var paginate = 50
     /// How many recently updated pages the Atom feed lists.
     public var feedLimit = 20
     /// Free-form values for templates (`site.params.x`).
@@ -35,7 +37,7 @@ public struct SiteConfig: Sendable {
     public static let fileName = "deskbook.yaml"
     static let knownKeys: Set<String> = [
         "title", "language", "base_url", "theme", "currency", "data", "max_data_age", "audiences",
-        "privacy", "unsafe_html", "toc_min_headings", "feed_limit", "params",
+        "privacy", "unsafe_html", "toc_min_headings", "feed_limit", "paginate", "params",
     ]
 
     /// The path part of `base_url`, always with leading and trailing slashes: `/site-a/`.
@@ -120,6 +122,8 @@ public struct SiteConfig: Sendable {
                 if let number = value.int, number >= 1 { config.tocMinHeadings = number } else { fail(value, "toc_min_headings must be a whole number of at least 1") }
             case "feed_limit":
                 if let number = value.int, number >= 1 { config.feedLimit = number } else { fail(value, "feed_limit must be a whole number of at least 1") }
+            case "paginate":
+                if let number = value.int, number >= 0 { config.paginate = number } else { fail(value, "paginate must be a whole number (0 for no pagination)") }
             case "params": config.params = value
             default:
                 problems.append(.warning(path, line: keyNode.line, column: keyNode.column,

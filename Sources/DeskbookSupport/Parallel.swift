@@ -9,12 +9,10 @@ public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Se
     results.initialize(repeating: nil)
     defer { results.deallocate() }
     nonisolated(unsafe) let output = results
-    // Chunks keep scheduling overhead small for thousands of tiny items.
-    let chunkCount = min(items.count, 64)
-    DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
-        let start = items.count * chunk / chunkCount
-        let end = items.count * (chunk + 1) / chunkCount
-        for index in start..<end { output[index] = transform(items[index]) }
+    // One iteration per item: Dispatch hands them out as threads free up, so a few heavy
+    // items (a long list page) do not leave a core idle.
+    DispatchQueue.concurrentPerform(iterations: items.count) { index in
+        output[index] = transform(items[index])
     }
     return results.map { $0! }
 }

@@ -150,6 +150,9 @@ blockquote { margin: 1rem 0; padding: 0.25rem 1rem; border-left: 4px solid var(-
   table, figure, .quick-reply, .facts { break-inside: avoid; }
   table { display: table; }
 }
+.pager { display: flex; gap: 1rem; justify-content: center; align-items: center; margin: 1.5rem 0; }
+.pager a { padding: 0.5rem 0.75rem; min-height: 44px; display: inline-flex; align-items: center; }
+@media print { .pager { display: none; } }
 """#,
         "i18n/en.yaml": #"""
 skip_to_content: Skip to content
@@ -187,6 +190,10 @@ audience: Audience
 course_id: Course code
 date_format: "{day} {monthName} {year}"
 month_names: Jan,Feb,Mar,Apr,May,Jun,Jul,Aug,Sep,Oct,Nov,Dec
+pagination: Pages
+previous: Previous
+next: Next
+page_of: Page {current} of {total}
 """#,
         "i18n/zh-Hans.yaml": #"""
 skip_to_content: 跳到主要内容
@@ -224,6 +231,10 @@ audience: 适用对象
 course_id: 课程代码
 date_format: "{year}年{month}月{day}日"
 month_names: 1月,2月,3月,4月,5月,6月,7月,8月,9月,10月,11月,12月
+pagination: 分页
+previous: 上一页
+next: 下一页
+page_of: 第 {current} 页，共 {total} 页
 """#,
         "i18n/zh-Hant.yaml": #"""
 skip_to_content: 跳到主要內容
@@ -261,6 +272,10 @@ audience: 適用對象
 course_id: 課程代碼
 date_format: "{year}年{month}月{day}日"
 month_names: 1月,2月,3月,4月,5月,6月,7月,8月,9月,10月,11月,12月
+pagination: 分頁
+previous: 上一頁
+next: 下一頁
+page_of: 第 {current} 頁，共 {total} 頁
 """#,
         "templates/404.mustache": #"""
 {{<baseof}}{{$main}}
@@ -278,8 +293,8 @@ month_names: 1月,2月,3月,4月,5月,6月,7月,8月,9月,10月,11月,12月
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
-<title>{{$title}}{{#page.title}}{{page.title}} · {{/page.title}}{{site.title}}{{/title}}</title>
-{{#page.summary}}<meta name="description" content="{{page.summary}}">
+<title>{{$title}}{{#page.title}}{{.}} · {{/page.title}}{{site.title}}{{/title}}</title>
+{{#page.summary}}<meta name="description" content="{{.}}">
 {{/page.summary}}<link rel="stylesheet" href="{{assets.css}}">
 <link rel="icon" href="{{assets.icon}}" type="image/svg+xml">
 <link rel="alternate" type="application/atom+xml" title="{{site.title}}" href="{{site.feedURL}}">
@@ -317,37 +332,37 @@ month_names: 1月,2月,3月,4月,5月,6月,7月,8月,9月,10月,11月,12月
 <article class="home">
 <h1>{{site.title}}</h1>
 {{#page.content}}<div class="content">
-{{{page.content}}}
+{{{.}}}
 </div>
 {{/page.content}}<section aria-labelledby="sections-title">
 <h2 id="sections-title">{{t.browse}}</h2>
-<ul class="cards">{{#sections}}<li><a href="{{url}}"><strong>{{title}}</strong>{{#summary}}<span>{{summary}}</span>{{/summary}}<span class="count">{{count}} {{t.pages_unit}}</span></a></li>{{/sections}}</ul>
+<ul class="cards">{{#sections}}<li><a href="{{url}}"><strong>{{title}}</strong>{{#summary}}<span>{{.}}</span>{{/summary}}<span class="count">{{count}} {{t.pages_unit}}</span></a></li>{{/sections}}</ul>
 </section>
 {{#hasRecent}}<section aria-labelledby="recent-title">
 <h2 id="recent-title">{{t.recently_updated}}</h2>
-<ul class="page-list">{{#recent}}<li><a href="{{url}}">{{title}}</a> <span class="where">{{sectionTitle}}</span>{{#date}}<time datetime="{{dateISO}}">{{date}}</time>{{/date}}</li>{{/recent}}</ul>
+<ul class="page-list">{{#recent}}<li><a href="{{url}}">{{title}}</a> <span class="where">{{sectionTitle}}</span>{{#date}}<time datetime="{{iso}}">{{text}}</time>{{/date}}</li>{{/recent}}</ul>
 </section>
 {{/hasRecent}}</article>
 {{/main}}{{/baseof}}
 """#,
         "templates/page-list.mustache": #"""
-<ul class="page-list">{{#pages}}<li><a href="{{url}}">{{title}}</a>{{#summary}}<p>{{summary}}</p>{{/summary}}{{#date}}<time datetime="{{dateISO}}">{{date}}</time>{{/date}}</li>{{/pages}}</ul>
+<ul class="page-list">{{#pages}}<li><a href="{{url}}">{{title}}</a>{{#summary}}<p>{{.}}</p>{{/summary}}{{#date}}<time datetime="{{iso}}">{{text}}</time>{{/date}}</li>{{/pages}}</ul>
 """#,
         "templates/page.mustache": ##"""
 {{<baseof}}{{$main}}
 <article class="page page-{{page.type}}">
 <header class="page-header">
 <h1>{{page.title}}</h1>
-{{#page.summary}}<p class="summary">{{page.summary}}</p>{{/page.summary}}
-<p class="meta">{{#page.date}}<span>{{t.updated}} <time datetime="{{page.dateISO}}">{{page.date}}</time></span>{{/page.date}}{{#page.tags}} <a class="tag" href="{{url}}">#{{name}}</a>{{/page.tags}}</p>
+{{#page.summary}}<p class="summary">{{.}}</p>{{/page.summary}}
+<p class="meta">{{#page.date}}<span>{{t.updated}} <time datetime="{{iso}}">{{text}}</time></span>{{/page.date}}{{#page.tags}} <a class="tag" href="{{url}}">#{{name}}</a>{{/page.tags}}</p>
 </header>
 {{#page.hasFacts}}<dl class="facts">{{#page.facts}}<div><dt>{{label}}</dt><dd>{{value}}</dd></div>{{/page.facts}}</dl>
-{{/page.hasFacts}}{{#page.reply}}<section class="quick-reply" aria-labelledby="quick-reply-title">
+{{/page.hasFacts}}{{#page.hasReply}}<section class="quick-reply" aria-labelledby="quick-reply-title">
 <h2 id="quick-reply-title">{{t.quick_reply}}</h2>
 <p id="reply-text">{{page.reply}}</p>
 <button type="button" class="copy-button" data-copy-target="reply-text" data-copied="{{t.copied}}">{{t.copy_reply}}</button>
 </section>
-{{/page.reply}}{{#page.hasToc}}<nav class="toc" aria-labelledby="toc-title">
+{{/page.hasReply}}{{#page.hasToc}}<nav class="toc" aria-labelledby="toc-title">
 <h2 id="toc-title">{{t.contents}}</h2>
 <ol>{{#page.toc}}<li class="toc-level-{{level}}"><a href="#{{id}}">{{text}}</a></li>{{/page.toc}}</ol>
 </nav>
@@ -364,23 +379,31 @@ month_names: 1月,2月,3月,4月,5月,6月,7月,8月,9月,10月,11月,12月
 {{/page.hasHistory}}</article>
 {{/main}}{{/baseof}}
 """##,
+        "templates/pager.mustache": #"""
+{{#pager}}<nav class="pager" aria-label="{{t.pagination}}">
+{{#previousURL}}<a rel="prev" href="{{previousURL}}">← {{t.previous}}</a>{{/previousURL}}
+<span>{{label}}</span>
+{{#nextURL}}<a rel="next" href="{{nextURL}}">{{t.next}} →</a>{{/nextURL}}
+</nav>{{/pager}}
+"""#,
         "templates/section.mustache": #"""
 {{<baseof}}{{$main}}
 <article class="section">
 <header class="page-header">
 <h1>{{page.title}}</h1>
-{{#page.summary}}<p class="summary">{{page.summary}}</p>{{/page.summary}}
+{{#page.summary}}<p class="summary">{{.}}</p>{{/page.summary}}
 </header>
 {{#page.content}}<div class="content">
-{{{page.content}}}
+{{{.}}}
 </div>
 {{/page.content}}{{#hasSubsections}}<section class="subsections" aria-labelledby="subsections-title">
 <h2 id="subsections-title">{{t.categories}}</h2>
-<ul class="cards">{{#subsections}}<li><a href="{{url}}"><strong>{{title}}</strong>{{#summary}}<span>{{summary}}</span>{{/summary}}<span class="count">{{count}} {{t.pages_unit}}</span></a></li>{{/subsections}}</ul>
+<ul class="cards">{{#subsections}}<li><a href="{{url}}"><strong>{{title}}</strong>{{#summary}}<span>{{.}}</span>{{/summary}}<span class="count">{{count}} {{t.pages_unit}}</span></a></li>{{/subsections}}</ul>
 </section>
 {{/hasSubsections}}{{#hasPages}}<section aria-labelledby="pages-title">
 <h2 id="pages-title">{{t.pages_in_section}}</h2>
 {{> page-list}}
+{{> pager}}
 </section>
 {{/hasPages}}</article>
 {{/main}}{{/baseof}}
@@ -391,6 +414,7 @@ month_names: 1月,2月,3月,4月,5月,6月,7月,8月,9月,10月,11月,12月
 <h1>#{{page.title}}</h1>
 <p class="meta">{{count}} {{t.pages_unit}}</p>
 {{> page-list}}
+{{> pager}}
 </article>
 {{/main}}{{/baseof}}
 """#,

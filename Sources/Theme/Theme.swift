@@ -20,6 +20,19 @@ public struct Theme: Sendable {
     public let assets: [Asset]
     /// UI strings for the site's language (`t.search`, `t.updated` …).
     public let strings: [String: String]
+    /// From the i18n keys `date_format` and `month_names`, split once.
+    let dateFormat: String
+    let monthNames: [String]
+
+    init(name: String, library: MustacheLibrary, templateNames: Set<String>, assets: [Asset], strings: [String: String]) {
+        self.name = name
+        self.library = library
+        self.templateNames = templateNames
+        self.assets = assets
+        self.strings = strings
+        self.dateFormat = strings["date_format"] ?? "{year}-{month}-{day}"
+        self.monthNames = (strings["month_names"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: " ") }
+    }
 
     public func hasTemplate(_ name: String) -> Bool { templateNames.contains(name) }
 
@@ -35,9 +48,8 @@ public struct Theme: Sendable {
 
     /// A date in the language's format from the i18n file: `2026年3月14日`, `14 Mar 2026`.
     public func format(_ date: CalendarDate) -> String {
-        let months = (strings["month_names"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: " ") }
-        let monthName = months.count == 12 ? months[date.month - 1] : String(date.month)
-        return (strings["date_format"] ?? "{year}-{month}-{day}")
+        let monthName = monthNames.count == 12 ? monthNames[date.month - 1] : String(date.month)
+        return dateFormat
             .replacingOccurrences("{year}", String(date.year))
             .replacingOccurrences("{month}", String(date.month))
             .replacingOccurrences("{monthName}", monthName)

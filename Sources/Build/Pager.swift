@@ -1,0 +1,41 @@
+/// Splits a long list (a section's pages, a tag's pages) over numbered pages:
+/// the first at the list's own URL, the rest at `page/2/`, `page/3/` … below it.
+struct Pager: Sendable {
+    let listPath: String
+    let itemCount: Int
+    /// Items per page; 0 keeps every item on one page.
+    let pageSize: Int
+
+    var pageCount: Int { pageSize <= 0 || itemCount == 0 ? 1 : (itemCount + pageSize - 1) / pageSize }
+
+    /// Output path of page `number` (1-based).
+    func outputPath(_ number: Int) -> String { number == 1 ? listPath : listPath + "page/\(number)/" }
+
+    func items(_ number: Int) -> Range<Int> {
+        guard pageSize > 0 else { return 0..<itemCount }
+        return min((number - 1) * pageSize, itemCount)..<min(number * pageSize, itemCount)
+    }
+
+    /// Template values for the navigation between pages; nil when there is only one page.
+    func context(_ number: Int, url: (String) -> String, strings: [String: String]) -> [String: Any]? {
+        guard pageCount > 1 else { return nil }
+        var values: [String: Any] = [
+            "current": number, "total": pageCount,
+            "label": (strings["page_of"] ?? "{current} / {total}")
+                .replacingOccurrences(of: "{current}", with: String(number))
+                .replacingOccurrences(of: "{total}", with: String(pageCount)),
+        ]
+        if number > 1 { values["previousURL"] = url(outputPath(number - 1)) }
+        if number < pageCount { values["nextURL"] = url(outputPath(number + 1)) }
+        values["pages"] = (1...pageCount).map { page -> [String: Any] in
+            ["number": page, "url": url(outputPath(page)), "current": page == number]
+        }
+        return values
+    }
+}
+
+extension String {
+    func replacingOccurrences(of target: String, with replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}
