@@ -35,10 +35,11 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "deskbook", dependencies: ["DeskbookCLI"]),
-        .testTarget(name: "ContentTests", dependencies: ["Content", "DeskbookSupport"]),
-        .testTarget(name: "ThemeTests", dependencies: ["Theme"]),
-        .testTarget(name: "BuildTests", dependencies: ["Build", "Content", "Theme", "DeskbookSupport"]),
-        .testTarget(name: "DeskbookCLITests", dependencies: ["DeskbookCLI", "Build"]),
+        .target(name: "DeskbookTestSupport", dependencies: ["DeskbookSupport"]),
+        .testTarget(name: "ContentTests", dependencies: ["Content", "DeskbookSupport", "DeskbookTestSupport"]),
+        .testTarget(name: "ThemeTests", dependencies: ["Theme", "DeskbookSupport", "DeskbookTestSupport"]),
+        .testTarget(name: "BuildTests", dependencies: ["Build", "Content", "Theme", "DeskbookSupport", "DeskbookTestSupport"]),
+        .testTarget(name: "DeskbookCLITests", dependencies: ["DeskbookCLI", "Build", "DeskbookSupport", "DeskbookTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

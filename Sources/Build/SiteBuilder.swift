@@ -102,7 +102,8 @@ public enum SiteBuilder {
     static func templateProblems(_ pages: [Page], theme: Theme) -> [Diagnostic] {
         pages.compactMap { page in
             guard let name = page.frontMatter.template, !theme.hasTemplate(name) else { return nil }
-            return .error(page.diagnosticPath, line: page.frontMatter.templateLine,
+            let node = page.frontMatter["template"]
+            return .error(page.diagnosticPath, line: node?.line ?? 1, column: node?.column ?? 1,
                           "unknown template '\(name)'; the theme has: \(theme.templateNames.sorted().joined(separator: ", "))")
         }
     }

@@ -43,6 +43,11 @@ public enum ContentLoader {
             if let page, includeDrafts || !page.frontMatter.draft { pages.append(page) }
         }
         if !problems.errors.isEmpty { throw DiagnosticsError(problems.sortedByLocation()) }
+        if !pages.contains(where: { $0.kind == .home }) {
+            // A folder of Markdown without content/_index.md still gets a home page.
+            pages.insert(Page(kind: .home, sourcePath: "_index.md", frontMatter: FrontMatter(), body: "",
+                              bodyLineOffset: 0, urlPath: "", sectionPath: "", bundleDirectory: nil), at: 0)
+        }
         try assignURLs(&pages)
 
         let bundleOutputs = Dictionary(pages.compactMap { page in page.bundleDirectory.map { ($0, page.urlPath) } },
@@ -101,7 +106,8 @@ public enum ContentLoader {
                 if entry.name == "_index.md" { kind = relative.isEmpty ? .home : .section } else { kind = .page }
                 files.append(FoundFile(relativePath: path, kind: kind,
                                        bundleDirectory: entry.name == "index.md" ? currentBundle : nil,
-                                       sectionPath: kind == .section ? FileSystem.parentPath("/" + relative).trimmingSlashes : currentSection))
+                                       // A section belongs to the nearest section above its folder.
+                                       sectionPath: kind == .section ? sectionPath : currentSection))
             } else {
                 statics.append((path, path))
             }
@@ -165,7 +171,8 @@ public enum ContentLoader {
             pages[index].urlPath = url
             if let other = owners[url] {
                 let first = pages[other]
-                problems.append(.error(page.diagnosticPath, line: page.frontMatter.slug != nil ? page.frontMatter.slugLine : 1,
+                let slug = page.frontMatter["slug"]
+                problems.append(.error(page.diagnosticPath, line: slug?.line ?? 1, column: slug?.column ?? 1,
                                        "duplicate URL /\(url): \(first.diagnosticPath) is published there too"))
             } else {
                 owners[url] = index

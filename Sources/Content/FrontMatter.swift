@@ -11,10 +11,8 @@ public struct FrontMatter: Sendable {
     public var weight = 0
     public var draft = false
     public var slug: String?
-    public var slugLine = 1
     public var audience: [String] = []
     public var template: String?
-    public var templateLine = 1
     public var toc: Bool?
     /// Every key as written, for templates and for the later stages (`reply`, `course_id` …).
     public var fields: [(key: String, value: YAMLNode)] = []
@@ -119,7 +117,6 @@ public struct FrontMatter: Sendable {
         matter.draft = matter["draft"]?.bool ?? false
         if let slug = matter["slug"], !slug.isNull {
             matter.slug = slug.scalar
-            matter.slugLine = slug.line
             if let text = slug.scalar, text.isEmpty || text.contains("/") || text.contains("\\") || text == "." || text == ".." {
                 problems.append(.error(path, line: slug.line, column: slug.column,
                                        "slug '\(text)' must be a single URL segment without '/' or '..'"))
@@ -128,7 +125,6 @@ public struct FrontMatter: Sendable {
         matter.audience = matter["audience"]?.stringList ?? []
         if let template = matter["template"], !template.isNull {
             matter.template = template.scalar
-            matter.templateLine = template.line
         }
         matter.toc = matter["toc"]?.bool
         return (matter, problems)

@@ -152,7 +152,7 @@ private struct TreeEdit {
             for node in rawHTMLNodes { showAsText(node) }
         }
         if let fencedBlockHandler {
-            for node in codeBlocks where cmark_node_get_fenced(node, nil, nil, nil) != 0 {
+            for node in codeBlocks where isFenced(node) {
                 let info = cmark_node_get_fence_info(node).map { String(cString: $0) } ?? ""
                 let words = info.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
                 guard !words.isEmpty else { continue }
@@ -171,6 +171,14 @@ private struct TreeEdit {
                 }
             }
         }
+    }
+
+    /// cmark writes through all three pointers, so none may be nil.
+    private func isFenced(_ node: OpaquePointer) -> Bool {
+        var length: Int32 = 0
+        var offset: Int32 = 0
+        var character: CChar = 0
+        return cmark_node_get_fenced(node, &length, &offset, &character) != 0
     }
 
     /// Raw HTML becomes a text node, so `<script>` is shown, escaped, and nothing is lost.

@@ -140,7 +140,7 @@ struct NewCommand: ParsableCommand {
     func create(_ relative: String, _ contents: String) throws {
         let path = siteOptions.site + "/" + relative
         if FileSystem.exists(path) {
-            Console.error("\(relative): error: already exists; choose another --slug")
+            Console.error(Diagnostic.error(relative, "already exists; choose another --slug").description)
             throw ExitCode.failure
         }
         try FileSystem.makeDirectories(FileSystem.parentPath(path))

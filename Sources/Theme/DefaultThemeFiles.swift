@@ -5,6 +5,7 @@ enum DefaultThemeFiles {
     static let files: [String: String] = [
         "assets/icon.svg": ##"""
 <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1d5c8c"/><path d="M8 8h9a7 7 0 0 1 0 14H8z" fill="none" stroke="#fff" stroke-width="3"/><path d="M8 25h16" stroke="#fff" stroke-width="3"/></svg>
+
 """##,
         "assets/site.js": #"""
 // Deskbook default theme: small progressive enhancements. Every page works without it.
@@ -39,6 +40,7 @@ enum DefaultThemeFiles {
     }, function () { button.textContent = label; });
   });
 })();
+
 """#,
         "assets/style.css": #"""
 /* Deskbook default theme: mobile first, light and dark, clean in print. System fonts only. */
@@ -153,6 +155,7 @@ blockquote { margin: 1rem 0; padding: 0.25rem 1rem; border-left: 4px solid var(-
 .pager { display: flex; gap: 1rem; justify-content: center; align-items: center; margin: 1.5rem 0; }
 .pager a { padding: 0.5rem 0.75rem; min-height: 44px; display: inline-flex; align-items: center; }
 @media print { .pager { display: none; } }
+
 """#,
         "i18n/en.yaml": #"""
 skip_to_content: Skip to content
@@ -194,6 +197,7 @@ pagination: Pages
 previous: Previous
 next: Next
 page_of: Page {current} of {total}
+
 """#,
         "i18n/zh-Hans.yaml": #"""
 skip_to_content: 跳到主要内容
@@ -235,6 +239,7 @@ pagination: 分页
 previous: 上一页
 next: 下一页
 page_of: 第 {current} 页，共 {total} 页
+
 """#,
         "i18n/zh-Hant.yaml": #"""
 skip_to_content: 跳到主要內容
@@ -276,6 +281,7 @@ pagination: 分頁
 previous: 上一頁
 next: 下一頁
 page_of: 第 {current} 頁，共 {total} 頁
+
 """#,
         "templates/404.mustache": #"""
 {{<baseof}}{{$main}}
@@ -285,6 +291,7 @@ page_of: 第 {current} 頁，共 {total} 頁
 <p><a href="{{site.homeURL}}">{{t.back_home}}</a></p>
 </article>
 {{/main}}{{/baseof}}
+
 """#,
         "templates/baseof.mustache": ##"""
 <!DOCTYPE html>
@@ -326,6 +333,7 @@ page_of: 第 {current} 頁，共 {total} 頁
 </footer>
 </body>
 </html>
+
 """##,
         "templates/home.mustache": #"""
 {{<baseof}}{{$title}}{{site.title}}{{/title}}{{$main}}
@@ -344,9 +352,11 @@ page_of: 第 {current} 頁，共 {total} 頁
 </section>
 {{/hasRecent}}</article>
 {{/main}}{{/baseof}}
+
 """#,
         "templates/page-list.mustache": #"""
 <ul class="page-list">{{#pages}}<li><a href="{{url}}">{{title}}</a>{{#summary}}<p>{{.}}</p>{{/summary}}{{#date}}<time datetime="{{iso}}">{{text}}</time>{{/date}}</li>{{/pages}}</ul>
+
 """#,
         "templates/page.mustache": ##"""
 {{<baseof}}{{$main}}
@@ -378,6 +388,7 @@ page_of: 第 {current} 頁，共 {total} 頁
 </section>
 {{/page.hasHistory}}</article>
 {{/main}}{{/baseof}}
+
 """##,
         "templates/pager.mustache": #"""
 {{#pager}}<nav class="pager" aria-label="{{t.pagination}}">
@@ -385,6 +396,7 @@ page_of: 第 {current} 頁，共 {total} 頁
 <span>{{label}}</span>
 {{#nextURL}}<a rel="next" href="{{nextURL}}">{{t.next}} →</a>{{/nextURL}}
 </nav>{{/pager}}
+
 """#,
         "templates/section.mustache": #"""
 {{<baseof}}{{$main}}
@@ -407,6 +419,7 @@ page_of: 第 {current} 頁，共 {total} 頁
 </section>
 {{/hasPages}}</article>
 {{/main}}{{/baseof}}
+
 """#,
         "templates/tag.mustache": #"""
 {{<baseof}}{{$main}}
@@ -417,6 +430,7 @@ page_of: 第 {current} 頁，共 {total} 頁
 {{> pager}}
 </article>
 {{/main}}{{/baseof}}
+
 """#,
         "templates/tags.mustache": #"""
 {{<baseof}}{{$main}}
@@ -425,6 +439,7 @@ page_of: 第 {current} 頁，共 {total} 頁
 <ul class="tag-cloud">{{#tags}}<li><a class="tag" href="{{url}}">#{{name}} <span class="count">{{count}}</span></a></li>{{/tags}}</ul>
 </article>
 {{/main}}{{/baseof}}
+
 """#,
     ]
 }

@@ -1,0 +1,67 @@
+import DeskbookSupport
+import DeskbookTestSupport
+import Testing
+@testable import Build
+
+/// End to end: the example site of this repository builds, checks clean, and its pages,
+/// links and assets are real.
+@Suite struct ExampleSiteTests {
+    @Test func theExampleSiteBuildsCompleteAndConsistent() throws {
+        let root = TestSite.repositoryRoot
+        let output = try TestSite([:])
+        defer { output.remove() }
+        var options = BuildOptions(siteDirectory: root, outputDirectory: output.root + "/public")
+        options.strict = true
+        let report = try SiteBuilder.build(options)
+        #expect(report.warnings.isEmpty)
+
+        // Every Markdown page of content/ (drafts aside) has its page.
+        let files = Set(output.outputFiles())
+        #expect(report.pageCount >= 60)
+        for section in ["faq/", "training/", "policies/"] {
+            #expect(files.contains(section + "index.html"))
+        }
+        let faqEntries = files.filter { $0.hasPrefix("faq/") && $0.split(separator: "/").count == 4 }
+        #expect(faqEntries.count >= 40)
+        let courses = files.filter { $0.hasPrefix("training/") && $0.split(separator: "/").count == 3 }
+        #expect(courses.count >= 6)
+        #expect(!files.contains { $0.contains("draft") })
+
+        // The navigation shows FAQ, training and policies.
+        let home = try #require(output.read("index.html"))
+        for title in ["常見問題", "教育訓練", "管理制度"] { #expect(home.contains(title)) }
+
+        // Every internal href and src of every page points at a file that exists.
+        for file in files where file.hasSuffix(".html") {
+            let html = try #require(output.read(file))
+            for attribute in ["href=\"/", "src=\"/"] {
+                var rest = Substring(html)
+                while let range = rest.range(of: attribute) {
+                    rest = rest[range.upperBound...]
+                    var target = String(rest.prefix { $0 != "\"" && $0 != "#" && $0 != "?" })
+                    target = target.removingPercentEncoding
+                    if target.isEmpty || target.hasSuffix("/") { target += "index.html" }
+                    #expect(files.contains(target), "\(file) links to missing /\(target)")
+                }
+            }
+        }
+        // A course's material is copied beside it.
+        #expect(files.contains("training/handover-inspection/checklist.txt"))
+    }
+}
+
+extension String {
+    var removingPercentEncoding: String {
+        var bytes: [UInt8] = []
+        var utf8 = Array(self.utf8)[...]
+        while let byte = utf8.popFirst() {
+            if byte == UInt8(ascii: "%"), utf8.count >= 2, let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16) {
+                bytes.append(value)
+                utf8 = utf8.dropFirst(2)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

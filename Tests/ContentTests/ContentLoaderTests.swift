@@ -1,0 +1,87 @@
+import DeskbookSupport
+import DeskbookTestSupport
+import Testing
+@testable import Content
+
+@Suite struct ContentLoaderTests {
+    @Test func placesPagesSectionsAndBundlesAtPrettyURLs() throws {
+        let site = try TestSite([
+            "content/_index.md": TestSite.page("首頁"),
+            "content/faq/_index.md": TestSite.page("常見問題"),
+            "content/faq/loans/_index.md": TestSite.page("貸款"),
+            "content/faq/loans/provident-fund.md": TestSite.page("公積金"),
+            "content/faq/loans/rate.md": TestSite.page("利率", extra: "slug: interest-rate"),
+            "content/training/c1/index.md": TestSite.page("課程"),
+            "content/training/c1/checklist.txt": "清單",
+            "content/faq/loans/draft.md": TestSite.page("草稿", extra: "draft: true"),
+        ])
+        defer { site.remove() }
+        let (content, problems) = try ContentLoader.load(siteDirectory: site.root)
+        #expect(problems.isEmpty)
+        let urls = Dictionary(uniqueKeysWithValues: content.pages.map { ($0.sourcePath, $0.urlPath) })
+        #expect(urls["_index.md"] == "")
+        #expect(urls["faq/_index.md"] == "faq/")
+        #expect(urls["faq/loans/provident-fund.md"] == "faq/loans/provident-fund/")
+        #expect(urls["faq/loans/rate.md"] == "faq/loans/interest-rate/")
+        #expect(urls["training/c1/index.md"] == "training/c1/")
+        #expect(urls["faq/loans/draft.md"] == nil)
+        #expect(content.staticFiles.map(\.output) == ["training/c1/checklist.txt"])
+        let fund = try #require(content.pages.first { $0.sourcePath == "faq/loans/provident-fund.md" })
+        #expect(fund.sectionPath == "faq/loans")
+    }
+
+    @Test func duplicateSlugsNameBothFiles() throws {
+        let site = try TestSite([
+            "content/faq/a.md": TestSite.page("A", extra: "slug: same"),
+            "content/faq/b.md": TestSite.page("B", extra: "slug: same"),
+        ])
+        defer { site.remove() }
+        do {
+            _ = try ContentLoader.load(siteDirectory: site.root)
+            Issue.record("expected an error")
+        } catch {
+            let line = try #require(error.diagnostics.first).description
+            #expect(line.hasPrefix("content/faq/b.md:3:7: error: duplicate URL /faq/same/"))
+            #expect(line.contains("content/faq/a.md"))
+        }
+    }
+
+    @Test func everyBrokenFileIsReportedInOneRun() throws {
+        let site = try TestSite([
+            "content/a.md": "---\ntitle: [x\n---\n",
+            "content/b.md": "---\ndate: next tuesday\n---\n",
+        ])
+        try site.write("content/c.md", bytes: [0x2D, 0x2D, 0xFF, 0xFE, 0x0A])
+        defer { site.remove() }
+        do {
+            _ = try ContentLoader.load(siteDirectory: site.root)
+            Issue.record("expected errors")
+        } catch {
+            let paths = error.diagnostics.map(\.path)
+            #expect(paths == ["content/a.md", "content/b.md", "content/c.md"])
+            #expect(error.diagnostics[2].message.contains("UTF-8"))
+        }
+    }
+
+    @Test func aSymlinkLeadingOutOfTheSiteIsRefused() throws {
+        let site = try TestSite(["content/a.md": TestSite.page("A")])
+        defer { site.remove() }
+        #expect(symlink("/etc", site.root + "/content/escape") == 0)
+        do {
+            _ = try ContentLoader.load(siteDirectory: site.root)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.diagnostics.first?.description.contains("content/escape:1:1: error: symlink leads outside the content folder") == true)
+        }
+    }
+
+    @Test func aMissingContentFolderIsExplained() throws {
+        let site = try TestSite(["deskbook.yaml": "title: x\n"])
+        defer { site.remove() }
+        #expect(throws: DiagnosticsError.self) { try ContentLoader.load(siteDirectory: site.root) }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,128 @@
+import DeskbookSupport
+import Testing
+@testable import Content
+
+@Suite struct FrontMatterTests {
+    @Test func readsTheKeysOfTheAuthoringContract() throws {
+        let source = """
+        ---
+        title: 首購族可以申請哪些優惠房貸？
+        date: 2026-03-14
+        tags: [貸款, 首購]
+        weight: 2
+        reply: 首購可申請青安貸款。
+        synonyms: [青安, 新青安]
+        ---
+
+        本文
+        """
+        let (yaml, body, offset) = try FrontMatter.split(source, path: "content/faq/a.md")
+        let (matter, problems) = FrontMatter.parse(try #require(yaml), path: "content/faq/a.md")
+        #expect(problems.isEmpty)
+        #expect(matter.title == "首購族可以申請哪些優惠房貸？")
+        #expect(matter.date == CalendarDate(year: 2026, month: 3, day: 14))
+        #expect(matter.tags == ["貸款", "首購"])
+        #expect(matter.weight == 2)
+        #expect(matter["reply"]?.scalar == "首購可申請青安貸款。")
+        #expect(matter["synonyms"]?.stringList == ["青安", "新青安"])
+        #expect(body.contains("本文"))
+        #expect(offset == 8)
+    }
+
+    @Test func aWordDateIsAnErrorAtItsLineAndColumn() throws {
+        let (matter, problems) = FrontMatter.parse("title: x\ndate: next tuesday\n", path: "content/a.md")
+        _ = matter
+        let problem = try #require(problems.first)
+        #expect(problem.description.hasPrefix("content/a.md:3:7: error: date: expected a date"))
+        #expect(problem.description.contains("'next tuesday'"))
+    }
+
+    @Test func invalidYAMLPointsAtTheFileLine() throws {
+        let (_, problems) = FrontMatter.parse("title: [unclosed\nsummary: x\n", path: "content/b.md")
+        let problem = try #require(problems.first)
+        #expect(problem.severity == .error)
+        #expect(problem.path == "content/b.md")
+        #expect(problem.line >= 2)
+        #expect(problem.message.hasPrefix("invalid YAML"))
+    }
+
+    @Test func wrongTypesAreNamed() {
+        let (_, problems) = FrontMatter.parse("title: [a, b]\nweight: heavy\ndraft: maybe\n", path: "p.md")
+        let messages = problems.map(\.message)
+        #expect(messages.contains { $0.hasPrefix("title: expected text") })
+        #expect(messages.contains { $0.hasPrefix("weight: expected a whole number") })
+        #expect(messages.contains { $0.hasPrefix("draft: expected true or false") })
+    }
+
+    @Test func aSlugWithASlashIsRefused() throws {
+        let (_, problems) = FrontMatter.parse("slug: ../../etc\n", path: "p.md")
+        #expect(try #require(problems.first).message.contains("single URL segment"))
+    }
+
+    @Test func unclosedFrontMatterIsAnError() {
+        #expect(throws: Diagnostic.self) { try FrontMatter.split("---\ntitle: x\n\nbody", path: "p.md") }
+    }
+
+    @Test func aFileWithoutFrontMatterIsAllBody() throws {
+        let (yaml, body, offset) = try FrontMatter.split("# 標題\n", path: "p.md")
+        #expect(yaml == nil)
+        #expect(body == "# 標題\n")
+        #expect(offset == 0)
+    }
+
+    @Test func datesParseInTheCommonForms() {
+        #expect(CalendarDate(parsing: "2026-03-14")?.isoDay == "2026-03-14")
+        #expect(CalendarDate(parsing: "2026-03-14 09:30")?.hour == 9)
+        #expect(CalendarDate(parsing: "2026-03-14T09:30:00+08:00")?.rfc3339 == "2026-03-14T09:30:00+08:00")
+        #expect(CalendarDate(parsing: "2026-02-30") == nil)
+        #expect(CalendarDate(parsing: "next tuesday") == nil)
+        let date = CalendarDate(year: 2026, month: 11, day: 26)
+        #expect(CalendarDate(secondsSinceEpoch: date.secondsSinceEpoch).isoDay == "2026-11-26")
+    }
+}
+
+@Suite struct SiteConfigTests {
+    @Test func defaultsApplyWithoutAFile() throws {
+        let (config, problems) = try SiteConfig.parse("", path: "deskbook.yaml")
+        #expect(problems.isEmpty)
+        #expect(config.language == .zhHant)
+        #expect(config.basePath == "/")
+    }
+
+    @Test func aSubPathBaseURLGivesThePathAndOrigin() throws {
+        let (config, _) = try SiteConfig.parse("base_url: http://intranet/site-a\n", path: "deskbook.yaml")
+        #expect(config.basePath == "/site-a/")
+        #expect(config.origin == "http://intranet")
+    }
+
+    @Test func anUnknownLanguageIsAnErrorOnItsLine() {
+        do {
+            _ = try SiteConfig.parse("title: x\nlanguage: klingon\n", path: "deskbook.yaml")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.diagnostics.first?.description.hasPrefix("deskbook.yaml:2:11: error: unknown language 'klingon'") == true)
+        }
+    }
+
+    @Test func anUnknownKeyIsAWarning() throws {
+        let (_, problems) = try SiteConfig.parse("titel: x\n", path: "deskbook.yaml")
+        #expect(problems.first?.severity == .warning)
+        #expect(problems.first?.message.contains("unknown key 'titel'") == true)
+    }
+}
+
+@Suite struct SlugTests {
+    @Test func chineseHeadingsKeepTheirCharacters() {
+        #expect(Slug.make("第一條 目的") == "第一條-目的")
+        #expect(Slug.make("貸款利率（2026）") == "貸款利率-2026")
+        #expect(Slug.make("Mortgage FAQ!") == "mortgage-faq")
+    }
+
+    @Test func repeatedHeadingsGetDistinctIDs() {
+        var ids = Slug.Deduplicator()
+        #expect(ids.unique("說明") == "說明")
+        #expect(ids.unique("說明") == "說明-1")
+        #expect(ids.unique("說明") == "說明-2")
+        #expect(ids.unique("") == "section")
+    }
+}

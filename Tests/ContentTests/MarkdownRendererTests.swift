@@ -1,0 +1,115 @@
+import DeskbookSupport
+import Testing
+@testable import Content
+
+/// Renders `body` as the page `content/faq/loans/a.md` of a small site.
+func render(_ body: String, unsafeHTML: Bool = false, otherPages: [String] = ["faq/loans/rate.md", "faq/_index.md"],
+            staticFiles: [String] = []) -> RenderedMarkdown {
+    let page = Page(kind: .page, sourcePath: "faq/loans/a.md", frontMatter: FrontMatter(), body: body,
+                    bodyLineOffset: 4, urlPath: "faq/loans/a/", sectionPath: "faq/loans", bundleDirectory: nil)
+    var pages = [page]
+    for path in otherPages {
+        let isSection = path.hasSuffix("_index.md")
+        let directory = FileSystem.parentPath(path)
+        let url = isSection ? directory + "/" : String(path.dropLast(3)) + "/"
+        pages.append(Page(kind: isSection ? .section : .page, sourcePath: path, frontMatter: FrontMatter(), body: "",
+                          bodyLineOffset: 0, urlPath: url, sectionPath: "", bundleDirectory: nil))
+    }
+    let links = LinkResolver(pages: pages, staticFiles: staticFiles.map { ($0, $0) }, extraOutputs: ["tags/"],
+                             basePath: "/site-a/")
+    return MarkdownRenderer(unsafeHTML: unsafeHTML).render(page, links: links)
+}
+
+@Suite struct MarkdownRendererTests {
+    @Test func rendersGitHubFlavouredMarkdown() {
+        let html = render("""
+        | 階段 | 比例 |
+        | --- | ---: |
+        | 訂金 | 10% |
+
+        ~~舊價~~ 新價，見 https://example.com/x
+
+        - [x] 已繳訂金
+        - [ ] 已簽約
+
+        備註[^1]
+
+        [^1]: 以銀行核貸為準。
+        """).html
+        #expect(html.contains("<table>"))
+        #expect(html.contains("<td align=\"right\">10%</td>"))
+        #expect(html.contains("<del>舊價</del>"))
+        #expect(html.contains("<a href=\"https://example.com/x\">"))
+        #expect(html.contains("type=\"checkbox\""))
+        #expect(html.contains("class=\"footnotes\""))
+    }
+
+    @Test func rawHTMLIsShownAsTextByDefault() {
+        let html = render("<script>alert(1)</script>\n\n文字 <b onclick=x>粗</b>").html
+        #expect(!html.contains("<script>"))
+        #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        #expect(html.contains("&lt;b onclick=x&gt;"))
+    }
+
+    @Test func unsafeHTMLPassesRawHTMLButTagfilterStillDisarmsScript() {
+        let html = render("<div class=\"note\">注意</div>\n\n<script>x</script>\n", unsafeHTML: true).html
+        #expect(html.contains("<div class=\"note\">注意</div>"))
+        #expect(!html.contains("<script>"))
+    }
+
+    @Test func chineseHeadingsGetIDsAndAreCollected() {
+        let rendered = render("## 貸款利率\n\n### 說明\n\n## 說明\n")
+        #expect(rendered.headings.map(\.id) == ["貸款利率", "說明", "說明-1"])
+        #expect(rendered.html.contains("id=\"貸款利率\""))
+        #expect(rendered.html.contains("<h2>"))
+    }
+
+    @Test func relativeMarkdownLinksBecomePageURLsUnderTheBasePath() {
+        let rendered = render("[利率](rate.md#寬限期) [常見問題](../_index.md) [同頁](#x) [外部](https://bank.example/)")
+        // cmark percent-encodes the fragment; browsers match it to id="寬限期" either way.
+        #expect(rendered.html.contains("href=\"/site-a/faq/loans/rate/#%E5%AF%AC%E9%99%90%E6%9C%9F\""))
+        #expect(rendered.html.contains("href=\"/site-a/faq/\""))
+        #expect(rendered.html.contains("href=\"#x\""))
+        #expect(rendered.html.contains("href=\"https://bank.example/\""))
+        #expect(rendered.diagnostics.isEmpty)
+    }
+
+    @Test func rootRelativeLinksAreCheckedAndPrefixed() {
+        let rendered = render("[標籤](/tags/) [沒有](/nowhere/)")
+        #expect(rendered.html.contains("href=\"/site-a/tags/\""))
+        #expect(rendered.diagnostics.count == 1)
+        #expect(rendered.diagnostics.first?.message.contains("/nowhere/") == true)
+    }
+
+    @Test func brokenLinksAndImagesAreWarningsWithFileLineAndColumn() throws {
+        let rendered = render("第一行\n\n見 [說明](missing.md) 與 ![圖](photo.png)\n")
+        #expect(rendered.diagnostics.count == 2)
+        let link = try #require(rendered.diagnostics.first)
+        #expect(link.severity == .warning)
+        #expect(link.description.hasPrefix("content/faq/loans/a.md:7:"))
+        #expect(link.message.contains("broken link 'missing.md'"))
+        #expect(rendered.diagnostics[1].message.contains("broken image 'photo.png'"))
+    }
+
+    @Test func imagesBesideThePageResolve() {
+        let rendered = render("![平面圖](plan.png)", staticFiles: ["faq/loans/plan.png"])
+        #expect(rendered.html.contains("src=\"/site-a/faq/loans/plan.png\""))
+        #expect(rendered.diagnostics.isEmpty)
+    }
+
+    @Test func theFirstParagraphIsKeptAsPlainText() {
+        #expect(render("# 標題\n\n首購**可以**申請。\n\n第二段").firstParagraph == "首購可以申請。")
+    }
+
+    @Test func fencedBlocksCanBeClaimedByAHandler() {
+        let page = Page(kind: .page, sourcePath: "a.md", frontMatter: FrontMatter(), body: "前\n\n```kpi\nvalue: 1\n```\n\n```text\nplain\n```\n",
+                        bodyLineOffset: 3, urlPath: "a/", sectionPath: "", bundleDirectory: nil)
+        let links = LinkResolver(pages: [page], staticFiles: [], extraOutputs: [], basePath: "/")
+        let renderer = MarkdownRenderer(fencedBlockHandler: { block in
+            block.info.first == "kpi" ? .html("<div class=\"kpi\">line \(block.line)</div>") : nil
+        })
+        let html = renderer.render(page, links: links).html
+        #expect(html.contains("<div class=\"kpi\">line 6</div>"))
+        #expect(html.contains("<code class=\"language-text\">plain"))
+    }
+}
