@@ -3,39 +3,65 @@ import DeskbookSupport
 import Theme
 
 /// Builds the values templates see. One instance serves every page of a build; it only reads.
+/// What many pages share (the site values, each page's URL and list entry) is worked out once
+/// here, since a page appears in several lists (its section, its tags, recent changes).
 struct PageContext: Sendable {
     let config: SiteConfig
     let theme: Theme
     let model: SiteModel
     let links: LinkResolver
+    /// Public URL of each page, by index.
+    let pageURLs: [String]
+    /// Values of each page as a list entry, by index (`[String: Any]` holds only immutable values).
+    nonisolated(unsafe) let listItems: [[String: Any]]
+    /// `site`, `t`, `assets`: the same for every page.
+    nonisolated(unsafe) let shared: [String: Any]
     /// Keys shown as facts above a page's text (course and policy details), in this order.
     static let factKeys = ["course_id", "trainer", "duration", "audience", "owner", "version", "effective"]
 
-    func url(_ outputPath: String) -> String { links.url(for: outputPath) }
+    init(config: SiteConfig, theme: Theme, model: SiteModel, links: LinkResolver) {
+        self.config = config
+        self.theme = theme
+        self.model = model
+        self.links = links
+        let pageURLs = parallelMap(model.pages) { links.url(for: $0.urlPath) }
+        self.pageURLs = pageURLs
+        self.listItems = model.pages.indices.map { index -> [String: Any] in
+            let page = model.pages[index]
+            var item: [String: Any] = ["title": page.title, "url": pageURLs[index]]
+            if let summary = page.frontMatter.summary, !summary.isEmpty { item["summary"] = summary }
+            if let date = page.updated { item["date"] = ["text": theme.format(date), "iso": date.isoDay] }
+            return item
+        }
 
-    /// What every page shares: site, strings, assets, top navigation.
-    func base(activeURLPath: String) -> [String: Any] {
-        let assetPaths = theme.assetPaths
         var assets: [String: Any] = [:]
-        for (name, path) in assetPaths {
+        for (name, path) in theme.assetPaths {
             let key = name.hasSuffix(".css") && name.hasPrefix("style") ? "css"
                 : name.hasSuffix(".js") && name.hasPrefix("site") ? "js"
                 : name.hasPrefix("icon") ? "icon" : name
-            assets[key] = url(path)
-            assets[name] = url(path)
+            assets[key] = links.url(for: path)
+            assets[name] = links.url(for: path)
         }
         var site: [String: Any] = [
-            "title": config.title, "htmlLang": config.language.rawValue, "homeURL": url(""),
-            "feedURL": url("feed.xml"), "sitemapURL": url("sitemap.xml"), "tagsURL": url(model.tagsOutputPath),
-            "baseURL": config.basePath,
+            "title": config.title, "htmlLang": config.language.rawValue, "homeURL": links.url(for: ""),
+            "feedURL": links.url(for: "feed.xml"), "sitemapURL": links.url(for: "sitemap.xml"),
+            "tagsURL": links.url(for: model.tagsOutputPath), "baseURL": config.basePath,
         ]
         if let params = config.params { site["params"] = params.templateValue }
-        let nav: [[String: Any]] = (model.childSections[""] ?? []).map { folder in
-            let section = model.pages[model.sectionIndex[folder]!]
-            return ["title": section.title, "url": url(section.urlPath),
-                    "active": !activeURLPath.isEmpty && activeURLPath.hasPrefix(section.urlPath)]
+        self.shared = ["site": site, "t": theme.strings, "assets": assets]
+    }
+
+    func url(_ outputPath: String) -> String { links.url(for: outputPath) }
+
+    /// What every page shares, plus the top navigation with the current section marked.
+    func base(activeURLPath: String) -> [String: Any] {
+        var context = shared
+        context["nav"] = (model.childSections[""] ?? []).map { folder -> [String: Any] in
+            let index = model.sectionIndex[folder]!
+            return ["title": model.pages[index].title, "url": pageURLs[index],
+                    "active": !activeURLPath.isEmpty && activeURLPath.hasPrefix(model.pages[index].urlPath)]
         }
-        return ["site": site, "t": theme.strings, "assets": assets, "nav": nav]
+        return context
     }
 
     /// `{{#date}}<time datetime="{{iso}}">{{text}}</time>{{/date}}`: a map, so that names inside
@@ -44,15 +70,10 @@ struct PageContext: Sendable {
         ["text": theme.format(date), "iso": date.isoDay]
     }
 
-    func listItem(_ page: Page) -> [String: Any] {
-        var item: [String: Any] = ["title": page.title, "url": url(page.urlPath)]
-        if let summary = page.frontMatter.summary, !summary.isEmpty { item["summary"] = summary }
-        if let date = page.updated { item["date"] = dateValue(date) }
-        return item
-    }
+    func listItem(_ index: Int) -> [String: Any] { listItems[index] }
 
     func sectionCard(_ folder: String) -> [String: Any] {
-        var card = listItem(model.pages[model.sectionIndex[folder]!])
+        var card = listItem(model.sectionIndex[folder]!)
         card["count"] = model.pageCount(under: folder)
         return card
     }
@@ -77,7 +98,7 @@ struct PageContext: Sendable {
         for (key, value) in page.frontMatter.fields { values[key] = value.templateValue }
         values["params"] = values
         values["title"] = page.title
-        values["url"] = url(page.urlPath)
+        values["url"] = pageURLs[index]
         values["kind"] = page.kind.rawValue
         values["type"] = page.urlPath.split(separator: "/").first.map(String.init) ?? "home"
         values["content"] = rendered.html.isEmpty ? nil : rendered.html
@@ -102,8 +123,8 @@ struct PageContext: Sendable {
         let ancestors = model.ancestors(of: page)
         let crumbs: [[String: Any]] = ancestors.compactMap { folder in
             guard let sectionIndex = model.sectionIndex[folder] else { return nil }
-            let section = model.pages[sectionIndex]
-            return ["title": folder.isEmpty ? (theme.strings["home"] ?? "Home") : section.title, "url": url(section.urlPath)]
+            let title = folder.isEmpty ? (theme.strings["home"] ?? "Home") : model.pages[sectionIndex].title
+            return ["title": title, "url": pageURLs[sectionIndex]]
         }
         context["breadcrumbs"] = crumbs
         context["hasBreadcrumbs"] = page.kind != .home
@@ -112,10 +133,11 @@ struct PageContext: Sendable {
         let topFolder = page.kind == .home ? nil : (ancestors.count >= 2 ? ancestors[1] : (page.kind == .section ? page.sourceDirectory : nil))
         if let topFolder, let subsections = model.childSections[topFolder], !subsections.isEmpty {
             context["hasSectionNav"] = true
-            context["sectionNavRoot"] = listItem(model.pages[model.sectionIndex[topFolder]!])
+            context["sectionNavRoot"] = listItem(model.sectionIndex[topFolder]!)
             context["sectionNav"] = subsections.map { folder -> [String: Any] in
-                let section = model.pages[model.sectionIndex[folder]!]
-                return ["title": section.title, "url": url(section.urlPath), "active": page.urlPath.hasPrefix(section.urlPath)]
+                let sectionIndex = model.sectionIndex[folder]!
+                return ["title": model.pages[sectionIndex].title, "url": pageURLs[sectionIndex],
+                        "active": page.urlPath.hasPrefix(model.pages[sectionIndex].urlPath)]
             }
         }
 
@@ -125,7 +147,7 @@ struct PageContext: Sendable {
             let children = (model.childSections[folder] ?? []).map(sectionCard)
             let members = model.pagesInSection[folder] ?? []
             let pager = sectionPager(page)
-            let pages = members[pager.items(pageNumber)].map { listItem(model.pages[$0]) }
+            let pages = members[pager.items(pageNumber)].map(listItem)
             context["pager"] = pager.context(pageNumber, url: url, strings: theme.strings)
             context["subsections"] = children
             context["hasSubsections"] = !children.isEmpty
@@ -134,7 +156,7 @@ struct PageContext: Sendable {
             context["hasPages"] = !pages.isEmpty
             if page.kind == .home {
                 let recent = recentlyUpdated(limit: 8).map { index -> [String: Any] in
-                    var item = listItem(model.pages[index])
+                    var item = listItem(index)
                     let section = model.sectionIndex[model.pages[index].sectionPath].map { model.pages[$0].title } ?? ""
                     item["sectionTitle"] = section
                     return item
@@ -203,7 +225,7 @@ struct PageContext: Sendable {
         let pager = tagPager(tag)
         context["pager"] = pager.context(pageNumber, url: url, strings: theme.strings)
         context["page"] = ["title": tag.name, "url": url(tag.outputPath)]
-        context["pages"] = tag.pageIndices[pager.items(pageNumber)].map { listItem(model.pages[$0]) }
+        context["pages"] = tag.pageIndices[pager.items(pageNumber)].map(listItem)
         context["count"] = tag.pageIndices.count
         context["hasBreadcrumbs"] = true
         context["breadcrumbs"] = [["title": theme.strings["home"] ?? "Home", "url": url("")],

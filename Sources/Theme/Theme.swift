@@ -21,7 +21,7 @@ public struct Theme: Sendable {
     /// UI strings for the site's language (`t.search`, `t.updated` …).
     public let strings: [String: String]
     /// From the i18n keys `date_format` and `month_names`, split once.
-    let dateFormat: String
+    let dateFormat: [DatePart]
     let monthNames: [String]
 
     init(name: String, library: MustacheLibrary, templateNames: Set<String>, assets: [Asset], strings: [String: String]) {
@@ -30,7 +30,7 @@ public struct Theme: Sendable {
         self.templateNames = templateNames
         self.assets = assets
         self.strings = strings
-        self.dateFormat = strings["date_format"] ?? "{year}-{month}-{day}"
+        self.dateFormat = DatePart.parse(strings["date_format"] ?? "{year}-{month}-{day}")
         self.monthNames = (strings["month_names"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: " ") }
     }
 
@@ -48,12 +48,41 @@ public struct Theme: Sendable {
 
     /// A date in the language's format from the i18n file: `2026年3月14日`, `14 Mar 2026`.
     public func format(_ date: CalendarDate) -> String {
-        let monthName = monthNames.count == 12 ? monthNames[date.month - 1] : String(date.month)
-        return dateFormat
-            .replacingOccurrences("{year}", String(date.year))
-            .replacingOccurrences("{month}", String(date.month))
-            .replacingOccurrences("{monthName}", monthName)
-            .replacingOccurrences("{day}", String(date.day))
+        var text = ""
+        for part in dateFormat {
+            switch part {
+            case .literal(let literal): text += literal
+            case .year: text += String(date.year)
+            case .month: text += String(date.month)
+            case .monthName: text += monthNames.count == 12 ? monthNames[date.month - 1] : String(date.month)
+            case .day: text += String(date.day)
+            }
+        }
+        return text
+    }
+
+    /// A `date_format` such as `{year}年{month}月{day}日`, split once into its parts.
+    enum DatePart: Sendable, Equatable {
+        case literal(String), year, month, monthName, day
+
+        static func parse(_ format: String) -> [DatePart] {
+            var parts: [DatePart] = []
+            var rest = Substring(format)
+            while let open = rest.firstIndex(of: "{") {
+                if open > rest.startIndex { parts.append(.literal(String(rest[..<open]))) }
+                guard let close = rest[open...].firstIndex(of: "}") else { break }
+                switch rest[rest.index(after: open)..<close] {
+                case "year": parts.append(.year)
+                case "month": parts.append(.month)
+                case "monthName": parts.append(.monthName)
+                case "day": parts.append(.day)
+                default: parts.append(.literal(String(rest[open...close])))
+                }
+                rest = rest[rest.index(after: close)...]
+            }
+            if !rest.isEmpty { parts.append(.literal(String(rest))) }
+            return parts
+        }
     }
 }
 
@@ -63,19 +92,5 @@ extension Substring {
         while let first = text.first, set.contains(first) { text = text.dropFirst() }
         while let last = text.last, set.contains(last) { text = text.dropLast() }
         return String(text)
-    }
-}
-
-extension String {
-    func replacingOccurrences(_ target: String, _ replacement: String) -> String {
-        guard !target.isEmpty, contains(target) else { return self }
-        var out = ""
-        var rest = Substring(self)
-        while let range = rest.range(of: target) {
-            out += rest[..<range.lowerBound]
-            out += replacement
-            rest = rest[range.upperBound...]
-        }
-        return out + rest
     }
 }

@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Builds the benchmark corpus with Deskbook and with Hugo, side by side, and prints wall
+time, peak memory and the ratio.
+
+  bench/compare.py [--pages 10000] [--runs 3]
+
+The corpus comes from ../shared/bench/make-corpus.py (deterministic), Hugo's templates from
+../shared/bench/hugo. Each tool runs --runs times on a cold output folder; the best wall time
+and the largest peak memory are reported. Also times a Deskbook rebuild with nothing changed.
+Needs Debian's hugo (installed if missing) and a release build of deskbook (built here)."""
+import argparse, os, resource, shutil, subprocess, sys, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.normpath(os.path.join(ROOT, "..", "shared", "bench"))
+WORK = os.path.join(ROOT, "bench", "out")
+
+
+def timed(command, cwd=None):
+    """Runs a command; returns (wall seconds, peak resident memory in MiB)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    if status != 0:
+        sys.exit(f"failed: {' '.join(command)}\n{process.stderr.read().decode()}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pages", type=int, default=10000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+
+    if shutil.which("hugo") is None:
+        subprocess.run(["apt-get", "install", "-y", "-qq", "hugo"], check=True)
+    subprocess.run(["swift", "build", "-c", "release", "--product", "deskbook"], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    deskbook = os.path.join(ROOT, ".build", "release", "deskbook")
+
+    corpus = os.path.join(WORK, f"corpus-{args.pages}")
+    if not os.path.isdir(corpus):
+        subprocess.run([sys.executable, os.path.join(SHARED, "make-corpus.py"), str(args.pages), corpus], check=True)
+    hugo_site = os.path.join(WORK, f"hugo-site-{args.pages}")
+    if not os.path.isdir(hugo_site):
+        shutil.copytree(corpus, hugo_site)
+        shutil.copytree(os.path.join(SHARED, "hugo"), hugo_site, dirs_exist_ok=True)
+
+    results = {}
+    for name, command, cwd, out in [
+        ("hugo", ["hugo", "--quiet", "-d", os.path.join(WORK, "out-hugo")], hugo_site, os.path.join(WORK, "out-hugo")),
+        ("deskbook", [deskbook, "build", "-q", "-s", corpus, "-o", os.path.join(WORK, "out-deskbook")], None,
+         os.path.join(WORK, "out-deskbook")),
+    ]:
+        runs = []
+        for _ in range(args.runs):
+            shutil.rmtree(out, ignore_errors=True)
+            runs.append(timed(command, cwd))
+        results[name] = (min(r[0] for r in runs), max(r[1] for r in runs))
+    # Rebuild into the folder the last cold run left: nothing changed.
+    results["deskbook, nothing changed"] = timed(
+        [deskbook, "build", "-q", "-s", corpus, "-o", os.path.join(WORK, "out-deskbook")])
+
+    pages = sum(len(files) for _, _, files in os.walk(os.path.join(corpus, "content")))
+    print(f"corpus: {pages} Markdown files ({args.pages} pages), best of {args.runs} cold runs, {os.cpu_count()} cores")
+    print(f"{'tool':<28}{'wall (s)':>10}{'peak (MiB)':>12}")
+    for name, (wall, memory) in results.items():
+        print(f"{name:<28}{wall:>10.2f}{memory:>12.0f}")
+    hugo_wall, hugo_memory = results["hugo"]
+    wall, memory = results["deskbook"]
+    print(f"ratio deskbook/hugo: wall {wall / hugo_wall:.2f}, peak memory {memory / hugo_memory:.2f}")
+
+
+if __name__ == "__main__":
+    main()
