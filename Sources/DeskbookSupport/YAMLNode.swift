@@ -25,7 +25,9 @@ public struct YAMLNode: Sendable {
     public static func parse(_ text: String, path: String, lineOffset: Int = 0) throws(Diagnostic) -> YAMLNode? {
         let node: Node?
         do {
-            node = try Yams.compose(yaml: text)
+            // Types are decided here (quoted or plain), so Yams's regular-expression tag
+            // resolution is skipped: it was most of the cost of reading front matter.
+            node = try Yams.compose(yaml: text, .basic)
         } catch let error as YamlError {
             throw diagnostic(for: error, path: path, lineOffset: lineOffset)
         } catch {
