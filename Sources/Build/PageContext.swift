@@ -40,7 +40,8 @@ struct PageContext: Sendable {
                 : name.hasSuffix(".js") && name.hasPrefix("site") ? "js"
                 : name.hasPrefix("icon") ? "icon" : name
             assets[key] = links.url(for: path)
-            assets[name] = links.url(for: path)
+            // Mustache reads dots as nesting, so `logo.png` is `assets.logo_png`.
+            assets[name.replacingOccurrences(of: ".", with: "_")] = links.url(for: path)
         }
         var site: [String: Any] = [
             "title": config.title, "htmlLang": config.language.rawValue, "homeURL": links.url(for: ""),
