@@ -103,7 +103,10 @@ struct PageContext: Sendable {
         values["kind"] = page.kind.rawValue
         values["type"] = page.urlPath.split(separator: "/").first.map(String.init) ?? "home"
         values["content"] = rendered.html.isEmpty ? nil : rendered.html
+        // `summary` falls back to the first paragraph (for descriptions and lists); `lead` is
+        // only what the author wrote, so the page does not repeat its first paragraph.
         values["summary"] = summary(page, rendered: rendered)
+        values["lead"] = page.frontMatter.summary.flatMap { $0.isEmpty ? nil : $0 }
         values["date"] = page.updated.map(dateValue)
         values["hasReply"] = !(page.frontMatter["reply"]?.scalar ?? "").isEmpty
         values["tags"] = page.frontMatter.tags.map { name in

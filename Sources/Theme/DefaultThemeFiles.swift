@@ -48,6 +48,8 @@ enum DefaultThemeFiles {
   --bg: #ffffff; --fg: #1c232b; --muted: #5b6673; --line: #d9dee4; --soft: #f3f5f8;
   --accent: #1d5c8c; --accent-fg: #ffffff; --warn: #9a5b00; --good: #1e7a46; --bad: #b3261e;
   --radius: 8px; --measure: 46rem;
+  /* Side padding that lines header and breadcrumbs up with the centred 72rem layout. */
+  --gutter: max(1rem, calc((100% - 70rem) / 2));
   color-scheme: light dark;
 }
 @media (prefers-color-scheme: dark) {
@@ -82,14 +84,14 @@ h3 { font-size: 1.08rem; }
 .skip-link { position: absolute; left: -999px; }
 .skip-link:focus { left: 0.5rem; top: 0.5rem; background: var(--bg); padding: 0.5rem; z-index: 10; }
 
-.site-header { background: var(--accent); color: var(--accent-fg); padding: 0.6rem 1rem 0; }
+.site-header { background: var(--accent); color: var(--accent-fg); padding: 0.6rem var(--gutter) 0; }
 .site-header a { color: var(--accent-fg); text-decoration: none; }
 .brand { font-weight: 700; font-size: 1.1rem; display: inline-block; padding-bottom: 0.3rem; }
 .site-nav ul { list-style: none; display: flex; gap: 0.25rem; margin: 0; padding: 0; overflow-x: auto; }
 .site-nav a { display: block; padding: 0.5rem 0.75rem; white-space: nowrap; border-radius: 6px 6px 0 0; }
 .site-nav a[aria-current] { background: var(--bg); color: var(--fg); font-weight: 600; }
 
-.breadcrumbs ol { list-style: none; display: flex; flex-wrap: wrap; gap: 0.25rem; margin: 0; padding: 0.6rem 1rem 0; font-size: 0.9rem; color: var(--muted); }
+.breadcrumbs ol { list-style: none; display: flex; flex-wrap: wrap; gap: 0.25rem; margin: 0; padding: 0.6rem var(--gutter) 0; font-size: 0.9rem; color: var(--muted); }
 .breadcrumbs li + li::before { content: "›"; margin-right: 0.25rem; }
 
 .layout { max-width: 72rem; margin: 0 auto; padding: 0 1rem 2rem; }
@@ -363,7 +365,7 @@ page_of: 第 {current} 頁，共 {total} 頁
 <article class="page page-{{page.type}}">
 <header class="page-header">
 <h1>{{page.title}}</h1>
-{{#page.summary}}<p class="summary">{{.}}</p>{{/page.summary}}
+{{#page.lead}}<p class="summary">{{.}}</p>{{/page.lead}}
 <p class="meta">{{#page.date}}<span>{{t.updated}} <time datetime="{{iso}}">{{text}}</time></span>{{/page.date}}{{#page.tags}} <a class="tag" href="{{url}}">#{{name}}</a>{{/page.tags}}</p>
 </header>
 {{#page.hasFacts}}<dl class="facts">{{#page.facts}}<div><dt>{{label}}</dt><dd>{{value}}</dd></div>{{/page.facts}}</dl>
@@ -403,7 +405,7 @@ page_of: 第 {current} 頁，共 {total} 頁
 <article class="section">
 <header class="page-header">
 <h1>{{page.title}}</h1>
-{{#page.summary}}<p class="summary">{{.}}</p>{{/page.summary}}
+{{#page.lead}}<p class="summary">{{.}}</p>{{/page.lead}}
 </header>
 {{#page.content}}<div class="content">
 {{{.}}}
