@@ -18,6 +18,7 @@ let package = Package(
             pkgConfig: "libcmark-gfm",
             providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
         ),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "DeskbookSupport", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(
             name: "Content",
@@ -28,16 +29,22 @@ let package = Package(
             dependencies: ["DeskbookSupport", .product(name: "Mustache", package: "swift-mustache"),
                            .product(name: "Yams", package: "Yams")]
         ),
-        .target(name: "Build", dependencies: ["Content", "Theme", "DeskbookSupport"]),
+        .target(name: "DeskbookData", dependencies: ["CSQLite", "DeskbookSupport"]),
+        .target(name: "Charts", dependencies: ["DeskbookSupport"]),
+        .target(name: "Blocks", dependencies: ["Content", "DeskbookData", "Charts", "DeskbookSupport"]),
+        .target(name: "Build", dependencies: ["Content", "Theme", "Blocks", "DeskbookData", "DeskbookSupport"]),
         .target(
             name: "DeskbookCLI",
-            dependencies: ["Build", "Content", "DeskbookSupport",
+            dependencies: ["Build", "Content", "DeskbookData", "DeskbookSupport",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "deskbook", dependencies: ["DeskbookCLI"]),
         .target(name: "DeskbookTestSupport", dependencies: ["DeskbookSupport"]),
         .testTarget(name: "ContentTests", dependencies: ["Content", "DeskbookSupport", "DeskbookTestSupport"]),
         .testTarget(name: "ThemeTests", dependencies: ["Theme", "DeskbookSupport", "DeskbookTestSupport"]),
+        .testTarget(name: "DeskbookDataTests", dependencies: ["DeskbookData", "DeskbookSupport", "DeskbookTestSupport"]),
+        .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
+        .testTarget(name: "BlocksTests", dependencies: ["Blocks", "Content", "DeskbookData", "DeskbookSupport", "DeskbookTestSupport"]),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Content", "Theme", "DeskbookSupport", "DeskbookTestSupport"]),
         .testTarget(name: "DeskbookCLITests", dependencies: ["DeskbookCLI", "Build", "DeskbookSupport", "DeskbookTestSupport"]),
     ],

@@ -1,4 +1,5 @@
 import Content
+import DeskbookData
 import DeskbookSupport
 import Theme
 
@@ -14,12 +15,15 @@ struct PageContext: Sendable {
     let pageURLs: [String]
     /// Values of each page as a list entry, by index (`[String: Any]` holds only immutable values).
     nonisolated(unsafe) let listItems: [[String: Any]]
+    /// When this build started, to judge whether data is stale.
+    let buildTime: CalendarDate
     /// `site`, `t`, `assets`: the same for every page.
     nonisolated(unsafe) let shared: [String: Any]
     /// Keys shown as facts above a page's text (course and policy details), in this order.
     static let factKeys = ["course_id", "trainer", "duration", "audience", "owner", "version", "effective"]
 
-    init(config: SiteConfig, theme: Theme, model: SiteModel, links: LinkResolver) {
+    init(config: SiteConfig, theme: Theme, model: SiteModel, links: LinkResolver, buildTime: CalendarDate) {
+        self.buildTime = buildTime
         self.config = config
         self.theme = theme
         self.model = model
@@ -92,8 +96,9 @@ struct PageContext: Sendable {
 
     /// The full context of a content page, section or home; `pageNumber` picks the slice of
     /// a long section list.
-    func forPage(_ index: Int, rendered: RenderedMarkdown, pageNumber: Int = 1) -> [String: Any] {
+    func forPage(_ index: Int, rendered render: PageRender, pageNumber: Int = 1) -> [String: Any] {
         let page = model.pages[index]
+        let rendered = render.markdown
         var context = base(activeURLPath: page.urlPath)
         var values: [String: Any] = [:]
         for (key, value) in page.frontMatter.fields { values[key] = value.templateValue }
@@ -122,6 +127,8 @@ struct PageContext: Sendable {
         let history = history(page)
         values["history"] = history
         values["hasHistory"] = !history.isEmpty
+        values["freshness"] = freshness(render.snapshots)
+        values["hasTables"] = render.hasTables
         context["page"] = values
 
         let ancestors = model.ancestors(of: page)
@@ -173,6 +180,24 @@ struct PageContext: Sendable {
         }
         return context
     }
+
+    /// When the page's data was taken, and a warning once that is longer ago than `max_data_age`.
+    func freshness(_ snapshots: [PageRender.SnapshotUse]) -> [String: Any]? {
+        let times = snapshots.compactMap(\.takenAt)
+        guard let oldest = times.min() else { return nil }
+        let locale = config.formatLocale
+        var text = theme.strings["data_as_of"] ?? "Data as of"
+        text += " " + locale.format(.text(oldest.isoDay + (oldest.hasTime ? " " + twoDigits(oldest.hour) + ":" + twoDigits(oldest.minute) : "")), as: .datetime)
+        var values: [String: Any] = ["text": text, "iso": oldest.rfc3339]
+        if let limit = config.maxDataAge, Double(buildTime.secondsSinceEpoch - oldest.secondsSinceEpoch) > limit {
+            values["stale"] = true
+            values["warning"] = (theme.strings["data_stale"] ?? "This data is older than {age}.")
+                .replacingOccurrences(of: "{age}", with: locale.format(.real(limit), as: .duration))
+        }
+        return values
+    }
+
+    func twoDigits(_ number: Int) -> String { number < 10 ? "0\(number)" : String(number) }
 
     func summary(_ page: Page, rendered: RenderedMarkdown) -> String? {
         if let summary = page.frontMatter.summary, !summary.isEmpty { return summary }

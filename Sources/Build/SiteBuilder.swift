@@ -1,6 +1,12 @@
+import Blocks
 import Content
+import DeskbookData
 import DeskbookSupport
 import Theme
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What to build and how strictly.
 public struct BuildOptions: Sendable {
@@ -11,6 +17,8 @@ public struct BuildOptions: Sendable {
     /// `check` renders everything but writes nothing.
     public var writeOutput = true
     public var includeDrafts = false
+    /// "Now", for judging data freshness; tests set it.
+    public var buildTime = CalendarDate(secondsSinceEpoch: Int(time(nil)))
 
     public init(siteDirectory: String, outputDirectory: String? = nil) {
         self.siteDirectory = FileSystem.absolute(siteDirectory)
@@ -62,22 +70,42 @@ public enum SiteBuilder {
         let theme = try phase("load theme") { () throws(DiagnosticsError) -> Theme in
             try ThemeLoader.load(siteDirectory: options.siteDirectory, themeName: config.theme, language: config.language.rawValue)
         }
-        let model = SiteModel(pages: content.pages)
-        let links = LinkResolver(pages: content.pages, staticFiles: content.staticFiles,
+        let snapshots = try phase("open data") { () throws(DiagnosticsError) -> SnapshotSet in
+            config.data.isEmpty ? .empty : try SnapshotSet.open(config.data, siteDirectory: options.siteDirectory,
+                                                                limits: QueryLimits(timeout: config.queryTimeout, maxRows: config.maxRows))
+        }
+        let expansion = try phase("expand templated pages") { () throws(DiagnosticsError) -> TemplatedPages.Expansion in
+            let (expansion, problems) = TemplatedPages.expand(content.pages, snapshots: snapshots)
+            if !problems.isEmpty { throw DiagnosticsError(problems) }
+            return expansion
+        }
+        let pages = expansion.pages
+        let model = SiteModel(pages: pages)
+        let links = LinkResolver(pages: pages, staticFiles: content.staticFiles,
                                  extraOutputs: model.generatedOutputs + ["404.html", "sitemap.xml", "feed.xml"],
                                  basePath: config.basePath)
+        let environment = BlockEnvironment(snapshots: snapshots, locale: config.formatLocale,
+                                           strings: BlockStrings(theme.strings), basePath: config.basePath)
 
-        let rendered = try phase("render markdown") { () throws(DiagnosticsError) -> [RenderedMarkdown] in
+        let rendered = try phase("render markdown") { () throws(DiagnosticsError) -> [PageRender] in
             let renderer = MarkdownRenderer(unsafeHTML: config.unsafeHTML)
-            return parallelMap(content.pages) { renderer.render($0, links: links) }
+            return parallelMap(Array(pages.indices)) { index in
+                let page = pages[index]
+                let blocks = PageRender.mayHoldDataBlocks(page)
+                    ? PageBlocks(page: page, environment: environment, parameters: expansion.parameters[index] ?? [:]) : nil
+                var markdown = renderer.render(page, links: links, hooks: blocks)
+                markdown.diagnostics = (blocks?.problems ?? []) + markdown.diagnostics
+                return PageRender(markdown: markdown, attachments: blocks?.attachments ?? [], hasTables: blocks?.hasTables ?? false,
+                                  snapshots: (blocks?.snapshotsUsed ?? []).map { .init(name: $0.name, takenAt: $0.takenAt) })
+            }
         }
-        var problems = rendered.flatMap(\.diagnostics)
+        var problems = rendered.flatMap(\.markdown.diagnostics)
         problems += templateProblems(model.pages, theme: theme)
         if options.strict { problems = problems.map { $0.severity == .warning ? $0.promotedToError : $0 } }
         warnings += problems.warnings
         if !problems.errors.isEmpty { throw DiagnosticsError((problems.errors + warnings).sortedByLocation()) }
 
-        let context = PageContext(config: config, theme: theme, model: model, links: links)
+        let context = PageContext(config: config, theme: theme, model: model, links: links, buildTime: options.buildTime)
         let plan = try phase("render pages") { () throws(DiagnosticsError) -> OutputPlan in
             renderPages(model: model, rendered: rendered, context: context, content: content,
                         siteDirectory: options.siteDirectory)
@@ -117,7 +145,7 @@ public enum SiteBuilder {
         case notFound
     }
 
-    static func renderPages(model: SiteModel, rendered: [RenderedMarkdown], context: PageContext,
+    static func renderPages(model: SiteModel, rendered: [PageRender], context: PageContext,
                             content: SiteContent, siteDirectory: String) -> OutputPlan {
         // Long lists (tags, sections) first, so they do not finish last on one core.
         var jobs: [RenderJob] = [.tagsIndex, .notFound]
@@ -148,13 +176,16 @@ public enum SiteBuilder {
         }
         var plan = OutputPlan()
         for (path, html) in outputs { plan.add(path, html) }
+        for page in rendered {
+            for attachment in page.attachments { plan.add(attachment.path, .bytes(attachment.bytes)) }
+        }
         for asset in context.theme.assets { plan.add(asset.outputPath, .bytes(asset.bytes)) }
         for file in content.staticFiles where !plan.contains(file.output) {
             plan.add(file.output, .copy(siteDirectory + "/content/" + file.source))
         }
         let recent = context.recentlyUpdated(limit: context.config.feedLimit)
         var summaries: [Int: String] = [:]
-        for index in recent { summaries[index] = context.summary(model.pages[index], rendered: rendered[index]) }
+        for index in recent { summaries[index] = context.summary(model.pages[index], rendered: rendered[index].markdown) }
         plan.add("feed.xml", MachineFiles.atomFeed(model: model, config: context.config, links: context.links,
                                                    recent: recent, summaries: summaries))
         plan.add("sitemap.xml", MachineFiles.sitemap(model: model, config: context.config, links: context.links))
@@ -172,5 +203,48 @@ extension String {
         let thousandths = Int((value * 1000).rounded())
         let fraction = String(thousandths % 1000)
         self = "\(thousandths / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
+    }
+}
+
+/// What rendering one page's Markdown produced: its HTML, the files its data blocks add
+/// (CSV downloads), and the snapshots it read.
+struct PageRender: Sendable {
+    struct SnapshotUse: Sendable {
+        var name: String
+        var takenAt: CalendarDate?
+    }
+
+    var markdown: RenderedMarkdown
+    var attachments: [(path: String, bytes: [UInt8])]
+    var hasTables: Bool
+    var snapshots: [SnapshotUse]
+
+    /// Only pages with a fence or `{{` can hold data blocks or inline values; the others skip
+    /// the scan for queries.
+    static func mayHoldDataBlocks(_ page: Page) -> Bool {
+        var previous: UInt8 = 0
+        var run = 0
+        for byte in page.body.utf8 {
+            if byte == UInt8(ascii: "{") && previous == byte { return true }
+            if byte == UInt8(ascii: "`") || byte == UInt8(ascii: "~") {
+                run = byte == previous ? run + 1 : 1
+                if run == 3 { return true }
+            } else {
+                run = 0
+            }
+            previous = byte
+        }
+        return false
+    }
+}
+
+extension SiteConfig {
+    var formatLocale: FormatLocale {
+        let language: FormatLocale.Language = switch self.language {
+        case .zhHant: .traditionalChinese
+        case .zhHans: .simplifiedChinese
+        case .en: .english
+        }
+        return FormatLocale(language: language, currency: currency)
     }
 }

@@ -22,11 +22,19 @@ public struct FencedBlock: Sendable {
     public var page: Page
 }
 
-/// What a fenced-block handler gives back: HTML to show, nothing (the block is claimed but
-/// shows nothing, like a named query), or an error.
+/// What a fenced-block handler gives back: HTML to show (empty for a block that shows
+/// nothing, like a named query), or an error.
 public enum FencedBlockOutput: Sendable {
     case html(String)
     case failure(Diagnostic)
+}
+
+/// How a later stage takes part in rendering one page: data blocks and inline values.
+public protocol MarkdownHooks: AnyObject {
+    /// Claims a fenced block by returning its output, or leaves it as code with nil.
+    func fencedBlock(_ block: FencedBlock) -> FencedBlockOutput?
+    /// Rewrites a run of text (`{{ totals.units }}`); nil leaves it unchanged.
+    func text(_ literal: String, line: Int, page: Page) -> Result<String, Diagnostic>?
 }
 
 public struct RenderedMarkdown: Sendable {
@@ -41,14 +49,10 @@ public struct RenderedMarkdown: Sendable {
 /// rendering: heading ids (Chinese kept), `.md` links resolved to page URLs, raw HTML shown
 /// as text unless the site allows it, and fenced data blocks handed to their handler.
 public struct MarkdownRenderer: Sendable {
-    public typealias FencedBlockHandler = @Sendable (FencedBlock) -> FencedBlockOutput?
-
     public var unsafeHTML: Bool
-    public var fencedBlockHandler: FencedBlockHandler?
 
-    public init(unsafeHTML: Bool = false, fencedBlockHandler: FencedBlockHandler? = nil) {
+    public init(unsafeHTML: Bool = false) {
         self.unsafeHTML = unsafeHTML
-        self.fencedBlockHandler = fencedBlockHandler
     }
 
     static let extensionNames = ["table", "strikethrough", "autolink", "tagfilter", "tasklist"]
@@ -57,7 +61,7 @@ public struct MarkdownRenderer: Sendable {
         return true
     }()
 
-    public func render(_ page: Page, links: LinkResolver) -> RenderedMarkdown {
+    public func render(_ page: Page, links: LinkResolver, hooks: MarkdownHooks? = nil) -> RenderedMarkdown {
         _ = Self.registration
         let options = CMARK_OPT_FOOTNOTES | (unsafeHTML ? CMARK_OPT_UNSAFE : 0)
         guard let parser = cmark_parser_new(options) else { fatalError("cmark_parser_new failed") }
@@ -71,10 +75,11 @@ public struct MarkdownRenderer: Sendable {
         }
         guard let document = cmark_parser_finish(parser) else { fatalError("cmark_parser_finish failed") }
         defer { cmark_node_free(document) }
+        if hooks != nil { cmark_consolidate_text_nodes(document) }
 
         var state = TreeEdit(page: page, links: links)
         state.collect(document)
-        state.apply(unsafeHTML: unsafeHTML, fencedBlockHandler: fencedBlockHandler)
+        state.apply(unsafeHTML: unsafeHTML, hooks: hooks)
 
         let extensions = cmark_parser_get_syntax_extensions(parser)
         guard let rendered = cmark_render_html(document, options, extensions) else { fatalError("cmark_render_html failed") }
@@ -93,6 +98,7 @@ private struct TreeEdit {
     var linkNodes: [OpaquePointer] = []
     var rawHTMLNodes: [OpaquePointer] = []
     var codeBlocks: [OpaquePointer] = []
+    var textNodes: [OpaquePointer] = []
     var headings: [Heading] = []
     var firstParagraph = ""
     var diagnostics: [Diagnostic] = []
@@ -115,6 +121,7 @@ private struct TreeEdit {
             case CMARK_NODE_LINK, CMARK_NODE_IMAGE: linkNodes.append(node)
             case CMARK_NODE_HTML_BLOCK, CMARK_NODE_HTML_INLINE: rawHTMLNodes.append(node)
             case CMARK_NODE_CODE_BLOCK: codeBlocks.append(node)
+            case CMARK_NODE_TEXT: textNodes.append(node)
             case CMARK_NODE_PARAGRAPH where !sawParagraph && cmark_node_get_type(cmark_node_parent(node)) == CMARK_NODE_DOCUMENT:
                 sawParagraph = true
                 firstParagraph = plainText(node)
@@ -123,7 +130,7 @@ private struct TreeEdit {
         }
     }
 
-    mutating func apply(unsafeHTML: Bool, fencedBlockHandler: MarkdownRenderer.FencedBlockHandler?) {
+    mutating func apply(unsafeHTML: Bool, hooks: MarkdownHooks?) {
         var ids = Slug.Deduplicator()
         for node in headingNodes {
             let level = Int(cmark_node_get_heading_level(node))
@@ -151,14 +158,22 @@ private struct TreeEdit {
         if !unsafeHTML {
             for node in rawHTMLNodes { showAsText(node) }
         }
-        if let fencedBlockHandler {
+        if let hooks {
+            for node in textNodes {
+                guard let literal = cmark_node_get_literal(node).map({ String(cString: $0) }), literal.contains("{{") else { continue }
+                switch hooks.text(literal, line: position(of: node).0, page: page) {
+                case nil: break
+                case .success(let text): cmark_node_set_literal(node, text)
+                case .failure(let diagnostic): diagnostics.append(diagnostic)
+                }
+            }
             for node in codeBlocks where isFenced(node) {
                 let info = cmark_node_get_fence_info(node).map { String(cString: $0) } ?? ""
                 let words = info.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
                 guard !words.isEmpty else { continue }
                 let block = FencedBlock(info: words, literal: cmark_node_get_literal(node).map { String(cString: $0) } ?? "",
                                         line: page.bodyLineOffset + Int(cmark_node_get_start_line(node)), page: page)
-                switch fencedBlockHandler(block) {
+                switch hooks.fencedBlock(block) {
                 case nil: continue
                 case .html(let html):
                     let replacement = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK)

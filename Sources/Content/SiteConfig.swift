@@ -18,7 +18,12 @@ public struct SiteConfig: Sendable {
     public var currency = "TWD"
     /// Snapshot name -> file, relative to the site folder.
     public var data: [String: String] = [:]
-    public var maxDataAge: String?
+    /// Seconds after which a data page warns that its snapshot is stale (`max_data_age: 26h`).
+    public var maxDataAge: Double?
+    /// Seconds one query may run (`query_timeout: 10s`).
+    public var queryTimeout: Double = 10
+    /// Rows one query may return.
+    public var maxRows = 10_000
     public var audiences: [String] = []
     public var privacyMask: [String] = []
     /// Raw HTML in Markdown is shown as text unless this is set.
@@ -37,7 +42,7 @@ public struct SiteConfig: Sendable {
     public static let fileName = "deskbook.yaml"
     static let knownKeys: Set<String> = [
         "title", "language", "base_url", "theme", "currency", "data", "max_data_age", "audiences",
-        "privacy", "unsafe_html", "toc_min_headings", "feed_limit", "paginate", "params",
+        "privacy", "unsafe_html", "toc_min_headings", "feed_limit", "paginate", "params", "query_timeout", "max_rows",
     ]
 
     /// The path part of `base_url`, always with leading and trailing slashes: `/site-a/`.
@@ -109,7 +114,16 @@ public struct SiteConfig: Sendable {
                 for (name, file) in entries {
                     if let nameText = name.scalar, let fileText = string(file, "data.\(nameText)") { config.data[nameText] = fileText }
                 }
-            case "max_data_age": config.maxDataAge = string(value, key)
+            case "max_data_age", "query_timeout":
+                if let text = string(value, key) {
+                    if let seconds = parseSeconds(text), seconds > 0 {
+                        if key == "max_data_age" { config.maxDataAge = seconds } else { config.queryTimeout = seconds }
+                    } else {
+                        fail(value, "\(key) must be a length of time like 30s, 15m, 26h or 2d")
+                    }
+                }
+            case "max_rows":
+                if let number = value.int, number >= 1 { config.maxRows = number } else { fail(value, "max_rows must be a whole number of at least 1") }
             case "audiences":
                 if let list = value.stringList { config.audiences = list } else { fail(value, "audiences must be a list of names") }
             case "privacy":
@@ -133,4 +147,19 @@ public struct SiteConfig: Sendable {
         if !problems.errors.isEmpty { throw DiagnosticsError(problems) }
         return (config, problems)
     }
+}
+
+/// `30s`, `15m`, `26h`, `2d`, or plain seconds.
+public func parseSeconds(_ text: String) -> Double? {
+    let trimmed = text.filter { !$0.isWhitespace }
+    guard let unit = trimmed.last else { return nil }
+    let scale: Double
+    switch unit {
+    case "s": scale = 1
+    case "m": scale = 60
+    case "h": scale = 3600
+    case "d": scale = 86_400
+    default: return Double(trimmed)
+    }
+    return Double(trimmed.dropLast()).map { $0 * scale }
 }

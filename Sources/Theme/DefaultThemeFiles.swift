@@ -158,6 +158,135 @@ blockquote { margin: 1rem 0; padding: 0.25rem 1rem; border-left: 4px solid var(-
 .pager a { padding: 0.5rem 0.75rem; min-height: 44px; display: inline-flex; align-items: center; }
 @media print { .pager { display: none; } }
 
+/* Data pages: freshness, KPI tiles, charts, tables. */
+:root { --c0: #1d5c8c; --c1: #d9822b; --c2: #3a9d5d; --c3: #8e5ea2; --c4: #c94a4a; --c5: #4aa3b5; --c6: #9c8a3a; --c7: #6b7280; }
+@media (prefers-color-scheme: dark) {
+  :root { --c0: #7ab8e8; --c1: #f0a35e; --c2: #6fd19a; --c3: #c39bd3; --c4: #f2948c; --c5: #7fd3e0; --c6: #d8c46a; --c7: #a3adb8; }
+}
+.freshness { font-size: 0.85rem; color: var(--muted); margin: 0.25rem 0 1rem; }
+.freshness.stale { color: var(--warn); border: 1px solid var(--warn); border-radius: var(--radius); padding: 0.5rem 0.75rem; }
+.kpi { display: inline-block; vertical-align: top; min-width: 10rem; max-width: 100%; margin: 0 0.5rem 0.75rem 0; padding: 0.6rem 0.9rem; border: 1px solid var(--line); border-radius: var(--radius); }
+.kpi p { margin: 0; }
+.kpi-label { font-size: 0.85rem; color: var(--muted); }
+.kpi-value { font-size: 1.5rem; font-weight: 700; font-variant-numeric: tabular-nums; }
+.kpi-delta, .kpi-target { font-size: 0.85rem; }
+.kpi-delta.good { color: var(--good); }
+.kpi-delta.bad { color: var(--bad); }
+.kpi-previous { color: var(--muted); }
+.kpi meter { width: 100%; height: 0.5rem; }
+.chart { margin: 1rem 0 1.5rem; }
+.chart svg { width: 100%; height: auto; display: block; font-size: 12px; }
+.chart text { fill: currentColor; }
+.chart .tick, .chart .target-label { fill: var(--muted); font-size: 11px; }
+.chart .grid { stroke: var(--line); stroke-width: 1; }
+.chart .target { stroke: var(--bad); stroke-width: 1.5; stroke-dasharray: 5 4; }
+.chart .line { fill: none; stroke-width: 2.5; }
+.chart .area { opacity: 0.18; stroke: none; }
+.chart .donut-total { font-size: 18px; font-weight: 700; }
+.s0 { fill: var(--c0); stroke: var(--c0); } .s1 { fill: var(--c1); stroke: var(--c1); }
+.s2 { fill: var(--c2); stroke: var(--c2); } .s3 { fill: var(--c3); stroke: var(--c3); }
+.s4 { fill: var(--c4); stroke: var(--c4); } .s5 { fill: var(--c5); stroke: var(--c5); }
+.s6 { fill: var(--c6); stroke: var(--c6); } .s7 { fill: var(--c7); stroke: var(--c7); }
+.chart rect, .chart path { stroke: none; }
+.chart-legend { list-style: none; padding: 0; margin: 0.25rem 0; display: flex; flex-wrap: wrap; gap: 0.25rem 1rem; font-size: 0.85rem; }
+.swatch { display: inline-block; width: 0.8rem; height: 0.8rem; border-radius: 2px; margin-right: 0.3rem; vertical-align: -0.1rem; }
+.swatch.s0 { background: var(--c0); } .swatch.s1 { background: var(--c1); } .swatch.s2 { background: var(--c2); } .swatch.s3 { background: var(--c3); }
+.swatch.s4 { background: var(--c4); } .swatch.s5 { background: var(--c5); } .swatch.s6 { background: var(--c6); } .swatch.s7 { background: var(--c7); }
+.chart-data summary { cursor: pointer; font-size: 0.85rem; color: var(--muted); }
+.data-table { margin: 1rem 0 1.5rem; }
+.table-tools { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: center; font-size: 0.85rem; color: var(--muted); }
+.table-tools input { font: inherit; padding: 0.3rem 0.5rem; border: 1px solid var(--line); border-radius: 6px; background: var(--bg); color: var(--fg); min-height: 36px; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.rank { color: var(--muted); }
+.cell-bar { display: block; width: 100%; height: 4px; margin-bottom: 2px; }
+.cell-bar rect { fill: var(--c0); opacity: 0.5; }
+th[aria-sort] button, th.sortable-th button { font: inherit; font-weight: 600; background: none; border: 0; color: inherit; padding: 0; cursor: pointer; }
+tfoot th, tfoot td { font-weight: 700; background: var(--soft); }
+.table-pager { display: flex; gap: 0.75rem; align-items: center; justify-content: flex-end; font-size: 0.85rem; margin-top: 0.25rem; }
+.table-pager button { font: inherit; min-height: 36px; padding: 0.2rem 0.75rem; border: 1px solid var(--line); border-radius: 6px; background: var(--bg); color: var(--fg); }
+@media print {
+  .table-tools, .table-pager, .chart-data summary { display: none !important; }
+  .chart-data[open] table, .chart-data table { display: table; }
+  tbody tr[hidden] { display: table-row !important; }
+  .kpi { border-color: #999; }
+}
+
+"""#,
+        "assets/tables.js": #"""
+// Deskbook data tables: sort by a column, filter rows, page through long results.
+// Tables are complete without this script; it only adds controls.
+(function () {
+  "use strict";
+  function cellValue(row, index, numeric) {
+    var cell = row.cells[index];
+    if (!cell) return "";
+    var raw = cell.getAttribute("data-value");
+    if (numeric) return raw === null ? Number.NEGATIVE_INFINITY : parseFloat(raw);
+    return cell.textContent.trim();
+  }
+  function setUp(table) {
+    var body = table.tBodies[0];
+    if (!body) return;
+    var rows = Array.prototype.slice.call(body.rows);
+    var pageSize = parseInt(table.getAttribute("data-page-size"), 10) || 25;
+    var page = 0, query = "";
+    var tools = table.parentNode.querySelector(".table-tools");
+    var pager = document.createElement("div");
+    pager.className = "table-pager";
+    table.parentNode.appendChild(pager);
+    if (tools) {
+      var input = document.createElement("input");
+      input.type = "search";
+      input.setAttribute("aria-label", table.getAttribute("data-filter-label") || "Filter");
+      input.placeholder = input.getAttribute("aria-label");
+      input.addEventListener("input", function () { query = input.value.trim().toLowerCase(); page = 0; show(); });
+      tools.insertBefore(input, tools.firstChild);
+    }
+    function matching() {
+      if (!query) return rows;
+      return rows.filter(function (row) { return row.textContent.toLowerCase().indexOf(query) >= 0; });
+    }
+    function show() {
+      var visible = matching(), pages = Math.max(1, Math.ceil(visible.length / pageSize));
+      if (page >= pages) page = pages - 1;
+      rows.forEach(function (row) { row.hidden = true; });
+      visible.forEach(function (row, i) { row.hidden = i < page * pageSize || i >= (page + 1) * pageSize; });
+      pager.textContent = "";
+      if (pages < 2) return;
+      var previous = document.createElement("button"), next = document.createElement("button"), label = document.createElement("span");
+      previous.type = next.type = "button";
+      previous.textContent = "‹"; next.textContent = "›";
+      previous.setAttribute("aria-label", "previous"); next.setAttribute("aria-label", "next");
+      previous.disabled = page === 0; next.disabled = page === pages - 1;
+      label.textContent = (page + 1) + " / " + pages;
+      previous.addEventListener("click", function () { page--; show(); });
+      next.addEventListener("click", function () { page++; show(); });
+      pager.appendChild(previous); pager.appendChild(label); pager.appendChild(next);
+    }
+    Array.prototype.forEach.call(table.tHead ? table.tHead.rows[0].cells : [], function (th, index) {
+      var button = document.createElement("button"), numeric = th.getAttribute("data-type") === "number";
+      button.type = "button";
+      while (th.firstChild) button.appendChild(th.firstChild);
+      th.appendChild(button);
+      th.classList.add("sortable-th");
+      button.addEventListener("click", function () {
+        var ascending = th.getAttribute("aria-sort") !== "ascending";
+        Array.prototype.forEach.call(th.parentNode.cells, function (other) { other.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        rows.sort(function (a, b) {
+          var x = cellValue(a, index, numeric), y = cellValue(b, index, numeric);
+          var order = numeric ? x - y : String(x).localeCompare(String(y), document.documentElement.lang);
+          return ascending ? order : -order;
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+        show();
+      });
+    });
+    show();
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), setUp);
+})();
+
 """#,
         "i18n/en.yaml": #"""
 skip_to_content: Skip to content
@@ -199,6 +328,18 @@ pagination: Pages
 previous: Previous
 next: Next
 page_of: Page {current} of {total}
+data_table: Data
+total: Total
+rank: Rank
+download_csv: Download CSV
+rows_count: "{count} rows"
+filter: Filter
+target: Target
+data_as_of: Data as of
+data_stale: This data is older than {age}; the nightly export may have failed. Tell the intranet administrator.
+compared_with: vs
+attainment: Attainment
+no_rows: No data
 
 """#,
         "i18n/zh-Hans.yaml": #"""
@@ -241,6 +382,18 @@ pagination: 分页
 previous: 上一页
 next: 下一页
 page_of: 第 {current} 页，共 {total} 页
+data_table: 数据表
+total: 合计
+rank: 名次
+download_csv: 下载 CSV
+rows_count: 共 {count} 条
+filter: 筛选
+target: 目标
+data_as_of: 数据时间
+data_stale: 数据已超过 {age} 未更新，夜间导出可能失败，请通知系统管理员。
+compared_with: 对比
+attainment: 达成率
+no_rows: 没有数据
 
 """#,
         "i18n/zh-Hant.yaml": #"""
@@ -283,6 +436,18 @@ pagination: 分頁
 previous: 上一頁
 next: 下一頁
 page_of: 第 {current} 頁，共 {total} 頁
+data_table: 數據表
+total: 合計
+rank: 名次
+download_csv: 下載 CSV
+rows_count: 共 {count} 筆
+filter: 篩選
+target: 目標
+data_as_of: 資料時間
+data_stale: 資料已超過 {age} 未更新，夜間匯出可能失敗，請通知系統管理員。
+compared_with: 比較
+attainment: 達成率
+no_rows: 沒有資料
 
 """#,
         "templates/404.mustache": #"""
@@ -308,6 +473,8 @@ page_of: 第 {current} 頁，共 {total} 頁
 <link rel="icon" href="{{assets.icon}}" type="image/svg+xml">
 <link rel="alternate" type="application/atom+xml" title="{{site.title}}" href="{{site.feedURL}}">
 <script src="{{assets.js}}" defer></script>
+{{#page.hasTables}}<script src="{{assets.tables_js}}" defer></script>
+{{/page.hasTables}}
 </head>
 <body>
 <a class="skip-link" href="#main">{{t.skip_to_content}}</a>
@@ -341,7 +508,8 @@ page_of: 第 {current} 頁，共 {total} 頁
 {{<baseof}}{{$title}}{{site.title}}{{/title}}{{$main}}
 <article class="home">
 <h1>{{site.title}}</h1>
-{{#page.content}}<div class="content">
+{{#page.freshness}}<p class="freshness{{#stale}} stale{{/stale}}"><time datetime="{{iso}}">{{text}}</time>{{#stale}} <strong role="alert">{{warning}}</strong>{{/stale}}</p>
+{{/page.freshness}}{{#page.content}}<div class="content">
 {{{.}}}
 </div>
 {{/page.content}}<section aria-labelledby="sections-title">
@@ -368,7 +536,8 @@ page_of: 第 {current} 頁，共 {total} 頁
 {{#page.lead}}<p class="summary">{{.}}</p>{{/page.lead}}
 <p class="meta">{{#page.date}}<span>{{t.updated}} <time datetime="{{iso}}">{{text}}</time></span>{{/page.date}}{{#page.tags}} <a class="tag" href="{{url}}">#{{name}}</a>{{/page.tags}}</p>
 </header>
-{{#page.hasFacts}}<dl class="facts">{{#page.facts}}<div><dt>{{label}}</dt><dd>{{value}}</dd></div>{{/page.facts}}</dl>
+{{#page.freshness}}<p class="freshness{{#stale}} stale{{/stale}}"><time datetime="{{iso}}">{{text}}</time>{{#stale}} <strong role="alert">{{warning}}</strong>{{/stale}}</p>
+{{/page.freshness}}{{#page.hasFacts}}<dl class="facts">{{#page.facts}}<div><dt>{{label}}</dt><dd>{{value}}</dd></div>{{/page.facts}}</dl>
 {{/page.hasFacts}}{{#page.hasReply}}<section class="quick-reply" aria-labelledby="quick-reply-title">
 <h2 id="quick-reply-title">{{t.quick_reply}}</h2>
 <p id="reply-text">{{page.reply}}</p>
@@ -407,7 +576,8 @@ page_of: 第 {current} 頁，共 {total} 頁
 <h1>{{page.title}}</h1>
 {{#page.lead}}<p class="summary">{{.}}</p>{{/page.lead}}
 </header>
-{{#page.content}}<div class="content">
+{{#page.freshness}}<p class="freshness{{#stale}} stale{{/stale}}"><time datetime="{{iso}}">{{text}}</time>{{#stale}} <strong role="alert">{{warning}}</strong>{{/stale}}</p>
+{{/page.freshness}}{{#page.content}}<div class="content">
 {{{.}}}
 </div>
 {{/page.content}}{{#hasSubsections}}<section class="subsections" aria-labelledby="subsections-title">

@@ -105,10 +105,13 @@ func render(_ body: String, unsafeHTML: Bool = false, otherPages: [String] = ["f
         let page = Page(kind: .page, sourcePath: "a.md", frontMatter: FrontMatter(), body: "前\n\n```kpi\nvalue: 1\n```\n\n```text\nplain\n```\n",
                         bodyLineOffset: 3, urlPath: "a/", sectionPath: "", bundleDirectory: nil)
         let links = LinkResolver(pages: [page], staticFiles: [], extraOutputs: [], basePath: "/")
-        let renderer = MarkdownRenderer(fencedBlockHandler: { block in
-            block.info.first == "kpi" ? .html("<div class=\"kpi\">line \(block.line)</div>") : nil
-        })
-        let html = renderer.render(page, links: links).html
+        final class KPIHooks: MarkdownHooks {
+            func fencedBlock(_ block: FencedBlock) -> FencedBlockOutput? {
+                block.info.first == "kpi" ? .html("<div class=\"kpi\">line \(block.line)</div>") : nil
+            }
+            func text(_ literal: String, line: Int, page: Page) -> Result<String, Diagnostic>? { nil }
+        }
+        let html = MarkdownRenderer().render(page, links: links, hooks: KPIHooks()).html
         #expect(html.contains("<div class=\"kpi\">line 6</div>"))
         #expect(html.contains("<code class=\"language-text\">plain"))
     }

@@ -1,0 +1,24 @@
+/// UI words data blocks print, taken from the theme's i18n file so they follow the site's
+/// language; English fallbacks keep a theme without them working.
+public struct BlockStrings: Sendable {
+    let strings: [String: String]
+
+    public init(_ strings: [String: String]) { self.strings = strings }
+
+    static let fallbacks: [String: String] = [
+        "data_table": "Data", "total": "Total", "rank": "Rank", "download_csv": "Download CSV",
+        "rows_count": "{count} rows", "filter": "Filter", "target": "Target", "data_as_of": "Data as of",
+        "data_stale": "This data is older than {age}; the nightly export may have failed.",
+        "compared_with": "vs", "attainment": "Attainment", "no_rows": "No data",
+    ]
+
+    public subscript(key: String) -> String { strings[key] ?? Self.fallbacks[key] ?? key }
+
+    func rows(_ count: Int) -> String { self["rows_count"].replacingPlaceholder("{count}", with: String(count)) }
+}
+
+extension String {
+    func replacingPlaceholder(_ placeholder: String, with value: String) -> String {
+        split(separator: placeholder, omittingEmptySubsequences: false).joined(separator: value)
+    }
+}

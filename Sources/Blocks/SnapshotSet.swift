@@ -1,0 +1,71 @@
+import DeskbookData
+import DeskbookSupport
+
+/// The snapshots a site names under `data:`, opened once per build and shared by every page.
+/// Identical queries (same snapshot, SQL and parameters) run once per build.
+public final class SnapshotSet: @unchecked Sendable {
+    private let snapshots: [String: Snapshot]
+    /// The snapshot a page reads when neither its block nor its front matter names one:
+    /// the only one, if there is one.
+    public let defaultName: String?
+    public let limits: QueryLimits
+    private var memo: [String: QueryResult] = [:]
+    private let lock = Mutex()
+
+    public init(snapshots: [Snapshot], limits: QueryLimits = QueryLimits()) {
+        self.snapshots = Dictionary(snapshots.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.defaultName = snapshots.count == 1 ? snapshots[0].name : nil
+        self.limits = limits
+    }
+
+    public static let empty = SnapshotSet(snapshots: [])
+
+    /// Opens every snapshot of `data:`; a missing or unreadable file is an error naming it.
+    public static func open(_ files: [String: String], siteDirectory: String, limits: QueryLimits) throws(DiagnosticsError) -> SnapshotSet {
+        var opened: [Snapshot] = []
+        var problems: [Diagnostic] = []
+        for (name, file) in files.sorted(by: { $0.key < $1.key }) {
+            let path = file.hasPrefix("/") ? file : siteDirectory + "/" + file
+            guard FileSystem.isRegularFile(path) else {
+                problems.append(.error("deskbook.yaml", "snapshot '\(name)': no such file \(file)"
+                                       + (file.hasSuffix("office.sqlite") ? "; run 'deskbook sample-data' to make the example one" : "")))
+                continue
+            }
+            do { opened.append(try Snapshot(name: name, path: path, displayPath: file)) } catch {
+                problems.append(.error(file, error.message))
+            }
+        }
+        if !problems.isEmpty { throw DiagnosticsError(problems) }
+        return SnapshotSet(snapshots: opened, limits: limits)
+    }
+
+    public subscript(name: String) -> Snapshot? { snapshots[name] }
+    public var names: [String] { snapshots.keys.sorted() }
+    public var all: [Snapshot] { names.compactMap { snapshots[$0] } }
+
+    func query(_ snapshot: Snapshot, _ sql: String, parameters: [String: Value]) throws(QueryError) -> QueryResult {
+        let key = snapshot.name + "\u{0}" + sql + "\u{0}" + parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\u{0}")
+        lock.lock()
+        let cached = memo[key]
+        lock.unlock()
+        if let cached { return cached }
+        let result = try snapshot.query(sql, parameters: parameters, limits: limits)
+        lock.lock()
+        memo[key] = result
+        lock.unlock()
+        return result
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A pthread mutex.
+final class Mutex: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+    func lock() { pthread_mutex_lock(&mutex) }
+    func unlock() { pthread_mutex_unlock(&mutex) }
+}
