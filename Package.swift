@@ -31,11 +31,12 @@ let package = Package(
         ),
         .target(name: "DeskbookData", dependencies: ["CSQLite", "DeskbookSupport"]),
         .target(name: "Charts", dependencies: ["DeskbookSupport"]),
+        .target(name: "SampleData", dependencies: ["CSQLite", "DeskbookSupport"]),
         .target(name: "Blocks", dependencies: ["Content", "DeskbookData", "Charts", "DeskbookSupport"]),
         .target(name: "Build", dependencies: ["Content", "Theme", "Blocks", "DeskbookData", "DeskbookSupport"]),
         .target(
             name: "DeskbookCLI",
-            dependencies: ["Build", "Content", "DeskbookData", "DeskbookSupport",
+            dependencies: ["Build", "Content", "DeskbookData", "DeskbookSupport", "SampleData",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "deskbook", dependencies: ["DeskbookCLI"]),

@@ -9,7 +9,7 @@ public struct BlockStrings: Sendable {
         "data_table": "Data", "total": "Total", "rank": "Rank", "download_csv": "Download CSV",
         "rows_count": "{count} rows", "filter": "Filter", "target": "Target", "data_as_of": "Data as of",
         "data_stale": "This data is older than {age}; the nightly export may have failed.",
-        "compared_with": "vs", "attainment": "Attainment", "no_rows": "No data",
+        "compared_with": "vs", "attainment": "Attainment", "no_rows": "No data", "percentage_points": "pt",
     ]
 
     public subscript(key: String) -> String { strings[key] ?? Self.fallbacks[key] ?? key }

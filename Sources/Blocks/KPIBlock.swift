@@ -42,7 +42,11 @@ enum KPIBlock {
             let direction = change > 0 ? "up" : change < 0 ? "down" : "flat"
             let good = change == 0 ? "neutral" : ((change < 0) == downIsGood ? "good" : "bad")
             let arrow = change > 0 ? "▲" : change < 0 ? "▼" : "■"
-            let percent = previous != 0 ? locale.format(.real(change / abs(previous)), as: .percent) : "—"
+            // A change in a rate reads as points (96.6% after 76.0% is +20.6 points), any other
+            // change as a percentage of the previous value.
+            let percent = format == .percent
+                ? locale.format(.real(abs(change) * 100), as: .number) + " " + strings["percentage_points"]
+                : previous != 0 ? locale.format(.real(abs(change) / abs(previous)), as: .percent) : "—"
             html += "<p class=\"kpi-delta \(direction) \(good)\"><span aria-hidden=\"true\">\(arrow)</span> \(Escape.html(percent))"
             html += " <span class=\"kpi-previous\">\(Escape.html(strings["compared_with"])) \(Escape.html(locale.format(.real(previous), as: format)))</span></p>"
         }

@@ -19,6 +19,7 @@ public enum SVGChart {
         let titleID = "\(spec.id)-title"
         let descriptionID = "\(spec.id)-desc"
         var svg = "<figure class=\"chart chart-\(spec.kind.rawValue)\" id=\"\(spec.id)\">"
+        if !spec.title.isEmpty { svg += "<figcaption>\(Escape.html(spec.title))</figcaption>" }
         svg += "<svg viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-labelledby=\"\(titleID) \(descriptionID)\" xmlns=\"http://www.w3.org/2000/svg\">"
         svg += "<title id=\"\(titleID)\">\(Escape.html(spec.title))</title>"
         svg += "<desc id=\"\(descriptionID)\">\(Escape.html(description(spec)))</desc>"
@@ -68,6 +69,11 @@ public enum SVGChart {
         return out
     }
 
+    /// Width of a label in character units: CJK counts 1, ASCII about half.
+    static func textWidth(_ text: String) -> Double {
+        text.reduce(0) { $0 + ($1.isASCII ? 1 : 1.8) }
+    }
+
     static func number(_ value: Double) -> String {
         let rounded = (value * 10).rounded() / 10
         return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
@@ -84,16 +90,19 @@ public enum SVGChart {
 
     static func cartesian(_ spec: ChartSpec) -> (String, Double) {
         let height = Double(spec.height ?? 300)
-        let left = 64.0, right = 12.0, top = 16.0, bottom = 44.0
-        let plotWidth = width - left - right
+        let right = 12.0, top = 16.0, bottom = 44.0
         let plotHeight = height - top - bottom
         let stacked = spec.kind == .stackedBar
         var values = allValues(spec, stacked: stacked)
         if let target = spec.target { values.append(target) }
         let scale = niceScale(maximum: values.max() ?? 1, minimum: min(values.min() ?? 0, 0))
         func y(_ value: Double) -> Double { top + plotHeight - (value - scale.low) / (scale.high - scale.low) * plotHeight }
+        // Room on the left for the widest tick label (about 7 units per character at 11px).
+        let widestTick = [scale.low, scale.high].map { textWidth(spec.formatValue($0)) }.max() ?? 4
+        let left = min(160, max(40, widestTick * 6.6 + 10))
         var svg = axis(scale: scale, y: y, left: left, right: width - right, format: spec.formatValue)
 
+        let plotWidth = width - left - right
         let count = max(spec.categories.count, 1)
         let band = plotWidth / Double(count)
         let labelEvery = max(1, Int((Double(count) * 44 / plotWidth).rounded(.up)))

@@ -131,6 +131,17 @@ private struct TreeEdit {
     }
 
     mutating func apply(unsafeHTML: Bool, hooks: MarkdownHooks?) {
+        // Inline values first, so headings and their ids see the values, not `{{ … }}`.
+        if let hooks {
+            for node in textNodes {
+                guard let literal = cmark_node_get_literal(node).map({ String(cString: $0) }), literal.contains("{{") else { continue }
+                switch hooks.text(literal, line: position(of: node).0, page: page) {
+                case nil: break
+                case .success(let text): cmark_node_set_literal(node, text)
+                case .failure(let diagnostic): diagnostics.append(diagnostic)
+                }
+            }
+        }
         var ids = Slug.Deduplicator()
         for node in headingNodes {
             let level = Int(cmark_node_get_heading_level(node))
@@ -159,14 +170,6 @@ private struct TreeEdit {
             for node in rawHTMLNodes { showAsText(node) }
         }
         if let hooks {
-            for node in textNodes {
-                guard let literal = cmark_node_get_literal(node).map({ String(cString: $0) }), literal.contains("{{") else { continue }
-                switch hooks.text(literal, line: position(of: node).0, page: page) {
-                case nil: break
-                case .success(let text): cmark_node_set_literal(node, text)
-                case .failure(let diagnostic): diagnostics.append(diagnostic)
-                }
-            }
             for node in codeBlocks where isFenced(node) {
                 let info = cmark_node_get_fence_info(node).map { String(cString: $0) } ?? ""
                 let words = info.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)

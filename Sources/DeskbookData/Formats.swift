@@ -56,7 +56,9 @@ public struct FormatLocale: Sendable {
         case .wan:
             guard let number = value.double else { return value.description }
             let unit = language == .simplifiedChinese ? "万" : language == .english ? " wan" : "萬"
-            return grouped(number / 10_000, decimals: 1) + unit
+            let scaled = number / 10_000
+            // One decimal, dropped when it would be .0: 13,441萬, 12.5萬.
+            return grouped(scaled, decimals: abs(scaled - scaled.rounded()) < 0.05 ? 0 : 1) + unit
         case .area:
             guard let number = value.double else { return value.description }
             return grouped(number, decimals: number == number.rounded() ? 0 : 1) + " ㎡"

@@ -175,6 +175,7 @@ blockquote { margin: 1rem 0; padding: 0.25rem 1rem; border-left: 4px solid var(-
 .kpi-previous { color: var(--muted); }
 .kpi meter { width: 100%; height: 0.5rem; }
 .chart { margin: 1rem 0 1.5rem; }
+.chart figcaption { font-weight: 600; margin-bottom: 0.25rem; }
 .chart svg { width: 100%; height: auto; display: block; font-size: 12px; }
 .chart text { fill: currentColor; }
 .chart .tick, .chart .target-label { fill: var(--muted); font-size: 11px; }
@@ -196,6 +197,9 @@ blockquote { margin: 1rem 0; padding: 0.25rem 1rem; border-left: 4px solid var(-
 .data-table { margin: 1rem 0 1.5rem; }
 .table-tools { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: center; font-size: 0.85rem; color: var(--muted); }
 .table-tools input { font: inherit; padding: 0.3rem 0.5rem; border: 1px solid var(--line); border-radius: 6px; background: var(--bg); color: var(--fg); min-height: 36px; }
+main:has(.data-table, .chart) { max-width: 64rem; }
+.data-table th, .data-table td { overflow-wrap: normal; }
+.data-table thead th { white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.rank { color: var(--muted); }
 .cell-bar { display: block; width: 100%; height: 4px; margin-bottom: 2px; }
@@ -340,6 +344,7 @@ data_stale: This data is older than {age}; the nightly export may have failed. T
 compared_with: vs
 attainment: Attainment
 no_rows: No data
+percentage_points: pt
 
 """#,
         "i18n/zh-Hans.yaml": #"""
@@ -394,6 +399,7 @@ data_stale: 数据已超过 {age} 未更新，夜间导出可能失败，请通�
 compared_with: 对比
 attainment: 达成率
 no_rows: 没有数据
+percentage_points: 个百分点
 
 """#,
         "i18n/zh-Hant.yaml": #"""
@@ -448,6 +454,7 @@ data_stale: 資料已超過 {age} 未更新，夜間匯出可能失敗，請通�
 compared_with: 比較
 attainment: 達成率
 no_rows: 沒有資料
+percentage_points: 個百分點
 
 """#,
         "templates/404.mustache": #"""
