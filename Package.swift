@@ -43,10 +43,10 @@ let package = Package(
         .target(name: "DeskbookTestSupport", dependencies: ["DeskbookSupport"]),
         .testTarget(name: "ContentTests", dependencies: ["Content", "DeskbookSupport", "DeskbookTestSupport"]),
         .testTarget(name: "ThemeTests", dependencies: ["Theme", "DeskbookSupport", "DeskbookTestSupport"]),
-        .testTarget(name: "DeskbookDataTests", dependencies: ["DeskbookData", "DeskbookSupport", "DeskbookTestSupport"]),
+        .testTarget(name: "DeskbookDataTests", dependencies: ["DeskbookData", "CSQLite", "DeskbookSupport", "DeskbookTestSupport"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
         .testTarget(name: "BlocksTests", dependencies: ["Blocks", "Content", "DeskbookData", "DeskbookSupport", "DeskbookTestSupport"]),
-        .testTarget(name: "BuildTests", dependencies: ["Build", "Content", "Theme", "DeskbookSupport", "DeskbookTestSupport"]),
+        .testTarget(name: "BuildTests", dependencies: ["Build", "Content", "Theme", "DeskbookSupport", "DeskbookTestSupport", "SampleData"]),
         .testTarget(name: "DeskbookCLITests", dependencies: ["DeskbookCLI", "Build", "DeskbookSupport", "DeskbookTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -10,6 +10,9 @@ public struct BlockStrings: Sendable {
         "rows_count": "{count} rows", "filter": "Filter", "target": "Target", "data_as_of": "Data as of",
         "data_stale": "This data is older than {age}; the nightly export may have failed.",
         "compared_with": "vs", "attainment": "Attainment", "no_rows": "No data", "percentage_points": "pt",
+        "course_sessions": "Sessions and attendance", "session_date": "Date", "session_time": "Time",
+        "session_location": "Place", "enrolled": "Enrolled", "signed_in": "Signed in", "attended": "Attended",
+        "average_score": "Average score", "feedback": "Feedback",
     ]
 
     public subscript(key: String) -> String { strings[key] ?? Self.fallbacks[key] ?? key }

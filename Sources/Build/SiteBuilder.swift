@@ -79,13 +79,19 @@ public enum SiteBuilder {
             if !problems.isEmpty { throw DiagnosticsError(problems) }
             return expansion
         }
-        let pages = expansion.pages
+        let strings = BlockStrings(theme.strings)
+        let pages = expansion.pages.map { page -> Page in
+            guard let appendix = CourseSessions.appendix(for: page, snapshots: snapshots, strings: strings) else { return page }
+            var course = page
+            course.body += appendix
+            return course
+        }
         let model = SiteModel(pages: pages)
         let links = LinkResolver(pages: pages, staticFiles: content.staticFiles,
                                  extraOutputs: model.generatedOutputs + ["404.html", "sitemap.xml", "feed.xml"],
                                  basePath: config.basePath)
         let environment = BlockEnvironment(snapshots: snapshots, locale: config.formatLocale,
-                                           strings: BlockStrings(theme.strings), basePath: config.basePath)
+                                           strings: strings, basePath: config.basePath)
 
         let rendered = try phase("render markdown") { () throws(DiagnosticsError) -> [PageRender] in
             let renderer = MarkdownRenderer(unsafeHTML: config.unsafeHTML)

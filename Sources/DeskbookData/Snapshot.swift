@@ -108,6 +108,15 @@ public final class Snapshot: @unchecked Sendable {
         return nil
     }
 
+    /// Whether every named table exists, for features that need a known schema.
+    public func hasTables(_ names: [String]) -> Bool {
+        names.allSatisfy { name in
+            let result = try? query("SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = :name",
+                                    parameters: ["name": .text(name)])
+            return result?.rows.isEmpty == false
+        }
+    }
+
     /// Runs one query with its parameters bound by name (`:month`), never spliced into the SQL.
     public func query(_ sql: String, parameters: [String: Value] = [:], limits: QueryLimits = QueryLimits()) throws(QueryError) -> QueryResult {
         lock.lock()

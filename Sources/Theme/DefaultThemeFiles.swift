@@ -345,6 +345,15 @@ compared_with: vs
 attainment: Attainment
 no_rows: No data
 percentage_points: pt
+course_sessions: Sessions and attendance
+session_date: Date
+session_time: Time
+session_location: Place
+enrolled: Enrolled
+signed_in: Signed in
+attended: Attended
+average_score: Average score
+feedback: Feedback
 
 """#,
         "i18n/zh-Hans.yaml": #"""
@@ -400,6 +409,15 @@ compared_with: 对比
 attainment: 达成率
 no_rows: 没有数据
 percentage_points: 个百分点
+course_sessions: 开课场次与出勤
+session_date: 日期
+session_time: 时间
+session_location: 地点
+enrolled: 报名
+signed_in: 签到
+attended: 出勤
+average_score: 平均成绩
+feedback: 反馈分数
 
 """#,
         "i18n/zh-Hant.yaml": #"""
@@ -455,6 +473,15 @@ compared_with: 比較
 attainment: 達成率
 no_rows: 沒有資料
 percentage_points: 個百分點
+course_sessions: 開課場次與出席
+session_date: 日期
+session_time: 時間
+session_location: 地點
+enrolled: 報名
+signed_in: 簽到
+attended: 出席
+average_score: 平均成績
+feedback: 回饋分數
 
 """#,
         "templates/404.mustache": #"""

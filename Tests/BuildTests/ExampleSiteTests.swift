@@ -1,5 +1,6 @@
 import DeskbookSupport
 import DeskbookTestSupport
+import SampleData
 import Testing
 @testable import Build
 
@@ -8,6 +9,8 @@ import Testing
 @Suite struct ExampleSiteTests {
     @Test func theExampleSiteBuildsCompleteAndConsistent() throws {
         let root = TestSite.repositoryRoot
+        // The example dashboards read the generated snapshot; a fresh clone has none yet.
+        if !FileSystem.exists(root + "/data/office.sqlite") { try SampleOffice().write(to: root + "/data/office.sqlite") }
         let output = try TestSite([:])
         defer { output.remove() }
         var options = BuildOptions(siteDirectory: root, outputDirectory: output.root + "/public")
@@ -47,6 +50,26 @@ import Testing
         }
         // A course's material is copied beside it.
         #expect(files.contains("training/handover-inspection/checklist.txt"))
+
+        // Dashboards: charts drawn as SVG, tables with CSV downloads, one page per agent.
+        let sales = try #require(output.read("dashboards/sales/index.html"))
+        #expect(sales.contains("<svg viewBox=") && sales.contains("role=\"img\""))
+        #expect(sales.contains("<table class=\"sortable\""))
+        #expect(!sales.contains("{{"))
+        let csv = try FileSystem.readFile(output.root + "/public/dashboards/sales/month_board.csv")
+        #expect(Array(csv.prefix(3)) == [0xEF, 0xBB, 0xBF])
+        #expect(files.filter { $0.hasPrefix("dashboards/agents/A") && $0.hasSuffix("/index.html") }.count == 40)
+        #expect(files.filter { $0.hasPrefix("dashboards/transcripts/A") && $0.hasSuffix("/index.html") }.count == 40)
+        for page in ["complaints", "inquiries", "training", "receipts", "budget"] {
+            let html = try #require(output.read("dashboards/\(page)/index.html"))
+            #expect(html.contains("class=\"freshness"), "\(page) says when its data was taken")
+            #expect(html.contains("<svg") || html.contains("class=\"kpi\""), "\(page) shows data")
+        }
+        // A course page lists its sessions from the snapshot.
+        #expect(try #require(output.read("training/complaint-handling/index.html")).contains("開課場次與出席"))
+        // Customer names never appear: no dashboard selects them.
+        let sitemap = try #require(output.read("sitemap.xml"))
+        #expect(sitemap.contains("/dashboards/agents/A01/"))
     }
 }
 
