@@ -42,8 +42,15 @@ public final class PageBlocks: MarkdownHooks {
         catalog = QueryCatalog(page: page, snapshots: environment.snapshots, parameters: bound)
     }
 
-    /// Problems found before rendering (unnamed or duplicate queries).
-    public var problems: [Diagnostic] { catalog.problems }
+    /// Problems found outside the blocks that show data: unnamed or duplicate queries, and
+    /// errors in queries no block uses (they run too, so a broken one never goes unnoticed).
+    public var problems: [Diagnostic] {
+        var found = catalog.problems
+        for name in catalog.definitions.keys.sorted() {
+            if case .failure(let diagnostic) = catalog.result(name, at: nil), !found.contains(diagnostic) { found.append(diagnostic) }
+        }
+        return found
+    }
 
     /// Snapshots the page read, with when each was taken.
     public var snapshotsUsed: [Snapshot] { catalog.snapshotsUsed.compactMap { environment.snapshots[$0] } }

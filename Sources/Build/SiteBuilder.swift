@@ -100,7 +100,9 @@ public enum SiteBuilder {
                 let blocks = PageRender.mayHoldDataBlocks(page)
                     ? PageBlocks(page: page, environment: environment, parameters: expansion.parameters[index] ?? [:]) : nil
                 var markdown = renderer.render(page, links: links, hooks: blocks)
-                markdown.diagnostics = (blocks?.problems ?? []) + markdown.diagnostics
+                // A query a block already reported is not reported twice.
+                let unreported = (blocks?.problems ?? []).filter { !markdown.diagnostics.contains($0) }
+                markdown.diagnostics = unreported + markdown.diagnostics
                 return PageRender(markdown: markdown, attachments: blocks?.attachments ?? [], hasTables: blocks?.hasTables ?? false,
                                   snapshots: (blocks?.snapshotsUsed ?? []).map { .init(name: $0.name, takenAt: $0.takenAt) })
             }
