@@ -227,23 +227,30 @@ struct PageRender: Sendable {
     var hasTables: Bool
     var snapshots: [SnapshotUse]
 
-    /// Only pages with a fence or `{{` can hold data blocks or inline values; the others skip
-    /// the scan for queries.
+    /// Only a page with `{{` or a `sql`, `chart`, `table` or `kpi` fence can hold data blocks
+    /// or inline values; the others (most pages) skip the scan for queries.
     static func mayHoldDataBlocks(_ page: Page) -> Bool {
-        var previous: UInt8 = 0
-        var run = 0
-        for byte in page.body.utf8 {
-            if byte == UInt8(ascii: "{") && previous == byte { return true }
-            if byte == UInt8(ascii: "`") || byte == UInt8(ascii: "~") {
-                run = byte == previous ? run + 1 : 1
-                if run == 3 { return true }
-            } else {
-                run = 0
+        let bytes = Array(page.body.utf8)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "{") && index + 1 < bytes.count && bytes[index + 1] == byte { return true }
+            if (byte == UInt8(ascii: "`") || byte == UInt8(ascii: "~")) && index + 2 < bytes.count
+                && bytes[index + 1] == byte && bytes[index + 2] == byte {
+                var word = index + 3
+                while word < bytes.count && (bytes[word] == byte || bytes[word] == UInt8(ascii: " ")) { word += 1 }
+                var end = word
+                while end < bytes.count && bytes[end] >= UInt8(ascii: "a") && bytes[end] <= UInt8(ascii: "z") { end += 1 }
+                if dataFenceWords.contains(bytes[word..<end]) { return true }
+                index = end
+                continue
             }
-            previous = byte
+            index += 1
         }
         return false
     }
+
+    static let dataFenceWords: Set<ArraySlice<UInt8>> = Set(["sql", "chart", "table", "kpi"].map { Array($0.utf8)[...] })
 }
 
 extension SiteConfig {

@@ -134,7 +134,9 @@ private struct TreeEdit {
         // Inline values first, so headings and their ids see the values, not `{{ … }}`.
         if let hooks {
             for node in textNodes {
-                guard let literal = cmark_node_get_literal(node).map({ String(cString: $0) }), literal.contains("{{") else { continue }
+                // Look for `{{` in C before making a Swift string of every run of text.
+                guard let raw = cmark_node_get_literal(node), strstr(raw, "{{") != nil else { continue }
+                let literal = String(cString: raw)
                 switch hooks.text(literal, line: position(of: node).0, page: page) {
                 case nil: break
                 case .success(let text): cmark_node_set_literal(node, text)
