@@ -31,7 +31,7 @@ public enum TemplatedPages {
             }
             let result: QueryResult
             do {
-                result = try snapshot.query(sql, parameters: PageBlocks.frontMatterParameters(page), limits: snapshots.limits)
+                result = try snapshots.query(snapshot, sql, parameters: PageBlocks.frontMatterParameters(page))
             } catch {
                 problems.append(.error(page.diagnosticPath, line: each.line, column: each.column, "each: \(error.message)"))
                 continue

@@ -17,12 +17,15 @@ public struct BuildOptions: Sendable {
     /// `check` renders everything but writes nothing.
     public var writeOutput = true
     public var includeDrafts = false
+    /// Where results are kept between builds (`SITE/.deskbook-cache`); nil keeps nothing.
+    public var cacheDirectory: String?
     /// "Now", for judging data freshness; tests set it.
     public var buildTime = CalendarDate(secondsSinceEpoch: Int(time(nil)))
 
     public init(siteDirectory: String, outputDirectory: String? = nil) {
         self.siteDirectory = FileSystem.absolute(siteDirectory)
         self.outputDirectory = FileSystem.absolute(outputDirectory ?? siteDirectory + "/public")
+        self.cacheDirectory = self.siteDirectory + "/.deskbook-cache"
     }
 }
 
@@ -39,6 +42,8 @@ public struct BuildReport: Sendable {
     public var filesWritten = 0
     public var filesUnchanged = 0
     public var filesRemoved = 0
+    /// Queries that ran against a snapshot; the others came from the cache.
+    public var queriesRun = 0
 }
 
 /// The build, one linear method of named, timed phases:
@@ -72,7 +77,8 @@ public enum SiteBuilder {
         }
         let snapshots = try phase("open data") { () throws(DiagnosticsError) -> SnapshotSet in
             config.data.isEmpty ? .empty : try SnapshotSet.open(config.data, siteDirectory: options.siteDirectory,
-                                                                limits: QueryLimits(timeout: config.queryTimeout, maxRows: config.maxRows))
+                                                                limits: QueryLimits(timeout: config.queryTimeout, maxRows: config.maxRows),
+                                                                cache: options.cacheDirectory.map { QueryCache(directory: $0 + "/queries") })
         }
         let expansion = try phase("expand templated pages") { () throws(DiagnosticsError) -> TemplatedPages.Expansion in
             let (expansion, problems) = TemplatedPages.expand(content.pages, snapshots: snapshots)
@@ -119,6 +125,8 @@ public enum SiteBuilder {
                         siteDirectory: options.siteDirectory)
         }
         report.pageCount = model.pages.count
+        report.queriesRun = snapshots.queriesRun
+        snapshots.cache?.prune()
         report.warnings = warnings.sortedByLocation()
 
         if options.writeOutput {

@@ -71,6 +71,7 @@ struct BuildCommand: ParsableCommand {
         let verbose = self.verbose
         do {
             let report = try SiteBuilder.build(options) { line in if verbose { print(line) } }
+            if verbose { print("queries run: \(report.queriesRun) (the others came from the cache)") }
             Console.report(report.warnings)
             if !quiet {
                 let seconds = report.phases.reduce(0) { $0 + $1.seconds }

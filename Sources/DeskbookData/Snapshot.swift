@@ -48,13 +48,14 @@ public final class Snapshot: @unchecked Sendable {
     public init(name: String, path: String, displayPath: String) throws(QueryError) {
         self.name = name
         self.displayPath = displayPath
-        let bytes: [UInt8]
-        do { bytes = try FileSystem.readFile(path) } catch {
-            throw QueryError(message: "cannot read snapshot '\(name)': \(error)")
-        }
-        contentHash = ContentHash.hex(bytes)
-        var handle: OpaquePointer?
         let isDump = path.hasSuffix(".sql")
+        var bytes: [UInt8] = []
+        if isDump {
+            do { bytes = try FileSystem.readFile(path) } catch {
+                throw QueryError(message: "cannot read snapshot '\(name)': \(error)")
+            }
+        }
+        var handle: OpaquePointer?
         let flags = isDump ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_MEMORY : SQLITE_OPEN_READONLY
         let target = isDump ? ":memory:" : path
         guard sqlite3_open_v2(target, &handle, flags | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK, let handle else {
@@ -83,6 +84,20 @@ public final class Snapshot: @unchecked Sendable {
         sqlite3_exec(handle, "BEGIN", nil, nil, nil)
         sqlite3_exec(handle, "SELECT count(*) FROM sqlite_master", nil, nil, nil)
         sqlite3_set_authorizer(handle, readOnlyAuthorizer, nil)
+        // Hashed inside the read transaction, so the hash describes the state queries see
+        // (a writer in rollback-journal mode waits; in WAL mode the log is hashed too).
+        if isDump {
+            contentHash = ContentHash.hex(bytes)
+        } else {
+            do {
+                var fingerprint = ContentHash.hex(try FileSystem.readFile(path))
+                if let log = try? FileSystem.readFile(path + "-wal"), !log.isEmpty { fingerprint += ContentHash.hex(log) }
+                contentHash = fingerprint
+            } catch {
+                sqlite3_close(handle)
+                throw QueryError(message: "cannot read snapshot '\(name)': \(error)")
+            }
+        }
         var taken: CalendarDate?
         if let result = try? Self.run(handle, "SELECT value FROM _meta WHERE key = 'snapshot_at'", limits: QueryLimits(), parameters: [:]),
            let text = result.rows.first?.first?.description {

@@ -234,6 +234,27 @@ WHERE d.month = :month GROUP BY d.agent_id ORDER BY amount DESC
         expectBuildError(site, "content/a.md:6:1: error: ")
     }
 
+    @Test func anUnchangedQueryIsNotRunAgainAndTheOutputIsTheSame() throws {
+        let site = try dataSite(["content/board.md": TestSite.page("排行", boardQuery + "\n```table\ndata: board\n```\n",
+                                                                   extra: "params: {month: '2026-11'}")])
+        defer { site.remove() }
+        let cold = try buildData(site)
+        #expect(cold.queriesRun == 1)
+        let first = site.read("board/index.html")
+        let warm = try buildData(site)
+        #expect(warm.queriesRun == 0)
+        #expect(site.read("board/index.html") == first)
+        // A changed snapshot runs its queries again.
+        try site.write("data/office.sql", officeDump + "\nINSERT INTO deals VALUES ('A3', '2026-11', 1, 1);")
+        let changed = try buildData(site)
+        #expect(changed.queriesRun == 1)
+        #expect(site.read("board/index.html") != first)
+        // Deleting the cache is safe.
+        FileSystem.removeTree(site.root + "/.deskbook-cache")
+        _ = try buildData(site)
+        #expect(site.read("board/index.html") != first)
+    }
+
     @Test func aMissingSnapshotFileIsNamed() throws {
         let site = try TestSite(["deskbook.yaml": "data:\n  office: data/none.sqlite\n", "content/a.md": TestSite.page("a")])
         defer { site.remove() }

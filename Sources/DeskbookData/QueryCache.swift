@@ -1,0 +1,139 @@
+import DeskbookSupport
+
+/// Query results kept between builds, so a query whose SQL, parameters and snapshot did not
+/// change is not run again. The key hashes all three; a changed snapshot changes every key.
+/// The cache is never needed for correctness: deleting its folder is always safe.
+public final class QueryCache: @unchecked Sendable {
+    let directory: String
+    private var used: Set<String> = []
+    private let lock = NSLockLike()
+
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    public static func key(snapshotHash: String, sql: String, parameters: [String: Value]) -> String {
+        var text = snapshotHash + "\u{0}" + sql
+        for (name, value) in parameters.sorted(by: { $0.key < $1.key }) { text += "\u{0}\(name)=\(value.typeTag)\(value)" }
+        let bytes = Array(text.utf8)
+        // Two different 64-bit hashes of the same text: 128 bits against collisions.
+        return ContentHash.hex(bytes) + ContentHash.hex(bytes.reversed())
+    }
+
+    public func load(_ key: String) -> QueryResult? {
+        remember(key)
+        guard let bytes = try? FileSystem.readFile(directory + "/" + key) else { return nil }
+        return ResultCoding.decode(bytes)
+    }
+
+    public func store(_ key: String, _ result: QueryResult) {
+        remember(key)
+        do {
+            try FileSystem.makeDirectories(directory)
+            try FileSystem.writeAtomically(directory + "/" + key, ResultCoding.encode(result))
+        } catch {
+            // A cache that cannot be written only costs time on the next build.
+        }
+    }
+
+    /// Removes entries this build did not use, so the cache holds one build's results.
+    public func prune() {
+        lock.lock()
+        let keep = used
+        lock.unlock()
+        for entry in (try? FileSystem.listDirectory(directory)) ?? [] where !keep.contains(entry.name) {
+            try? FileSystem.removeFile(directory + "/" + entry.name)
+        }
+    }
+
+    private func remember(_ key: String) {
+        lock.lock()
+        used.insert(key)
+        lock.unlock()
+    }
+}
+
+extension Value {
+    /// Distinguishes `1` from `'1'` in cache keys.
+    var typeTag: String {
+        switch self {
+        case .null: return "n"
+        case .integer: return "i"
+        case .real: return "r"
+        case .text: return "t"
+        case .blob: return "b"
+        }
+    }
+}
+
+/// A compact binary form of a query result: version, columns, rows of tagged cells.
+enum ResultCoding {
+    static let version: UInt8 = 1
+
+    static func encode(_ result: QueryResult) -> [UInt8] {
+        var out: [UInt8] = [version]
+        func integer(_ value: Int64) { withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) } }
+        func text(_ value: String) {
+            integer(Int64(value.utf8.count))
+            out.append(contentsOf: value.utf8)
+        }
+        integer(Int64(result.columns.count))
+        for column in result.columns { text(column) }
+        integer(Int64(result.rows.count))
+        for row in result.rows {
+            for cell in row {
+                switch cell {
+                case .null: out.append(0)
+                case .integer(let value): out.append(1); integer(value)
+                case .real(let value): out.append(2); integer(Int64(bitPattern: value.bitPattern))
+                case .text(let value): out.append(3); text(value)
+                case .blob(let count): out.append(4); integer(Int64(count))
+                }
+            }
+        }
+        return out
+    }
+
+    static func decode(_ bytes: [UInt8]) -> QueryResult? {
+        var index = 0
+        func integer() -> Int64? {
+            guard index + 8 <= bytes.count else { return nil }
+            var value: Int64 = 0
+            for offset in 0..<8 { value |= Int64(bytes[index + offset]) << (8 * offset) }
+            index += 8
+            return value
+        }
+        func text() -> String? {
+            guard let count = integer(), count >= 0, index + Int(count) <= bytes.count else { return nil }
+            defer { index += Int(count) }
+            return String(decoding: bytes[index..<index + Int(count)], as: UTF8.self)
+        }
+        guard bytes.first == version else { return nil }
+        index = 1
+        guard let columnCount = integer(), columnCount >= 0, columnCount < 10_000 else { return nil }
+        var columns: [String] = []
+        for _ in 0..<columnCount { guard let name = text() else { return nil }; columns.append(name) }
+        guard let rowCount = integer(), rowCount >= 0 else { return nil }
+        var rows: [[Value]] = []
+        rows.reserveCapacity(Int(min(rowCount, 1_000_000)))
+        for _ in 0..<rowCount {
+            var row: [Value] = []
+            row.reserveCapacity(Int(columnCount))
+            for _ in 0..<columnCount {
+                guard index < bytes.count else { return nil }
+                let tag = bytes[index]
+                index += 1
+                switch tag {
+                case 0: row.append(.null)
+                case 1: guard let value = integer() else { return nil }; row.append(.integer(value))
+                case 2: guard let value = integer() else { return nil }; row.append(.real(Double(bitPattern: UInt64(bitPattern: value))))
+                case 3: guard let value = text() else { return nil }; row.append(.text(value))
+                case 4: guard let value = integer() else { return nil }; row.append(.blob(Int(value)))
+                default: return nil
+                }
+            }
+            rows.append(row)
+        }
+        return index == bytes.count ? QueryResult(columns: columns, rows: rows) : nil
+    }
+}
