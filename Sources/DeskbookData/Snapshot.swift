@@ -42,8 +42,9 @@ public final class Snapshot: @unchecked Sendable {
     public let takenAt: CalendarDate?
     /// Hash of the file's bytes: queries are cached against it.
     public let contentHash: String
-    private let database: OpaquePointer
-    private let lock = NSLockLike()
+    /// Connections, each inside its own read transaction on the same state of the file.
+    private let connections: [OpaquePointer]
+    private let pool: ConnectionPool
 
     public init(name: String, path: String, displayPath: String) throws(QueryError) {
         self.name = name
@@ -55,51 +56,36 @@ public final class Snapshot: @unchecked Sendable {
                 throw QueryError(message: "cannot read snapshot '\(name)': \(error)")
             }
         }
-        var handle: OpaquePointer?
-        let flags = isDump ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_MEMORY : SQLITE_OPEN_READONLY
-        let target = isDump ? ":memory:" : path
-        guard sqlite3_open_v2(target, &handle, flags | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK, let handle else {
-            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
-            sqlite3_close(handle)
-            throw QueryError(message: "cannot open snapshot '\(name)': \(message)")
-        }
-        database = handle
-        if isDump {
-            let status = sqlite3_exec(handle, String(decoding: bytes, as: UTF8.self), nil, nil, nil)
-            if status != SQLITE_OK {
-                let message = String(cString: sqlite3_errmsg(handle))
-                sqlite3_close(handle)
-                throw QueryError(message: "cannot load SQL dump '\(name)': \(message)")
-            }
-        } else {
-            // Fail now, naming the file, if it is not a database (or is truncated).
-            if let problem = Self.integrityProblem(handle) {
-                sqlite3_close(handle)
-                throw QueryError(message: "snapshot '\(name)' is not a readable SQLite database: \(problem)")
+        let first = try Self.connect(name: name, path: path, dump: isDump ? bytes : nil)
+        var connections = [first]
+        // More connections let queries run on every core. They see the same state only when
+        // writers must wait for the first one's read lock: a file in rollback-journal mode.
+        // A WAL file or an in-memory dump keeps to the one connection.
+        if !isDump, Self.journalMode(first) != "wal" {
+            for _ in 1..<max(1, ProcessorCount.active) {
+                guard let extra = try? Self.connect(name: name, path: path, dump: nil) else { break }
+                connections.append(extra)
             }
         }
-        sqlite3_busy_timeout(handle, 5000)
-        sqlite3_exec(handle, "PRAGMA query_only = ON", nil, nil, nil)
-        // One read transaction for the whole build: a consistent state of the snapshot.
-        sqlite3_exec(handle, "BEGIN", nil, nil, nil)
-        sqlite3_exec(handle, "SELECT count(*) FROM sqlite_master", nil, nil, nil)
-        sqlite3_set_authorizer(handle, readOnlyAuthorizer, nil)
+        for connection in connections { Self.lockDown(connection) }
+        self.connections = connections
+        pool = ConnectionPool(count: connections.count)
         // Hashed inside the read transaction, so the hash describes the state queries see
         // (a writer in rollback-journal mode waits; in WAL mode the log is hashed too).
         if isDump {
             contentHash = ContentHash.hex(bytes)
         } else {
             do {
-                var fingerprint = ContentHash.hex(try FileSystem.readFile(path))
-                if let log = try? FileSystem.readFile(path + "-wal"), !log.isEmpty { fingerprint += ContentHash.hex(log) }
+                var fingerprint = ContentHash.fast(try FileSystem.readFile(path))
+                if let log = try? FileSystem.readFile(path + "-wal"), !log.isEmpty { fingerprint += ContentHash.fast(log) }
                 contentHash = fingerprint
             } catch {
-                sqlite3_close(handle)
+                for connection in connections { sqlite3_close(connection) }
                 throw QueryError(message: "cannot read snapshot '\(name)': \(error)")
             }
         }
         var taken: CalendarDate?
-        if let result = try? Self.run(handle, "SELECT value FROM _meta WHERE key = 'snapshot_at'", limits: QueryLimits(), parameters: [:]),
+        if let result = try? Self.run(first, "SELECT value FROM _meta WHERE key = 'snapshot_at'", limits: QueryLimits(), parameters: [:]),
            let text = result.rows.first?.first?.description {
             taken = CalendarDate(parsing: text)
         }
@@ -110,8 +96,47 @@ public final class Snapshot: @unchecked Sendable {
     }
 
     deinit {
-        sqlite3_exec(database, "COMMIT", nil, nil, nil)
-        sqlite3_close(database)
+        for connection in connections {
+            sqlite3_exec(connection, "COMMIT", nil, nil, nil)
+            sqlite3_close(connection)
+        }
+    }
+
+    /// Opens one connection (loading a dump into memory) and starts its read transaction.
+    private static func connect(name: String, path: String, dump: [UInt8]?) throws(QueryError) -> OpaquePointer {
+        var handle: OpaquePointer?
+        let flags = dump != nil ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_MEMORY : SQLITE_OPEN_READONLY
+        guard sqlite3_open_v2(dump != nil ? ":memory:" : path, &handle, flags | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK, let handle else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close(handle)
+            throw QueryError(message: "cannot open snapshot '\(name)': \(message)")
+        }
+        if let dump {
+            if sqlite3_exec(handle, String(decoding: dump, as: UTF8.self), nil, nil, nil) != SQLITE_OK {
+                let message = String(cString: sqlite3_errmsg(handle))
+                sqlite3_close(handle)
+                throw QueryError(message: "cannot load SQL dump '\(name)': \(message)")
+            }
+        } else if let problem = integrityProblem(handle) {
+            // Fail now, naming the file, if it is not a database (or is truncated).
+            sqlite3_close(handle)
+            throw QueryError(message: "snapshot '\(name)' is not a readable SQLite database: \(problem)")
+        }
+        sqlite3_busy_timeout(handle, 5000)
+        sqlite3_exec(handle, "PRAGMA query_only = ON", nil, nil, nil)
+        // One read transaction for the whole build: a consistent state of the snapshot.
+        sqlite3_exec(handle, "BEGIN", nil, nil, nil)
+        sqlite3_exec(handle, "SELECT count(*) FROM sqlite_master", nil, nil, nil)
+        return handle
+    }
+
+    /// From here on SQLite itself refuses anything but reading on this connection.
+    private static func lockDown(_ connection: OpaquePointer) {
+        sqlite3_set_authorizer(connection, readOnlyAuthorizer, nil)
+    }
+
+    private static func journalMode(_ connection: OpaquePointer) -> String {
+        (try? run(connection, "PRAGMA journal_mode", limits: QueryLimits(), parameters: [:]))?.rows.first?.first?.description.lowercased() ?? ""
     }
 
     private static func integrityProblem(_ handle: OpaquePointer) -> String? {
@@ -134,9 +159,9 @@ public final class Snapshot: @unchecked Sendable {
 
     /// Runs one query with its parameters bound by name (`:month`), never spliced into the SQL.
     public func query(_ sql: String, parameters: [String: Value] = [:], limits: QueryLimits = QueryLimits()) throws(QueryError) -> QueryResult {
-        lock.lock()
-        defer { lock.unlock() }
-        return try Self.run(database, sql, limits: limits, parameters: parameters)
+        let index = pool.take()
+        defer { pool.give(index) }
+        return try Self.run(connections[index], sql, limits: limits, parameters: parameters)
     }
 
     private static func run(_ database: OpaquePointer, _ sql: String, limits: QueryLimits, parameters: [String: Value]) throws(QueryError) -> QueryResult {
@@ -265,6 +290,43 @@ final class Deadline: @unchecked Sendable {
         clock_gettime(CLOCK_MONOTONIC, &time)
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
+}
+
+/// Hands out connection indices, one caller at a time per connection.
+final class ConnectionPool: @unchecked Sendable {
+    private var free: [Int]
+    private var mutex = pthread_mutex_t()
+    private var available = pthread_cond_t()
+
+    init(count: Int) {
+        free = Array(0..<count)
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&available, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(&available)
+        pthread_mutex_destroy(&mutex)
+    }
+
+    func take() -> Int {
+        pthread_mutex_lock(&mutex)
+        while free.isEmpty { pthread_cond_wait(&available, &mutex) }
+        let index = free.removeLast()
+        pthread_mutex_unlock(&mutex)
+        return index
+    }
+
+    func give(_ index: Int) {
+        pthread_mutex_lock(&mutex)
+        free.append(index)
+        pthread_cond_signal(&available)
+        pthread_mutex_unlock(&mutex)
+    }
+}
+
+enum ProcessorCount {
+    static var active: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 }
 
 /// A pthread mutex, so Snapshot needs no Foundation.
