@@ -85,7 +85,7 @@ enum TableBlock {
         html += "</tr></thead><tbody>"
         for (rowIndex, row) in rows.enumerated() {
             html += "<tr>"
-            if rank { html += "<td class=\"num rank\">\(ranks[rowIndex])</td>" }
+            if rank { html += "<td class=\"num rank\" data-value=\"\(ranks[rowIndex])\">\(ranks[rowIndex])</td>" }
             for (position, column) in columns.enumerated() {
                 let value = row[indices[position]]
                 var text = Escape.html(locale.format(value, as: formats[column]))

@@ -65,9 +65,9 @@ WHERE d.month = :month GROUP BY d.agent_id ORDER BY amount DESC
         _ = try buildData(site)
         let html = try #require(site.read("board/index.html"))
         #expect(html.contains("<th scope=\"col\">姓名</th>"))
-        #expect(html.contains("<td class=\"num rank\">1</td><td><a href=\"/agents/A1/\">王小明</a></td>"))
+        #expect(html.contains("<td class=\"num rank\" data-value=\"1\">1</td><td><a href=\"/agents/A1/\">王小明</a></td>"))
         // 25,000,000 twice: both second, the next would be fourth.
-        #expect(html.components("<td class=\"num rank\">2</td>") == 2)
+        #expect(html.components("<td class=\"num rank\" data-value=\"2\">2</td>") == 2)
         #expect(html.contains("李&lt;b&gt;美&lt;/b&gt;"))
         #expect(html.contains("NT$80,000,000"))
         #expect(html.contains("<tfoot>"))
