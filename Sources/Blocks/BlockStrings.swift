@@ -17,11 +17,5 @@ public struct BlockStrings: Sendable {
 
     public subscript(key: String) -> String { strings[key] ?? Self.fallbacks[key] ?? key }
 
-    func rows(_ count: Int) -> String { self["rows_count"].replacingPlaceholder("{count}", with: String(count)) }
-}
-
-extension String {
-    func replacingPlaceholder(_ placeholder: String, with value: String) -> String {
-        split(separator: placeholder, omittingEmptySubsequences: false).joined(separator: value)
-    }
+    func rows(_ count: Int) -> String { self["rows_count"].replacing("{count}", with: String(count)) }
 }

@@ -27,7 +27,7 @@ enum InlineValues {
 
     static func value(of expression: Substring, line: Int, blocks: PageBlocks) -> Result<String, Diagnostic> {
         let path = blocks.page.diagnosticPath
-        let parts = expression.split(separator: "|", maxSplits: 1).map { $0.trimmingCharacters(whereSpace: true) }
+        let parts = expression.split(separator: "|", maxSplits: 1).map { $0.trimmingWhitespace }
         let reference = parts[0].split(separator: ".", maxSplits: 1).map(String.init)
         guard reference.count == 2 else {
             return .failure(.error(path, line: line, "write an inline value as {{ query.column }} or {{ query.column | format }}, not {{\(expression)}}"))
@@ -49,14 +49,5 @@ enum InlineValues {
             guard let value = result.first(reference[1]) else { return .success(blocks.environment.strings["no_rows"]) }
             return .success(blocks.environment.locale.format(value, as: format))
         }
-    }
-}
-
-extension StringProtocol {
-    func trimmingCharacters(whereSpace: Bool) -> String {
-        var text = Substring(self)
-        while let first = text.first, first.isWhitespace { text = text.dropFirst() }
-        while let last = text.last, last.isWhitespace { text = text.dropLast() }
-        return String(text)
     }
 }

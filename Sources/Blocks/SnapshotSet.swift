@@ -73,16 +73,3 @@ public final class SnapshotSet: @unchecked Sendable {
         return result
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// A pthread mutex.
-final class Mutex: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
-    func lock() { pthread_mutex_lock(&mutex) }
-    func unlock() { pthread_mutex_unlock(&mutex) }
-}

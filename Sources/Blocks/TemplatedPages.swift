@@ -43,7 +43,7 @@ public enum TemplatedPages {
                                        "{{\(name)}} is not a column of each:; available: \(result.columns.joined(separator: ", "))"))
             }
             if !problems.isEmpty { continue }
-            let folder = FileSystem.parentPath("/" + page.urlPath.trimmingSlash).trimmingSlash
+            let folder = FileSystem.parentPath("/" + page.urlPath.trimmingSlashes).trimmingSlashes
             for row in result.rows {
                 var values: [String: Value] = [:]
                 for (index, column) in result.columns.enumerated() { values[column] = row[index] }
@@ -70,7 +70,7 @@ public enum TemplatedPages {
         var names: [String] = []
         var rest = Substring(text)
         while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
-            names.append(rest[open.upperBound..<close.lowerBound].trimmingCharacters(whereSpace: true))
+            names.append(rest[open.upperBound..<close.lowerBound].trimmingWhitespace)
             rest = rest[close.upperBound...]
         }
         return names
@@ -81,18 +81,9 @@ public enum TemplatedPages {
         var rest = Substring(text)
         while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
             output += rest[..<open.lowerBound]
-            output += values[rest[open.upperBound..<close.lowerBound].trimmingCharacters(whereSpace: true)]?.description ?? ""
+            output += values[rest[open.upperBound..<close.lowerBound].trimmingWhitespace]?.description ?? ""
             rest = rest[close.upperBound...]
         }
         return output + rest
-    }
-}
-
-extension String {
-    var trimmingSlash: String {
-        var text = Substring(self)
-        while text.hasPrefix("/") { text = text.dropFirst() }
-        while text.hasSuffix("/") { text = text.dropLast() }
-        return String(text)
     }
 }

@@ -45,7 +45,7 @@ struct PageContext: Sendable {
                 : name.hasPrefix("icon") ? "icon" : name
             assets[key] = links.url(for: path)
             // Mustache reads dots as nesting, so `logo.png` is `assets.logo_png`.
-            assets[name.replacingOccurrences(of: ".", with: "_")] = links.url(for: path)
+            assets[name.replacing(".", with: "_")] = links.url(for: path)
         }
         var site: [String: Any] = [
             "title": config.title, "htmlLang": config.language.rawValue, "homeURL": links.url(for: ""),
@@ -192,7 +192,7 @@ struct PageContext: Sendable {
         if let limit = config.maxDataAge, Double(buildTime.secondsSinceEpoch - oldest.secondsSinceEpoch) > limit {
             values["stale"] = true
             values["warning"] = (theme.strings["data_stale"] ?? "This data is older than {age}.")
-                .replacingOccurrences(of: "{age}", with: locale.format(.real(limit), as: .duration))
+                .replacing("{age}", with: locale.format(.real(limit), as: .duration))
         }
         return values
     }
@@ -201,7 +201,7 @@ struct PageContext: Sendable {
 
     func summary(_ page: Page, rendered: RenderedMarkdown) -> String? {
         if let summary = page.frontMatter.summary, !summary.isEmpty { return summary }
-        let text = rendered.firstParagraph.trimmingCharacters(in: " \n")
+        let text = rendered.firstParagraph.trimmingWhitespace
         if text.isEmpty { return nil }
         return text.count > 120 ? String(text.prefix(118)) + "…" : text
     }
@@ -266,14 +266,5 @@ struct PageContext: Sendable {
         var context = base(activeURLPath: "")
         context["page"] = ["title": theme.strings["not_found_title"] ?? "Not found"]
         return context
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: String) -> String {
-        var text = Substring(self)
-        while let first = text.first, set.contains(first) { text = text.dropFirst() }
-        while let last = text.last, set.contains(last) { text = text.dropLast() }
-        return String(text)
     }
 }

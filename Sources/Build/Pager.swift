@@ -22,8 +22,8 @@ struct Pager: Sendable {
         var values: [String: Any] = [
             "current": number, "total": pageCount,
             "label": (strings["page_of"] ?? "{current} / {total}")
-                .replacingOccurrences(of: "{current}", with: String(number))
-                .replacingOccurrences(of: "{total}", with: String(pageCount)),
+                .replacing("{current}", with: String(number))
+                .replacing("{total}", with: String(pageCount)),
         ]
         if number > 1 { values["previousURL"] = url(outputPath(number - 1)) }
         if number < pageCount { values["nextURL"] = url(outputPath(number + 1)) }
@@ -31,11 +31,5 @@ struct Pager: Sendable {
             ["number": page, "url": url(outputPath(page)), "current": page == number]
         }
         return values
-    }
-}
-
-extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }

@@ -181,12 +181,3 @@ public enum ContentLoader {
         if !problems.isEmpty { throw DiagnosticsError(problems) }
     }
 }
-
-extension String {
-    var trimmingSlashes: String {
-        var text = Substring(self)
-        while text.hasPrefix("/") { text = text.dropFirst() }
-        while text.hasSuffix("/") { text = text.dropLast() }
-        return String(text)
-    }
-}

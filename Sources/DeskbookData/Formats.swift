@@ -143,12 +143,3 @@ public struct FormatLocale: Sendable {
         return sign + digits + "." + String(repeating: "0", count: decimals - fractionText.count) + fractionText
     }
 }
-
-extension StringProtocol {
-    func trimmingCharacters(whereSpace: Bool) -> String {
-        var text = Substring(self)
-        while let first = text.first, first.isWhitespace { text = text.dropFirst() }
-        while let last = text.last, last.isWhitespace { text = text.dropLast() }
-        return String(text)
-    }
-}

@@ -6,7 +6,7 @@ import DeskbookSupport
 public final class QueryCache: @unchecked Sendable {
     let directory: String
     private var used: Set<String> = []
-    private let lock = NSLockLike()
+    private let lock = Mutex()
 
     public init(directory: String) {
         self.directory = directory

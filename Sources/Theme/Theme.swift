@@ -31,7 +31,7 @@ public struct Theme: Sendable {
         self.assets = assets
         self.strings = strings
         self.dateFormat = DatePart.parse(strings["date_format"] ?? "{year}-{month}-{day}")
-        self.monthNames = (strings["month_names"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: " ") }
+        self.monthNames = (strings["month_names"] ?? "").split(separator: ",").map { $0.trimming(" ") }
     }
 
     public func hasTemplate(_ name: String) -> Bool { templateNames.contains(name) }
@@ -83,15 +83,6 @@ public struct Theme: Sendable {
             if !rest.isEmpty { parts.append(.literal(String(rest))) }
             return parts
         }
-    }
-}
-
-extension Substring {
-    func trimmingCharacters(in set: String) -> String {
-        var text = self
-        while let first = text.first, set.contains(first) { text = text.dropFirst() }
-        while let last = text.last, set.contains(last) { text = text.dropLast() }
-        return String(text)
     }
 }
 
