@@ -22,7 +22,11 @@ struct PageContext: Sendable {
     /// Keys shown as facts above a page's text (course and policy details), in this order.
     static let factKeys = ["course_id", "trainer", "duration", "audience", "owner", "version", "effective"]
 
-    init(config: SiteConfig, theme: Theme, model: SiteModel, links: LinkResolver, buildTime: CalendarDate) {
+    /// Files beside a page bundle's `index.md` (course materials), by bundle folder.
+    nonisolated(unsafe) let materials: [String: [[String: Any]]]
+
+    init(config: SiteConfig, theme: Theme, model: SiteModel, links: LinkResolver, buildTime: CalendarDate,
+         staticFiles: [(source: String, output: String)] = [], siteDirectory: String = "") {
         self.buildTime = buildTime
         self.config = config
         self.theme = theme
@@ -35,6 +39,10 @@ struct PageContext: Sendable {
             var item: [String: Any] = ["title": page.title, "url": pageURLs[index]]
             if let summary = page.frontMatter.summary, !summary.isEmpty { item["summary"] = summary }
             if let date = page.updated { item["date"] = ["text": theme.format(date), "iso": date.isoDay] }
+            if let reply = page.frontMatter["reply"]?.scalar, !reply.isEmpty {
+                item["reply"] = reply
+                item["replyID"] = "reply-\(index)"
+            }
             return item
         }
 
@@ -51,9 +59,34 @@ struct PageContext: Sendable {
             "title": config.title, "htmlLang": config.language.rawValue, "homeURL": links.url(for: ""),
             "feedURL": links.url(for: "feed.xml"), "sitemapURL": links.url(for: "sitemap.xml"),
             "tagsURL": links.url(for: model.tagsOutputPath), "baseURL": config.basePath,
+            "searchURL": links.url(for: "search/"),
         ]
         if let params = config.params { site["params"] = params.templateValue }
         self.shared = ["site": site, "t": theme.strings, "assets": assets]
+        var materials: [String: [[String: Any]]] = [:]
+        let bundles = Set(model.pages.compactMap(\.bundleDirectory))
+        for file in staticFiles {
+            guard let bundle = bundles.first(where: { file.source.hasPrefix($0 + "/") }) else { continue }
+            let name = String(file.source.dropFirst(bundle.count + 1))
+            let size = FileSystem.size(siteDirectory + "/content/" + file.source) ?? 0
+            let type = name.split(separator: ".").count > 1 ? String(name.split(separator: ".").last!).uppercased() : ""
+            materials[bundle, default: []].append(["name": name, "url": links.url(for: file.output), "type": type,
+                                                   "size": PageContext.fileSize(size)])
+        }
+        self.materials = materials
+    }
+
+    /// `1.2 KB`, `3.4 MB`.
+    static func fileSize(_ bytes: Int) -> String {
+        if bytes < 1024 { return "\(bytes) B" }
+        let units = ["KB", "MB", "GB"]
+        var value = Double(bytes) / 1024
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return "\((value * 10).rounded() / 10) \(units[unit])"
     }
 
     func url(_ outputPath: String) -> String { links.url(for: outputPath) }
@@ -129,7 +162,15 @@ struct PageContext: Sendable {
         values["hasHistory"] = !history.isEmpty
         values["freshness"] = freshness(render.snapshots)
         values["hasTables"] = render.hasTables
+        let materials = page.bundleDirectory.flatMap { self.materials[$0] } ?? []
+        values["materials"] = materials
+        values["hasMaterials"] = !materials.isEmpty
         context["page"] = values
+        if page.kind == .page {
+            let related = model.related(to: index, limit: 5).map(listItem)
+            context["related"] = related
+            context["hasRelated"] = !related.isEmpty
+        }
 
         let ancestors = model.ancestors(of: page)
         let crumbs: [[String: Any]] = ancestors.compactMap { folder in
@@ -139,6 +180,7 @@ struct PageContext: Sendable {
         }
         context["breadcrumbs"] = crumbs
         context["hasBreadcrumbs"] = page.kind != .home
+        context["isHome"] = page.kind == .home
 
         // Section navigation: the sections inside the top-level section the page is in.
         let topFolder = page.kind == .home ? nil : (ancestors.count >= 2 ? ancestors[1] : (page.kind == .section ? page.sourceDirectory : nil))
@@ -165,15 +207,33 @@ struct PageContext: Sendable {
             context["sections"] = children
             context["pages"] = pages
             context["hasPages"] = !pages.isEmpty
-            if page.kind == .home {
-                let recent = recentlyUpdated(limit: 8).map { index -> [String: Any] in
+            context["hasReplies"] = pages.contains { $0["reply"] != nil }
+            if let key = page.frontMatter["group_by"]?.scalar {
+                let groups = grouped(members, by: key)
+                context["groups"] = groups
+                context["hasGroups"] = !groups.isEmpty
+            }
+            if page.kind == .home || !children.isEmpty {
+                // What changed lately below this section (anywhere on the site for home).
+                let recent = recentlyUpdated(limit: 8, under: page.urlPath).map { index -> [String: Any] in
                     var item = listItem(index)
-                    let section = model.sectionIndex[model.pages[index].sectionPath].map { model.pages[$0].title } ?? ""
-                    item["sectionTitle"] = section
+                    item["sectionTitle"] = model.sectionIndex[model.pages[index].sectionPath].map { model.pages[$0].title } ?? ""
                     return item
                 }
                 context["recent"] = recent
                 context["hasRecent"] = !recent.isEmpty
+            }
+            if page.kind == .home {
+                // Quick links: each top-level section with its own sections and latest pages.
+                context["sections"] = (model.childSections[""] ?? []).map { folder -> [String: Any] in
+                    var card = sectionCard(folder)
+                    let inner = (model.childSections[folder] ?? []).map { listItem(model.sectionIndex[$0]!) }
+                    card["children"] = inner
+                    card["hasChildren"] = !inner.isEmpty
+                    let url = model.pages[model.sectionIndex[folder]!].urlPath
+                    card["latest"] = recentlyUpdated(limit: 3, under: url).map(listItem)
+                    return card
+                }
             }
         case .page:
             break
@@ -228,16 +288,29 @@ struct PageContext: Sendable {
         }
     }
 
-    /// Content pages with a date, newest first.
-    func recentlyUpdated(limit: Int) -> [Int] {
+    /// Content pages with a date below an output path (all for ""), newest first.
+    func recentlyUpdated(limit: Int, under path: String = "") -> [Int] {
         model.pages.indices
-            .filter { model.pages[$0].kind == .page && model.pages[$0].updated != nil }
+            .filter { model.pages[$0].kind == .page && model.pages[$0].updated != nil && model.pages[$0].urlPath.hasPrefix(path) }
             .sorted { lhs, rhs in
                 let left = model.pages[lhs], right = model.pages[rhs]
                 if left.updated! != right.updated! { return left.updated! > right.updated! }
                 return left.sourcePath < right.sourcePath
             }
             .prefix(limit).map { $0 }
+    }
+
+    /// A section's pages in groups by a front matter key (`group_by: owner` on the policy
+    /// index), groups in order of first appearance.
+    func grouped(_ members: [Int], by key: String) -> [[String: Any]] {
+        var order: [String] = []
+        var groups: [String: [[String: Any]]] = [:]
+        for index in members {
+            let name = model.pages[index].frontMatter[key]?.scalar ?? "—"
+            if groups[name] == nil { order.append(name) }
+            groups[name, default: []].append(listItem(index))
+        }
+        return order.sorted().map { ["name": $0, "pages": groups[$0]!, "count": groups[$0]!.count] }
     }
 
     func tagsIndex() -> [String: Any] {

@@ -119,7 +119,8 @@ public enum SiteBuilder {
         warnings += problems.warnings
         if !problems.errors.isEmpty { throw DiagnosticsError((problems.errors + warnings).sortedByLocation()) }
 
-        let context = PageContext(config: config, theme: theme, model: model, links: links, buildTime: options.buildTime)
+        let context = PageContext(config: config, theme: theme, model: model, links: links, buildTime: options.buildTime,
+                                  staticFiles: content.staticFiles, siteDirectory: options.siteDirectory)
         let plan = try phase("render pages") { () throws(DiagnosticsError) -> OutputPlan in
             renderPages(model: model, rendered: rendered, context: context, content: content,
                         siteDirectory: options.siteDirectory)

@@ -18,6 +18,8 @@ struct SiteModel: Sendable {
     /// Section folder -> its child section folders, sorted.
     let childSections: [String: [String]]
     let tags: [Tag]
+    /// Tag slug -> index in `tags`.
+    let tagsBySlug: [String: Int]
     let tagsOutputPath = "tags/"
 
     init(pages: [Page]) {
@@ -54,6 +56,7 @@ struct SiteModel: Sendable {
             sorted.pageIndices.sort(by: order)
             return sorted
         }.sorted { $0.pageIndices.count != $1.pageIndices.count ? $0.pageIndices.count > $1.pageIndices.count : $0.name < $1.name }
+        self.tagsBySlug = Dictionary(uniqueKeysWithValues: tags.enumerated().map { (Slug.make($1.name), $0) })
     }
 
     /// Listing order: explicit weight first (1, 2, …), then newest first, then by title.
@@ -83,6 +86,25 @@ struct SiteModel: Sendable {
     /// Every page below a section folder, at any depth.
     func pageCount(under folder: String) -> Int {
         (pagesInSection[folder]?.count ?? 0) + (childSections[folder] ?? []).reduce(0) { $0 + pageCount(under: $1) }
+    }
+
+    /// Pages that share tags with a page, most shared tags first, then same section, then
+    /// newest. Only the first pages of each tag are considered, so a tag on thousands of
+    /// pages does not make every page compare itself with all of them.
+    func related(to index: Int, limit: Int) -> [Int] {
+        let page = pages[index]
+        guard !page.frontMatter.tags.isEmpty else { return [] }
+        var shared: [Int: Int] = [:]
+        for name in Set(page.frontMatter.tags) {
+            guard let tag = tagsBySlug[Slug.make(name)] else { continue }
+            for other in tags[tag].pageIndices.prefix(200) where other != index { shared[other, default: 0] += 1 }
+        }
+        return shared.keys.sorted { lhs, rhs in
+            if shared[lhs]! != shared[rhs]! { return shared[lhs]! > shared[rhs]! }
+            let leftSame = pages[lhs].sectionPath == page.sectionPath, rightSame = pages[rhs].sectionPath == page.sectionPath
+            if leftSame != rightSame { return leftSame }
+            return SiteModel.listsBefore(pages[lhs], pages[rhs])
+        }.prefix(limit).map { $0 }
     }
 
     /// Output paths of every generated page other than content pages, for link checking.

@@ -215,6 +215,40 @@ tfoot th, tfoot td { font-weight: 700; background: var(--soft); }
   .kpi { border-color: #999; }
 }
 
+/* Search, FAQ lists, home. */
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+.search-form { display: flex; gap: 0.4rem; margin: 0.4rem 0; }
+.search-form input { flex: 1; min-width: 0; font: inherit; padding: 0.45rem 0.7rem; min-height: 44px; border-radius: var(--radius); border: 1px solid var(--line); background: var(--bg); color: var(--fg); }
+.search-form button { font: inherit; padding: 0.45rem 0.9rem; min-height: 44px; border-radius: var(--radius); border: 0; background: var(--fg); color: var(--bg); cursor: pointer; }
+.header-search { max-width: 28rem; }
+.header-search button { background: var(--bg); color: var(--fg); }
+.home-search input { font-size: 1.1rem; }
+.search-results:empty { display: none; }
+.search-results { border: 1px solid var(--line); border-radius: var(--radius); padding: 0.25rem 0.75rem; margin-bottom: 1rem; }
+.search-results ol { list-style: none; padding: 0; margin: 0; }
+.search-results li { padding: 0.5rem 0; border-bottom: 1px solid var(--line); }
+.search-results li:last-child { border-bottom: 0; }
+.search-results .snippet { margin: 0.2rem 0 0; color: var(--muted); font-size: 0.92rem; }
+.search-results .where { margin-left: 0.4rem; }
+mark { background: #ffe58a; color: #000; border-radius: 2px; padding: 0 1px; }
+@media (prefers-color-scheme: dark) { mark { background: #8a6d00; color: #fff; } }
+.faq-item { border-bottom: 1px solid var(--line); padding: 0.25rem 0; }
+.faq-item summary { cursor: pointer; padding: 0.5rem 0; font-weight: 600; min-height: 44px; }
+.faq-reply { background: var(--soft); border-left: 4px solid var(--accent); padding: 0.5rem 0.75rem; margin: 0.25rem 0; border-radius: 0 var(--radius) var(--radius) 0; }
+.faq-actions { display: flex; flex-wrap: wrap; gap: 0.75rem; align-items: center; }
+.home-sections { display: grid; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); gap: 1rem; }
+.home-section { border: 1px solid var(--line); border-radius: var(--radius); padding: 0 1rem 0.5rem; }
+.home-section h3 a { text-decoration: none; }
+.chips { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 0.4rem; }
+.chips a { display: inline-block; padding: 0.2rem 0.6rem; border: 1px solid var(--line); border-radius: 999px; text-decoration: none; font-size: 0.9rem; }
+.latest { padding-left: 1.1rem; font-size: 0.92rem; }
+.latest time { color: var(--muted); font-size: 0.85rem; }
+.materials ul { padding-left: 1.1rem; }
+@media print {
+  .search-form, .search-results, .related, .faq-actions { display: none !important; }
+  details.faq-item > *:not(summary) { display: block; }
+}
+
 """#,
         "assets/tables.js": #"""
 // Deskbook data tables: sort by a column, filter rows, page through long results.
@@ -354,6 +388,14 @@ signed_in: Signed in
 attended: Attended
 average_score: Average score
 feedback: Feedback
+full_answer: Full answer
+materials: Course materials
+related: Related questions
+search: Search
+search_placeholder: Search questions, courses, policies…
+search_results: Search results
+no_results: Nothing matches; try other words.
+searching: Searching…
 
 """#,
         "i18n/zh-Hans.yaml": #"""
@@ -418,6 +460,14 @@ signed_in: 签到
 attended: 出勤
 average_score: 平均成绩
 feedback: 反馈分数
+full_answer: 完整说明
+materials: 课程教材
+related: 相关问题
+search: 搜索
+search_placeholder: 搜索问题、课程、制度…
+search_results: 搜索结果
+no_results: 找不到符合的内容，换个说法试试，例如“贷款”“车位”。
+searching: 搜索中…
 
 """#,
         "i18n/zh-Hant.yaml": #"""
@@ -482,6 +532,14 @@ signed_in: 簽到
 attended: 出席
 average_score: 平均成績
 feedback: 回饋分數
+full_answer: 完整說明
+materials: 課程教材
+related: 相關問題
+search: 搜尋
+search_placeholder: 搜尋問題、課程、制度…
+search_results: 搜尋結果
+no_results: 找不到符合的內容，換個說法試試，例如「貸款」「車位」。
+searching: 搜尋中…
 
 """#,
         "templates/404.mustache": #"""
@@ -514,6 +572,11 @@ feedback: 回饋分數
 <a class="skip-link" href="#main">{{t.skip_to_content}}</a>
 <header class="site-header">
 <a class="brand" href="{{site.homeURL}}">{{site.title}}</a>
+{{^isHome}}<form class="search-form header-search" action="{{site.searchURL}}" method="get" role="search">
+<label for="header-search-input" class="visually-hidden">{{t.search}}</label>
+<input id="header-search-input" type="search" name="q" placeholder="{{t.search_placeholder}}" autocomplete="off">
+<button type="submit">{{t.search}}</button>
+</form>{{/isHome}}
 <nav class="site-nav" aria-label="{{t.main_navigation}}">
 <ul>{{#nav}}<li><a href="{{url}}"{{#active}} aria-current="true"{{/active}}>{{title}}</a></li>{{/nav}}</ul>
 </nav>
@@ -538,17 +601,35 @@ feedback: 回饋分數
 </html>
 
 """##,
+        "templates/faq-list.mustache": #"""
+<div class="faq-list">{{#pages}}<details class="faq-item" id="{{replyID}}-item">
+<summary>{{title}}</summary>
+{{#reply}}<p class="faq-reply" id="{{replyID}}">{{.}}</p>{{/reply}}
+<p class="faq-actions">{{#replyID}}<button type="button" class="copy-button" data-copy-target="{{.}}" data-copied="{{t.copied}}">{{t.copy_reply}}</button> {{/replyID}}<a href="{{url}}">{{t.full_answer}}</a></p>
+</details>{{/pages}}</div>
+
+"""#,
         "templates/home.mustache": #"""
 {{<baseof}}{{$title}}{{site.title}}{{/title}}{{$main}}
 <article class="home">
 <h1>{{site.title}}</h1>
+<form class="search-form home-search" action="{{site.searchURL}}" method="get" role="search">
+<label for="home-search-input" class="visually-hidden">{{t.search}}</label>
+<input id="home-search-input" type="search" name="q" placeholder="{{t.search_placeholder}}" autocomplete="off" data-search-input>
+<button type="submit">{{t.search}}</button>
+</form>
+<div class="search-results" data-search-results aria-live="polite"></div>
 {{#page.freshness}}<p class="freshness{{#stale}} stale{{/stale}}"><time datetime="{{iso}}">{{text}}</time>{{#stale}} <strong role="alert">{{warning}}</strong>{{/stale}}</p>
 {{/page.freshness}}{{#page.content}}<div class="content">
 {{{.}}}
 </div>
 {{/page.content}}<section aria-labelledby="sections-title">
 <h2 id="sections-title">{{t.browse}}</h2>
-<ul class="cards">{{#sections}}<li><a href="{{url}}"><strong>{{title}}</strong>{{#summary}}<span>{{.}}</span>{{/summary}}<span class="count">{{count}} {{t.pages_unit}}</span></a></li>{{/sections}}</ul>
+<div class="home-sections">{{#sections}}<section class="home-section">
+<h3><a href="{{url}}">{{title}}</a> <span class="count">{{count}} {{t.pages_unit}}</span></h3>
+{{#hasChildren}}<ul class="chips">{{#children}}<li><a href="{{url}}">{{title}}</a></li>{{/children}}</ul>{{/hasChildren}}
+<ul class="latest">{{#latest}}<li><a href="{{url}}">{{title}}</a>{{#date}} <time datetime="{{iso}}">{{text}}</time>{{/date}}</li>{{/latest}}</ul>
+</section>{{/sections}}</div>
 </section>
 {{#hasRecent}}<section aria-labelledby="recent-title">
 <h2 id="recent-title">{{t.recently_updated}}</h2>
@@ -591,7 +672,15 @@ feedback: 回饋分數
 <tbody>{{#page.history}}<tr><td>{{version}}</td><td>{{date}}</td><td>{{note}}</td></tr>{{/page.history}}</tbody>
 </table>
 </section>
-{{/page.hasHistory}}</article>
+{{/page.hasHistory}}{{#page.hasMaterials}}<section class="materials" aria-labelledby="materials-title">
+<h2 id="materials-title">{{t.materials}}</h2>
+<ul>{{#page.materials}}<li><a href="{{url}}" download>{{name}}</a> <span class="meta">{{type}} · {{size}}</span></li>{{/page.materials}}</ul>
+</section>
+{{/page.hasMaterials}}{{#hasRelated}}<section class="related" aria-labelledby="related-title">
+<h2 id="related-title">{{t.related}}</h2>
+<ul class="page-list">{{#related}}<li><a href="{{url}}">{{title}}</a>{{#reply}}<p>{{.}}</p>{{/reply}}</li>{{/related}}</ul>
+</section>
+{{/hasRelated}}</article>
 {{/main}}{{/baseof}}
 
 """##,
@@ -618,12 +707,20 @@ feedback: 回饋分數
 <h2 id="subsections-title">{{t.categories}}</h2>
 <ul class="cards">{{#subsections}}<li><a href="{{url}}"><strong>{{title}}</strong>{{#summary}}<span>{{.}}</span>{{/summary}}<span class="count">{{count}} {{t.pages_unit}}</span></a></li>{{/subsections}}</ul>
 </section>
-{{/hasSubsections}}{{#hasPages}}<section aria-labelledby="pages-title">
+{{/hasSubsections}}{{#hasRecent}}<section aria-labelledby="recent-title">
+<h2 id="recent-title">{{t.recently_updated}}</h2>
+<ul class="page-list">{{#recent}}<li><a href="{{url}}">{{title}}</a> <span class="where">{{sectionTitle}}</span>{{#date}}<time datetime="{{iso}}">{{text}}</time>{{/date}}</li>{{/recent}}</ul>
+</section>
+{{/hasRecent}}{{#hasGroups}}{{#groups}}<section class="group">
+<h2>{{name}} <span class="count">{{count}} {{t.pages_unit}}</span></h2>
+<ul class="page-list">{{#pages}}<li><a href="{{url}}">{{title}}</a>{{#summary}}<p>{{.}}</p>{{/summary}}{{#date}}<time datetime="{{iso}}">{{text}}</time>{{/date}}</li>{{/pages}}</ul>
+</section>
+{{/groups}}{{/hasGroups}}{{^hasGroups}}{{#hasPages}}<section aria-labelledby="pages-title">
 <h2 id="pages-title">{{t.pages_in_section}}</h2>
-{{> page-list}}
+{{#hasReplies}}{{> faq-list}}{{/hasReplies}}{{^hasReplies}}{{> page-list}}{{/hasReplies}}
 {{> pager}}
 </section>
-{{/hasPages}}</article>
+{{/hasPages}}{{/hasGroups}}</article>
 {{/main}}{{/baseof}}
 
 """#,
