@@ -32,8 +32,9 @@ let package = Package(
         .target(name: "DeskbookData", dependencies: ["CSQLite", "DeskbookSupport"]),
         .target(name: "Charts", dependencies: ["DeskbookSupport"]),
         .target(name: "SampleData", dependencies: ["CSQLite", "DeskbookSupport"]),
+        .target(name: "Search", dependencies: ["Content", "DeskbookSupport"]),
         .target(name: "Blocks", dependencies: ["Content", "DeskbookData", "Charts", "DeskbookSupport"]),
-        .target(name: "Build", dependencies: ["Content", "Theme", "Blocks", "DeskbookData", "DeskbookSupport"]),
+        .target(name: "Build", dependencies: ["Content", "Theme", "Blocks", "DeskbookData", "Search", "DeskbookSupport"]),
         .target(
             name: "DeskbookCLI",
             dependencies: ["Build", "Content", "DeskbookData", "DeskbookSupport", "SampleData",
@@ -46,6 +47,7 @@ let package = Package(
         .testTarget(name: "DeskbookDataTests", dependencies: ["DeskbookData", "CSQLite", "DeskbookSupport", "DeskbookTestSupport"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
         .testTarget(name: "BlocksTests", dependencies: ["Blocks", "Content", "DeskbookData", "DeskbookSupport", "DeskbookTestSupport"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "Content"]),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Content", "Theme", "DeskbookSupport", "DeskbookTestSupport", "SampleData"]),
         .testTarget(name: "DeskbookCLITests", dependencies: ["DeskbookCLI", "Build", "DeskbookSupport", "DeskbookTestSupport"]),
     ],

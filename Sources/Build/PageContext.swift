@@ -59,7 +59,7 @@ struct PageContext: Sendable {
             "title": config.title, "htmlLang": config.language.rawValue, "homeURL": links.url(for: ""),
             "feedURL": links.url(for: "feed.xml"), "sitemapURL": links.url(for: "sitemap.xml"),
             "tagsURL": links.url(for: model.tagsOutputPath), "baseURL": config.basePath,
-            "searchURL": links.url(for: "search/"),
+            "searchURL": links.url(for: "search/"), "searchIndexURL": links.url(for: "search/"),
         ]
         if let params = config.params { site["params"] = params.templateValue }
         self.shared = ["site": site, "t": theme.strings, "assets": assets]
@@ -332,6 +332,15 @@ struct PageContext: Sendable {
         context["hasBreadcrumbs"] = true
         context["breadcrumbs"] = [["title": theme.strings["home"] ?? "Home", "url": url("")],
                                   ["title": theme.strings["tags"] ?? "Tags", "url": url(model.tagsOutputPath)]]
+        return context
+    }
+
+    func searchPage() -> [String: Any] {
+        var context = base(activeURLPath: "search/")
+        context["page"] = ["title": theme.strings["search"] ?? "Search", "url": url("search/")]
+        context["hasBreadcrumbs"] = true
+        context["breadcrumbs"] = [["title": theme.strings["home"] ?? "Home", "url": url("")]]
+        context["isSearch"] = true
         return context
     }
 

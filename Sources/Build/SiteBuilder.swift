@@ -2,6 +2,7 @@ import Blocks
 import Content
 import DeskbookData
 import DeskbookSupport
+import Search
 import Theme
 
 #if canImport(Glibc)
@@ -119,12 +120,19 @@ public enum SiteBuilder {
         warnings += problems.warnings
         if !problems.errors.isEmpty { throw DiagnosticsError((problems.errors + warnings).sortedByLocation()) }
 
+        let searchFiles = try phase("index search") { () throws(DiagnosticsError) -> [(path: String, bytes: [UInt8])] in
+            let (groups, problems) = try SiteSynonyms.load(siteDirectory: options.siteDirectory)
+            warnings += problems
+            return SearchIndex.build(searchDocuments(model: model, rendered: rendered, links: links), synonyms: groups)
+        }
+
         let context = PageContext(config: config, theme: theme, model: model, links: links, buildTime: options.buildTime,
                                   staticFiles: content.staticFiles, siteDirectory: options.siteDirectory)
-        let plan = try phase("render pages") { () throws(DiagnosticsError) -> OutputPlan in
+        var plan = try phase("render pages") { () throws(DiagnosticsError) -> OutputPlan in
             renderPages(model: model, rendered: rendered, context: context, content: content,
                         siteDirectory: options.siteDirectory)
         }
+        for file in searchFiles { plan.add(file.path, .bytes(file.bytes)) }
         report.pageCount = model.pages.count
         report.queriesRun = snapshots.queriesRun
         snapshots.cache?.prune()
@@ -143,6 +151,20 @@ public enum SiteBuilder {
         return report
     }
 
+    /// What the search index needs of each page: its text by section, where it stands, and
+    /// what makes it rank (an FAQ reply, synonyms).
+    static func searchDocuments(model: SiteModel, rendered: [PageRender], links: LinkResolver) -> [SearchDocument] {
+        model.pages.indices.compactMap { index -> SearchDocument? in
+            let page = model.pages[index]
+            guard page.kind != .home else { return nil }
+            let place = model.ancestors(of: page).dropFirst().compactMap { model.sectionIndex[$0].map { model.pages[$0].title } }
+            let reply = page.frontMatter["reply"]?.scalar
+            return SearchDocument(title: page.title, url: links.url(for: page.urlPath), place: place.joined(separator: " › "),
+                                  reply: reply, synonyms: page.frontMatter["synonyms"]?.stringList ?? [],
+                                  sections: rendered[index].markdown.sections, boost: reply == nil ? 1 : 1.6)
+        }
+    }
+
     /// A page naming a template the theme lacks is an error at the `template:` line.
     static func templateProblems(_ pages: [Page], theme: Theme) -> [Diagnostic] {
         pages.compactMap { page in
@@ -158,6 +180,7 @@ public enum SiteBuilder {
         /// A content page; for a long section list, which numbered page of it.
         case content(Int, pageNumber: Int)
         case tagsIndex
+        case search
         case tag(Int, pageNumber: Int)
         case notFound
     }
@@ -165,7 +188,7 @@ public enum SiteBuilder {
     static func renderPages(model: SiteModel, rendered: [PageRender], context: PageContext,
                             content: SiteContent, siteDirectory: String) -> OutputPlan {
         // Long lists (tags, sections) first, so they do not finish last on one core.
-        var jobs: [RenderJob] = [.tagsIndex, .notFound]
+        var jobs: [RenderJob] = [.tagsIndex, .notFound, .search]
         for (index, tag) in model.tags.enumerated() {
             jobs += (1...context.tagPager(tag).pageCount).map { RenderJob.tag(index, pageNumber: $0) }
         }
@@ -189,6 +212,8 @@ public enum SiteBuilder {
                         theme.render("tag", context: context.tagPage(tag, pageNumber: number)))
             case .notFound:
                 return ("404.html", theme.render("404", context: context.notFound()))
+            case .search:
+                return (SearchIndex.folder + "index.html", theme.render("search", context: context.searchPage()))
             }
         }
         var plan = OutputPlan()

@@ -37,9 +37,19 @@ public protocol MarkdownHooks: AnyObject {
     func text(_ literal: String, line: Int, page: Page) -> Result<String, Diagnostic>?
 }
 
+/// The plain text under one heading (or before the first), for the search index.
+public struct SectionText: Sendable {
+    /// The heading's id; empty for the text before the first heading.
+    public var anchor: String
+    public var heading: String
+    public var text: String
+}
+
 public struct RenderedMarkdown: Sendable {
     public var html: String
     public var headings: [Heading]
+    /// The page's text split at its headings.
+    public var sections: [SectionText] = []
     /// Plain text of the first paragraph, a fallback summary.
     public var firstParagraph: String
     public var diagnostics: [Diagnostic]
@@ -81,10 +91,11 @@ public struct MarkdownRenderer: Sendable {
         state.collect(document)
         state.apply(unsafeHTML: unsafeHTML, hooks: hooks)
 
+        let sections = sectionTexts(document, headings: state.headings)
         let extensions = cmark_parser_get_syntax_extensions(parser)
         guard let rendered = cmark_render_html(document, options, extensions) else { fatalError("cmark_render_html failed") }
         defer { free(rendered) }
-        return RenderedMarkdown(html: String(cString: rendered), headings: state.headings,
+        return RenderedMarkdown(html: String(cString: rendered), headings: state.headings, sections: sections,
                                 firstParagraph: state.firstParagraph, diagnostics: state.diagnostics)
     }
 }
@@ -228,6 +239,53 @@ private struct TreeEdit {
         }
         return (page.bodyLineOffset + 1, 1)
     }
+}
+
+/// The document's text split at its headings (in document order, as `headings` are).
+func sectionTexts(_ document: OpaquePointer, headings: [Heading]) -> [SectionText] {
+    var sections = [SectionText(anchor: "", heading: "", text: "")]
+    var headingIndex = 0
+    var inHeading = false
+    var text: [UInt8] = []
+    let iterator = cmark_iter_new(document)
+    defer { cmark_iter_free(iterator) }
+    func close() {
+        sections[sections.count - 1].text = String(decoding: text, as: UTF8.self)
+        text.removeAll(keepingCapacity: true)
+    }
+    while true {
+        let event = cmark_iter_next(iterator)
+        if event == CMARK_EVENT_DONE { break }
+        guard let node = cmark_iter_get_node(iterator) else { continue }
+        let type = cmark_node_get_type(node)
+        if type == CMARK_NODE_HEADING {
+            inHeading = event == CMARK_EVENT_ENTER
+            if inHeading {
+                close()
+                let heading = headingIndex < headings.count ? headings[headingIndex] : Heading(level: 2, text: "", id: "")
+                headingIndex += 1
+                sections.append(SectionText(anchor: heading.id, heading: heading.text, text: ""))
+            }
+            continue
+        }
+        if inHeading { continue }
+        switch type {
+        case CMARK_NODE_TEXT, CMARK_NODE_CODE, CMARK_NODE_CODE_BLOCK:
+            if event == CMARK_EVENT_ENTER, let literal = cmark_node_get_literal(node) {
+                UnsafeRawBufferPointer(start: literal, count: strlen(literal)).withMemoryRebound(to: UInt8.self) { text.append(contentsOf: $0) }
+                if type == CMARK_NODE_CODE_BLOCK { text.append(UInt8(ascii: " ")) }
+            }
+        case CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK:
+            text.append(UInt8(ascii: " "))
+        case CMARK_NODE_PARAGRAPH, CMARK_NODE_ITEM:
+            if event == CMARK_EVENT_EXIT { text.append(UInt8(ascii: " ")) }
+        default:
+            break
+        }
+    }
+    close()
+    if sections.first?.text.isEmpty == true && sections.count > 1 { sections.removeFirst() }
+    return sections
 }
 
 /// The text of a node and everything under it, without markup.

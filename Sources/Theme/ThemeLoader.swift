@@ -80,7 +80,7 @@ public enum ThemeLoader {
                 problems.append(.error(layer.displayPath(relative), "cannot read template: \(error)"))
             }
         }
-        for required in ["baseof", "home", "section", "page", "tags", "tag", "404"] where !templateNames.contains(required) {
+        for required in ["baseof", "home", "section", "page", "tags", "tag", "404", "search"] where !templateNames.contains(required) {
             problems.append(.error("themes/" + name, "the theme has no template '\(required).mustache'"))
         }
 

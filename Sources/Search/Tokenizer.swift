@@ -1,0 +1,69 @@
+/// Splits text into search terms. Latin letters and digits make words (lower-cased, full-width
+/// forms folded to ASCII); CJK text makes overlapping pairs of characters (bigrams), so any
+/// substring of two or more characters is found: 按揭 in 按揭貸款, 貸款利率 in 商業貸款利率調整.
+/// The search script splits queries the same way.
+public struct Tokenizer: Sendable {
+    public let folding: ScriptFolding
+
+    public init(folding: ScriptFolding) { self.folding = folding }
+
+    public static func isCJK(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0x20000...0x2FA1F: return true
+        default: return false
+        }
+    }
+
+    /// A letter or digit of a Latin word, folded: `Ａ` -> `a`.
+    static func latin(_ scalar: Unicode.Scalar) -> Unicode.Scalar? {
+        var value = scalar.value
+        if value >= 0xFF01 && value <= 0xFF5E { value -= 0xFEE0 }
+        switch value {
+        case 0x30...0x39, 0x61...0x7A: return Unicode.Scalar(value)
+        case 0x41...0x5A: return Unicode.Scalar(value + 32)
+        default: return nil
+        }
+    }
+
+    /// Calls `term` for every term of `text`; `unigrams` adds single CJK characters too
+    /// (for titles, so a one-character query finds them).
+    public func terms(_ text: String, unigrams: Bool = false, _ term: (String) -> Void) {
+        var word = String.UnicodeScalarView()
+        var previous: Unicode.Scalar?
+        func flushWord() {
+            if !word.isEmpty { term(String(word)) }
+            word = String.UnicodeScalarView()
+        }
+        for raw in text.unicodeScalars {
+            if let letter = Self.latin(raw) {
+                previous = nil
+                word.append(letter)
+                continue
+            }
+            flushWord()
+            guard Self.isCJK(raw) else {
+                previous = nil
+                continue
+            }
+            let folded = folding.fold(raw)
+            if unigrams { term(String(folded)) }
+            if let previous {
+                var pair = String.UnicodeScalarView()
+                pair.append(previous)
+                pair.append(folded)
+                term(String(pair))
+            }
+            previous = folded
+        }
+        flushWord()
+    }
+
+    /// The text folded as the index sees it (for checking a snippet contains a query).
+    public func folded(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        for raw in text.unicodeScalars {
+            if let letter = Self.latin(raw) { out.append(letter) } else { out.append(Self.isCJK(raw) ? folding.fold(raw) : raw) }
+        }
+        return String(out)
+    }
+}
