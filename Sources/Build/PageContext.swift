@@ -22,6 +22,7 @@ struct PageContext: Sendable {
     /// Keys shown as facts above a page's text (course and policy details), in this order.
     static let factKeys = ["course_id", "trainer", "duration", "audience", "owner", "version", "effective"]
 
+    let recentCache = Memo<String, [Int]>()
     /// Files beside a page bundle's `index.md` (course materials), by bundle folder.
     nonisolated(unsafe) let materials: [String: [[String: Any]]]
 
@@ -166,7 +167,8 @@ struct PageContext: Sendable {
         values["materials"] = materials
         values["hasMaterials"] = !materials.isEmpty
         context["page"] = values
-        if page.kind == .page {
+        // FAQ entries list related questions; other pages are found through tags and search.
+        if page.kind == .page && page.frontMatter["reply"] != nil {
             let related = model.related(to: index, limit: 5).map(listItem)
             context["related"] = related
             context["hasRelated"] = !related.isEmpty
@@ -288,16 +290,19 @@ struct PageContext: Sendable {
         }
     }
 
-    /// Content pages with a date below an output path (all for ""), newest first.
+    /// Content pages with a date below an output path (all for ""), newest first. Worked out
+    /// once per path: every page of a long section's list asks for the same.
     func recentlyUpdated(limit: Int, under path: String = "") -> [Int] {
-        model.pages.indices
-            .filter { model.pages[$0].kind == .page && model.pages[$0].updated != nil && model.pages[$0].urlPath.hasPrefix(path) }
-            .sorted { lhs, rhs in
-                let left = model.pages[lhs], right = model.pages[rhs]
-                if left.updated! != right.updated! { return left.updated! > right.updated! }
-                return left.sourcePath < right.sourcePath
-            }
-            .prefix(limit).map { $0 }
+        Array(recentCache.value(for: path) {
+            model.pages.indices
+                .filter { model.pages[$0].kind == .page && model.pages[$0].updated != nil && model.pages[$0].urlPath.hasPrefix(path) }
+                .sorted { lhs, rhs in
+                    let left = model.pages[lhs], right = model.pages[rhs]
+                    if left.updated! != right.updated! { return left.updated! > right.updated! }
+                    return left.sourcePath < right.sourcePath
+                }
+                .prefix(20).map { $0 }
+        }.prefix(limit))
     }
 
     /// A section's pages in groups by a front matter key (`group_by: owner` on the policy

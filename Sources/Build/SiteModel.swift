@@ -18,6 +18,8 @@ struct SiteModel: Sendable {
     /// Section folder -> its child section folders, sorted.
     let childSections: [String: [String]]
     let tags: [Tag]
+    /// Each page's position in listing order over the whole site, for cheap comparisons.
+    let listRank: [Int]
     /// Tag slug -> index in `tags`.
     let tagsBySlug: [String: Int]
     let tagsOutputPath = "tags/"
@@ -56,6 +58,9 @@ struct SiteModel: Sendable {
             sorted.pageIndices.sort(by: order)
             return sorted
         }.sorted { $0.pageIndices.count != $1.pageIndices.count ? $0.pageIndices.count > $1.pageIndices.count : $0.name < $1.name }
+        var rank = Array(repeating: 0, count: pages.count)
+        for (position, index) in pages.indices.sorted(by: order).enumerated() { rank[index] = position }
+        self.listRank = rank
         self.tagsBySlug = Dictionary(uniqueKeysWithValues: tags.enumerated().map { (Slug.make($1.name), $0) })
     }
 
@@ -99,12 +104,15 @@ struct SiteModel: Sendable {
             guard let tag = tagsBySlug[Slug.make(name)] else { continue }
             for other in tags[tag].pageIndices.prefix(200) where other != index { shared[other, default: 0] += 1 }
         }
-        return shared.keys.sorted { lhs, rhs in
-            if shared[lhs]! != shared[rhs]! { return shared[lhs]! > shared[rhs]! }
-            let leftSame = pages[lhs].sectionPath == page.sectionPath, rightSame = pages[rhs].sectionPath == page.sectionPath
-            if leftSame != rightSame { return leftSame }
-            return SiteModel.listsBefore(pages[lhs], pages[rhs])
-        }.prefix(limit).map { $0 }
+        // Integers only in the comparison: this runs for every page.
+        let ranked = shared.map { other, count in
+            (other, count, pages[other].sectionPath == page.sectionPath ? 0 : 1, listRank[other])
+        }
+        return ranked.sorted { lhs, rhs in
+            if lhs.1 != rhs.1 { return lhs.1 > rhs.1 }
+            if lhs.2 != rhs.2 { return lhs.2 < rhs.2 }
+            return lhs.3 < rhs.3
+        }.prefix(limit).map(\.0)
     }
 
     /// Output paths of every generated page other than content pages, for link checking.

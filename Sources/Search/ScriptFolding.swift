@@ -2,40 +2,49 @@ import Foundation
 
 /// Traditional and Simplified Chinese find each other: every CJK character is folded to one
 /// form (the Simplified one, by ICU's `Hant-Hans` transform) before indexing and before
-/// searching. The table covers the characters of the site and their other forms, and is
-/// shipped to the search script so queries fold the same way.
+/// searching. The table covers all of CJK Unified Ideographs (and Extension A and the
+/// compatibility block), worked out once per run in one transform call, and is shipped to
+/// the search script so queries fold the same way.
 public struct ScriptFolding: Sendable {
-    /// Character -> its folded form, only where they differ.
-    public let table: [Unicode.Scalar: Unicode.Scalar]
+    static let first: UInt32 = 0x3400
+    static let last: UInt32 = 0xFAFF
+    /// Folded form of each code point from `first` to `last` (itself when unchanged).
+    let table: [UInt32]
 
-    public init(table: [Unicode.Scalar: Unicode.Scalar]) { self.table = table }
+    public static let standard = ScriptFolding()
 
-    /// Builds the table for the CJK characters that occur in `texts`, in both directions:
-    /// a site written in Traditional also folds a Simplified query, and the reverse.
-    public static func forCharacters(_ characters: Set<Unicode.Scalar>) -> ScriptFolding {
-        let cjk = characters.filter(Tokenizer.isCJK).sorted { $0.value < $1.value }
-        guard !cjk.isEmpty else { return ScriptFolding(table: [:]) }
-        let simplified = transform(cjk, "Hant-Hans")
-        let traditional = transform(cjk, "Hans-Hant")
-        var table: [Unicode.Scalar: Unicode.Scalar] = [:]
-        for (index, character) in cjk.enumerated() {
-            // The character and its Traditional form both fold to the Simplified form.
-            let canonical = simplified[index]
-            for variant in [character, traditional[index]] where variant != canonical { table[variant] = canonical }
+    init() {
+        var scalars: [Unicode.Scalar] = []
+        for value in Self.first...Self.last {
+            if let scalar = Unicode.Scalar(value), Tokenizer.isCJK(scalar) { scalars.append(scalar) }
         }
-        return ScriptFolding(table: table)
+        let joined = scalars.map { String($0) }.joined(separator: "\n")
+        let folded = (joined.applyingTransform(StringTransform("Hant-Hans"), reverse: false) ?? joined)
+            .split(separator: "\n", omittingEmptySubsequences: false)
+        var table = (Self.first...Self.last).map { $0 }
+        if folded.count == scalars.count {
+            for (scalar, result) in zip(scalars, folded) where result.unicodeScalars.count == 1 {
+                table[Int(scalar.value - Self.first)] = result.unicodeScalars.first!.value
+            }
+        }
+        self.table = table
     }
 
-    /// One transform call for all characters, one per line: far cheaper than one per character.
-    static func transform(_ characters: [Unicode.Scalar], _ name: String) -> [Unicode.Scalar] {
-        let joined = characters.map { String($0) }.joined(separator: "\n")
-        let result = joined.applyingTransform(StringTransform(name), reverse: false) ?? joined
-        let lines = result.split(separator: "\n", omittingEmptySubsequences: false)
-        guard lines.count == characters.count else { return characters }
-        return zip(lines, characters).map { line, original in
-            line.unicodeScalars.count == 1 ? line.unicodeScalars.first! : original
-        }
+    @inline(__always)
+    public func fold(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
+        let value = scalar.value
+        guard value >= Self.first && value <= Self.last else { return scalar }
+        return Unicode.Scalar(table[Int(value - Self.first)]) ?? scalar
     }
 
-    public func fold(_ scalar: Unicode.Scalar) -> Unicode.Scalar { table[scalar] ?? scalar }
+    /// Every character that folds to another, as one string of pairs: `貸贷說说…`. Compact
+    /// for the search script, which reads it two characters at a time.
+    public var pairs: String {
+        var out = String.UnicodeScalarView()
+        for (offset, target) in table.enumerated() where target != Self.first + UInt32(offset) {
+            out.append(Unicode.Scalar(Self.first + UInt32(offset))!)
+            out.append(Unicode.Scalar(target)!)
+        }
+        return String(out)
+    }
 }

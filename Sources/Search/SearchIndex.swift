@@ -44,93 +44,101 @@ public enum SearchIndex {
     static let k1 = 1.2, b = 0.75
 
     struct DocumentTerms: Sendable {
-        /// Term -> (weighted frequency, section where it first stands).
-        var terms: [String: (weight: Double, section: Int)]
-        var length: Double
+        /// Term -> (weighted frequency, section where it first stands); CJK terms by code.
+        var cjk: [UInt64: (weight: Double, section: Int)] = [:]
+        var words: [String: (weight: Double, section: Int)] = [:]
+        var length = 0.0
     }
 
+    typealias Posting = (document: Int32, weight: Double, section: Int)
+
     public static func build(_ documents: [SearchDocument], synonyms: [[String]]) -> [(path: String, bytes: [UInt8])] {
-        // 1. Folding table from every CJK character of the site.
-        let characterSets = parallelMap(documents) { document -> Set<Unicode.Scalar> in
-            var found = Set<Unicode.Scalar>()
-            func scan(_ text: String) { for scalar in text.unicodeScalars where Tokenizer.isCJK(scalar) { found.insert(scalar) } }
-            scan(document.title)
-            document.synonyms.forEach(scan)
-            if let reply = document.reply { scan(reply) }
-            for section in document.sections { scan(section.heading); scan(section.text) }
-            return found
-        }
-        var characters = Set<Unicode.Scalar>()
-        for set in characterSets { characters.formUnion(set) }
-        for group in synonyms { for word in group { characters.formUnion(word.unicodeScalars.filter(Tokenizer.isCJK)) } }
-        let folding = ScriptFolding.forCharacters(characters)
-        let tokenizer = Tokenizer(folding: folding)
+        let tokenizer = Tokenizer(folding: .standard)
 
         // 2. Weighted term frequencies per page.
         let perDocument = parallelMap(documents) { terms(of: $0, tokenizer: tokenizer) }
 
-        // 3. Postings and BM25.
-        var postings: [String: [(document: Int32, weight: Double, section: Int)]] = [:]
+        // 3. Postings, then BM25 per posting.
+        var cjkPostings: [UInt64: [Posting]] = [:]
+        var wordPostings: [String: [Posting]] = [:]
         var totalLength = 0.0
         for (index, document) in perDocument.enumerated() {
             totalLength += document.length
-            for (term, value) in document.terms {
-                postings[term, default: []].append((Int32(index), value.weight, value.section))
-            }
+            for (term, value) in document.cjk { cjkPostings[term, default: []].append((Int32(index), value.weight, value.section)) }
+            for (term, value) in document.words { wordPostings[term, default: []].append((Int32(index), value.weight, value.section)) }
         }
         let count = Double(max(documents.count, 1))
         let averageLength = max(totalLength / count, 1)
-        var scored: [String: [(document: Int32, score: Double, section: Int)]] = [:]
-        var highest = 0.0
-        for (term, list) in postings {
+        let lengths = perDocument.map(\.length)
+        let boosts = documents.map(\.boost)
+        func bm25(_ list: [Posting]) -> [(document: Int32, score: Double, section: Int)] {
             let idf = log1p((count - Double(list.count) + 0.5) / (Double(list.count) + 0.5))
-            scored[term] = list.map { posting in
-                let length = perDocument[Int(posting.document)].length
+            return list.map { posting in
+                let length = lengths[Int(posting.document)]
                 let score = idf * posting.weight * (k1 + 1) / (posting.weight + k1 * (1 - b + b * length / averageLength))
-                    * documents[Int(posting.document)].boost
-                highest = max(highest, score)
-                return (posting.document, score, posting.section)
+                return (posting.document, score * boosts[Int(posting.document)], posting.section)
             }
         }
+        var scored: [(term: String, postings: [(document: Int32, score: Double, section: Int)])] = []
+        scored.reserveCapacity(cjkPostings.count + wordPostings.count)
+        for (code, list) in cjkPostings { scored.append((Tokenizer.string(of: code), bm25(list))) }
+        for (word, list) in wordPostings { scored.append((word, bm25(list))) }
+        let highest = scored.reduce(0.0) { best, entry in entry.postings.reduce(best) { max($0, $1.score) } }
 
         // 4. Shards of encoded postings.
-        let cjkTerms = scored.keys.filter { !isLatinTerm($0) }.count
+        let cjkTerms = cjkPostings.count
         let cjkShards = max(1, min(512, cjkTerms / 400))
         var shards: [String: [(String, String)]] = [:]
-        for (term, list) in scored {
-            shards[shardKey(term, cjkShards: cjkShards), default: []].append((term, encode(list, highest: highest)))
+        let encoded = parallelMap(scored) { entry in (entry.term, encode(entry.postings, highest: highest)) }
+        for (term, postings) in encoded {
+            shards[shardKey(term, cjkShards: cjkShards), default: []].append((term, postings))
         }
-        var files: [(path: String, bytes: [UInt8])] = []
-        var keys: [String] = []
-        for (key, entries) in shards.sorted(by: { $0.key < $1.key }) {
-            keys.append(key)
-            var json = "{"
-            for (position, entry) in entries.sorted(by: { $0.0 < $1.0 }).enumerated() {
-                json += (position == 0 ? "" : ",") + jsonString(entry.0) + ":" + jsonString(entry.1)
+        let keys = shards.keys.sorted()
+        let sharded = keys.map { shards[$0]! }
+        var files = parallelMap(Array(keys.indices)) { number -> (path: String, bytes: [UInt8]) in
+            var json = JSONBytes()
+            json.raw("{")
+            for (position, entry) in sharded[number].sorted(by: { $0.0 < $1.0 }).enumerated() {
+                if position > 0 { json.raw(",") }
+                json.string(entry.0)
+                json.raw(":")
+                json.string(entry.1)
             }
-            files.append((folder + "t/" + key + ".json", Array((json + "}").utf8)))
+            json.raw("}")
+            return (folder + "t/" + keys[number] + ".json", json.bytes)
         }
 
         // 5. Page details in chunks, for results and snippets.
-        for chunk in stride(from: 0, to: documents.count, by: chunkSize) {
-            var json = "["
+        let chunks = parallelMap(Array(stride(from: 0, to: documents.count, by: chunkSize))) { chunk -> (path: String, bytes: [UInt8]) in
+            var json = JSONBytes()
+            json.raw("[")
             for index in chunk..<min(chunk + chunkSize, documents.count) {
                 let document = documents[index]
-                let sections = document.sections.map { section in
-                    "[" + jsonString(section.anchor) + "," + jsonString(section.heading) + "," + jsonString(excerpt(section.text)) + "]"
-                }.joined(separator: ",")
-                json += (index == chunk ? "" : ",") + "[" + [jsonString(document.title), jsonString(document.url), jsonString(document.place),
-                                                            jsonString(document.reply ?? "")].joined(separator: ",") + ",[" + sections + "]]"
+                if index > chunk { json.raw(",") }
+                json.raw("[")
+                for (position, field) in [document.title, document.url, document.place, document.reply ?? ""].enumerated() {
+                    if position > 0 { json.raw(",") }
+                    json.string(field)
+                }
+                json.raw(",[")
+                for (position, section) in document.sections.enumerated() {
+                    json.raw(position == 0 ? "[" : ",[")
+                    json.string(section.anchor)
+                    json.raw(",")
+                    json.string(section.heading)
+                    json.raw(",")
+                    json.string(excerpt(section.text))
+                    json.raw("]")
+                }
+                json.raw("]]")
             }
-            files.append((folder + "d/\(chunk / chunkSize).json", Array((json + "]").utf8)))
+            json.raw("]")
+            return (folder + "d/\(chunk / chunkSize).json", json.bytes)
         }
+        files += chunks
 
         // 6. Folding table and the description of it all.
-        var fold = "{"
-        for (position, pair) in folding.table.sorted(by: { $0.key.value < $1.key.value }).enumerated() {
-            fold += (position == 0 ? "" : ",") + jsonString(String(pair.key)) + ":" + jsonString(String(pair.value))
-        }
-        files.append((folder + "fold.json", Array((fold + "}").utf8)))
+        files.append((folder + "fold.json", Array(jsonString(tokenizer.folding.pairs).utf8)))
         let synonymJSON = "[" + synonyms.map { "[" + $0.map(jsonString).joined(separator: ",") + "]" }.joined(separator: ",") + "]"
         // Changes whenever any file does, so the script never mixes parts of two builds.
         let version = ContentHash.hex(Array(files.map { ContentHash.hex($0.bytes) }.joined().utf8))
@@ -141,17 +149,19 @@ public enum SearchIndex {
     }
 
     static func terms(of document: SearchDocument, tokenizer: Tokenizer) -> DocumentTerms {
-        var terms: [String: (weight: Double, section: Int)] = [:]
-        var length = 0.0
+        var terms = DocumentTerms()
         func add(_ text: String, weight: Double, section: Int, unigrams: Bool = false) {
-            tokenizer.terms(text, unigrams: unigrams) { term in
-                length += weight
-                if let existing = terms[term] {
-                    terms[term] = (existing.weight + weight, existing.section)
-                } else {
-                    terms[term] = (weight, section)
+            tokenizer.terms(text, unigrams: unigrams, cjk: { code in
+                terms.length += weight
+                if let existing = terms.cjk[code] { terms.cjk[code] = (existing.weight + weight, existing.section) } else {
+                    terms.cjk[code] = (weight, section)
                 }
-            }
+            }, word: { word in
+                terms.length += weight
+                if let existing = terms.words[word] { terms.words[word] = (existing.weight + weight, existing.section) } else {
+                    terms.words[word] = (weight, section)
+                }
+            })
         }
         add(document.title, weight: fieldWeights.title, section: 0, unigrams: true)
         for word in document.synonyms { add(word, weight: fieldWeights.synonyms, section: 0) }
@@ -160,7 +170,7 @@ public enum SearchIndex {
             add(section.heading, weight: fieldWeights.heading, section: index)
             add(section.text, weight: fieldWeights.text, section: index)
         }
-        return DocumentTerms(terms: terms, length: length)
+        return terms
     }
 
     static func isLatinTerm(_ term: String) -> Bool { term.unicodeScalars.first.map { $0.isASCII } ?? true }
@@ -203,34 +213,50 @@ public enum SearchIndex {
     }
 
     static func excerpt(_ text: String) -> String {
-        let collapsed = text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).joined(separator: " ")
+        let collapsed = text.prefix(excerptLength * 2).split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).joined(separator: " ")
         return collapsed.count > excerptLength ? String(collapsed.prefix(excerptLength)) + "…" : collapsed
     }
 
     /// A JSON string literal; `<` is escaped too so no file can close a script tag.
     public static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<": out += "\\u003c"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        var json = JSONBytes()
+        json.string(text)
+        return String(decoding: json.bytes, as: UTF8.self)
     }
+
 }
 
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// JSON text built as bytes: the index writes tens of megabytes of it.
+struct JSONBytes {
+    var bytes: [UInt8] = []
+
+    mutating func raw(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// A string literal; `<` is escaped too so no file can close a script tag.
+    mutating func string(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        let hex = Array("0123456789abcdef".utf8)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
+            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
+            case UInt8(ascii: "\n"): bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
+            case UInt8(ascii: "\r"): bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
+            case UInt8(ascii: "\t"): bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
+            case UInt8(ascii: "<"): bytes.append(contentsOf: Array("\\u003c".utf8))
+            case 0..<0x20:
+                bytes.append(contentsOf: Array("\\u00".utf8))
+                bytes.append(hex[Int(byte >> 4)])
+                bytes.append(hex[Int(byte & 15)])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}

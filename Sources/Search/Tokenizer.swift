@@ -28,34 +28,42 @@ public struct Tokenizer: Sendable {
     /// Calls `term` for every term of `text`; `unigrams` adds single CJK characters too
     /// (for titles, so a one-character query finds them).
     public func terms(_ text: String, unigrams: Bool = false, _ term: (String) -> Void) {
-        var word = String.UnicodeScalarView()
-        var previous: Unicode.Scalar?
-        func flushWord() {
-            if !word.isEmpty { term(String(word)) }
-            word = String.UnicodeScalarView()
-        }
+        terms(text, unigrams: unigrams, cjk: { term(Self.string(of: $0)) }, word: term)
+    }
+
+    /// The same terms, CJK ones as numbers (two code points in one `UInt64`): the index
+    /// builder hashes millions of them, and numbers hash far faster than strings.
+    public func terms(_ text: String, unigrams: Bool, cjk: (UInt64) -> Void, word: (String) -> Void) {
+        var letters: [UInt8] = []
+        var previous: UInt64 = 0
         for raw in text.unicodeScalars {
             if let letter = Self.latin(raw) {
-                previous = nil
-                word.append(letter)
+                previous = 0
+                letters.append(UInt8(letter.value))
                 continue
             }
-            flushWord()
+            if !letters.isEmpty {
+                word(String(decoding: letters, as: UTF8.self))
+                letters.removeAll(keepingCapacity: true)
+            }
             guard Self.isCJK(raw) else {
-                previous = nil
+                previous = 0
                 continue
             }
-            let folded = folding.fold(raw)
-            if unigrams { term(String(folded)) }
-            if let previous {
-                var pair = String.UnicodeScalarView()
-                pair.append(previous)
-                pair.append(folded)
-                term(String(pair))
-            }
+            let folded = UInt64(folding.fold(raw).value)
+            if unigrams { cjk(folded << 32) }
+            if previous != 0 { cjk(previous << 32 | folded) }
             previous = folded
         }
-        flushWord()
+        if !letters.isEmpty { word(String(decoding: letters, as: UTF8.self)) }
+    }
+
+    /// A CJK term's text: one character, or a pair.
+    public static func string(of code: UInt64) -> String {
+        var scalars = String.UnicodeScalarView()
+        scalars.append(Unicode.Scalar(UInt32(code >> 32))!)
+        if code & 0xFFFF_FFFF != 0 { scalars.append(Unicode.Scalar(UInt32(code & 0xFFFF_FFFF))!) }
+        return String(scalars)
     }
 
     /// The text folded as the index sees it (for checking a snippet contains a query).

@@ -23,7 +23,12 @@
     state.loading = load("meta.json").then(function (meta) {
       state.meta = meta;
       return load("fold.json");
-    }).then(function (fold) { state.fold = fold; });
+    }).then(function (pairs) {
+      // "貸贷說说…": each character, then what it folds to.
+      var fold = {}, chars = Array.from(pairs);
+      for (var i = 0; i + 1 < chars.length; i += 2) fold[chars[i]] = chars[i + 1];
+      state.fold = fold;
+    });
     return state.loading;
   }
   function isCJK(code) {
