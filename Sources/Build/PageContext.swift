@@ -92,15 +92,36 @@ struct PageContext: Sendable {
 
     func url(_ outputPath: String) -> String { links.url(for: outputPath) }
 
-    /// What every page shares, plus the top navigation with the current section marked.
-    func base(activeURLPath: String) -> [String: Any] {
+    /// What every page shares, plus the top navigation with the current section marked and
+    /// the page chrome (head links, header, footer) rendered for that section.
+    func base(activeURLPath: String, isHome: Bool = false) -> [String: Any] {
         var context = shared
-        context["nav"] = (model.childSections[""] ?? []).map { folder -> [String: Any] in
-            let index = model.sectionIndex[folder]!
-            return ["title": model.pages[index].title, "url": pageURLs[index],
-                    "active": !activeURLPath.isEmpty && activeURLPath.hasPrefix(model.pages[index].urlPath)]
+        let sections = (model.childSections[""] ?? []).map { model.sectionIndex[$0]! }
+        let active = sections.first { !activeURLPath.isEmpty && activeURLPath.hasPrefix(model.pages[$0].urlPath) }
+        let nav = sections.map { index -> [String: Any] in
+            ["title": model.pages[index].title, "url": pageURLs[index], "active": index == active]
         }
+        context["nav"] = nav
+        context["isHome"] = isHome
+        context["chrome"] = chrome.value(for: (isHome ? "home:" : "") + String(active ?? -1)) { chrome(nav: nav, isHome: isHome) }.values
         return context
+    }
+
+    /// The `head`, `header` and `footer` partials, rendered once per top-level section (they
+    /// differ only in which section is marked current) rather than once per page.
+    let chrome = Memo<String, Chrome>()
+
+    struct Chrome: @unchecked Sendable {
+        let values: [String: String]
+    }
+
+    func chrome(nav: [[String: Any]], isHome: Bool) -> Chrome {
+        var context = shared
+        context["nav"] = nav
+        context["isHome"] = isHome
+        var values: [String: String] = [:]
+        for part in ["head", "header", "footer"] where theme.hasTemplate(part) { values[part] = theme.render(part, context: context) }
+        return Chrome(values: values)
     }
 
     /// `{{#date}}<time datetime="{{iso}}">{{text}}</time>{{/date}}`: a map, so that names inside
@@ -133,7 +154,7 @@ struct PageContext: Sendable {
     func forPage(_ index: Int, rendered render: PageRender, pageNumber: Int = 1) -> [String: Any] {
         let page = model.pages[index]
         let rendered = render.markdown
-        var context = base(activeURLPath: page.urlPath)
+        var context = base(activeURLPath: page.urlPath, isHome: page.kind == .home)
         var values: [String: Any] = [:]
         for (key, value) in page.frontMatter.fields { values[key] = value.templateValue }
         values["params"] = values
@@ -182,7 +203,6 @@ struct PageContext: Sendable {
         }
         context["breadcrumbs"] = crumbs
         context["hasBreadcrumbs"] = page.kind != .home
-        context["isHome"] = page.kind == .home
 
         // Section navigation: the sections inside the top-level section the page is in.
         let topFolder = page.kind == .home ? nil : (ancestors.count >= 2 ? ancestors[1] : (page.kind == .section ? page.sourceDirectory : nil))

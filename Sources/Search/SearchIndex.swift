@@ -44,8 +44,8 @@ public enum SearchIndex {
     static let k1 = 1.2, b = 0.75
 
     struct DocumentTerms: Sendable {
-        /// Term -> (weighted frequency, section where it first stands); CJK terms by code.
-        var cjk: [UInt64: (weight: Double, section: Int)] = [:]
+        /// CJK terms by code, each with its weighted frequency and the section where it first stands.
+        var cjk: [(code: UInt64, weight: Float, section: UInt8)] = []
         var words: [String: (weight: Double, section: Int)] = [:]
         var length = 0.0
     }
@@ -58,20 +58,38 @@ public enum SearchIndex {
         // 2. Weighted term frequencies per page.
         let perDocument = parallelMap(documents) { terms(of: $0, tokenizer: tokenizer) }
 
-        // 3. Postings, then BM25 per posting.
-        var cjkPostings: [UInt64: [Posting]] = [:]
-        var wordPostings: [String: [Posting]] = [:]
-        var totalLength = 0.0
-        for (index, document) in perDocument.enumerated() {
-            totalLength += document.length
-            for (term, value) in document.cjk { cjkPostings[term, default: []].append((Int32(index), value.weight, value.section)) }
-            for (term, value) in document.words { wordPostings[term, default: []].append((Int32(index), value.weight, value.section)) }
+        // 3. Postings, then BM25 per posting. CJK terms are split into two halves by code, one
+        //    per core; Latin words go with the first.
+        let halves = parallelMap([0, 1]) { half -> [(term: String, postings: [Posting])] in
+            var slots: [UInt64: Int] = [:]
+            var lists: [[Posting]] = []
+            var codes: [UInt64] = []
+            for (index, document) in perDocument.enumerated() {
+                for term in document.cjk where Int(term.code & 1) == half {
+                    let posting = (Int32(index), Double(term.weight), Int(term.section))
+                    if let slot = slots[term.code] { lists[slot].append(posting) } else {
+                        slots[term.code] = lists.count
+                        lists.append([posting])
+                        codes.append(term.code)
+                    }
+                }
+            }
+            var result = zip(codes, lists).map { (Tokenizer.string(of: $0), $1) }
+            if half == 0 {
+                var words: [String: [Posting]] = [:]
+                for (index, document) in perDocument.enumerated() {
+                    for (word, value) in document.words { words[word, default: []].append((Int32(index), value.weight, value.section)) }
+                }
+                result += words.map { ($0.key, $0.value) }
+            }
+            return result
         }
+        let totalLength = perDocument.reduce(0.0) { $0 + $1.length }
         let count = Double(max(documents.count, 1))
         let averageLength = max(totalLength / count, 1)
         let lengths = perDocument.map(\.length)
         let boosts = documents.map(\.boost)
-        func bm25(_ list: [Posting]) -> [(document: Int32, score: Double, section: Int)] {
+        @Sendable func bm25(_ list: [Posting]) -> [(document: Int32, score: Double, section: Int)] {
             let idf = log1p((count - Double(list.count) + 0.5) / (Double(list.count) + 0.5))
             return list.map { posting in
                 let length = lengths[Int(posting.document)]
@@ -79,14 +97,11 @@ public enum SearchIndex {
                 return (posting.document, score * boosts[Int(posting.document)], posting.section)
             }
         }
-        var scored: [(term: String, postings: [(document: Int32, score: Double, section: Int)])] = []
-        scored.reserveCapacity(cjkPostings.count + wordPostings.count)
-        for (code, list) in cjkPostings { scored.append((Tokenizer.string(of: code), bm25(list))) }
-        for (word, list) in wordPostings { scored.append((word, bm25(list))) }
+        let scored = parallelMap(halves[0] + halves[1]) { entry in (term: entry.term, postings: bm25(entry.postings)) }
         let highest = scored.reduce(0.0) { best, entry in entry.postings.reduce(best) { max($0, $1.score) } }
 
         // 4. Shards of encoded postings.
-        let cjkTerms = cjkPostings.count
+        let cjkTerms = scored.count
         let cjkShards = max(1, min(512, cjkTerms / 400))
         var shards: [String: [(String, String)]] = [:]
         let encoded = parallelMap(scored) { entry in (entry.term, encode(entry.postings, highest: highest)) }
@@ -150,12 +165,13 @@ public enum SearchIndex {
 
     static func terms(of document: SearchDocument, tokenizer: Tokenizer) -> DocumentTerms {
         var terms = DocumentTerms()
+        var sizeHint = document.title.utf8.count + (document.reply?.utf8.count ?? 0)
+        for section in document.sections { sizeHint += section.text.utf8.count + section.heading.utf8.count }
+        var counter = TermCounter(expected: sizeHint / 3 + 16)
         func add(_ text: String, weight: Double, section: Int, unigrams: Bool = false) {
             tokenizer.terms(text, unigrams: unigrams, cjk: { code in
                 terms.length += weight
-                if let existing = terms.cjk[code] { terms.cjk[code] = (existing.weight + weight, existing.section) } else {
-                    terms.cjk[code] = (weight, section)
-                }
+                counter.add(code, weight: Float(weight), section: UInt8(min(section, 63)))
             }, word: { word in
                 terms.length += weight
                 if let existing = terms.words[word] { terms.words[word] = (existing.weight + weight, existing.section) } else {
@@ -170,6 +186,7 @@ public enum SearchIndex {
             add(section.heading, weight: fieldWeights.heading, section: index)
             add(section.text, weight: fieldWeights.text, section: index)
         }
+        terms.cjk = counter.entries
         return terms
     }
 
@@ -212,9 +229,23 @@ public enum SearchIndex {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The first characters of a section, white space collapsed, by Unicode scalars (no
+    /// grapheme breaking: this runs for every section of the site).
     static func excerpt(_ text: String) -> String {
-        let collapsed = text.prefix(excerptLength * 2).split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).joined(separator: " ")
-        return collapsed.count > excerptLength ? String(collapsed.prefix(excerptLength)) + "…" : collapsed
+        var out = String.UnicodeScalarView()
+        var count = 0
+        var space = false
+        for scalar in text.unicodeScalars {
+            if scalar == " " || scalar == "\n" || scalar == "\t" || scalar == "\r" {
+                space = count > 0
+                continue
+            }
+            if count == excerptLength { return String(out) + "…" }
+            if space { out.append(" "); space = false }
+            out.append(scalar)
+            count += 1
+        }
+        return String(out)
     }
 
     /// A JSON string literal; `<` is escaped too so no file can close a script tag.
@@ -259,4 +290,48 @@ struct JSONBytes {
         }
         bytes.append(UInt8(ascii: "\""))
     }
+}
+
+/// Counts the CJK terms of one page: open addressing over plain arrays, far cheaper than a
+/// dictionary for the thousands of pairs a page has.
+struct TermCounter {
+    private var keys: [UInt64]
+    private var weights: [Float]
+    private var sections: [UInt8]
+    private var used: [Int] = []
+    private let mask: Int
+
+    init(expected: Int) {
+        var capacity = 16
+        while capacity < expected * 2 { capacity <<= 1 }
+        keys = Array(repeating: 0, count: capacity)
+        weights = Array(repeating: 0, count: capacity)
+        sections = Array(repeating: 0, count: capacity)
+        mask = capacity - 1
+        used.reserveCapacity(expected)
+    }
+
+    mutating func add(_ code: UInt64, weight: Float, section: UInt8) {
+        if used.count * 2 >= keys.count { grow() }
+        var slot = Int(truncatingIfNeeded: (code &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+        while keys[slot] != 0 && keys[slot] != code { slot = (slot + 1) & mask }
+        if keys[slot] == 0 {
+            keys[slot] = code
+            weights[slot] = weight
+            sections[slot] = section
+            used.append(slot)
+        } else {
+            weights[slot] += weight
+        }
+    }
+
+    private mutating func grow() {
+        let old = entries
+        self = TermCounter(expected: keys.count)
+        for entry in old {
+            add(entry.code, weight: entry.weight, section: entry.section)
+        }
+    }
+
+    var entries: [(code: UInt64, weight: Float, section: UInt8)] { used.map { (keys[$0], weights[$0], sections[$0]) } }
 }

@@ -815,7 +815,7 @@ search_needs_script: 搜尋需要開啟 JavaScript；也可以從上方選單瀏
 {{/main}}{{/baseof}}
 
 """#,
-        "templates/baseof.mustache": ##"""
+        "templates/baseof.mustache": #"""
 <!DOCTYPE html>
 <html lang="{{site.htmlLang}}">
 <head>
@@ -824,27 +824,12 @@ search_needs_script: 搜尋需要開啟 JavaScript；也可以從上方選單瀏
 <meta name="color-scheme" content="light dark">
 <title>{{$title}}{{#page.title}}{{.}} · {{/page.title}}{{site.title}}{{/title}}</title>
 {{#page.summary}}<meta name="description" content="{{.}}">
-{{/page.summary}}<link rel="stylesheet" href="{{assets.css}}">
-<link rel="icon" href="{{assets.icon}}" type="image/svg+xml">
-<link rel="alternate" type="application/atom+xml" title="{{site.title}}" href="{{site.feedURL}}">
-<script src="{{assets.js}}" defer></script>
-<script src="{{assets.search_js}}" defer data-index="{{site.searchIndexURL}}" data-no-results="{{t.no_results}}" data-searching="{{t.searching}}" data-results="{{t.search_results}}"></script>
+{{/page.summary}}{{{chrome.head}}}
 {{#page.hasTables}}<script src="{{assets.tables_js}}" defer></script>
 {{/page.hasTables}}
 </head>
 <body>
-<a class="skip-link" href="#main">{{t.skip_to_content}}</a>
-<header class="site-header">
-<a class="brand" href="{{site.homeURL}}">{{site.title}}</a>
-{{^isHome}}<form class="search-form header-search" action="{{site.searchURL}}" method="get" role="search">
-<label for="header-search-input" class="visually-hidden">{{t.search}}</label>
-<input id="header-search-input" type="search" name="q" placeholder="{{t.search_placeholder}}" autocomplete="off">
-<button type="submit">{{t.search}}</button>
-</form>{{/isHome}}
-<nav class="site-nav" aria-label="{{t.main_navigation}}">
-<ul>{{#nav}}<li><a href="{{url}}"{{#active}} aria-current="true"{{/active}}>{{title}}</a></li>{{/nav}}</ul>
-</nav>
-</header>
+{{{chrome.header}}}
 {{#hasBreadcrumbs}}<nav class="breadcrumbs" aria-label="{{t.breadcrumbs}}">
 <ol>{{#breadcrumbs}}<li><a href="{{url}}">{{title}}</a></li>{{/breadcrumbs}}<li aria-current="page">{{page.title}}</li></ol>
 </nav>
@@ -857,14 +842,11 @@ search_needs_script: 搜尋需要開啟 JavaScript；也可以從上方選單瀏
 {{$main}}{{/main}}
 </main>
 </div>
-<footer class="site-footer">
-<p>{{site.title}} · <a href="{{site.tagsURL}}">{{t.all_tags}}</a> · <a href="{{site.feedURL}}">{{t.feed}}</a> · <a href="{{site.sitemapURL}}">{{t.sitemap}}</a></p>
-<p class="built-with">{{t.built_with}}</p>
-</footer>
+{{{chrome.footer}}}
 </body>
 </html>
 
-"""##,
+"""#,
         "templates/faq-list.mustache": #"""
 <div class="faq-list">{{#pages}}<details class="faq-item" id="{{replyID}}-item">
 <summary>{{title}}</summary>
@@ -873,6 +855,36 @@ search_needs_script: 搜尋需要開啟 JavaScript；也可以從上方選單瀏
 </details>{{/pages}}</div>
 
 """#,
+        "templates/footer.mustache": #"""
+<footer class="site-footer">
+<p>{{site.title}} · <a href="{{site.tagsURL}}">{{t.all_tags}}</a> · <a href="{{site.feedURL}}">{{t.feed}}</a> · <a href="{{site.sitemapURL}}">{{t.sitemap}}</a></p>
+<p class="built-with">{{t.built_with}}</p>
+</footer>
+
+"""#,
+        "templates/head.mustache": #"""
+<link rel="stylesheet" href="{{assets.css}}">
+<link rel="icon" href="{{assets.icon}}" type="image/svg+xml">
+<link rel="alternate" type="application/atom+xml" title="{{site.title}}" href="{{site.feedURL}}">
+<script src="{{assets.js}}" defer></script>
+<script src="{{assets.search_js}}" defer data-index="{{site.searchIndexURL}}" data-no-results="{{t.no_results}}" data-searching="{{t.searching}}" data-results="{{t.search_results}}"></script>
+
+"""#,
+        "templates/header.mustache": ##"""
+<a class="skip-link" href="#main">{{t.skip_to_content}}</a>
+<header class="site-header">
+<a class="brand" href="{{site.homeURL}}">{{site.title}}</a>
+{{^isHome}}<form class="search-form header-search" action="{{site.searchURL}}" method="get" role="search">
+<label for="header-search-input" class="visually-hidden">{{t.search}}</label>
+<input id="header-search-input" type="search" name="q" placeholder="{{t.search_placeholder}}" autocomplete="off">
+<button type="submit">{{t.search}}</button>
+</form>{{/isHome}}
+<nav class="site-nav" aria-label="{{t.main_navigation}}">
+<ul>{{#nav}}<li><a href="{{url}}"{{#active}} aria-current="true"{{/active}}>{{title}}</a></li>{{/nav}}</ul>
+</nav>
+</header>
+
+"""##,
         "templates/home.mustache": #"""
 {{<baseof}}{{$title}}{{site.title}}{{/title}}{{$main}}
 <article class="home">
