@@ -38,8 +38,10 @@ public struct SearchDocument: Sendable {
 /// here and stored per posting, so the script only adds numbers.
 public enum SearchIndex {
     public static let folder = "search/"
-    static let chunkSize = 200
-    static let excerptLength = 90
+    static let chunkSize = 25
+    static let excerptLength = 40
+    /// Of a term on very many pages, only this many best pages keep their own score.
+    static let topPostings = 100
     static let fieldWeights = (title: 4.0, synonyms: 3.0, reply: 2.0, heading: 1.5, text: 1.0)
     static let k1 = 1.2, b = 0.75
 
@@ -104,7 +106,8 @@ public enum SearchIndex {
         let cjkTerms = scored.count
         let cjkShards = max(1, min(512, cjkTerms / 400))
         var shards: [String: [(String, String)]] = [:]
-        let encoded = parallelMap(scored) { entry in (entry.term, encode(entry.postings, highest: highest)) }
+        let documentCount = documents.count
+        let encoded = parallelMap(scored) { entry in (entry.term, encode(entry.postings, highest: highest, documentCount: documentCount)) }
         for (term, postings) in encoded {
             shards[shardKey(term, cjkShards: cjkShards), default: []].append((term, postings))
         }
@@ -207,11 +210,36 @@ public enum SearchIndex {
     /// Postings as text: for each page, the gap from the previous page number (five bits per
     /// character, the upper half of the alphabet meaning "more follows"), then the score
     /// (0-63) and the section (0-63), one character each.
-    static func encode(_ postings: [(document: Int32, score: Double, section: Int)], highest: Double) -> String {
+    ///
+    /// A term on very many pages is written shorter when that is smaller: `!`, the best
+    /// `topPostings` pages as above, `|`, a bitmap of every page that has the term (six pages
+    /// per character), `|`, and one score for all the others.
+    static func encode(_ postings: [(document: Int32, score: Double, section: Int)], highest: Double, documentCount: Int) -> String {
+        func quantized(_ score: Double) -> Int { max(1, min(63, Int((score / max(highest, 1e-9) * 63).rounded(.up)))) }
+        let sorted = postings.sorted(by: { $0.document < $1.document })
+        let full = encodeList(sorted, quantized: quantized)
+        let bitmapLength = (documentCount + 5) / 6
+        guard sorted.count > topPostings, full.count > bitmapLength + topPostings * 4 else {
+            return String(decoding: full, as: UTF8.self)
+        }
+        let best = sorted.sorted { $0.score > $1.score }.prefix(topPostings).sorted { $0.document < $1.document }
+        var out: [UInt8] = [UInt8(ascii: "!")]
+        out += encodeList(Array(best), quantized: quantized)
+        out.append(UInt8(ascii: "|"))
+        var bits = [Int](repeating: 0, count: bitmapLength)
+        for posting in sorted { bits[Int(posting.document) / 6] |= 1 << (Int(posting.document) % 6) }
+        out += bits.map { digits[$0] }
+        out.append(UInt8(ascii: "|"))
+        let rest = sorted.map(\.score).sorted()
+        out.append(digits[quantized(rest[rest.count / 2])])
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func encodeList(_ postings: [(document: Int32, score: Double, section: Int)], quantized: (Double) -> Int) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(postings.count * 3)
         var previous: Int32 = 0
-        for posting in postings.sorted(by: { $0.document < $1.document }) {
+        for posting in postings {
             var gap = Int(posting.document - previous)
             previous = posting.document
             var groups: [Int] = []
@@ -222,11 +250,10 @@ public enum SearchIndex {
             for (position, group) in groups.reversed().enumerated() {
                 out.append(digits[position == groups.count - 1 ? group : group + 32])
             }
-            let quantized = max(1, min(63, Int((posting.score / max(highest, 1e-9) * 63).rounded(.up))))
-            out.append(digits[quantized])
+            out.append(digits[quantized(posting.score)])
             out.append(digits[min(posting.section, 63)])
         }
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     /// The first characters of a section, white space collapsed, by Unicode scalars (no

@@ -23,10 +23,11 @@ const search = window.DeskbookSearch;
     const found = await search.search(query);
     const chunks = {};
     const urls = [];
+    const size = JSON.parse(fs.readFileSync(path.join(output, "search/meta.json"), "utf8")).chunk;
     for (const hit of found.hits) {
-      const number = Math.floor(hit.doc / 200);
+      const number = Math.floor(hit.doc / size);
       chunks[number] = chunks[number] || JSON.parse(fs.readFileSync(path.join(output, "search/d/" + number + ".json"), "utf8"));
-      const doc = chunks[number][hit.doc - number * 200];
+      const doc = chunks[number][hit.doc - number * size];
       const section = doc[4][hit.section];
       urls.push(doc[1] + (section && section[0] ? "#" + section[0] : ""));
     }

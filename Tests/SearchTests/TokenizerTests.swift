@@ -32,9 +32,19 @@ import Testing
     }
 
     @Test func postingsEncodeGapsScoresAndSections() {
-        let encoded = SearchIndex.encode([(document: 3, score: 1, section: 2), (document: 40, score: 0.5, section: 0)], highest: 1)
+        let encoded = SearchIndex.encode([(document: 3, score: 1, section: 2), (document: 40, score: 0.5, section: 0)], highest: 1, documentCount: 50)
         // 3 -> "3"; score 63 -> "_"; section 2 -> "2"; gap 37 = 1*32 + 5 -> "X5"; score 32 -> "W"; section 0.
         #expect(encoded == "3_2X5W0")
+    }
+
+    @Test func termsOnMostPagesKeepTheirBestPagesAndABitmap() {
+        let postings = (0..<600).map { (document: Int32($0), score: Double($0 % 7 + 1), section: 0) }
+        let encoded = SearchIndex.encode(postings, highest: 7, documentCount: 600)
+        #expect(encoded.hasPrefix("!"))
+        let parts = encoded.dropFirst().split(separator: "|", omittingEmptySubsequences: false)
+        #expect(parts.count == 3)
+        #expect(parts[1] == Substring(String(repeating: "_", count: 100)))
+        #expect(encoded.count < 600 * 3)
     }
 
     @Test func shardKeysFollowTheFirstLettersOrCharacter() {

@@ -84,13 +84,27 @@
     if (!state.shards[key]) state.shards[key] = load("t/" + key + ".json");
     return state.shards[key];
   }
-  function decode(text) {
-    var map = new Map(), doc = 0, i = 0;
+  function decodeList(text, map) {
+    var doc = 0, i = 0;
     while (i < text.length) {
       var gap = 0, digit;
       do { digit = DIGITS.indexOf(text[i++]); gap = gap * 32 + (digit & 31); } while (digit >= 32);
       doc += gap;
       map.set(doc, { score: DIGITS.indexOf(text[i++]), section: DIGITS.indexOf(text[i++]) });
+    }
+    return map;
+  }
+  // "!best|bitmap|score": a term on very many pages; the pages not among the best get the
+  // one score given at the end.
+  function decode(text) {
+    if (text[0] !== "!") return decodeList(text, new Map());
+    var parts = text.slice(1).split("|"), map = decodeList(parts[0], new Map());
+    var rest = DIGITS.indexOf(parts[2]);
+    for (var c = 0; c < parts[1].length; c++) {
+      var bits = DIGITS.indexOf(parts[1][c]);
+      for (var b = 0; b < 6; b++) {
+        if (bits & (1 << b)) { var doc = c * 6 + b; if (!map.has(doc)) map.set(doc, { score: rest, section: 0 }); }
+      }
     }
     return map;
   }
