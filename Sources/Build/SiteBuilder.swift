@@ -120,17 +120,21 @@ public enum SiteBuilder {
         warnings += problems.warnings
         if !problems.errors.isEmpty { throw DiagnosticsError((problems.errors + warnings).sortedByLocation()) }
 
-        let searchFiles = try phase("index search") { () throws(DiagnosticsError) -> [(path: String, bytes: [UInt8])] in
-            let (groups, problems) = try SiteSynonyms.load(siteDirectory: options.siteDirectory)
-            warnings += problems
-            return SearchIndex.build(searchDocuments(model: model, rendered: rendered, links: links), synonyms: groups)
-        }
+        // The search index is built alongside the pages: each phase has stretches that use
+        // one core, and the other phase fills them.
+        let (synonyms, synonymProblems) = try SiteSynonyms.load(siteDirectory: options.siteDirectory)
+        warnings += synonymProblems
+        let searchDocuments = searchDocuments(model: model, rendered: rendered, links: links)
+        let search = Background { SearchIndex.build(searchDocuments, synonyms: synonyms) }
 
         let context = PageContext(config: config, theme: theme, model: model, links: links, buildTime: options.buildTime,
                                   staticFiles: content.staticFiles, siteDirectory: options.siteDirectory)
         var plan = try phase("render pages") { () throws(DiagnosticsError) -> OutputPlan in
             renderPages(model: model, rendered: rendered, context: context, content: content,
                         siteDirectory: options.siteDirectory)
+        }
+        let searchFiles = try phase("index search (rest)") { () throws(DiagnosticsError) -> [(path: String, bytes: [UInt8])] in
+            search.result()
         }
         for file in searchFiles { plan.add(file.path, .bytes(file.bytes)) }
         report.pageCount = model.pages.count

@@ -66,6 +66,7 @@ public struct MarkdownRenderer: Sendable {
     }
 
     static let extensionNames = ["table", "strikethrough", "autolink", "tagfilter", "tasklist"]
+    static let parsing = Mutex()
     private static let registration: Bool = {
         cmark_gfm_core_extensions_ensure_registered()
         return true
@@ -80,10 +81,16 @@ public struct MarkdownRenderer: Sendable {
             if let syntax = cmark_find_syntax_extension(name) { cmark_parser_attach_syntax_extension(parser, syntax) }
         }
         var body = page.body
+        // cmark-gfm switches its extensions' special characters on and off in one table shared
+        // by all parsers while it parses inlines, so two parses at once can lose `~~` or
+        // autolinks. Parsing takes turns; the tree work and HTML rendering stay parallel.
+        Self.parsing.lock()
         body.withUTF8 { buffer in
             buffer.withMemoryRebound(to: CChar.self) { cmark_parser_feed(parser, $0.baseAddress, $0.count) }
         }
-        guard let document = cmark_parser_finish(parser) else { fatalError("cmark_parser_finish failed") }
+        let parsed = cmark_parser_finish(parser)
+        Self.parsing.unlock()
+        guard let document = parsed else { fatalError("cmark_parser_finish failed") }
         defer { cmark_node_free(document) }
         if hooks != nil { cmark_consolidate_text_nodes(document) }
 

@@ -23,6 +23,7 @@ public struct YAMLNode: Sendable {
     /// Parses `text`; `lineOffset` is the number of lines in the file before `text` begins.
     /// Returns nil for an empty document.
     public static func parse(_ text: String, path: String, lineOffset: Int = 0) throws(Diagnostic) -> YAMLNode? {
+        if let simple = SimpleYAML.parse(text, lineOffset: lineOffset) { return simple }
         let node: Node?
         do {
             // Types are decided here (quoted or plain), so Yams's regular-expression tag

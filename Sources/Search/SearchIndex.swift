@@ -216,7 +216,8 @@ public enum SearchIndex {
     /// per character), `|`, and one score for all the others.
     static func encode(_ postings: [(document: Int32, score: Double, section: Int)], highest: Double, documentCount: Int) -> String {
         func quantized(_ score: Double) -> Int { max(1, min(63, Int((score / max(highest, 1e-9) * 63).rounded(.up)))) }
-        let sorted = postings.sorted(by: { $0.document < $1.document })
+        // Postings arrive in page order: pages are read in order when they are gathered.
+        let sorted = postings
         let full = encodeList(sorted, quantized: quantized)
         let bitmapLength = (documentCount + 5) / 6
         guard sorted.count > topPostings, full.count > bitmapLength + topPostings * 4 else {

@@ -34,28 +34,69 @@ public struct Tokenizer: Sendable {
     /// The same terms, CJK ones as numbers (two code points in one `UInt64`): the index
     /// builder hashes millions of them, and numbers hash far faster than strings.
     public func terms(_ text: String, unigrams: Bool, cjk: (UInt64) -> Void, word: (String) -> Void) {
-        var letters: [UInt8] = []
-        var previous: UInt64 = 0
-        for raw in text.unicodeScalars {
-            if let letter = Self.latin(raw) {
-                previous = 0
-                letters.append(UInt8(letter.value))
-                continue
+        var text = text
+        text.withUTF8 { bytes in
+            var letters: [UInt8] = []
+            var previous: UInt64 = 0
+            var index = 0
+            let count = bytes.count
+            func flushWord() {
+                if !letters.isEmpty {
+                    word(String(decoding: letters, as: UTF8.self))
+                    letters.removeAll(keepingCapacity: true)
+                }
             }
-            if !letters.isEmpty {
-                word(String(decoding: letters, as: UTF8.self))
-                letters.removeAll(keepingCapacity: true)
+            // Decodes UTF-8 by hand: this loop sees every character of the site.
+            while index < count {
+                let lead = bytes[index]
+                var value: UInt32
+                if lead < 0x80 {
+                    value = UInt32(lead)
+                    index += 1
+                    if (lead >= 0x61 && lead <= 0x7A) || (lead >= 0x30 && lead <= 0x39) {
+                        previous = 0
+                        letters.append(lead)
+                        continue
+                    }
+                    if lead >= 0x41 && lead <= 0x5A {
+                        previous = 0
+                        letters.append(lead + 32)
+                        continue
+                    }
+                    flushWord()
+                    previous = 0
+                    continue
+                } else if lead < 0xE0 {
+                    value = index + 1 < count ? (UInt32(lead & 0x1F) << 6) | UInt32(bytes[index + 1] & 0x3F) : 0
+                    index += 2
+                } else if lead < 0xF0 {
+                    value = index + 2 < count
+                        ? (UInt32(lead & 0x0F) << 12) | (UInt32(bytes[index + 1] & 0x3F) << 6) | UInt32(bytes[index + 2] & 0x3F) : 0
+                    index += 3
+                } else {
+                    value = index + 3 < count
+                        ? (UInt32(lead & 0x07) << 18) | (UInt32(bytes[index + 1] & 0x3F) << 12) | (UInt32(bytes[index + 2] & 0x3F) << 6)
+                            | UInt32(bytes[index + 3] & 0x3F) : 0
+                    index += 4
+                }
+                guard let scalar = Unicode.Scalar(value) else { flushWord(); previous = 0; continue }
+                if let letter = Self.latin(scalar) {
+                    previous = 0
+                    letters.append(UInt8(letter.value))
+                    continue
+                }
+                flushWord()
+                guard Self.isCJK(scalar) else {
+                    previous = 0
+                    continue
+                }
+                let folded = UInt64(folding.fold(scalar).value)
+                if unigrams { cjk(folded << 32) }
+                if previous != 0 { cjk(previous << 32 | folded) }
+                previous = folded
             }
-            guard Self.isCJK(raw) else {
-                previous = 0
-                continue
-            }
-            let folded = UInt64(folding.fold(raw).value)
-            if unigrams { cjk(folded << 32) }
-            if previous != 0 { cjk(previous << 32 | folded) }
-            previous = folded
+            flushWord()
         }
-        if !letters.isEmpty { word(String(decoding: letters, as: UTF8.self)) }
     }
 
     /// A CJK term's text: one character, or a pair.

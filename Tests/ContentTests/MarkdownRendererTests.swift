@@ -116,3 +116,20 @@ func render(_ body: String, unsafeHTML: Bool = false, otherPages: [String] = ["f
         #expect(html.contains("<code class=\"language-text\">plain"))
     }
 }
+
+@Suite struct ParallelRenderingTests {
+    /// cmark-gfm keeps its extensions' special characters in one global table; pages rendered
+    /// on several cores at once must still all get their strikethrough and autolinks.
+    @Test func pagesRenderedAtOnceKeepTheirExtensions() {
+        let pages = (0..<3000).map { index in
+            Page(kind: .page, sourcePath: "p\(index).md", frontMatter: FrontMatter(),
+                 body: "| a | b |\n| - | - |\n| ~~舊~~ | \(index) |\n\n~~舊價~~ 見 www.example.com/\(index)\n",
+                 bodyLineOffset: 0, urlPath: "p\(index)/", sectionPath: "", bundleDirectory: nil)
+        }
+        let links = LinkResolver(pages: pages, staticFiles: [], extraOutputs: [], basePath: "/")
+        let renderer = MarkdownRenderer()
+        let html = parallelMap(pages) { renderer.render($0, links: links).html }
+        let broken = html.filter { !$0.contains("<del>舊價</del>") || !$0.contains("<a href=\"http://www.example.com/") || !$0.contains("<td><del>舊</del></td>") }
+        #expect(broken.count == 0, "pages lost an extension")
+    }
+}
