@@ -39,7 +39,10 @@ enum SimpleYAML {
             for item in inner.split(separator: ",", omittingEmptySubsequences: false) {
                 let trimmed = item.trimmingWhitespace
                 guard !trimmed.isEmpty, trimmed.firstIndex(of: ":") == nil else { return nil }
-                items.append(YAMLNode(.scalar(trimmed, quoted: false), line: line, column: column))
+                // Columns count characters, as YAML's do: `[` is one, then the item's offset.
+                let leading = item.prefix { $0 == " " }.count
+                let itemColumn = column + 1 + inner.distance(from: inner.startIndex, to: item.startIndex) + leading
+                items.append(YAMLNode(.scalar(trimmed, quoted: false), line: line, column: itemColumn))
             }
             if inner.trimmingWhitespace.isEmpty { items = [] }
             return YAMLNode(.sequence(items), line: line, column: column)

@@ -22,8 +22,9 @@ public struct YAMLNode: Sendable {
 
     /// Parses `text`; `lineOffset` is the number of lines in the file before `text` begins.
     /// Returns nil for an empty document.
-    public static func parse(_ text: String, path: String, lineOffset: Int = 0) throws(Diagnostic) -> YAMLNode? {
-        if let simple = SimpleYAML.parse(text, lineOffset: lineOffset) { return simple }
+    /// `fastPath: false` always uses the full YAML parser (tests compare the two).
+    public static func parse(_ text: String, path: String, lineOffset: Int = 0, fastPath: Bool = true) throws(Diagnostic) -> YAMLNode? {
+        if fastPath, let simple = SimpleYAML.parse(text, lineOffset: lineOffset) { return simple }
         let node: Node?
         do {
             // Types are decided here (quoted or plain), so Yams's regular-expression tag
@@ -152,6 +153,17 @@ public struct YAMLNode: Sendable {
         case .scalar(let text, _): return "'\(text)'"
         case .sequence: return "a list"
         case .mapping: return "a map"
+        }
+    }
+}
+
+extension YAMLNode {
+    /// The value as a comparable description, without positions of nested nodes' keys.
+    public var shape: String {
+        switch value {
+        case .scalar(let text, let quoted): return (quoted ? "q:" : "p:") + text + "@\(line):\(column)"
+        case .sequence(let items): return "[" + items.map(\.shape).joined(separator: ",") + "]@\(line):\(column)"
+        case .mapping(let pairs): return "{" + pairs.map { "\($0.key.scalar ?? ""):\($0.value.shape)" }.joined(separator: ",") + "}"
         }
     }
 }

@@ -1,4 +1,4 @@
-import DeskbookSupport
+@testable import DeskbookSupport
 import Testing
 @testable import Content
 
@@ -124,5 +124,33 @@ import Testing
         #expect(ids.unique("說明") == "說明-1")
         #expect(ids.unique("說明") == "說明-2")
         #expect(ids.unique("") == "section")
+    }
+}
+
+@Suite struct SimpleYAMLTests {
+    /// The fast reader gives exactly what the full YAML parser gives, positions included.
+    @Test(arguments: [
+        "title: 首購族可以申請哪些優惠房貸？\ndate: 2026-03-14\n",
+        "title: \"河岸晴苑: 接待中心\"\ntags: [貸款, 首購]\nweight: 2\ndraft: false\n",
+        "reply: 額度最高1,000萬、年限最長40年\nsynonyms: []\nslug: 'credit-card'\n",
+        "# a comment\ntitle: x\n\nversion: \"2.1\"\n",
+    ])
+    func fastPathMatchesYAML(text: String) throws {
+        let fast = try #require(try YAMLNode.parse(text, path: "p.md", lineOffset: 1))
+        let full = try #require(try YAMLNode.parse(text, path: "p.md", lineOffset: 1, fastPath: false))
+        #expect(fast.shape == full.shape)
+    }
+
+    @Test(arguments: [
+        "history:\n  - {version: \"1.0\"}\n",
+        "title: a: b\n",
+        "title: x # comment\n",
+        "params: {month: '2026-11'}\n",
+        "each: >-\n  SELECT 1\n",
+        "title: x\ntitle: y\n",
+        "title: \"with \\\"escape\\\"\"\n",
+    ])
+    func anythingElseGoesToTheFullParser(text: String) {
+        #expect(SimpleYAML.parse(text, lineOffset: 0) == nil)
     }
 }
