@@ -18,7 +18,8 @@ struct SiteModel: Sendable {
     /// Section folder -> its child section folders, sorted.
     let childSections: [String: [String]]
     let tags: [Tag]
-    /// Each page's position in listing order over the whole site, for cheap comparisons.
+    /// Each page's position in listing order over the whole site — explicit weight first
+    /// (1, 2, …), then newest first, then by title — so lists compare two integers.
     let listRank: [Int]
     /// Tag slug -> index in `tags`.
     let tagsBySlug: [String: Int]
@@ -40,7 +41,22 @@ struct SiteModel: Sendable {
             case .home: break
             }
         }
-        let order = { (lhs: Int, rhs: Int) -> Bool in SiteModel.listsBefore(pages[lhs], pages[rhs]) }
+        // One sort of the whole site by listing order; every list then compares ranks.
+        let keys = pages.map { page in
+            (weight: page.frontMatter.weight == 0 ? Int.max : page.frontMatter.weight,
+             date: page.updated?.secondsSinceEpoch ?? Int.min, title: page.title, path: page.sourcePath)
+        }
+        var rank = Array(repeating: 0, count: pages.count)
+        let sorted = pages.indices.sorted { lhs, rhs in
+            let left = keys[lhs], right = keys[rhs]
+            if left.weight != right.weight { return left.weight < right.weight }
+            if left.date != right.date { return left.date > right.date }
+            if left.title != right.title { return left.title < right.title }
+            return left.path < right.path
+        }
+        for (position, index) in sorted.enumerated() { rank[index] = position }
+        self.listRank = rank
+        let order = { (lhs: Int, rhs: Int) -> Bool in rank[lhs] < rank[rhs] }
         self.pagesInSection = members.mapValues { $0.sorted(by: order) }
         self.childSections = children.mapValues { folders in
             folders.sorted { order(sectionIndex[$0]!, sectionIndex[$1]!) }
@@ -58,22 +74,7 @@ struct SiteModel: Sendable {
             sorted.pageIndices.sort(by: order)
             return sorted
         }.sorted { $0.pageIndices.count != $1.pageIndices.count ? $0.pageIndices.count > $1.pageIndices.count : $0.name < $1.name }
-        var rank = Array(repeating: 0, count: pages.count)
-        for (position, index) in pages.indices.sorted(by: order).enumerated() { rank[index] = position }
-        self.listRank = rank
         self.tagsBySlug = Dictionary(uniqueKeysWithValues: tags.enumerated().map { (Slug.make($1.name), $0) })
-    }
-
-    /// Listing order: explicit weight first (1, 2, …), then newest first, then by title.
-    static func listsBefore(_ lhs: Page, _ rhs: Page) -> Bool {
-        let leftWeight = lhs.frontMatter.weight == 0 ? Int.max : lhs.frontMatter.weight
-        let rightWeight = rhs.frontMatter.weight == 0 ? Int.max : rhs.frontMatter.weight
-        if leftWeight != rightWeight { return leftWeight < rightWeight }
-        let leftDate = lhs.updated?.secondsSinceEpoch ?? Int.min
-        let rightDate = rhs.updated?.secondsSinceEpoch ?? Int.min
-        if leftDate != rightDate { return leftDate > rightDate }
-        if lhs.title != rhs.title { return lhs.title < rhs.title }
-        return lhs.sourcePath < rhs.sourcePath
     }
 
     /// The section folders above a page, outermost first (home is "").

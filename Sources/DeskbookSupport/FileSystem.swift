@@ -125,9 +125,40 @@ public enum FileSystem {
     /// place, so a reader never sees a half-written file. Returns whether it wrote.
     @discardableResult
     public static func writeIfChanged(_ path: String, _ bytes: [UInt8]) throws -> Bool {
-        if size(path) == bytes.count, let existing = try? readFile(path), existing == bytes { return false }
+        guard let existingSize = size(path) else {
+            // A new file: no reader can have it open yet, so it is written in place, which
+            // costs half the folder operations of a temporary file and a rename.
+            try writeNew(path, bytes)
+            return true
+        }
+        if existingSize == bytes.count, let existing = try? readFile(path), existing == bytes { return false }
         try writeAtomically(path, bytes)
         return true
+    }
+
+    static func writeNew(_ path: String, _ bytes: [UInt8]) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        if fd < 0 {
+            if errno == EEXIST { return try writeAtomically(path, bytes) }
+            throw failure(path)
+        }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { buffer in write(fd, buffer.baseAddress! + written, buffer.count - written) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                let error = failure(path)
+                close(fd)
+                unlink(path)
+                throw error
+            }
+            written += count
+        }
+        if close(fd) != 0 {
+            let error = failure(path)
+            unlink(path)
+            throw error
+        }
     }
 
     public static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {

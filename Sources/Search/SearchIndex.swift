@@ -217,23 +217,50 @@ public enum SearchIndex {
     static func encode(_ postings: [(document: Int32, score: Double, section: Int)], highest: Double, documentCount: Int) -> String {
         func quantized(_ score: Double) -> Int { max(1, min(63, Int((score / max(highest, 1e-9) * 63).rounded(.up)))) }
         // Postings arrive in page order: pages are read in order when they are gathered.
-        let sorted = postings
-        let full = encodeList(sorted, quantized: quantized)
         let bitmapLength = (documentCount + 5) / 6
-        guard sorted.count > topPostings, full.count > bitmapLength + topPostings * 4 else {
-            return String(decoding: full, as: UTF8.self)
+        // About three characters a posting: a long list is cheaper as best pages plus a bitmap.
+        guard postings.count > topPostings, postings.count * 3 > bitmapLength + topPostings * 4 else {
+            return String(decoding: encodeList(postings, quantized: quantized), as: UTF8.self)
         }
-        let best = sorted.sorted { $0.score > $1.score }.prefix(topPostings).sorted { $0.document < $1.document }
+        var scores = postings.map(\.score)
+        let cut = nthLargest(&scores, topPostings)
+        var best = postings.filter { $0.score > cut }
+        if best.count < topPostings { best += postings.filter { $0.score == cut }.prefix(topPostings - best.count) }
+        best.sort { $0.document < $1.document }
         var out: [UInt8] = [UInt8(ascii: "!")]
-        out += encodeList(Array(best), quantized: quantized)
+        out += encodeList(best, quantized: quantized)
         out.append(UInt8(ascii: "|"))
         var bits = [Int](repeating: 0, count: bitmapLength)
-        for posting in sorted { bits[Int(posting.document) / 6] |= 1 << (Int(posting.document) % 6) }
+        var total = 0.0
+        for posting in postings {
+            bits[Int(posting.document) / 6] |= 1 << (Int(posting.document) % 6)
+            total += posting.score
+        }
         out += bits.map { digits[$0] }
         out.append(UInt8(ascii: "|"))
-        let rest = sorted.map(\.score).sorted()
-        out.append(digits[quantized(rest[rest.count / 2])])
+        out.append(digits[quantized(total / Double(postings.count))])
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The `n`th largest value (quickselect); reorders `values`.
+    static func nthLargest(_ values: inout [Double], _ n: Int) -> Double {
+        var low = 0, high = values.count - 1
+        let target = n - 1
+        while low < high {
+            let pivot = values[(low + high) / 2]
+            var left = low, right = high
+            while left <= right {
+                while values[left] > pivot { left += 1 }
+                while values[right] < pivot { right -= 1 }
+                if left <= right {
+                    values.swapAt(left, right)
+                    left += 1
+                    right -= 1
+                }
+            }
+            if target <= right { high = right } else if target >= left { low = left } else { break }
+        }
+        return values[target]
     }
 
     static func encodeList(_ postings: [(document: Int32, score: Double, section: Int)], quantized: (Double) -> Int) -> [UInt8] {
