@@ -5,8 +5,8 @@ time, peak memory and the ratio.
   bench/compare.py [--pages 10000] [--runs 3]
 
 The corpus comes from ../shared/bench/make-corpus.py (deterministic), Hugo's templates from
-../shared/bench/hugo. Each tool runs --runs times on a cold output folder; the best wall time
-and the largest peak memory are reported. Also times a Deskbook rebuild with nothing changed.
+../shared/bench/hugo. The tools take turns, --runs times each, each run into a new output
+folder; the median wall time and the largest peak memory are reported. Also times a Deskbook rebuild with nothing changed.
 Needs Debian's hugo (installed if missing) and a release build of deskbook (built here)."""
 import argparse, os, resource, shutil, subprocess, sys, time
 
@@ -61,14 +61,15 @@ def main():
             else:
                 runs[name].append(timed([deskbook, "build", "-q", "-s", corpus, "-o", out]))
     for name, measured in runs.items():
-        results[name] = (min(r[0] for r in measured), max(r[1] for r in measured))
+        walls = sorted(r[0] for r in measured)
+        results[name] = (walls[len(walls) // 2], max(r[1] for r in measured))
     # Rebuild into the folder of the last cold run: nothing changed.
     results["deskbook, nothing changed"] = timed([deskbook, "build", "-q", "-s", corpus, "-o", outputs[-1]])
     for out in outputs:
         shutil.rmtree(out, ignore_errors=True)
 
     pages = sum(len(files) for _, _, files in os.walk(os.path.join(corpus, "content")))
-    print(f"corpus: {pages} Markdown files ({args.pages} pages), best of {args.runs} cold runs, {os.cpu_count()} cores")
+    print(f"corpus: {pages} Markdown files ({args.pages} pages), median of {args.runs} cold runs taken in turns, {os.cpu_count()} cores")
     print(f"{'tool':<28}{'wall (s)':>10}{'peak (MiB)':>12}")
     for name, (wall, memory) in results.items():
         print(f"{name:<28}{wall:>10.2f}{memory:>12.0f}")
