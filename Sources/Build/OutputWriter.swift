@@ -1,3 +1,4 @@
+import Dispatch
 import DeskbookSupport
 
 /// Everything one build publishes, held until the whole site rendered without error, so a
@@ -7,6 +8,8 @@ struct OutputPlan: Sendable {
         case bytes([UInt8])
         /// A file copied as it is, by absolute path.
         case copy(String)
+        /// Already written while pages rendered; true when its bytes changed.
+        case written(Bool)
     }
 
     private(set) var files: [(path: String, source: Source)] = []
@@ -32,33 +35,36 @@ enum OutputWriter {
         var removed = 0
     }
 
+    /// Writes one output file unless it already holds these bytes; makes its folder first.
+    static func write(_ path: String, _ bytes: [UInt8], into directory: String) -> Result<Bool, FileSystem.Failure> {
+        let full = directory + "/" + path
+        do {
+            let parent = FileSystem.parentPath(full)
+            if !FileSystem.isDirectory(parent) { try FileSystem.makeDirectories(parent) }
+            return .success(try FileSystem.writeIfChanged(full, bytes))
+        } catch let failure as FileSystem.Failure {
+            return .failure(failure)
+        } catch {
+            return .failure(FileSystem.Failure(path: path, reason: "\(error)"))
+        }
+    }
+
     static func publish(_ plan: OutputPlan, to directory: String) throws -> Summary {
         try FileSystem.makeDirectories(directory)
         let previous = (try? FileSystem.readText(directory + "/" + manifestName))
             .map { $0.split(separator: "\n").map(String.init) } ?? []
 
-        var folders: Set<String> = []
-        for (path, _) in plan.files {
-            var parent = FileSystem.parentPath(path)
-            while parent != "." && !parent.isEmpty && folders.insert(parent).inserted {
-                parent = FileSystem.parentPath(parent)
-            }
-        }
-        for folder in folders.sorted(by: { $0.count < $1.count }) {
-            try FileSystem.makeDirectories(directory + "/" + folder)
-        }
-
         let outcomes = parallelMap(plan.files.indices.map { $0 }) { index -> Result<Bool, FileSystem.Failure> in
             let (path, source) = plan.files[index]
-            do {
-                switch source {
-                case .bytes(let bytes): return .success(try FileSystem.writeIfChanged(directory + "/" + path, bytes))
-                case .copy(let from): return .success(try FileSystem.copyIfChanged(from: from, to: directory + "/" + path))
+            switch source {
+            case .bytes(let bytes): return write(path, bytes, into: directory)
+            case .copy(let from):
+                do { return write(path, try FileSystem.readFile(from), into: directory) } catch let failure as FileSystem.Failure {
+                    return .failure(failure)
+                } catch {
+                    return .failure(FileSystem.Failure(path: from, reason: "\(error)"))
                 }
-            } catch let failure as FileSystem.Failure {
-                return .failure(failure)
-            } catch {
-                return .failure(FileSystem.Failure(path: path, reason: "\(error)"))
+            case .written(let changed): return .success(changed)
             }
         }
         var summary = Summary()
@@ -82,5 +88,25 @@ enum OutputWriter {
         let manifest = plan.files.map(\.path).sorted().joined(separator: "\n") + "\n"
         try FileSystem.writeIfChanged(directory + "/" + manifestName, Array(manifest.utf8))
         return summary
+    }
+}
+
+/// Writes files on a thread of its own while the caller goes on rendering.
+final class BackgroundWriter: @unchecked Sendable {
+    let directory: String
+    private let queue = DispatchQueue(label: "deskbook.writer")
+    private var results: [String: Result<Bool, FileSystem.Failure>] = [:]
+
+    init(directory: String) { self.directory = directory }
+
+    func write(_ path: String, _ bytes: [UInt8]) {
+        queue.async {
+            self.results[path] = OutputWriter.write(path, bytes, into: self.directory)
+        }
+    }
+
+    /// Waits for every file; returns whether each changed, or why it could not be written.
+    func finish() -> [String: Result<Bool, FileSystem.Failure>] {
+        queue.sync { results }
     }
 }

@@ -129,9 +129,16 @@ public enum SiteBuilder {
 
         let context = PageContext(config: config, theme: theme, model: model, links: links, buildTime: options.buildTime,
                                   staticFiles: content.staticFiles, siteDirectory: options.siteDirectory)
+        // Every error a page can have was found above, so pages are written as they render:
+        // the disk works while the cores render, and no page's HTML waits in memory.
         var plan = try phase("render pages") { () throws(DiagnosticsError) -> OutputPlan in
-            renderPages(model: model, rendered: rendered, context: context, content: content,
-                        siteDirectory: options.siteDirectory)
+            if options.writeOutput {
+                do { try FileSystem.makeDirectories(options.outputDirectory) } catch {
+                    throw DiagnosticsError([.error(options.outputDirectory, "cannot write the site: \(error)")])
+                }
+            }
+            return try renderPages(model: model, rendered: rendered, context: context, content: content,
+                                   siteDirectory: options.siteDirectory, writeInto: options.writeOutput ? options.outputDirectory : nil)
         }
         let searchFiles = try phase("index search (rest)") { () throws(DiagnosticsError) -> [(path: String, bytes: [UInt8])] in
             search.result()
@@ -190,7 +197,7 @@ public enum SiteBuilder {
     }
 
     static func renderPages(model: SiteModel, rendered: [PageRender], context: PageContext,
-                            content: SiteContent, siteDirectory: String) -> OutputPlan {
+                            content: SiteContent, siteDirectory: String, writeInto output: String?) throws(DiagnosticsError) -> OutputPlan {
         // Long lists (tags, sections) first, so they do not finish last on one core.
         var jobs: [RenderJob] = [.tagsIndex, .notFound, .search]
         for (index, tag) in model.tags.enumerated() {
@@ -201,7 +208,7 @@ public enum SiteBuilder {
             jobs += (1...count).map { RenderJob.content(index, pageNumber: $0) }
         }
         let theme = context.theme
-        let outputs = parallelMap(jobs) { job -> (String, String) in
+        @Sendable func render(_ job: RenderJob) -> (String, String) {
             switch job {
             case .content(let index, let number):
                 let page = model.pages[index]
@@ -220,8 +227,21 @@ public enum SiteBuilder {
                 return (SearchIndex.folder + "index.html", theme.render("search", context: context.searchPage()))
             }
         }
+        // Pages go to a writer thread as they render: the disk works while the cores render.
+        let writer = output.map { BackgroundWriter(directory: $0) }
+        let outputs = parallelMap(jobs) { job -> (String, OutputPlan.Source?) in
+            let (path, html) = render(job)
+            guard let writer else { return (path, .bytes(Array(html.utf8))) }
+            writer.write(path, Array(html.utf8))
+            return (path, nil)
+        }
+        let written = writer?.finish() ?? [:]
+        let failures = written.values.compactMap { if case .failure(let failure) = $0 { return failure } else { return nil } }
+        if !failures.isEmpty { throw DiagnosticsError(failures.map { .error($0.path, "cannot write the site: \($0.reason)") }) }
         var plan = OutputPlan()
-        for (path, html) in outputs { plan.add(path, html) }
+        for (path, source) in outputs {
+            if case .success(let changed) = written[path] { plan.add(path, .written(changed)) } else if let source { plan.add(path, source) }
+        }
         for page in rendered {
             for attachment in page.attachments { plan.add(attachment.path, .bytes(attachment.bytes)) }
         }
