@@ -2,7 +2,7 @@
 """Builds the benchmark corpus with Deskbook and with Hugo, side by side, and prints wall
 time, peak memory and the ratio.
 
-  bench/compare.py [--pages 10000] [--runs 3]
+  bench/compare.py [--pages 10000] [--runs 3] [--out DIR]
 
 The corpus comes from ../shared/bench/make-corpus.py (deterministic), Hugo's templates from
 ../shared/bench/hugo. The tools take turns, --runs times each, each run into a new output
@@ -30,6 +30,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--out", default=WORK, help="where the builds write (e.g. /dev/shm to leave the disk out)")
     args = parser.parse_args()
 
     if shutil.which("hugo") is None:
@@ -54,7 +55,7 @@ def main():
     runs = {"hugo": [], "deskbook": []}
     for run in range(args.runs):
         for name in ["hugo", "deskbook"]:
-            out = os.path.join(WORK, f"out-{name}-{os.getpid()}-{run}")
+            out = os.path.join(args.out, f"out-{name}-{os.getpid()}-{run}")
             outputs.append(out)
             if name == "hugo":
                 runs[name].append(timed(["hugo", "--quiet", "-d", out], cwd=hugo_site))

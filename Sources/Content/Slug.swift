@@ -9,7 +9,13 @@ public enum Slug {
             if isKept(scalar) {
                 if pendingDash && !out.isEmpty { out.append("-") }
                 pendingDash = false
-                out.unicodeScalars.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+                if scalar.value >= 0x3400 && scalar.value <= 0x9FFF {
+                    out.unicodeScalars.append(scalar)
+                } else if scalar.value >= 65 && scalar.value <= 90 {
+                    out.unicodeScalars.append(Unicode.Scalar(scalar.value + 32)!)
+                } else {
+                    out.unicodeScalars.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+                }
             } else {
                 pendingDash = true
             }
@@ -18,10 +24,12 @@ public enum Slug {
     }
 
     static func isKept(_ scalar: Unicode.Scalar) -> Bool {
+        let value = scalar.value
         if scalar.isASCII {
-            let value = scalar.value
             return (value >= 48 && value <= 57) || (value >= 65 && value <= 90) || (value >= 97 && value <= 122) || value == 95
         }
+        // CJK ideographs, the common case here, need no look-up of Unicode properties.
+        if (value >= 0x4E00 && value <= 0x9FFF) || (value >= 0x3400 && value <= 0x4DBF) { return true }
         let properties = scalar.properties
         return properties.isAlphabetic || properties.numericType != nil
     }
