@@ -142,6 +142,11 @@ public enum FileSystem {
             if errno == EEXIST { return try writeAtomically(path, bytes) }
             throw failure(path)
         }
+        try writeAll(fd, bytes, to: path, removing: path)
+    }
+
+    /// Writes every byte and closes `fd`; on failure removes the file at `partial`.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], to path: String, removing partial: String) throws {
         var written = 0
         while written < bytes.count {
             let count = bytes.withUnsafeBytes { buffer in write(fd, buffer.baseAddress! + written, buffer.count - written) }
@@ -149,14 +154,14 @@ public enum FileSystem {
                 if errno == EINTR { continue }
                 let error = failure(path)
                 close(fd)
-                unlink(path)
+                unlink(partial)
                 throw error
             }
             written += count
         }
         if close(fd) != 0 {
             let error = failure(path)
-            unlink(path)
+            unlink(partial)
             throw error
         }
     }
@@ -165,25 +170,7 @@ public enum FileSystem {
         let temporary = parentPath(path) + "/.deskbook-tmp-\(getpid())-" + lastComponent(path)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         if fd < 0 { throw failure(temporary) }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { buffer in
-                write(fd, buffer.baseAddress! + written, buffer.count - written)
-            }
-            if count < 0 {
-                if errno == EINTR { continue }
-                let error = failure(path)
-                close(fd)
-                unlink(temporary)
-                throw error
-            }
-            written += count
-        }
-        if close(fd) != 0 {
-            let error = failure(path)
-            unlink(temporary)
-            throw error
-        }
+        try writeAll(fd, bytes, to: path, removing: temporary)
         if rename(temporary, path) != 0 {
             let error = failure(path)
             unlink(temporary)
