@@ -94,7 +94,9 @@ struct PageContext: Sendable {
 
     /// What every page shares, plus the top navigation with the current section marked and
     /// the page chrome (head links, header, footer) rendered for that section.
-    func base(activeURLPath: String, isHome: Bool = false) -> [String: Any] {
+    /// `headerSearch` is false on pages that show their own search box (home, search).
+    func base(activeURLPath: String, isHome: Bool = false, headerSearch: Bool? = nil) -> [String: Any] {
+        let headerSearch = headerSearch ?? !isHome
         var context = shared
         let sections = (model.childSections[""] ?? []).map { model.sectionIndex[$0]! }
         let active = sections.first { !activeURLPath.isEmpty && activeURLPath.hasPrefix(model.pages[$0].urlPath) }
@@ -103,7 +105,9 @@ struct PageContext: Sendable {
         }
         context["nav"] = nav
         context["isHome"] = isHome
-        context["chrome"] = chrome.value(for: (isHome ? "home:" : "") + String(active ?? -1)) { chrome(nav: nav, isHome: isHome) }.values
+        context["chrome"] = chrome.value(for: "\(isHome):\(headerSearch):\(active ?? -1)") {
+            chrome(nav: nav, isHome: isHome, headerSearch: headerSearch)
+        }.values
         return context
     }
 
@@ -115,10 +119,11 @@ struct PageContext: Sendable {
         let values: [String: String]
     }
 
-    func chrome(nav: [[String: Any]], isHome: Bool) -> Chrome {
+    func chrome(nav: [[String: Any]], isHome: Bool, headerSearch: Bool) -> Chrome {
         var context = shared
         context["nav"] = nav
         context["isHome"] = isHome
+        context["headerSearch"] = headerSearch
         var values: [String: String] = [:]
         for part in ["head", "header", "footer"] where theme.hasTemplate(part) { values[part] = theme.render(part, context: context) }
         return Chrome(values: values)
@@ -361,7 +366,7 @@ struct PageContext: Sendable {
     }
 
     func searchPage() -> [String: Any] {
-        var context = base(activeURLPath: "search/")
+        var context = base(activeURLPath: "search/", headerSearch: false)
         context["page"] = ["title": theme.strings["search"] ?? "Search", "url": url("search/")]
         context["hasBreadcrumbs"] = true
         context["breadcrumbs"] = [["title": theme.strings["home"] ?? "Home", "url": url("")]]

@@ -888,11 +888,11 @@ search_needs_script: 搜尋需要開啟 JavaScript；也可以從上方選單瀏
 <a class="skip-link" href="#main">{{t.skip_to_content}}</a>
 <header class="site-header">
 <a class="brand" href="{{site.homeURL}}">{{site.title}}</a>
-{{^isHome}}<form class="search-form header-search" action="{{site.searchURL}}" method="get" role="search">
+{{#headerSearch}}<form class="search-form header-search" action="{{site.searchURL}}" method="get" role="search">
 <label for="header-search-input" class="visually-hidden">{{t.search}}</label>
 <input id="header-search-input" type="search" name="q" placeholder="{{t.search_placeholder}}" autocomplete="off">
 <button type="submit">{{t.search}}</button>
-</form>{{/isHome}}
+</form>{{/headerSearch}}
 <nav class="site-nav" aria-label="{{t.main_navigation}}">
 <ul>{{#nav}}<li><a href="{{url}}"{{#active}} aria-current="true"{{/active}}>{{title}}</a></li>{{/nav}}</ul>
 </nav>
