@@ -135,7 +135,17 @@ struct PageContext: Sendable {
         ["text": theme.format(date), "iso": date.isoDay]
     }
 
-    func listItem(_ index: Int) -> [String: Any] { listItems[index] }
+    /// A page as a list entry; `html` is the `list-item` partial rendered for it once, as the
+    /// same page appears in its section's list, its tags' lists and the recent changes.
+    func listItem(_ index: Int) -> [String: Any] {
+        var item = listItems[index]
+        if theme.hasTemplate("list-item") {
+            item["html"] = itemHTML.value(for: index) { theme.render("list-item", context: listItems[index]) }
+        }
+        return item
+    }
+
+    let itemHTML = Memo<Int, String>()
 
     func sectionCard(_ folder: String) -> [String: Any] {
         var card = listItem(model.sectionIndex[folder]!)

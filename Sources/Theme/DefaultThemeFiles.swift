@@ -929,8 +929,12 @@ search_needs_script: 搜尋需要開啟 JavaScript；也可以從上方選單瀏
 {{/main}}{{/baseof}}
 
 """#,
+        "templates/list-item.mustache": #"""
+<li><a href="{{url}}">{{title}}</a>{{#summary}}<p>{{.}}</p>{{/summary}}{{#date}}<time datetime="{{iso}}">{{text}}</time>{{/date}}</li>
+
+"""#,
         "templates/page-list.mustache": #"""
-<ul class="page-list">{{#pages}}<li><a href="{{url}}">{{title}}</a>{{#summary}}<p>{{.}}</p>{{/summary}}{{#date}}<time datetime="{{iso}}">{{text}}</time>{{/date}}</li>{{/pages}}</ul>
+<ul class="page-list">{{#pages}}{{{html}}}{{/pages}}</ul>
 
 """#,
         "templates/page.mustache": ##"""
