@@ -75,7 +75,7 @@ def main():
     site = os.path.join(WORK, f"dashboards-{args.deals}")
     shutil.rmtree(site, ignore_errors=True)
     os.makedirs(os.path.join(site, "content"))
-    for section in ["dashboards", "policies"]:  # dashboards link to the policies they follow
+    for section in ["dashboards", "policies", "training", "faq"]:  # the pages dashboards and policies link to
         shutil.copytree(os.path.join(ROOT, "content", section), os.path.join(site, "content", section))
     with open(os.path.join(site, "content", "_index.md"), "w") as f:
         f.write("---\ntitle: bench\n---\n")

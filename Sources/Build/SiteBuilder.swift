@@ -18,6 +18,8 @@ public struct BuildOptions: Sendable {
     /// `check` renders everything but writes nothing.
     public var writeOutput = true
     public var includeDrafts = false
+    /// Run every phase on its own, for timing each (`build --separate-phases`).
+    public var separatePhases = false
     /// Where results are kept between builds (`SITE/.deskbook-cache`); nil keeps nothing.
     public var cacheDirectory: String?
     /// "Now", for judging data freshness; tests set it.
@@ -125,7 +127,21 @@ public enum SiteBuilder {
         let (synonyms, synonymProblems) = try SiteSynonyms.load(siteDirectory: options.siteDirectory)
         warnings += synonymProblems
         let searchDocuments = searchDocuments(model: model, rendered: rendered, links: links)
-        let search = Background { SearchIndex.build(searchDocuments, synonyms: synonyms) }
+        // Normally the search index is built alongside the pages; `separatePhases` builds it
+        // on its own first, so that each phase's time is its own (for profiling).
+        let search: Background<(files: [(path: String, bytes: [UInt8])], seconds: Double)>
+        if options.separatePhases {
+            let files = try phase("index search") { () throws(DiagnosticsError) -> [(path: String, bytes: [UInt8])] in
+                SearchIndex.build(searchDocuments, synonyms: synonyms)
+            }
+            search = Background { (files, 0) }
+        } else {
+            search = Background {
+                let start = ContinuousClock.now
+                let files = SearchIndex.build(searchDocuments, synonyms: synonyms)
+                return (files, (ContinuousClock.now - start).seconds)
+            }
+        }
 
         let context = PageContext(config: config, theme: theme, model: model, links: links, buildTime: options.buildTime,
                                   staticFiles: content.staticFiles, siteDirectory: options.siteDirectory)
@@ -141,7 +157,12 @@ public enum SiteBuilder {
                                    siteDirectory: options.siteDirectory, writeInto: options.writeOutput ? options.outputDirectory : nil)
         }
         let searchFiles = try phase("index search (rest)") { () throws(DiagnosticsError) -> [(path: String, bytes: [UInt8])] in
-            search.result()
+            search.result().files
+        }
+        if !options.separatePhases {
+            let indexSeconds = search.result().seconds
+            report.phases.append(.init(name: "index search (alongside)", seconds: indexSeconds))
+            log("index search (alongside render pages): \(String(format3: indexSeconds)) s")
         }
         for file in searchFiles { plan.add(file.path, .bytes(file.bytes)) }
         report.pageCount = model.pages.count

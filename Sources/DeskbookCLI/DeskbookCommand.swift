@@ -63,11 +63,14 @@ struct BuildCommand: ParsableCommand {
     var quiet = false
     @Flag(name: [.short, .long], help: "Print each phase and its time.")
     var verbose = false
+    @Flag(help: "Run the phases one after another, so each phase's time is its own (slower; for profiling).")
+    var separatePhases = false
 
     func run() throws {
         var options = BuildOptions(siteDirectory: siteOptions.site, outputDirectory: output)
         options.strict = strict
         options.includeDrafts = drafts
+        options.separatePhases = separatePhases
         let verbose = self.verbose
         do {
             let report = try SiteBuilder.build(options) { line in if verbose { print(line) } }
