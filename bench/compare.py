@@ -68,6 +68,9 @@ def main():
     results["deskbook, nothing changed"] = timed([deskbook, "build", "-q", "-s", corpus, "-o", outputs[-1]])
     for out in outputs:
         shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(out + ".releases", ignore_errors=True)
+        if os.path.islink(out):
+            os.unlink(out)
 
     pages = sum(len(files) for _, _, files in os.walk(os.path.join(corpus, "content")))
     print(f"corpus: {pages} Markdown files ({args.pages} pages), median of {args.runs} cold runs taken in turns, {os.cpu_count()} cores")

@@ -68,7 +68,9 @@ def main():
     print(f"{'Pagefind peak memory (MiB)':30}{'':>14}{pagefind_memory:>14.0f}")
     gz = subprocess.run(f"gzip -9c {script} | wc -c", shell=True, capture_output=True, text=True).stdout.strip()
     print(f"search script: {os.path.getsize(script):,} bytes, {int(gz):,} gzipped")
-    shutil.rmtree(site, ignore_errors=True)
+    if os.path.islink(site):
+        os.unlink(site)
+    shutil.rmtree(site + ".releases", ignore_errors=True)
     shutil.rmtree(pagefind_out, ignore_errors=True)
 
 

@@ -24,8 +24,8 @@ struct OutputPlan: Sendable {
     func contains(_ path: String) -> Bool { paths.contains(path) }
 }
 
-/// Writes an `OutputPlan` into a folder: only files whose bytes changed are written, files a
-/// previous build wrote and this one did not are removed, and nothing else is touched.
+/// Writes an `OutputPlan` into a new release folder: files whose bytes did not change are
+/// hard-linked from the previous release, the others written.
 enum OutputWriter {
     static let manifestName = ".deskbook-manifest"
 
@@ -35,12 +35,21 @@ enum OutputWriter {
         var removed = 0
     }
 
-    /// Writes one output file unless it already holds these bytes; makes its folder first.
-    static func write(_ path: String, _ bytes: [UInt8], into directory: String) -> Result<Bool, FileSystem.Failure> {
+    /// Writes one output file of a new release; makes its folder first. A file with the same
+    /// bytes in the previous release is hard-linked instead, so it keeps its modification time
+    /// and costs no write. Returns whether the bytes changed.
+    static func write(_ path: String, _ bytes: [UInt8], into directory: String, previous: String?) -> Result<Bool, FileSystem.Failure> {
         let full = directory + "/" + path
         do {
             let parent = FileSystem.parentPath(full)
             if !FileSystem.isDirectory(parent) { try FileSystem.makeDirectories(parent) }
+            if let previous {
+                let old = previous + "/" + path
+                if FileSystem.size(old) == bytes.count, let existing = try? FileSystem.readFile(old), existing == bytes,
+                   FileSystem.hardLink(old, full) {
+                    return .success(false)
+                }
+            }
             return .success(try FileSystem.writeIfChanged(full, bytes))
         } catch let failure as FileSystem.Failure {
             return .failure(failure)
@@ -49,17 +58,15 @@ enum OutputWriter {
         }
     }
 
-    static func publish(_ plan: OutputPlan, to directory: String) throws -> Summary {
-        try FileSystem.makeDirectories(directory)
-        let previous = (try? FileSystem.readText(directory + "/" + manifestName))
-            .map { $0.split(separator: "\n").map(String.init) } ?? []
-
+    /// Writes the rest of a release into `directory` (a new, empty folder) and its manifest;
+    /// counts what changed against the `previous` release.
+    static func publish(_ plan: OutputPlan, to directory: String, previous: String?) throws -> Summary {
         let outcomes = parallelMap(plan.files.indices.map { $0 }) { index -> Result<Bool, FileSystem.Failure> in
             let (path, source) = plan.files[index]
             switch source {
-            case .bytes(let bytes): return write(path, bytes, into: directory)
+            case .bytes(let bytes): return write(path, bytes, into: directory, previous: previous)
             case .copy(let from):
-                do { return write(path, try FileSystem.readFile(from), into: directory) } catch let failure as FileSystem.Failure {
+                do { return write(path, try FileSystem.readFile(from), into: directory, previous: previous) } catch let failure as FileSystem.Failure {
                     return .failure(failure)
                 } catch {
                     return .failure(FileSystem.Failure(path: from, reason: "\(error)"))
@@ -74,19 +81,11 @@ enum OutputWriter {
             case .failure(let failure): throw failure
             }
         }
-
         let current = Set(plan.files.map(\.path))
-        for stale in previous where !current.contains(stale) && !stale.isEmpty && !stale.contains("..") {
-            try FileSystem.removeFile(directory + "/" + stale)
-            summary.removed += 1
-            var parent = FileSystem.parentPath(stale)
-            while parent != "." && !parent.isEmpty {
-                FileSystem.removeDirectoryIfEmpty(directory + "/" + parent)
-                parent = FileSystem.parentPath(parent)
-            }
-        }
+        let before = previous.flatMap { try? FileSystem.readText($0 + "/" + manifestName) }?.split(separator: "\n") ?? []
+        summary.removed = before.filter { !current.contains(String($0)) }.count
         let manifest = plan.files.map(\.path).sorted().joined(separator: "\n") + "\n"
-        try FileSystem.writeIfChanged(directory + "/" + manifestName, Array(manifest.utf8))
+        try FileSystem.writeAtomically(directory + "/" + manifestName, Array(manifest.utf8))
         return summary
     }
 }
@@ -94,14 +93,18 @@ enum OutputWriter {
 /// Writes files on a thread of its own while the caller goes on rendering.
 final class BackgroundWriter: @unchecked Sendable {
     let directory: String
+    let previous: String?
     private let queue = DispatchQueue(label: "deskbook.writer")
     private var results: [String: Result<Bool, FileSystem.Failure>] = [:]
 
-    init(directory: String) { self.directory = directory }
+    init(directory: String, previous: String?) {
+        self.directory = directory
+        self.previous = previous
+    }
 
     func write(_ path: String, _ bytes: [UInt8]) {
         queue.async {
-            self.results[path] = OutputWriter.write(path, bytes, into: self.directory)
+            self.results[path] = OutputWriter.write(path, bytes, into: self.directory, previous: self.previous)
         }
     }
 

@@ -18,6 +18,8 @@ public struct BuildOptions: Sendable {
     /// `check` renders everything but writes nothing.
     public var writeOutput = true
     public var includeDrafts = false
+    /// Wait for a build of the same output that is running, instead of failing at once.
+    public var waitForLock = false
     /// Run every phase on its own, for timing each (`build --separate-phases`).
     public var separatePhases = false
     /// Where results are kept between builds (`SITE/.deskbook-cache`); nil keeps nothing.
@@ -147,14 +149,25 @@ public enum SiteBuilder {
                                   staticFiles: content.staticFiles, siteDirectory: options.siteDirectory)
         // Every error a page can have was found above, so pages are written as they render:
         // the disk works while the cores render, and no page's HTML waits in memory.
-        var plan = try phase("render pages") { () throws(DiagnosticsError) -> OutputPlan in
-            if options.writeOutput {
-                do { try FileSystem.makeDirectories(options.outputDirectory) } catch {
-                    throw DiagnosticsError([.error(options.outputDirectory, "cannot write the site: \(error)")])
-                }
+        // The new release is assembled beside the live site; only one build at a time.
+        var release: (releases: Releases, staging: String, previous: String?, lock: BuildLock)?
+        if options.writeOutput {
+            do {
+                let releases = Releases(output: options.outputDirectory)
+                let lock = try BuildLock(releases: releases, wait: options.waitForLock)
+                let previous = releases.current
+                release = (releases, try releases.begin(), previous, lock)
+            } catch {
+                throw DiagnosticsError([.error(options.outputDirectory, "\(error)")])
             }
-            return try renderPages(model: model, rendered: rendered, context: context, content: content,
-                                   siteDirectory: options.siteDirectory, writeInto: options.writeOutput ? options.outputDirectory : nil)
+        }
+        // Whatever fails from here on, the half-built release goes and the live site stays.
+        var published = false
+        defer { if let release, !published { FileSystem.removeTree(release.staging) } }
+
+        var plan = try phase("render pages") { () throws(DiagnosticsError) -> OutputPlan in
+            try renderPages(model: model, rendered: rendered, context: context, content: content,
+                            siteDirectory: options.siteDirectory, writeInto: release.map { ($0.staging, $0.previous) })
         }
         let searchFiles = try phase("index search (rest)") { () throws(DiagnosticsError) -> [(path: String, bytes: [UInt8])] in
             search.result().files
@@ -170,15 +183,25 @@ public enum SiteBuilder {
         snapshots.cache?.prune()
         report.warnings = warnings.sortedByLocation()
 
-        if options.writeOutput {
+        if let release {
             let summary = try phase("write") { () throws(DiagnosticsError) -> OutputWriter.Summary in
-                do { return try OutputWriter.publish(plan, to: options.outputDirectory) } catch {
+                do { return try OutputWriter.publish(plan, to: release.staging, previous: release.previous) } catch {
                     throw DiagnosticsError([.error(options.outputDirectory, "cannot write the site: \(error)")])
                 }
             }
             report.filesWritten = summary.written
             report.filesUnchanged = summary.unchanged
             report.filesRemoved = summary.removed
+            try phase("publish") { () throws(DiagnosticsError) in
+                do {
+                    try FileSystem.writeAtomically(release.staging + "/" + BuildReport.fileName,
+                                                   Array(report.json(start: options.buildTime, snapshots: snapshots.all).utf8))
+                    try release.releases.publish(release.staging)
+                    published = true
+                } catch {
+                    throw DiagnosticsError([.error(options.outputDirectory, "cannot publish the site: \(error)")])
+                }
+            }
         }
         return report
     }
@@ -218,7 +241,8 @@ public enum SiteBuilder {
     }
 
     static func renderPages(model: SiteModel, rendered: [PageRender], context: PageContext,
-                            content: SiteContent, siteDirectory: String, writeInto output: String?) throws(DiagnosticsError) -> OutputPlan {
+                            content: SiteContent, siteDirectory: String,
+                            writeInto output: (staging: String, previous: String?)?) throws(DiagnosticsError) -> OutputPlan {
         // Long lists (tags, sections) first, so they do not finish last on one core.
         var jobs: [RenderJob] = [.tagsIndex, .notFound, .search]
         for (index, tag) in model.tags.enumerated() {
@@ -249,7 +273,7 @@ public enum SiteBuilder {
             }
         }
         // Pages go to a writer thread as they render: the disk works while the cores render.
-        let writer = output.map { BackgroundWriter(directory: $0) }
+        let writer = output.map { BackgroundWriter(directory: $0.staging, previous: $0.previous) }
         let outputs = parallelMap(jobs) { job -> (String, OutputPlan.Source?) in
             let (path, html) = render(job)
             guard let writer else { return (path, .bytes(Array(html.utf8))) }

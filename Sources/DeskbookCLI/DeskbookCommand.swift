@@ -14,7 +14,7 @@ public struct DeskbookCommand: ParsableCommand {
         commandName: "deskbook",
         abstract: "Builds an office intranet from Markdown content and SQLite data snapshots.",
         version: version,
-        subcommands: [BuildCommand.self, CheckCommand.self, NewCommand.self, SampleDataCommand.self]
+        subcommands: [BuildCommand.self, CheckCommand.self, NewCommand.self, SampleDataCommand.self, RollbackCommand.self]
     )
 
     public init() {}
@@ -49,7 +49,11 @@ struct BuildCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "build",
         abstract: "Build the site into the output folder (default: SITE/public).",
-        discussion: "Nothing is written unless the whole site renders without error. Broken links are warnings unless --strict."
+        discussion: """
+        The output folder is a link to a complete release in OUTPUT.releases/: the new site is built \
+        beside the live one and switched in with one atomic rename, so a failed or killed build \
+        leaves the live site as it was. Broken links are warnings unless --strict.
+        """
     )
 
     @OptionGroup var siteOptions: SiteOptions
@@ -65,12 +69,15 @@ struct BuildCommand: ParsableCommand {
     var verbose = false
     @Flag(help: "Run the phases one after another, so each phase's time is its own (slower; for profiling).")
     var separatePhases = false
+    @Flag(help: "If another build of the same output is running, wait for it instead of stopping.")
+    var wait = false
 
     func run() throws {
         var options = BuildOptions(siteDirectory: siteOptions.site, outputDirectory: output)
         options.strict = strict
         options.includeDrafts = drafts
         options.separatePhases = separatePhases
+        options.waitForLock = wait
         let verbose = self.verbose
         do {
             let report = try SiteBuilder.build(options) { line in if verbose { print(line) } }

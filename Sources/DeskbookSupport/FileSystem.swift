@@ -202,6 +202,19 @@ public enum FileSystem {
         }
     }
 
+    /// Where a symbolic link points, as written in it; nil when `path` is not a link.
+    public static func symlinkTarget(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = readlink(path, &buffer, buffer.count - 1)
+        guard count >= 0 else { return nil }
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Makes `path` a hard link to `existing`: the same bytes and modification time, no copy.
+    public static func hardLink(_ existing: String, _ path: String) -> Bool {
+        link(existing, path) == 0
+    }
+
     /// The canonical absolute path with every symlink resolved, or nil if it does not exist.
     public static func resolvedPath(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }

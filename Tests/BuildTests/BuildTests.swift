@@ -237,13 +237,61 @@ func build(_ site: TestSite, strict: Bool = false) throws(DiagnosticsError) -> B
         #expect(try #require(site.read("policies/privacy/index.html")).contains("新內容"))
     }
 
-    @Test func filesOtherToolsPutInTheOutputAreLeftAlone() throws {
+    @Test func aFolderDeskbookDidNotMakeIsNotReplaced() throws {
         let site = try officeSite()
         defer { site.remove() }
         try site.write("public/robots.txt", "User-agent: *\n")
-        _ = try build(site)
-        _ = try build(site)
+        #expect(throws: DiagnosticsError.self) { try build(site) }
         #expect(site.read("robots.txt") == "User-agent: *\n")
+    }
+
+    @Test func theOutputIsALinkToACompleteReleaseAndRollbackSwitchesBack() throws {
+        let site = try officeSite()
+        defer { site.remove() }
+        _ = try build(site)
+        let first = try #require(FileSystem.symlinkTarget(site.output))
+        #expect(first.hasPrefix("public.releases/"))
+        #expect(site.exists("_build.json") && site.exists(".deskbook-manifest"))
+        try site.write("content/policies/privacy.md", TestSite.page("客戶個資保護", "第二版"))
+        _ = try build(site)
+        #expect(FileSystem.symlinkTarget(site.output) != first)
+        #expect(try #require(site.read("policies/privacy/index.html")).contains("第二版"))
+        let history = ReleaseHistory(output: site.output)
+        #expect(history.names.count == 2)
+        _ = try history.rollBack()
+        #expect(FileSystem.symlinkTarget(site.output) == first)
+        #expect(try #require(site.read("policies/privacy/index.html")).contains("內容"))
+        // Only the last few releases are kept.
+        for round in 0..<4 {
+            try site.write("content/policies/privacy.md", TestSite.page("客戶個資保護", "第\(round)版"))
+            _ = try build(site)
+        }
+        #expect(history.names.count <= 4)
+    }
+
+    @Test func aFailedBuildLeavesNoHalfBuiltRelease() throws {
+        let site = try officeSite()
+        defer { site.remove() }
+        _ = try build(site)
+        let live = FileSystem.symlinkTarget(site.output)
+        try site.write("content/faq/bad.md", "---\ndate: next tuesday\n---\n")
+        #expect(throws: DiagnosticsError.self) { try build(site) }
+        #expect(FileSystem.symlinkTarget(site.output) == live)
+        let leftovers = try FileSystem.listDirectory(site.output + ".releases").filter { $0.name.hasSuffix(".incomplete") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func aSecondBuildOfTheSameOutputStopsWithAClearMessage() throws {
+        let site = try officeSite()
+        defer { site.remove() }
+        let lock = try BuildLock(releases: Releases(output: site.output), wait: false)
+        do {
+            _ = try build(site)
+            Issue.record("expected the second build to stop")
+        } catch {
+            #expect(error.diagnostics.first?.message.contains("another build of") == true)
+        }
+        withExtendedLifetime(lock) {}
     }
 }
 
