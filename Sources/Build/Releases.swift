@@ -58,6 +58,11 @@ struct Releases {
         for entry in (try? FileSystem.listDirectory(folder)) ?? [] where entry.name.hasSuffix(Self.incompleteSuffix) {
             FileSystem.removeTree(folder + "/" + entry.name)
         }
+        // A build killed while switching may have left its new link beside the live one.
+        let parent = FileSystem.parentPath(live), liveName = FileSystem.lastComponent(live)
+        for entry in (try? FileSystem.listDirectory(parent)) ?? [] where entry.name.hasPrefix(liveName + ".link-") {
+            unlink(parent + "/" + entry.name)
+        }
         // Names sort in build order: UTC time to the nanosecond, then the process.
         var clock = timespec()
         clock_gettime(CLOCK_REALTIME, &clock)

@@ -1,0 +1,84 @@
+import DeskbookSupport
+import DeskbookTestSupport
+import Foundation
+import Testing
+@testable import Build
+
+/// A build killed at any moment, or started beside another, leaves a complete site live.
+@Suite struct FaultTests {
+    static let binary = TestSite.repositoryRoot + "/.build/debug/deskbook"
+
+    /// A site large enough that a build is mid-write for a good part of its run.
+    func largeSite() throws -> TestSite {
+        var files = ["content/_index.md": TestSite.page("首頁"), "content/faq/_index.md": TestSite.page("常見問題")]
+        for index in 0..<1200 {
+            files["content/faq/q\(index).md"] = TestSite.page("問題 \(index)", String(repeating: "貸款與交屋的說明。", count: 40) + "\n\n## 細節\n\n內容",
+                                                            extra: "date: 2026-03-14\ntags: [貸款]")
+        }
+        return try TestSite(files)
+    }
+
+    /// The live link points at a complete release whose every listed file exists.
+    func expectCompleteLiveSite(_ output: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let target = try #require(FileSystem.symlinkTarget(output), "no live link", sourceLocation: sourceLocation)
+        #expect(!target.hasSuffix(".incomplete"), sourceLocation: sourceLocation)
+        let release = FileSystem.parentPath(output) + "/" + target
+        let manifest = try FileSystem.readText(release + "/" + OutputWriter.manifestName)
+        let files = manifest.split(separator: "\n")
+        #expect(files.count > 1200, sourceLocation: sourceLocation)
+        let missing = files.filter { !FileSystem.exists(release + "/" + $0) }
+        #expect(missing.isEmpty, "\(missing.count) files of the manifest are missing", sourceLocation: sourceLocation)
+        #expect(FileSystem.exists(release + "/" + BuildReport.fileName), sourceLocation: sourceLocation)
+    }
+
+    @Test func killingABuildAtAnyMomentLeavesTheLastCompleteSiteLive() throws {
+        guard FileSystem.exists(Self.binary) else {
+            Issue.record("\(Self.binary) is built with the tests (swift test); build it first")
+            return
+        }
+        let site = try largeSite()
+        defer { site.remove() }
+        _ = try SiteBuilder.build(BuildOptions(siteDirectory: site.root))
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<50 {
+            // Each round changes a page, so every build has something new to publish.
+            try site.write("content/faq/q0.md", TestSite.page("問題 \(round)", "第 \(round) 版"))
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.arguments = ["build", "-q", "--wait", "-s", site.root]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32.random(in: 0..<900_000, using: &generator))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            try expectCompleteLiveSite(site.output)
+        }
+        // The next build needs no clean-up, and leaves no half-built release behind.
+        _ = try SiteBuilder.build(BuildOptions(siteDirectory: site.root))
+        try expectCompleteLiveSite(site.output)
+        let leftovers = try FileSystem.listDirectory(site.output + ".releases").filter { $0.name.hasSuffix(".incomplete") }
+        #expect(leftovers.isEmpty)
+        #expect(ReleaseHistory(output: site.output).names.count <= 4)
+    }
+
+    @Test func twoBuildsStartedTogetherBothEndWithACompleteSite() throws {
+        guard FileSystem.exists(Self.binary) else {
+            Issue.record("\(Self.binary) is built with the tests (swift test); build it first")
+            return
+        }
+        let site = try largeSite()
+        defer { site.remove() }
+        let processes = (0..<2).map { _ -> Process in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.arguments = ["build", "-q", "--wait", "-s", site.root]
+            return process
+        }
+        for process in processes { try process.run() }
+        for process in processes { process.waitUntilExit() }
+        #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+        try expectCompleteLiveSite(site.output)
+        #expect(ReleaseHistory(output: site.output).names.count == 2)
+    }
+}
