@@ -7,7 +7,6 @@ extension BuildReport {
     static let fileName = "_build.json"
 
     func json(start: CalendarDate, snapshots: [Snapshot]) -> String {
-        let seconds = phases.reduce(0) { $0 + $1.seconds }
         var fields = [
             "\"started\": \(SearchIndex.jsonString(start.rfc3339))",
             "\"seconds\": \(String(format3: seconds))",

@@ -49,6 +49,8 @@ public struct BuildReport: Sendable {
     public var filesRemoved = 0
     /// Queries that ran against a snapshot; the others came from the cache.
     public var queriesRun = 0
+    /// Wall time of the whole build (phases may overlap, so their times add up to more).
+    public var seconds = 0.0
 }
 
 /// The build, one linear method of named, timed phases:
@@ -56,6 +58,7 @@ public struct BuildReport: Sendable {
 /// Nothing is written until every page rendered without error.
 public enum SiteBuilder {
     public static func build(_ options: BuildOptions, log: (String) -> Void = { _ in }) throws(DiagnosticsError) -> BuildReport {
+        let started = ContinuousClock.now
         var report = BuildReport()
         var warnings: [Diagnostic] = []
         func phase<T>(_ name: String, _ work: () throws(DiagnosticsError) -> T) throws(DiagnosticsError) -> T {
@@ -192,6 +195,7 @@ public enum SiteBuilder {
             report.filesWritten = summary.written
             report.filesUnchanged = summary.unchanged
             report.filesRemoved = summary.removed
+            report.seconds = (ContinuousClock.now - started).seconds
             try phase("publish") { () throws(DiagnosticsError) in
                 do {
                     try FileSystem.writeAtomically(release.staging + "/" + BuildReport.fileName,
@@ -203,6 +207,7 @@ public enum SiteBuilder {
                 }
             }
         }
+        report.seconds = (ContinuousClock.now - started).seconds
         return report
     }
 

@@ -78,18 +78,22 @@ struct BuildCommand: ParsableCommand {
         options.includeDrafts = drafts
         options.separatePhases = separatePhases
         options.waitForLock = wait
-        let verbose = self.verbose
+        // On a terminal, one line that shows the phase done last; elsewhere (cron, CI, a
+        // log) every phase on its own line with its time. -v prints the lines on a terminal too.
+        let progress = Progress(mode: quiet ? .silent : verbose || isatty(1) == 0 ? .lines : .oneLine)
         do {
-            let report = try SiteBuilder.build(options) { line in if verbose { print(line) } }
+            let report = try SiteBuilder.build(options) { line in progress.show(line) }
+            progress.finish()
             if verbose { print("queries run: \(report.queriesRun) (the others came from the cache)") }
             Console.report(report.warnings)
             if !quiet {
-                let seconds = report.phases.reduce(0) { $0 + $1.seconds }
+                let seconds = report.seconds
                 print("built \(report.pageCount) pages into \(options.outputDirectory): \(report.filesWritten) files written, "
                       + "\(report.filesUnchanged) unchanged, \(report.filesRemoved) removed, \(report.warnings.count) warnings "
                       + "in \(formatSeconds(seconds)) s")
             }
         } catch {
+            progress.finish()
             Console.report(error.diagnostics)
             let count = error.diagnostics.errors.count
             Console.error("error: build failed with \(count) error\(count == 1 ? "" : "s"); the output folder was not changed")
@@ -127,4 +131,33 @@ func formatSeconds(_ seconds: Double) -> String {
     let hundredths = Int((seconds * 100).rounded())
     let fraction = String(hundredths % 100)
     return "\(hundredths / 100)." + (fraction.count == 1 ? "0" : "") + fraction
+}
+
+/// How a build tells where it is.
+final class Progress {
+    enum Mode { case silent, lines, oneLine }
+    let mode: Mode
+    private var shown = false
+
+    init(mode: Mode) { self.mode = mode }
+
+    func show(_ line: String) {
+        switch mode {
+        case .silent: break
+        case .lines: print(line)
+        case .oneLine:
+            // Back to the start of the line, the text, then clear what an earlier, longer one left.
+            print("\r\(line)\u{1B}[K", terminator: "")
+            fflush(nil)
+            shown = true
+        }
+    }
+
+    func finish() {
+        if shown {
+            print("\r\u{1B}[K", terminator: "")
+            fflush(nil)
+            shown = false
+        }
+    }
 }
