@@ -384,6 +384,27 @@ struct PageContext: Sendable {
         return context
     }
 
+    /// The admin status page: the build that made this release, and the releases kept.
+    func statusPage(_ report: BuildReport, started: CalendarDate, snapshots: [(name: String, taken: CalendarDate?)],
+                    releases: [String]) -> [String: Any] {
+        var context = base(activeURLPath: "admin/status/")
+        context["page"] = ["title": theme.strings["build_status"] ?? "Build status", "url": url("admin/status/")]
+        let locale = config.formatLocale
+        context["report"] = [
+            "started": started.rfc3339, "seconds": String(format3: report.seconds), "pages": report.pageCount,
+            "written": report.filesWritten, "unchanged": report.filesUnchanged, "removed": report.filesRemoved,
+            "queries": report.queriesRun,
+            "snapshots": snapshots.map { ["name": $0.name, "taken": $0.taken.map { locale.format(.text($0.rfc3339), as: .datetime) } ?? "—"] },
+            "hasSnapshots": !snapshots.isEmpty,
+            "phases": report.phases.map { ["name": $0.name, "seconds": String(format3: $0.seconds)] },
+            "warnings": report.warnings.map(\.description), "hasWarnings": !report.warnings.isEmpty,
+        ] as [String: Any]
+        context["releases"] = releases
+        context["hasBreadcrumbs"] = true
+        context["breadcrumbs"] = [["title": theme.strings["home"] ?? "Home", "url": url("")]]
+        return context
+    }
+
     func notFound() -> [String: Any] {
         var context = base(activeURLPath: "")
         context["page"] = ["title": theme.strings["not_found_title"] ?? "Not found"]

@@ -200,6 +200,16 @@ public enum SiteBuilder {
                 do {
                     try FileSystem.writeAtomically(release.staging + "/" + BuildReport.fileName,
                                                    Array(report.json(start: options.buildTime, snapshots: snapshots.all).utf8))
+                    // The status page for administrators (not in navigation, sitemap or search).
+                    if context.theme.hasTemplate("status") {
+                        let status = context.statusPage(report, started: options.buildTime,
+                                                        snapshots: snapshots.all.map { ($0.name, $0.takenAt) },
+                                                        releases: release.releases.all + [String(FileSystem.lastComponent(release.staging)
+                                                            .dropLast(Releases.incompleteSuffix.count))])
+                        try FileSystem.makeDirectories(release.staging + "/admin/status")
+                        try FileSystem.writeAtomically(release.staging + "/admin/status/index.html",
+                                                       Array(context.theme.render("status", context: status).utf8))
+                    }
                     try release.releases.publish(release.staging)
                     published = true
                 } catch {
