@@ -85,3 +85,31 @@ import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
+
+@Suite struct BadInputTests {
+    @Test func aSymlinkLoopIsAnErrorNamingIt() throws {
+        let site = try TestSite(["content/a.md": TestSite.page("A")])
+        defer { site.remove() }
+        #expect(symlink(".", site.root + "/content/loop") == 0)
+        do {
+            _ = try ContentLoader.load(siteDirectory: site.root)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.diagnostics.first?.description.hasPrefix("content/loop:1:1: error: symlink loop") == true)
+        }
+    }
+
+    @Test func aTwentyMegabytePageStillBuilds() throws {
+        let paragraph = String(repeating: "客戶詢問貸款成數與寬限期，請依銀行核貸結果回覆。", count: 200) + "\n\n"
+        let body = String(repeating: paragraph, count: 20 * 1024 * 1024 / paragraph.utf8.count + 1)
+        let site = try TestSite(["content/huge.md": TestSite.page("很長的頁面", body)])
+        defer { site.remove() }
+        let (content, problems) = try ContentLoader.load(siteDirectory: site.root)
+        #expect(problems.isEmpty)
+        let page = try #require(content.pages.first { $0.sourcePath == "huge.md" })
+        #expect(page.body.utf8.count > 20 * 1024 * 1024)
+        let links = LinkResolver(pages: content.pages, staticFiles: [], extraOutputs: [], basePath: "/")
+        let html = MarkdownRenderer().render(page, links: links).html
+        #expect(html.utf8.count > 20 * 1024 * 1024)
+    }
+}
