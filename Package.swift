@@ -38,9 +38,10 @@ let package = Package(
         .target(name: "Search", dependencies: ["Content", "DeskbookSupport"]),
         .target(name: "Blocks", dependencies: ["Content", "DeskbookData", "Charts", "DeskbookSupport"]),
         .target(name: "Build", dependencies: ["Content", "Theme", "Blocks", "DeskbookData", "Search", "DeskbookSupport"]),
+        .target(name: "Serve", dependencies: ["Build", "DeskbookSupport"]),
         .target(
             name: "DeskbookCLI",
-            dependencies: ["Build", "Content", "DeskbookData", "DeskbookSupport", "SampleData",
+            dependencies: ["Build", "Content", "DeskbookData", "DeskbookSupport", "SampleData", "Serve",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "deskbook", dependencies: ["DeskbookCLI"]),
@@ -51,6 +52,7 @@ let package = Package(
         .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
         .testTarget(name: "BlocksTests", dependencies: ["Blocks", "Content", "DeskbookData", "DeskbookSupport", "DeskbookTestSupport"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Content"]),
+        .testTarget(name: "ServeTests", dependencies: ["Serve", "DeskbookSupport", "DeskbookTestSupport"]),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Content", "Theme", "DeskbookSupport", "DeskbookTestSupport", "SampleData"],
                     exclude: ["search-harness.js"]),
         .testTarget(name: "DeskbookCLITests", dependencies: ["DeskbookCLI", "Build", "DeskbookSupport", "DeskbookTestSupport"]),

@@ -14,7 +14,7 @@ public struct DeskbookCommand: ParsableCommand {
         commandName: "deskbook",
         abstract: "Builds an office intranet from Markdown content and SQLite data snapshots.",
         version: version,
-        subcommands: [BuildCommand.self, CheckCommand.self, NewCommand.self, SampleDataCommand.self, RollbackCommand.self]
+        subcommands: [BuildCommand.self, CheckCommand.self, NewCommand.self, SampleDataCommand.self, RollbackCommand.self, ServeCommand.self]
     )
 
     public init() {}
