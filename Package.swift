@@ -39,6 +39,7 @@ let package = Package(
         .target(name: "Blocks", dependencies: ["Content", "DeskbookData", "Charts", "DeskbookSupport"]),
         .target(name: "Build", dependencies: ["Content", "Theme", "Blocks", "DeskbookData", "Search", "DeskbookSupport"]),
         .target(name: "Serve", dependencies: ["Build", "DeskbookSupport"]),
+        .target(name: "DeskbookFuzz", dependencies: ["Blocks", "Content", "DeskbookData", "DeskbookSupport"]),
         .target(
             name: "DeskbookCLI",
             dependencies: ["Build", "Content", "DeskbookData", "DeskbookSupport", "SampleData", "Serve",

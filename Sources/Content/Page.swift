@@ -25,6 +25,18 @@ public struct Page: Sendable {
     /// For a bundle (`training/c1/index.md`), its folder; resources beside it belong to it.
     public var bundleDirectory: String?
 
+    public init(kind: Kind, sourcePath: String, frontMatter: FrontMatter, body: String, bodyLineOffset: Int,
+                urlPath: String, sectionPath: String, bundleDirectory: String?) {
+        self.kind = kind
+        self.sourcePath = sourcePath
+        self.frontMatter = frontMatter
+        self.body = body
+        self.bodyLineOffset = bodyLineOffset
+        self.urlPath = urlPath
+        self.sectionPath = sectionPath
+        self.bundleDirectory = bundleDirectory
+    }
+
     /// Title from front matter, else the file name.
     public var title: String {
         if let title = frontMatter.title, !title.isEmpty { return title }
