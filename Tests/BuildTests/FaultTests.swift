@@ -81,4 +81,46 @@ import Testing
         try expectCompleteLiveSite(site.output)
         #expect(ReleaseHistory(output: site.output).names.count == 2)
     }
+
+    /// Runs a command, returning its exit status.
+    func run(_ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    @Test func aFullDiskFailsTheBuildAndKeepsTheOldSite() throws {
+        guard getuid() == 0 else {
+            print("skipped: mounting a small file system for this test needs root (CI runs as root)")
+            return
+        }
+        let site = try TestSite(["content/_index.md": TestSite.page("首頁"), "content/a.md": TestSite.page("A", "第一版")])
+        defer { site.remove() }
+        let disk = site.root + "/disk"
+        try FileSystem.makeDirectories(disk)
+        #expect(try run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", disk]) == 0)
+        defer { _ = try? run(["umount", disk]) }
+        var options = BuildOptions(siteDirectory: site.root, outputDirectory: disk + "/public")
+        _ = try SiteBuilder.build(options)
+        let live = try #require(FileSystem.symlinkTarget(disk + "/public"))
+        // Enough new pages that the next release cannot fit.
+        let filler = String(repeating: "客戶詢問貸款成數與寬限期。", count: 400)
+        for index in 0..<400 { try site.write("content/p\(index).md", TestSite.page("頁 \(index)", filler)) }
+        options = BuildOptions(siteDirectory: site.root, outputDirectory: disk + "/public")
+        do {
+            _ = try SiteBuilder.build(options)
+            Issue.record("expected the build to fail on a full disk")
+        } catch {
+            #expect(error.diagnostics.contains { $0.message.contains("No space left on device") }, "got \(error.diagnostics)")
+        }
+        #expect(FileSystem.symlinkTarget(disk + "/public") == live)
+        #expect(try FileSystem.readText(disk + "/public/a/index.html").contains("第一版"))
+        let leftovers = try FileSystem.listDirectory(disk + "/public.releases").filter { $0.name.hasSuffix(".incomplete") }
+        #expect(leftovers.isEmpty)
+    }
 }
