@@ -54,7 +54,7 @@ public struct LinkResolver: Sendable {
             suffix = String(path[mark...])
             path = path[..<mark]
         }
-        let decoded = Self.percentDecoded(String(path))
+        let decoded = Escape.percentDecoded(String(path))
         if decoded.hasPrefix("/") {
             let output = String(decoded.dropFirst())
             for candidate in [output, output + "/", output.hasSuffix("/index.html") ? String(output.dropLast(10)) : nil].compactMap({ $0 })
@@ -88,19 +88,4 @@ public struct LinkResolver: Sendable {
         return false
     }
 
-    static func percentDecoded(_ text: String) -> String {
-        guard text.contains("%") else { return text }
-        var bytes: [UInt8] = []
-        var iterator = Array(text.utf8)[...]
-        while let byte = iterator.popFirst() {
-            if byte == UInt8(ascii: "%"), iterator.count >= 2,
-               let value = UInt8(String(decoding: iterator.prefix(2), as: UTF8.self), radix: 16) {
-                bytes.append(value)
-                iterator = iterator.dropFirst(2)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
 }

@@ -159,7 +159,7 @@ public final class PreviewServer: @unchecked Sendable {
         default:
             break
         }
-        let path = Self.percentDecoded(target)
+        let path = Escape.percentDecoded(target)
         guard !path.split(separator: "/").contains("..") else { return ("403 Forbidden", "text/plain", Array("forbidden\n".utf8)) }
         var file = options.outputDirectory + path
         if FileSystem.isDirectory(file) { file += (file.hasSuffix("/") ? "" : "/") + "index.html" }
@@ -200,19 +200,6 @@ public final class PreviewServer: @unchecked Sendable {
         return types[ext] ?? "application/octet-stream"
     }
 
-    static func percentDecoded(_ text: String) -> String {
-        var bytes: [UInt8] = []
-        var rest = Array(text.utf8)[...]
-        while let byte = rest.popFirst() {
-            if byte == UInt8(ascii: "%"), rest.count >= 2, let value = UInt8(String(decoding: rest.prefix(2), as: UTF8.self), radix: 16) {
-                bytes.append(value)
-                rest = rest.dropFirst(2)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
 
     /// Polls the version each second; reloads when a build finished, and shows build errors.
     static let reloadScript = """

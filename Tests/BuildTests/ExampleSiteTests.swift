@@ -42,7 +42,7 @@ import Testing
                 while let range = rest.range(of: attribute) {
                     rest = rest[range.upperBound...]
                     var target = String(rest.prefix { $0 != "\"" && $0 != "#" && $0 != "?" })
-                    target = target.removingPercentEncoding
+                    target = Escape.percentDecoded(target)
                     if target.isEmpty || target.hasSuffix("/") { target += "index.html" }
                     #expect(files.contains(target), "\(file) links to missing /\(target)")
                 }
@@ -70,21 +70,5 @@ import Testing
         // Customer names never appear: no dashboard selects them.
         let sitemap = try #require(output.read("sitemap.xml"))
         #expect(sitemap.contains("/dashboards/agents/A01/"))
-    }
-}
-
-extension String {
-    var removingPercentEncoding: String {
-        var bytes: [UInt8] = []
-        var utf8 = Array(self.utf8)[...]
-        while let byte = utf8.popFirst() {
-            if byte == UInt8(ascii: "%"), utf8.count >= 2, let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16) {
-                bytes.append(value)
-                utf8 = utf8.dropFirst(2)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
