@@ -43,6 +43,11 @@ struct Releases {
             .map(\.name).sorted()
     }
 
+    /// Releases a build began and did not finish (it failed or was killed).
+    var incomplete: [String] {
+        ((try? FileSystem.listDirectory(folder)) ?? []).map(\.name).filter { $0.hasSuffix(Self.incompleteSuffix) }
+    }
+
     /// Checks that the output path is one Deskbook may replace.
     func checkOutputIsOurs() throws {
         guard FileSystem.symlinkTarget(live) == nil, FileSystem.isDirectory(live) else { return }
@@ -55,9 +60,7 @@ struct Releases {
     func begin() throws -> String {
         try checkOutputIsOurs()
         try FileSystem.makeDirectories(folder)
-        for entry in (try? FileSystem.listDirectory(folder)) ?? [] where entry.name.hasSuffix(Self.incompleteSuffix) {
-            FileSystem.removeTree(folder + "/" + entry.name)
-        }
+        for name in incomplete { FileSystem.removeTree(folder + "/" + name) }
         // A build killed while switching may have left its new link beside the live one.
         let parent = FileSystem.parentPath(live), liveName = FileSystem.lastComponent(live)
         for entry in (try? FileSystem.listDirectory(parent)) ?? [] where entry.name.hasPrefix(liveName + ".link-") {

@@ -63,3 +63,14 @@ public struct TestSite {
         return path
     }
 }
+
+/// The diagnostics a step failed with, or nil when it did not fail, so a test can say
+/// `let problems = try #require(diagnostics { … })`.
+public func diagnostics(_ body: () throws(DiagnosticsError) -> Void) -> [Diagnostic]? {
+    do {
+        try body()
+        return nil
+    } catch {
+        return error.diagnostics
+    }
+}

@@ -31,11 +31,24 @@ import Testing
         #expect(FileSystem.exists(release + "/" + BuildReport.fileName), sourceLocation: sourceLocation)
     }
 
-    @Test func killingABuildAtAnyMomentLeavesTheLastCompleteSiteLive() throws {
+    /// `deskbook build --wait` of a site, as a separate process; nil (and a recorded issue)
+    /// when the binary is missing.
+    func buildProcess(_ site: TestSite, quiet: Bool) -> Process? {
         guard FileSystem.exists(Self.binary) else {
             Issue.record("\(Self.binary) is built with the tests (swift test); build it first")
-            return
+            return nil
         }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["build", "-q", "--wait", "-s", site.root]
+        if quiet {
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+        }
+        return process
+    }
+
+    @Test func killingABuildAtAnyMomentLeavesTheLastCompleteSiteLive() throws {
         let site = try largeSite()
         defer { site.remove() }
         _ = try SiteBuilder.build(BuildOptions(siteDirectory: site.root))
@@ -43,11 +56,7 @@ import Testing
         for round in 0..<50 {
             // Each round changes a page, so every build has something new to publish.
             try site.write("content/faq/q0.md", TestSite.page("問題 \(round)", "第 \(round) 版"))
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Self.binary)
-            process.arguments = ["build", "-q", "--wait", "-s", site.root]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
+            guard let process = buildProcess(site, quiet: true) else { return }
             try process.run()
             usleep(UInt32.random(in: 0..<900_000, using: &generator))
             kill(process.processIdentifier, SIGKILL)
@@ -57,24 +66,15 @@ import Testing
         // The next build needs no clean-up, and leaves no half-built release behind.
         _ = try SiteBuilder.build(BuildOptions(siteDirectory: site.root))
         try expectCompleteLiveSite(site.output)
-        let leftovers = try FileSystem.listDirectory(site.output + ".releases").filter { $0.name.hasSuffix(".incomplete") }
-        #expect(leftovers.isEmpty)
+        #expect(Releases(output: site.output).incomplete.isEmpty)
         #expect(ReleaseHistory(output: site.output).names.count <= 4)
     }
 
     @Test func twoBuildsStartedTogetherBothEndWithACompleteSite() throws {
-        guard FileSystem.exists(Self.binary) else {
-            Issue.record("\(Self.binary) is built with the tests (swift test); build it first")
-            return
-        }
         let site = try largeSite()
         defer { site.remove() }
-        let processes = (0..<2).map { _ -> Process in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Self.binary)
-            process.arguments = ["build", "-q", "--wait", "-s", site.root]
-            return process
-        }
+        let processes = (0..<2).compactMap { _ in buildProcess(site, quiet: false) }
+        guard processes.count == 2 else { return }
         for process in processes { try process.run() }
         for process in processes { process.waitUntilExit() }
         #expect(processes.allSatisfy { $0.terminationStatus == 0 })
@@ -120,7 +120,6 @@ import Testing
         }
         #expect(FileSystem.symlinkTarget(disk + "/public") == live)
         #expect(try FileSystem.readText(disk + "/public/a/index.html").contains("第一版"))
-        let leftovers = try FileSystem.listDirectory(disk + "/public.releases").filter { $0.name.hasSuffix(".incomplete") }
-        #expect(leftovers.isEmpty)
+        #expect(Releases(output: disk + "/public").incomplete.isEmpty)
     }
 }

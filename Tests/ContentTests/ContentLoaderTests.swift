@@ -36,14 +36,10 @@ import Testing
             "content/faq/b.md": TestSite.page("B", extra: "slug: same"),
         ])
         defer { site.remove() }
-        do {
-            _ = try ContentLoader.load(siteDirectory: site.root)
-            Issue.record("expected an error")
-        } catch {
-            let line = try #require(error.diagnostics.first).description
-            #expect(line.hasPrefix("content/faq/b.md:3:7: error: duplicate URL /faq/same/"))
-            #expect(line.contains("content/faq/a.md"))
-        }
+        let problems = try #require(diagnostics { () throws(DiagnosticsError) in _ = try ContentLoader.load(siteDirectory: site.root) })
+        let line = try #require(problems.first).description
+        #expect(line.hasPrefix("content/faq/b.md:3:7: error: duplicate URL /faq/same/"))
+        #expect(line.contains("content/faq/a.md"))
     }
 
     @Test func everyBrokenFileIsReportedInOneRun() throws {
@@ -53,26 +49,18 @@ import Testing
         ])
         try site.write("content/c.md", bytes: [0x2D, 0x2D, 0xFF, 0xFE, 0x0A])
         defer { site.remove() }
-        do {
-            _ = try ContentLoader.load(siteDirectory: site.root)
-            Issue.record("expected errors")
-        } catch {
-            let paths = error.diagnostics.map(\.path)
-            #expect(paths == ["content/a.md", "content/b.md", "content/c.md"])
-            #expect(error.diagnostics[2].message.contains("UTF-8"))
-        }
+        let problems = try #require(diagnostics { () throws(DiagnosticsError) in _ = try ContentLoader.load(siteDirectory: site.root) })
+        let paths = problems.map(\.path)
+        #expect(paths == ["content/a.md", "content/b.md", "content/c.md"])
+        #expect(problems[2].message.contains("UTF-8"))
     }
 
     @Test func aSymlinkLeadingOutOfTheSiteIsRefused() throws {
         let site = try TestSite(["content/a.md": TestSite.page("A")])
         defer { site.remove() }
         #expect(symlink("/etc", site.root + "/content/escape") == 0)
-        do {
-            _ = try ContentLoader.load(siteDirectory: site.root)
-            Issue.record("expected an error")
-        } catch {
-            #expect(error.diagnostics.first?.description.contains("content/escape:1:1: error: symlink leads outside the content folder") == true)
-        }
+        let problems = try #require(diagnostics { () throws(DiagnosticsError) in _ = try ContentLoader.load(siteDirectory: site.root) })
+        #expect(problems.first?.description.contains("content/escape:1:1: error: symlink leads outside the content folder") == true)
     }
 
     @Test func aMissingContentFolderIsExplained() throws {
@@ -91,12 +79,8 @@ import Glibc
         let site = try TestSite(["content/a.md": TestSite.page("A")])
         defer { site.remove() }
         #expect(symlink(".", site.root + "/content/loop") == 0)
-        do {
-            _ = try ContentLoader.load(siteDirectory: site.root)
-            Issue.record("expected an error")
-        } catch {
-            #expect(error.diagnostics.first?.description.hasPrefix("content/loop:1:1: error: symlink loop") == true)
-        }
+        let problems = try #require(diagnostics { () throws(DiagnosticsError) in _ = try ContentLoader.load(siteDirectory: site.root) })
+        #expect(problems.first?.description.hasPrefix("content/loop:1:1: error: symlink loop") == true)
     }
 
     @Test func aTwentyMegabytePageStillBuilds() throws {

@@ -74,24 +74,16 @@ import Testing
     @Test func anUnknownThemeIsAnError() throws {
         let site = try TestSite([:])
         defer { site.remove() }
-        do {
-            _ = try ThemeLoader.load(siteDirectory: site.root, themeName: "missing", language: "en")
-            Issue.record("expected an error")
-        } catch {
-            #expect(error.diagnostics.first?.message.contains("unknown theme 'missing'") == true)
-        }
+        let problems = try #require(diagnostics { () throws(DiagnosticsError) in _ = try ThemeLoader.load(siteDirectory: site.root, themeName: "missing", language: "en") })
+        #expect(problems.first?.message.contains("unknown theme 'missing'") == true)
     }
 
     @Test func aTemplateSyntaxErrorNamesTheFileAndLine() throws {
         let site = try TestSite(["themes/default/templates/page.mustache": "<h1>\n{{#page}}\n"])
         defer { site.remove() }
-        do {
-            _ = try ThemeLoader.load(siteDirectory: site.root, themeName: "default", language: "en")
-            Issue.record("expected an error")
-        } catch {
-            let problem = try #require(error.diagnostics.first)
-            #expect(problem.path == "themes/default/templates/page.mustache")
-            #expect(problem.message.hasPrefix("template error"))
-        }
+        let problems = try #require(diagnostics { () throws(DiagnosticsError) in _ = try ThemeLoader.load(siteDirectory: site.root, themeName: "default", language: "en") })
+        let problem = try #require(problems.first)
+        #expect(problem.path == "themes/default/templates/page.mustache")
+        #expect(problem.message.hasPrefix("template error"))
     }
 }
