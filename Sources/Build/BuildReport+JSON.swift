@@ -14,6 +14,7 @@ extension BuildReport {
             "\"files_written\": \(filesWritten)",
             "\"files_unchanged\": \(filesUnchanged)",
             "\"files_removed\": \(filesRemoved)",
+            "\"pages_rendered\": \(pagesRendered)",
             "\"queries_run\": \(queriesRun)",
         ]
         fields.append("\"snapshots\": {" + snapshots.map { snapshot in

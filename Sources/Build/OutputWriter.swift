@@ -10,6 +10,8 @@ struct OutputPlan: Sendable {
         case copy(String)
         /// Already written while pages rendered; true when its bytes changed.
         case written(Bool)
+        /// The same file as in the previous release (its inputs did not change).
+        case previous
     }
 
     private(set) var files: [(path: String, source: Source)] = []
@@ -72,6 +74,18 @@ enum OutputWriter {
                     return .failure(FileSystem.Failure(path: from, reason: "\(error)"))
                 }
             case .written(let changed): return .success(changed)
+            case .previous:
+                guard let previous else { return .failure(FileSystem.Failure(path: path, reason: "no previous release to take it from")) }
+                let full = directory + "/" + path
+                let parent = FileSystem.parentPath(full)
+                do { if !FileSystem.isDirectory(parent) { try FileSystem.makeDirectories(parent) } } catch {
+                    return .failure(FileSystem.Failure(path: path, reason: "\(error)"))
+                }
+                if FileSystem.hardLink(previous + "/" + path, full) { return .success(false) }
+                // Not linkable (another file system): copied instead.
+                do { return write(path, try FileSystem.readFile(previous + "/" + path), into: directory, previous: nil) } catch {
+                    return .failure(FileSystem.Failure(path: path, reason: "\(error)"))
+                }
             }
         }
         var summary = Summary()

@@ -49,6 +49,10 @@ public struct BuildReport: Sendable {
     public var filesRemoved = 0
     /// Queries that ran against a snapshot; the others came from the cache.
     public var queriesRun = 0
+    /// Outputs rendered by templates; the others were unchanged and taken from the last release.
+    public var pagesRendered = 0
+    /// Nothing the build reads changed since the live release was built, so nothing was written.
+    public var nothingChanged = false
     /// Wall time of the whole build (phases may overlap, so their times add up to more).
     public var seconds = 0.0
 }
@@ -75,6 +79,26 @@ public enum SiteBuilder {
             warnings += problems
             return config
         }
+
+        // The inputs are fingerprinted before they are read: a file changed during the build
+        // then differs from what this build records, and the next build looks again.
+        let statePath = options.writeOutput ? options.cacheDirectory.map { BuildState.path(cacheDirectory: $0, output: options.outputDirectory) } : nil
+        let dataFiles = config.data.values.map { $0.hasPrefix("/") ? $0 : options.siteDirectory + "/" + $0 }
+        let inputs = InputFingerprint.of(siteDirectory: options.siteDirectory, dataFiles: dataFiles, options: options)
+        let liveRelease = Releases(output: options.outputDirectory).current.map(FileSystem.lastComponent)
+        var previousState = statePath.flatMap(BuildState.loadSummary)
+        if let previous = previousState, previous.release == liveRelease, previous.inputs == inputs,
+           previous.staleAfter == 0 || options.buildTime.secondsSinceEpoch < previous.staleAfter {
+            report.nothingChanged = true
+            report.warnings = previous.warnings
+            report.seconds = (ContinuousClock.now - started).seconds
+            return report
+        }
+        if let statePath, previousState?.loadPages(statePath) == false { previousState = nil }
+        // The last state counts for reusing outputs only while its release is the one served
+        // (a rollback or a deleted release makes it void); its Markdown results count always.
+        let previousOutputs = previousState.flatMap { $0.release == liveRelease ? $0 : nil }
+
         let content = try phase("load content") { () throws(DiagnosticsError) -> SiteContent in
             let (content, problems) = try ContentLoader.load(siteDirectory: options.siteDirectory, includeDrafts: options.includeDrafts)
             warnings += problems
@@ -106,11 +130,29 @@ public enum SiteBuilder {
                                  basePath: config.basePath)
         let environment = BlockEnvironment(snapshots: snapshots, locale: config.formatLocale,
                                            strings: strings, basePath: config.basePath)
+        let context = PageContext(config: config, theme: theme, model: model, links: links, buildTime: options.buildTime,
+                                  staticFiles: content.staticFiles, siteDirectory: options.siteDirectory)
+        let freshness = Freshness(snapshots: snapshots.all, maxAge: config.maxDataAge, now: options.buildTime)
+        let keys = RenderKeys(model: model, context: context,
+                              environment: siteEnvironment(options.siteDirectory, freshness: freshness),
+                              snapshots: snapshots.all.map { $0.name + $0.contentHash },
+                              parameters: expansion.parameters, staticFiles: content.staticFiles, siteDirectory: options.siteDirectory)
+        let previousRelease = liveRelease.flatMap { _ in Releases(output: options.outputDirectory).current }
+        let jobs = renderJobs(model: model, context: context)
+        let reusable = reusableOutputs(jobs, keys: keys, model: model, context: context,
+                                       previous: previousOutputs, previousRelease: previousRelease)
 
+        let cachedMarkdown = previousState?.markdown ?? [:]
         let rendered = try phase("render markdown") { () throws(DiagnosticsError) -> [PageRender] in
             let renderer = MarkdownRenderer(unsafeHTML: config.unsafeHTML)
             return parallelMap(Array(pages.indices)) { index in
                 let page = pages[index]
+                // A page whose every output is reused needs only what other outputs take
+                // from its Markdown, which the last build kept.
+                if reusable.pages.contains(index), let cached = cachedMarkdown[page.urlPath],
+                   cached.key == keys.markdown[index] {
+                    return PageRender(cached: cached)
+                }
                 let blocks = PageRender.mayHoldDataBlocks(page)
                     ? PageBlocks(page: page, environment: environment, parameters: expansion.parameters[index] ?? [:]) : nil
                 var markdown = renderer.render(page, links: links, hooks: blocks)
@@ -132,10 +174,15 @@ public enum SiteBuilder {
         let (synonyms, synonymProblems) = try SiteSynonyms.load(siteDirectory: options.siteDirectory)
         warnings += synonymProblems
         let searchDocuments = searchDocuments(model: model, rendered: rendered, links: links)
+        let searchKey = searchIndexKey(searchDocuments, synonyms: synonyms)
+        let reuseSearch = previousOutputs.map { $0.searchKey == searchKey && !$0.searchFiles.isEmpty } ?? false
+            && previousRelease.map { release in previousOutputs!.searchFiles.allSatisfy { FileSystem.exists(release + "/" + $0) } } ?? false
         // Normally the search index is built alongside the pages; `separatePhases` builds it
         // on its own first, so that each phase's time is its own (for profiling).
         let search: Background<(files: [(path: String, bytes: [UInt8])], seconds: Double)>
-        if options.separatePhases {
+        if reuseSearch {
+            search = Background { ([], 0) }
+        } else if options.separatePhases {
             let files = try phase("index search") { () throws(DiagnosticsError) -> [(path: String, bytes: [UInt8])] in
                 SearchIndex.build(searchDocuments, synonyms: synonyms)
             }
@@ -148,8 +195,6 @@ public enum SiteBuilder {
             }
         }
 
-        let context = PageContext(config: config, theme: theme, model: model, links: links, buildTime: options.buildTime,
-                                  staticFiles: content.staticFiles, siteDirectory: options.siteDirectory)
         // Every error a page can have was found above, so pages are written as they render:
         // the disk works while the cores render, and no page's HTML waits in memory.
         // The new release is assembled beside the live site; only one build at a time.
@@ -167,21 +212,31 @@ public enum SiteBuilder {
         // Whatever fails from here on, the half-built release goes and the live site stays.
         var published = false
         defer { if let release, !published { FileSystem.removeTree(release.staging) } }
+        // Another build may have published while this one waited for the lock.
+        let samePrevious = release.map { $0.previous == previousRelease } ?? false
+        let reuse = samePrevious ? reusable : .none
 
         var plan = try phase("render pages") { () throws(DiagnosticsError) -> OutputPlan in
-            try renderPages(model: model, rendered: rendered, context: context, content: content,
-                            siteDirectory: options.siteDirectory, writeInto: release.map { ($0.staging, $0.previous) })
+            try renderPages(jobs, model: model, rendered: rendered, context: context, content: content,
+                            siteDirectory: options.siteDirectory, reuse: reuse,
+                            writeInto: release.map { ($0.staging, $0.previous) })
         }
         let searchFiles = try phase("index search (rest)") { () throws(DiagnosticsError) -> [(path: String, bytes: [UInt8])] in
             search.result().files
         }
-        if !options.separatePhases {
+        if !options.separatePhases && !reuseSearch {
             let indexSeconds = search.result().seconds
             report.phases.append(.init(name: "index search (alongside)", seconds: indexSeconds))
             log("index search (alongside render pages): \(String(format3: indexSeconds)) s")
         }
-        for file in searchFiles { plan.add(file.path, .bytes(file.bytes)) }
+        if reuseSearch && samePrevious {
+            for path in previousOutputs!.searchFiles { plan.add(path, .previous) }
+        } else {
+            let files = reuseSearch ? SearchIndex.build(searchDocuments, synonyms: synonyms) : searchFiles
+            for file in files { plan.add(file.path, .bytes(file.bytes)) }
+        }
         report.pageCount = model.pages.count
+        report.pagesRendered = jobs.count - reuse.outputs.count
         report.queriesRun = snapshots.queriesRun
         snapshots.cache?.prune()
         report.warnings = warnings.sortedByLocation()
@@ -196,6 +251,7 @@ public enum SiteBuilder {
             report.filesUnchanged = summary.unchanged
             report.filesRemoved = summary.removed
             report.seconds = (ContinuousClock.now - started).seconds
+            let name = String(FileSystem.lastComponent(release.staging).dropLast(Releases.incompleteSuffix.count))
             try phase("publish") { () throws(DiagnosticsError) in
                 do {
                     try FileSystem.writeAtomically(release.staging + "/" + BuildReport.fileName,
@@ -204,8 +260,7 @@ public enum SiteBuilder {
                     if context.theme.hasTemplate("status") {
                         let status = context.statusPage(report, started: options.buildTime,
                                                         snapshots: snapshots.all.map { ($0.name, $0.takenAt) },
-                                                        releases: release.releases.all + [String(FileSystem.lastComponent(release.staging)
-                                                            .dropLast(Releases.incompleteSuffix.count))])
+                                                        releases: release.releases.all + [name])
                         try FileSystem.makeDirectories(release.staging + "/admin/status")
                         try FileSystem.writeAtomically(release.staging + "/admin/status/index.html",
                                                        Array(context.theme.render("status", context: status).utf8))
@@ -216,9 +271,108 @@ public enum SiteBuilder {
                     throw DiagnosticsError([.error(options.outputDirectory, "cannot publish the site: \(error)")])
                 }
             }
+            if let statePath {
+                var state = BuildState()
+                state.inputs = inputs
+                state.release = name
+                state.staleAfter = freshness.staleAfter
+                state.warnings = report.warnings
+                for job in jobs { state.outputs[job.outputPath(model: model, context: context)] = keys.key(job, model: model, context: context) }
+                state.searchKey = searchKey
+                state.searchFiles = plan.files.map(\.path).filter { $0.hasPrefix(SearchIndex.folder) && $0 != SearchIndex.folder + "index.html" }
+                for index in pages.indices {
+                    let render = rendered[index]
+                    state.markdown[pages[index].urlPath] = .init(
+                        key: keys.markdown[index], firstParagraph: render.markdown.firstParagraph, sections: render.markdown.sections,
+                        diagnostics: render.markdown.diagnostics, attachments: render.attachmentPaths)
+                }
+                // The cache only saves time: if it cannot be written, the next build does all the work.
+                do { try state.save(statePath) } catch {
+                    FileSystem.removeTree(statePath)
+                    FileSystem.removeTree(statePath + ".pages")
+                }
+            }
         }
         report.seconds = (ContinuousClock.now - started).seconds
         return report
+    }
+
+    /// What every rendered output depends on besides the content: the config and theme files
+    /// as they are, and which snapshots are stale now.
+    static func siteEnvironment(_ siteDirectory: String, freshness: Freshness) -> UInt64 {
+        var hasher = StableHasher()
+        for name in [SiteConfig.fileName] {
+            if let bytes = try? FileSystem.readFile(siteDirectory + "/" + name) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+        }
+        func walk(_ folder: String) {
+            for entry in (try? FileSystem.listDirectory(folder)) ?? [] {
+                let path = folder + "/" + entry.name
+                hasher.combine(path)
+                if entry.isDirectory { walk(path) } else if let bytes = try? FileSystem.readFile(path) {
+                    bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+                }
+            }
+        }
+        walk(siteDirectory + "/themes")
+        for flag in freshness.stale { hasher.combine(flag) }
+        return hasher.value
+    }
+
+    /// One key over every search document and the synonyms: equal keys, equal index files.
+    static func searchIndexKey(_ documents: [SearchDocument], synonyms: [[String]]) -> UInt64 {
+        var hasher = StableHasher()
+        hasher.combine(BuildState.toolFingerprint)
+        for group in synonyms {
+            hasher.combine(group.count)
+            for word in group { hasher.combine(word) }
+        }
+        for document in documents {
+            hasher.combine(document.title)
+            hasher.combine(document.url)
+            hasher.combine(document.place)
+            hasher.combine(document.reply)
+            for word in document.synonyms { hasher.combine(word) }
+            hasher.combine(Int(document.boost * 1000))
+            for section in document.sections {
+                hasher.combine(section.anchor)
+                hasher.combine(section.heading)
+                hasher.combine(section.text)
+            }
+        }
+        return hasher.value
+    }
+
+    /// Which outputs the last release already holds exactly as this build would render them,
+    /// and which pages have all their outputs among them.
+    static func reusableOutputs(_ jobs: [RenderJob], keys: RenderKeys, model: SiteModel, context: PageContext,
+                                previous: BuildState?, previousRelease: String?) -> Reuse {
+        guard let previous, let previousRelease else { return .none }
+        let reusable = parallelMap(jobs) { job -> Bool in
+            let path = job.outputPath(model: model, context: context)
+            return previous.outputs[path] == keys.key(job, model: model, context: context)
+                && FileSystem.exists(previousRelease + "/" + path)
+        }
+        var outputs: Set<Int> = []
+        var pagesWithChanges: Set<Int> = []
+        for (position, job) in jobs.enumerated() {
+            if reusable[position] { outputs.insert(position) } else if case .content(let index, _) = job { pagesWithChanges.insert(index) }
+        }
+        var pages: Set<Int> = []
+        for index in model.pages.indices where !pagesWithChanges.contains(index) {
+            // A page's downloads (CSV) come from the last release too.
+            if let entry = previous.markdown[model.pages[index].urlPath],
+               entry.attachments.allSatisfy({ FileSystem.exists(previousRelease + "/" + $0) }) {
+                pages.insert(index)
+            }
+        }
+        return Reuse(outputs: outputs, pages: pages)
+    }
+
+    /// Outputs (by position in the job list) and pages (by index) taken from the last release.
+    struct Reuse: Sendable {
+        var outputs: Set<Int>
+        var pages: Set<Int>
+        static let none = Reuse(outputs: [], pages: [])
     }
 
     /// What the search index needs of each page: its text by section, where it stands, and
@@ -253,12 +407,23 @@ public enum SiteBuilder {
         case search
         case tag(Int, pageNumber: Int)
         case notFound
+
+        func outputPath(model: SiteModel, context: PageContext) -> String {
+            switch self {
+            case .content(let index, let number):
+                let page = model.pages[index]
+                return (page.kind == .page ? page.urlPath : context.sectionPager(page).outputPath(number)) + "index.html"
+            case .tagsIndex: return model.tagsOutputPath + "index.html"
+            case .tag(let index, let number): return context.tagPager(model.tags[index]).outputPath(number) + "index.html"
+            case .notFound: return "404.html"
+            case .search: return SearchIndex.folder + "index.html"
+            }
+        }
     }
 
-    static func renderPages(model: SiteModel, rendered: [PageRender], context: PageContext,
-                            content: SiteContent, siteDirectory: String,
-                            writeInto output: (staging: String, previous: String?)?) throws(DiagnosticsError) -> OutputPlan {
-        // Long lists (tags, sections) first, so they do not finish last on one core.
+    /// Every output a template renders; long lists (tags, sections) first, so they do not
+    /// finish last on one core.
+    static func renderJobs(model: SiteModel, context: PageContext) -> [RenderJob] {
         var jobs: [RenderJob] = [.tagsIndex, .notFound, .search]
         for (index, tag) in model.tags.enumerated() {
             jobs += (1...context.tagPager(tag).pageCount).map { RenderJob.tag(index, pageNumber: $0) }
@@ -267,30 +432,35 @@ public enum SiteBuilder {
             let count = page.kind == .page ? 1 : context.sectionPager(page).pageCount
             jobs += (1...count).map { RenderJob.content(index, pageNumber: $0) }
         }
+        return jobs
+    }
+
+    static func renderPages(_ jobs: [RenderJob], model: SiteModel, rendered: [PageRender], context: PageContext,
+                            content: SiteContent, siteDirectory: String, reuse: Reuse = .none,
+                            writeInto output: (staging: String, previous: String?)?) throws(DiagnosticsError) -> OutputPlan {
         let theme = context.theme
-        @Sendable func render(_ job: RenderJob) -> (String, String) {
+        @Sendable func render(_ job: RenderJob) -> String {
             switch job {
             case .content(let index, let number):
                 let page = model.pages[index]
                 let template = page.frontMatter.template ?? (page.kind == .home ? "home" : page.kind == .section ? "section" : "page")
-                let path = page.kind == .page ? page.urlPath : context.sectionPager(page).outputPath(number)
-                return (path + "index.html", theme.render(template, context: context.forPage(index, rendered: rendered[index], pageNumber: number)))
+                return theme.render(template, context: context.forPage(index, rendered: rendered[index], pageNumber: number))
             case .tagsIndex:
-                return (model.tagsOutputPath + "index.html", theme.render("tags", context: context.tagsIndex()))
+                return theme.render("tags", context: context.tagsIndex())
             case .tag(let index, let number):
-                let tag = model.tags[index]
-                return (context.tagPager(tag).outputPath(number) + "index.html",
-                        theme.render("tag", context: context.tagPage(tag, pageNumber: number)))
+                return theme.render("tag", context: context.tagPage(model.tags[index], pageNumber: number))
             case .notFound:
-                return ("404.html", theme.render("404", context: context.notFound()))
+                return theme.render("404", context: context.notFound())
             case .search:
-                return (SearchIndex.folder + "index.html", theme.render("search", context: context.searchPage()))
+                return theme.render("search", context: context.searchPage())
             }
         }
         // Pages go to a writer thread as they render: the disk works while the cores render.
         let writer = output.map { BackgroundWriter(directory: $0.staging, previous: $0.previous) }
-        let outputs = parallelMap(jobs) { job -> (String, OutputPlan.Source?) in
-            let (path, html) = render(job)
+        let outputs = parallelMap(Array(jobs.indices)) { position -> (String, OutputPlan.Source?) in
+            let path = jobs[position].outputPath(model: model, context: context)
+            if reuse.outputs.contains(position) { return (path, .previous) }
+            let html = render(jobs[position])
             guard let writer else { return (path, .bytes(Array(html.utf8))) }
             writer.write(path, Array(html.utf8))
             return (path, nil)
@@ -302,7 +472,10 @@ public enum SiteBuilder {
         for (path, source) in outputs {
             if case .success(let changed) = written[path] { plan.add(path, .written(changed)) } else if let source { plan.add(path, source) }
         }
-        for page in rendered {
+        for (index, page) in rendered.enumerated() {
+            if reuse.pages.contains(index) && page.attachments.isEmpty {
+                for path in page.attachmentPaths { plan.add(path, .previous) }
+            }
             for attachment in page.attachments { plan.add(attachment.path, .bytes(attachment.bytes)) }
         }
         for asset in context.theme.assets { plan.add(asset.outputPath, .bytes(asset.bytes)) }
@@ -344,6 +517,24 @@ struct PageRender: Sendable {
     var attachments: [(path: String, bytes: [UInt8])]
     var hasTables: Bool
     var snapshots: [SnapshotUse]
+    /// Output paths of the attachments; for a page taken from the cache, the only record of them.
+    var attachmentPaths: [String]
+
+    init(markdown: RenderedMarkdown, attachments: [(path: String, bytes: [UInt8])], hasTables: Bool, snapshots: [SnapshotUse]) {
+        self.markdown = markdown
+        self.attachments = attachments
+        self.hasTables = hasTables
+        self.snapshots = snapshots
+        self.attachmentPaths = attachments.map(\.path)
+    }
+
+    /// A page the last build rendered, as far as outputs other than its own need it.
+    init(cached: BuildState.MarkdownEntry) {
+        self.init(markdown: RenderedMarkdown(html: "", headings: [], sections: cached.sections, firstParagraph: cached.firstParagraph,
+                                             diagnostics: cached.diagnostics),
+                  attachments: [], hasTables: false, snapshots: [])
+        attachmentPaths = cached.attachments
+    }
 
     /// Only a page with `{{` or a `sql`, `chart`, `table` or `kpi` fence can hold data blocks
     /// or inline values; the others (most pages) skip the scan for queries.

@@ -131,9 +131,13 @@ public enum ContentLoader {
         var problems: [Diagnostic] = []
         if let yaml { (matter, problems) = FrontMatter.parse(yaml, path: path) }
         if !problems.errors.isEmpty { return (nil, problems) }
-        let page = Page(kind: file.kind, sourcePath: file.relativePath, frontMatter: matter, body: String(body),
+        var page = Page(kind: file.kind, sourcePath: file.relativePath, frontMatter: matter, body: String(body),
                         bodyLineOffset: offset, urlPath: "", sectionPath: file.sectionPath,
                         bundleDirectory: file.bundleDirectory)
+        var hasher = StableHasher()
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        page.sourceHash = hasher.value
+        page.frontMatterHash = StableHasher.hash(yaml ?? "")
         return (page, problems)
     }
 

@@ -43,6 +43,12 @@ public struct SectionText: Sendable {
     public var anchor: String
     public var heading: String
     public var text: String
+
+    public init(anchor: String, heading: String, text: String) {
+        self.anchor = anchor
+        self.heading = heading
+        self.text = text
+    }
 }
 
 public struct RenderedMarkdown: Sendable {
@@ -53,6 +59,14 @@ public struct RenderedMarkdown: Sendable {
     /// Plain text of the first paragraph, a fallback summary.
     public var firstParagraph: String
     public var diagnostics: [Diagnostic]
+
+    public init(html: String, headings: [Heading], sections: [SectionText] = [], firstParagraph: String, diagnostics: [Diagnostic]) {
+        self.html = html
+        self.headings = headings
+        self.sections = sections
+        self.firstParagraph = firstParagraph
+        self.diagnostics = diagnostics
+    }
 }
 
 /// GitHub-flavoured Markdown through cmark-gfm, with Deskbook's changes to the tree before

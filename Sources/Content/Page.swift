@@ -24,6 +24,11 @@ public struct Page: Sendable {
     public var sectionPath: String
     /// For a bundle (`training/c1/index.md`), its folder; resources beside it belong to it.
     public var bundleDirectory: String?
+    /// Hashes of the whole file and of its front matter alone, for the build cache: a page
+    /// whose file is unchanged renders the same Markdown; one whose front matter is unchanged
+    /// looks the same in lists.
+    public var sourceHash: UInt64 = 0
+    public var frontMatterHash: UInt64 = 0
 
     public init(kind: Kind, sourcePath: String, frontMatter: FrontMatter, body: String, bodyLineOffset: Int,
                 urlPath: String, sectionPath: String, bundleDirectory: String?) {

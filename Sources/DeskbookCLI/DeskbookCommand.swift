@@ -86,10 +86,14 @@ struct BuildCommand: ParsableCommand {
             progress.finish()
             if verbose { print("queries run: \(report.queriesRun) (the others came from the cache)") }
             Console.report(report.warnings)
-            if !quiet {
+            if !quiet && report.nothingChanged {
+                print("nothing changed since the live release was built; wrote nothing "
+                      + "(\(report.warnings.count) warnings) in \(formatSeconds(report.seconds)) s")
+            } else if !quiet {
                 let seconds = report.seconds
                 print("built \(report.pageCount) pages into \(options.outputDirectory): \(report.filesWritten) files written, "
-                      + "\(report.filesUnchanged) unchanged, \(report.filesRemoved) removed, \(report.warnings.count) warnings "
+                      + "\(report.filesUnchanged) unchanged, \(report.filesRemoved) removed, \(report.pagesRendered) pages rendered, "
+                      + "\(report.warnings.count) warnings "
                       + "in \(formatSeconds(seconds)) s")
             }
         } catch {

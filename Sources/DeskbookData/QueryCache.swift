@@ -55,7 +55,7 @@ public final class QueryCache: @unchecked Sendable {
 
 extension Value {
     /// Distinguishes `1` from `'1'` in cache keys.
-    var typeTag: String {
+    public var typeTag: String {
         switch self {
         case .null: return "n"
         case .integer: return "i"
@@ -71,69 +71,48 @@ enum ResultCoding {
     static let version: UInt8 = 1
 
     static func encode(_ result: QueryResult) -> [UInt8] {
-        var out: [UInt8] = [version]
-        func integer(_ value: Int64) { withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) } }
-        func text(_ value: String) {
-            integer(Int64(value.utf8.count))
-            out.append(contentsOf: value.utf8)
-        }
-        integer(Int64(result.columns.count))
-        for column in result.columns { text(column) }
-        integer(Int64(result.rows.count))
+        var out = ByteWriter()
+        out.byte(version)
+        out.integer(result.columns.count)
+        for column in result.columns { out.text(column) }
+        out.integer(result.rows.count)
         for row in result.rows {
             for cell in row {
                 switch cell {
-                case .null: out.append(0)
-                case .integer(let value): out.append(1); integer(value)
-                case .real(let value): out.append(2); integer(Int64(bitPattern: value.bitPattern))
-                case .text(let value): out.append(3); text(value)
-                case .blob(let count): out.append(4); integer(Int64(count))
+                case .null: out.byte(0)
+                case .integer(let value): out.byte(1); out.integer(value)
+                case .real(let value): out.byte(2); out.word(value.bitPattern)
+                case .text(let value): out.byte(3); out.text(value)
+                case .blob(let count): out.byte(4); out.integer(count)
                 }
             }
         }
-        return out
+        return out.bytes
     }
 
     static func decode(_ bytes: [UInt8]) -> QueryResult? {
-        var index = 0
-        func integer() -> Int64? {
-            guard index + 8 <= bytes.count else { return nil }
-            var value: Int64 = 0
-            for offset in 0..<8 { value |= Int64(bytes[index + offset]) << (8 * offset) }
-            index += 8
-            return value
-        }
-        func text() -> String? {
-            guard let count = integer(), count >= 0, index + Int(count) <= bytes.count else { return nil }
-            defer { index += Int(count) }
-            return String(decoding: bytes[index..<index + Int(count)], as: UTF8.self)
-        }
-        guard bytes.first == version else { return nil }
-        index = 1
-        guard let columnCount = integer(), columnCount >= 0, columnCount < 10_000 else { return nil }
+        var input = ByteReader(bytes)
+        guard input.byte() == version, let columnCount = input.count(limit: 10_000) else { return nil }
         var columns: [String] = []
-        for _ in 0..<columnCount { guard let name = text() else { return nil }; columns.append(name) }
-        guard let rowCount = integer(), rowCount >= 0 else { return nil }
+        for _ in 0..<columnCount { guard let name = input.text() else { return nil }; columns.append(name) }
+        guard let rowCount = input.count() else { return nil }
         var rows: [[Value]] = []
-        rows.reserveCapacity(Int(min(rowCount, 1_000_000)))
+        rows.reserveCapacity(min(rowCount, 1_000_000))
         for _ in 0..<rowCount {
             var row: [Value] = []
-            row.reserveCapacity(Int(columnCount))
+            row.reserveCapacity(columnCount)
             for _ in 0..<columnCount {
-                guard index < bytes.count else { return nil }
-                let tag = bytes[index]
-                index += 1
-                switch tag {
+                switch input.byte() {
                 case 0: row.append(.null)
-                case 1: guard let value = integer() else { return nil }; row.append(.integer(value))
-                case 2: guard let value = integer() else { return nil }; row.append(.real(Double(bitPattern: UInt64(bitPattern: value))))
-                case 3: guard let value = text() else { return nil }; row.append(.text(value))
-                case 4: guard let value = integer() else { return nil }; row.append(.blob(Int(value)))
+                case 1: guard let value = input.integer() else { return nil }; row.append(.integer(value))
+                case 2: guard let value = input.word() else { return nil }; row.append(.real(Double(bitPattern: value)))
+                case 3: guard let value = input.text() else { return nil }; row.append(.text(value))
+                case 4: guard let value = input.count() else { return nil }; row.append(.blob(value))
                 default: return nil
                 }
             }
             rows.append(row)
         }
-        return index == bytes.count ? QueryResult(columns: columns, rows: rows) : nil
+        return input.isAtEnd ? QueryResult(columns: columns, rows: rows) : nil
     }
 }

@@ -13,19 +13,9 @@ public enum ContentHash {
     /// A fingerprint of a large file (a snapshot of hundreds of megabytes), eight bytes at a
     /// time: FNV's byte loop would cost more than reading the file.
     public static func fast(_ bytes: [UInt8]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(bytes.count)
-        bytes.withUnsafeBytes { raw in
-            let words = raw.count / 8
-            for index in 0..<words {
-                let word = raw.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self)
-                hash = (hash ^ word) &* 0x9E37_79B9_7F4A_7C15
-                hash ^= hash >> 29
-            }
-            for index in (words * 8)..<raw.count {
-                hash = (hash ^ UInt64(raw[index])) &* 0x0000_0100_0000_01B3
-            }
-        }
-        let digits = String(hash, radix: 16)
+        var hasher = StableHasher()
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        let digits = String(hasher.value, radix: 16)
         return String(repeating: "0", count: 16 - digits.count) + digits
     }
 
@@ -33,5 +23,52 @@ public enum ContentHash {
         let value = fnv1a64(bytes)
         let digits = String(value, radix: 16)
         return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}
+
+/// A 64-bit hash that is the same in every run (Swift's `Hasher` is seeded per process), fed
+/// piece by piece: the build's cache keys are made with it. Eight bytes a step.
+public struct StableHasher: Sendable {
+    private var state: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    public init() {}
+
+    public var value: UInt64 { state }
+
+    public mutating func combine(_ word: UInt64) {
+        state = (state ^ word) &* 0x9E37_79B9_7F4A_7C15
+        state ^= state >> 29
+    }
+
+    public mutating func combine(_ number: Int) { combine(UInt64(bitPattern: Int64(number))) }
+
+    public mutating func combine(_ flag: Bool) { combine(flag ? 1 : 2) }
+
+    /// The text's length goes in first, so that ("ab", "c") and ("a", "bc") differ.
+    public mutating func combine(_ text: String) {
+        var text = text
+        text.withUTF8 { combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    public mutating func combine(_ text: String?) {
+        if let text { combine(text) } else { combine(0x6e75_6c6c as UInt64) }
+    }
+
+    public mutating func combine(bytes raw: UnsafeRawBufferPointer) {
+        state ^= UInt64(raw.count)
+        let words = raw.count / 8
+        for index in 0..<words {
+            combine(raw.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self))
+        }
+        for index in (words * 8)..<raw.count {
+            state = (state ^ UInt64(raw[index])) &* 0x0000_0100_0000_01B3
+        }
+    }
+
+    /// The hash of one text, for a quick key.
+    public static func hash(_ text: String) -> UInt64 {
+        var hasher = StableHasher()
+        hasher.combine(text)
+        return hasher.value
     }
 }

@@ -85,6 +85,27 @@ public enum FileSystem {
         return Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
     }
 
+    /// What `stat` says of a file: enough to tell that it changed without reading it.
+    public struct Status: Sendable, Equatable {
+        public var size: Int
+        /// Modification and change times, in nanoseconds since 1970.
+        public var modified: Int
+        public var changed: Int
+        public var inode: UInt64
+        public var device: UInt64
+        public var isDirectory: Bool
+    }
+
+    /// `stat` (following symbolic links), or nil when the path does not exist.
+    public static func status(_ path: String) -> Status? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Status(size: Int(info.st_size),
+                      modified: Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec),
+                      changed: Int(info.st_ctim.tv_sec) * 1_000_000_000 + Int(info.st_ctim.tv_nsec),
+                      inode: UInt64(info.st_ino), device: UInt64(info.st_dev), isDirectory: (info.st_mode & S_IFMT) == S_IFDIR)
+    }
+
     /// The entries of a folder, sorted by name so that builds are deterministic.
     public static func listDirectory(_ path: String) throws -> [Entry] {
         guard let dir = opendir(path) else { throw failure(path) }

@@ -219,9 +219,10 @@ func build(_ site: TestSite, strict: Bool = false) throws(DiagnosticsError) -> B
         let path = site.output + "/faq/loans/rate/index.html"
         let before = try #require(FileSystem.modificationTime(path))
         usleep(20_000)
+        try site.write("content/policies/privacy.md", TestSite.page("客戶個資保護", "新內容"))
         let second = try build(site)
-        #expect(second.filesWritten == 0)
-        #expect(second.filesUnchanged == first.filesWritten)
+        #expect(second.filesWritten >= 1 && second.filesWritten < first.filesWritten)
+        #expect(second.filesUnchanged > 0)
         #expect(FileSystem.modificationTime(path) == before)
     }
 

@@ -1,0 +1,244 @@
+import Content
+import DeskbookSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a build leaves in the cache for the next build of the same output: a fingerprint of
+/// its inputs, the release it published, the key of every rendered page, and what each page's
+/// Markdown gave. The next build renders only what changed; with nothing changed it writes
+/// nothing at all. The cache is never needed for correctness: a missing or damaged state file
+/// reads as "build everything", and every key covers all the inputs of what it stands for.
+struct BuildState: Sendable {
+    /// What rendering one page's Markdown left that other outputs need (the search index,
+    /// feed summaries, warnings), kept so an unchanged page is not rendered again.
+    struct MarkdownEntry: Sendable {
+        var key: UInt64
+        var firstParagraph: String
+        var sections: [SectionText]
+        var diagnostics: [Diagnostic]
+        var attachments: [String]
+    }
+
+    static let formatVersion: Int64 = 1
+
+    var inputs: UInt64 = 0
+    var release = ""
+    /// When a snapshot that was fresh turns stale (seconds since 1970), which changes pages
+    /// though no file did; 0 when none will.
+    var staleAfter = 0
+    var warnings: [Diagnostic] = []
+    /// Output path -> key of everything it was rendered from.
+    var outputs: [String: UInt64] = [:]
+    var searchKey: UInt64 = 0
+    var searchFiles: [String] = []
+    /// Page id (source path, and the row for a templated page) -> its Markdown's results.
+    var markdown: [String: MarkdownEntry] = [:]
+
+    /// The state file of one output folder (several outputs can share a site's cache).
+    static func path(cacheDirectory: String, output: String) -> String {
+        let digits = String(StableHasher.hash(output), radix: 16)
+        return cacheDirectory + "/builds/" + String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
+    /// The summary (enough to tell that nothing changed) is read first and alone; the page
+    /// records, tens of megabytes on a large site, only when there is work to do.
+    static func loadSummary(_ path: String) -> BuildState? {
+        guard let bytes = try? FileSystem.readFile(path) else { return nil }
+        var input = ByteReader(bytes)
+        guard var state = decodeHeader(&input) else { return nil }
+        guard let staleAfter = input.integer(), let warningCount = input.count() else { return nil }
+        state.staleAfter = Int(staleAfter)
+        for _ in 0..<warningCount {
+            guard let warning = decodeDiagnostic(&input) else { return nil }
+            state.warnings.append(warning)
+        }
+        return input.isAtEnd ? state : nil
+    }
+
+    /// Adds the page records written with this summary; false when they are missing or do not
+    /// belong to it (a build killed between writing the two files).
+    mutating func loadPages(_ path: String) -> Bool {
+        guard let bytes = try? FileSystem.readFile(path + ".pages") else { return false }
+        var input = ByteReader(bytes)
+        guard let header = Self.decodeHeader(&input), header.inputs == inputs, header.release == release,
+              let pages = Self.decodePages(&input), input.isAtEnd else { return false }
+        outputs = pages.outputs
+        searchKey = pages.searchKey
+        searchFiles = pages.searchFiles
+        markdown = pages.markdown
+        return true
+    }
+
+    func save(_ path: String) throws {
+        try FileSystem.makeDirectories(FileSystem.parentPath(path))
+        // Pages first: a summary always comes with the pages it was written with.
+        try FileSystem.writeAtomically(path + ".pages", encodePages())
+        try FileSystem.writeAtomically(path, encodeSummary())
+    }
+
+    private func encodeHeader(into out: inout ByteWriter) {
+        out.integer(Self.formatVersion)
+        out.word(Self.toolFingerprint)
+        out.word(inputs)
+        out.text(release)
+    }
+
+    private static func decodeHeader(_ input: inout ByteReader) -> BuildState? {
+        guard input.integer() == formatVersion, input.word() == toolFingerprint,
+              let inputs = input.word(), let release = input.text() else { return nil }
+        var state = BuildState()
+        state.inputs = inputs
+        state.release = release
+        return state
+    }
+
+    func encodeSummary() -> [UInt8] {
+        var out = ByteWriter()
+        encodeHeader(into: &out)
+        out.integer(staleAfter)
+        out.integer(warnings.count)
+        for warning in warnings { encode(warning, into: &out) }
+        return out.bytes
+    }
+
+    func encodePages() -> [UInt8] {
+        var out = ByteWriter()
+        encodeHeader(into: &out)
+        out.integer(outputs.count)
+        for (path, key) in outputs.sorted(by: { $0.key < $1.key }) {
+            out.text(path)
+            out.word(key)
+        }
+        out.word(searchKey)
+        out.integer(searchFiles.count)
+        for file in searchFiles { out.text(file) }
+        out.integer(markdown.count)
+        for (id, entry) in markdown.sorted(by: { $0.key < $1.key }) {
+            out.text(id)
+            out.word(entry.key)
+            out.text(entry.firstParagraph)
+            out.integer(entry.sections.count)
+            for section in entry.sections {
+                out.text(section.anchor)
+                out.text(section.heading)
+                out.text(section.text)
+            }
+            out.integer(entry.diagnostics.count)
+            for diagnostic in entry.diagnostics { encode(diagnostic, into: &out) }
+            out.integer(entry.attachments.count)
+            for path in entry.attachments { out.text(path) }
+        }
+        return out.bytes
+    }
+
+    private func encode(_ diagnostic: Diagnostic, into out: inout ByteWriter) {
+        out.text(diagnostic.path)
+        out.integer(diagnostic.line)
+        out.integer(diagnostic.column)
+        out.byte(diagnostic.severity == .error ? 1 : 0)
+        out.text(diagnostic.message)
+    }
+
+    private static func decodePages(_ input: inout ByteReader)
+        -> (outputs: [String: UInt64], searchKey: UInt64, searchFiles: [String], markdown: [String: MarkdownEntry])? {
+        guard let outputCount = input.count() else { return nil }
+        var outputs: [String: UInt64] = [:]
+        outputs.reserveCapacity(outputCount)
+        for _ in 0..<outputCount {
+            guard let path = input.text(), let key = input.word() else { return nil }
+            outputs[path] = key
+        }
+        guard let searchKey = input.word(), let searchCount = input.count() else { return nil }
+        var searchFiles: [String] = []
+        for _ in 0..<searchCount {
+            guard let file = input.text() else { return nil }
+            searchFiles.append(file)
+        }
+        guard let pageCount = input.count() else { return nil }
+        var markdown: [String: MarkdownEntry] = [:]
+        markdown.reserveCapacity(pageCount)
+        for _ in 0..<pageCount {
+            guard let id = input.text(), let key = input.word(), let firstParagraph = input.text(),
+                  let sectionCount = input.count() else { return nil }
+            var entry = MarkdownEntry(key: key, firstParagraph: firstParagraph, sections: [], diagnostics: [], attachments: [])
+            for _ in 0..<sectionCount {
+                guard let anchor = input.text(), let heading = input.text(), let text = input.text() else { return nil }
+                entry.sections.append(SectionText(anchor: anchor, heading: heading, text: text))
+            }
+            guard let diagnosticCount = input.count() else { return nil }
+            for _ in 0..<diagnosticCount {
+                guard let diagnostic = decodeDiagnostic(&input) else { return nil }
+                entry.diagnostics.append(diagnostic)
+            }
+            guard let attachmentCount = input.count() else { return nil }
+            for _ in 0..<attachmentCount {
+                guard let path = input.text() else { return nil }
+                entry.attachments.append(path)
+            }
+            markdown[id] = entry
+        }
+        return (outputs, searchKey, searchFiles, markdown)
+    }
+
+    private static func decodeDiagnostic(_ input: inout ByteReader) -> Diagnostic? {
+        guard let path = input.text(), let line = input.count(), let column = input.count(),
+              let severity = input.byte(), let message = input.text() else { return nil }
+        return Diagnostic(path: path, line: line, column: column, severity: severity == 1 ? .error : .warning, message: message)
+    }
+
+    /// The running deskbook program itself (size and time of its file): a new version may
+    /// render the same inputs differently, and its built-in theme may have changed.
+    static let toolFingerprint: UInt64 = {
+        var hasher = StableHasher()
+        if let status = FileSystem.status("/proc/self/exe") {
+            hasher.combine(status.size)
+            hasher.combine(status.modified)
+        }
+        return hasher.value
+    }()
+}
+
+/// A fingerprint of every file a build reads, from `stat` alone (size, times, inode), so that
+/// telling "nothing changed" costs a walk of the folders, not a read of every file.
+enum InputFingerprint {
+    static func of(siteDirectory: String, dataFiles: [String], options: BuildOptions) -> UInt64 {
+        var hasher = StableHasher()
+        hasher.combine(options.includeDrafts)
+        hasher.combine(options.strict)
+        hasher.combine(options.outputDirectory)
+        for name in [SiteConfig.fileName, SiteSynonyms.fileName] { add(siteDirectory + "/" + name, name, &hasher) }
+        var visited: Set<[UInt64]> = []
+        for folder in ["content", "themes"] { walk(siteDirectory + "/" + folder, folder, &hasher, &visited) }
+        for file in dataFiles.sorted() {
+            add(file, file, &hasher)
+            // A snapshot in WAL mode keeps recent commits beside it.
+            add(file + "-wal", file + "-wal", &hasher)
+        }
+        return hasher.value
+    }
+
+    private static func add(_ path: String, _ name: String, _ hasher: inout StableHasher) {
+        hasher.combine(name)
+        guard let status = FileSystem.status(path) else { return hasher.combine(-1) }
+        hasher.combine(status.size)
+        hasher.combine(status.modified)
+        hasher.combine(status.changed)
+        hasher.combine(Int(truncatingIfNeeded: status.inode))
+    }
+
+    private static func walk(_ path: String, _ name: String, _ hasher: inout StableHasher, _ visited: inout Set<[UInt64]>) {
+        add(path, name, &hasher)
+        guard let status = FileSystem.status(path), status.isDirectory,
+              visited.insert([status.device, status.inode]).inserted,
+              let entries = try? FileSystem.listDirectory(path) else { return }
+        for entry in entries {
+            if entry.isDirectory {
+                walk(path + "/" + entry.name, name + "/" + entry.name, &hasher, &visited)
+            } else {
+                add(path + "/" + entry.name, name + "/" + entry.name, &hasher)
+            }
+        }
+    }
+}

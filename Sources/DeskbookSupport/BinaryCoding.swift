@@ -1,0 +1,60 @@
+/// A compact binary form for what the build keeps between runs (query results, the build
+/// state): little-endian integers and length-prefixed UTF-8 text, read back with bounds checks
+/// so a damaged cache file reads as "no cache", never as a crash.
+public struct ByteWriter {
+    public private(set) var bytes: [UInt8] = []
+
+    public init() {}
+
+    public mutating func byte(_ value: UInt8) { bytes.append(value) }
+
+    public mutating func integer(_ value: Int64) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    public mutating func integer(_ value: Int) { integer(Int64(value)) }
+
+    public mutating func word(_ value: UInt64) { integer(Int64(bitPattern: value)) }
+
+    public mutating func text(_ value: String) {
+        integer(value.utf8.count)
+        bytes.append(contentsOf: value.utf8)
+    }
+}
+
+public struct ByteReader {
+    private let bytes: [UInt8]
+    private var index = 0
+
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    public var isAtEnd: Bool { index == bytes.count }
+
+    public mutating func byte() -> UInt8? {
+        guard index < bytes.count else { return nil }
+        defer { index += 1 }
+        return bytes[index]
+    }
+
+    public mutating func integer() -> Int64? {
+        guard index + 8 <= bytes.count else { return nil }
+        var value: UInt64 = 0
+        for offset in 0..<8 { value |= UInt64(bytes[index + offset]) << (8 * offset) }
+        index += 8
+        return Int64(bitPattern: value)
+    }
+
+    /// A count or length: never negative, and no larger than `limit`.
+    public mutating func count(limit: Int = Int(Int32.max)) -> Int? {
+        guard let value = integer(), value >= 0, value <= limit else { return nil }
+        return Int(value)
+    }
+
+    public mutating func word() -> UInt64? { integer().map { UInt64(bitPattern: $0) } }
+
+    public mutating func text() -> String? {
+        guard let count = count(), index + count <= bytes.count else { return nil }
+        defer { index += count }
+        return String(decoding: bytes[index..<index + count], as: UTF8.self)
+    }
+}

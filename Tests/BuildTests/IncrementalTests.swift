@@ -1,0 +1,207 @@
+import DeskbookSupport
+import DeskbookTestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+@testable import Build
+
+/// A site that exercises everything an incremental build must get right: sections with
+/// subsections, tags and related FAQ entries, a data page and a templated page over a
+/// snapshot, a course bundle with a material file, a site template override.
+func incrementalSite() throws -> TestSite {
+    var pages: [String: String] = [
+        "content/faq/_index.md": TestSite.page("常見問題", extra: "weight: 1"),
+        "content/faq/loans/_index.md": TestSite.page("貸款"),
+        "content/policies/_index.md": TestSite.page("管理制度", extra: "weight: 2\ngroup_by: owner"),
+        "content/policies/leave.md": TestSite.page("請假規定", "內容", extra: "date: 2026-02-01\nowner: 人資部"),
+        "content/training/c1/index.md": TestSite.page("新人訓練", "見[講義](slides.txt)。", extra: "date: 2026-03-01\ntags: [訓練]"),
+        "content/training/c1/slides.txt": "講義內容",
+        "content/board.md": TestSite.page("排行", boardQuery + "\n\n```table\ndata: board\ncolumns: [name, amount]\n```\n",
+                                          extra: "date: 2026-04-01\nparams: {month: \"2026-11\"}"),
+        "content/agents/_index.md": TestSite.page("業務員"),
+        "content/agents/agent.md": """
+        ---
+        title: "{{name}} 的業績"
+        slug: "{{agent_id}}"
+        each: SELECT agent_id, name FROM agents ORDER BY agent_id
+        ---
+
+        ```sql mine
+        SELECT SUM(amount) AS amount FROM deals WHERE agent_id = :agent_id
+        ```
+
+        累計 {{ mine.amount | money }}
+        """,
+    ]
+    for number in 1...12 {
+        pages["content/faq/loans/q\(number).md"] = TestSite.page(
+            "貸款問題\(number)", "回答\(number)，見 [第一題](q1.md)。",
+            extra: "date: 2026-05-\(10 + number)\ntags: [貸款\(number % 3 == 0 ? ", 首購" : "")]\nreply: 簡答\(number)")
+    }
+    return try dataSite(pages, config: "paginate: 5\nmax_data_age: 26h\n")
+}
+
+/// Every file of an output tree with its bytes, but for the build report and status page,
+/// which record when and how fast the build ran.
+func outputTree(_ root: String) -> [String: [UInt8]] {
+    var files: [String: [UInt8]] = [:]
+    func walk(_ relative: String) {
+        let base = relative.isEmpty ? root : root + "/" + relative
+        for entry in (try? FileSystem.listDirectory(base)) ?? [] {
+            let path = relative.isEmpty ? entry.name : relative + "/" + entry.name
+            if entry.isDirectory { walk(path) } else if path != "_build.json" && path != "admin/status/index.html" {
+                files[path] = try? FileSystem.readFile(base + "/" + entry.name)
+            }
+        }
+    }
+    walk("")
+    return files
+}
+
+@Suite struct IncrementalBuildTests {
+    let now = CalendarDate(year: 2026, month: 11, day: 26, hour: 8)
+
+    func incremental(_ site: TestSite, at time: CalendarDate? = nil) throws(DiagnosticsError) -> BuildReport {
+        var options = BuildOptions(siteDirectory: site.root)
+        options.buildTime = time ?? now
+        return try SiteBuilder.build(options)
+    }
+
+    /// Builds the site from nothing into a folder of its own, without the cache.
+    func cold(_ site: TestSite, at time: CalendarDate? = nil) throws -> [String: [UInt8]] {
+        let folder = site.root + "/cold-\(Int.random(in: 0..<1_000_000))"
+        var options = BuildOptions(siteDirectory: site.root, outputDirectory: folder)
+        options.buildTime = time ?? now
+        options.cacheDirectory = nil
+        _ = try SiteBuilder.build(options)
+        defer {
+            FileSystem.removeTree(folder)
+            FileSystem.removeTree(folder + ".releases")
+        }
+        return outputTree(folder)
+    }
+
+    func expectSameAsCold(_ site: TestSite, at time: CalendarDate? = nil, _ step: String,
+                          sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let incremental = outputTree(site.output)
+        let cold = try cold(site, at: time)
+        let differing = Set(incremental.keys).union(cold.keys).filter { incremental[$0] != cold[$0] }.sorted()
+        #expect(differing.isEmpty, "after \(step): differs from a cold build: \(differing)", sourceLocation: sourceLocation)
+    }
+
+    @Test func aBuildWithNothingChangedWritesNothing() throws {
+        let site = try incrementalSite()
+        defer { site.remove() }
+        let first = try incremental(site)
+        #expect(!first.nothingChanged && first.pagesRendered > 20)
+        let live = FileSystem.symlinkTarget(site.output)
+        let page = site.output + "/faq/loans/q3/index.html"
+        let before = try #require(FileSystem.status(page))
+        usleep(20_000)
+        let second = try incremental(site)
+        #expect(second.nothingChanged)
+        #expect(second.filesWritten == 0 && second.pagesRendered == 0)
+        #expect(FileSystem.symlinkTarget(site.output) == live)
+        #expect(FileSystem.status(page) == before)
+        #expect(ReleaseHistory(output: site.output).names.count == 1)
+    }
+
+    @Test func anEditedPageIsTheOnlyOneRenderedWithThePagesThatListIt() throws {
+        let site = try incrementalSite()
+        defer { site.remove() }
+        let first = try incremental(site)
+        let untouched = try #require(FileSystem.status(site.output + "/policies/leave/index.html"))
+        try site.write("content/faq/loans/q7.md", TestSite.page("貸款問題7", "新的回答內容。",
+                                                               extra: "date: 2026-05-17\ntags: [貸款]\nreply: 簡答7"))
+        let second = try incremental(site)
+        #expect(second.pagesRendered == 1, "rendered \(second.pagesRendered) of \(first.pagesRendered)")
+        #expect(try #require(site.read("faq/loans/q7/index.html")).contains("新的回答內容。"))
+        // Files that did not change are the same file (a hard link), with their time.
+        let after = try #require(FileSystem.status(site.output + "/policies/leave/index.html"))
+        #expect(after.inode == untouched.inode && after.modified == untouched.modified)
+        try expectSameAsCold(site, "a body edit")
+        // A title shows in lists and related entries: those pages are rendered again.
+        try site.write("content/faq/loans/q7.md", TestSite.page("改過的標題", "新的回答內容。",
+                                                               extra: "date: 2026-05-17\ntags: [貸款]\nreply: 簡答7"))
+        let third = try incremental(site)
+        #expect(third.pagesRendered > 1 && third.pagesRendered < first.pagesRendered)
+        #expect(try #require(site.read("faq/loans/index.html")).contains("改過的標題")
+                || site.read("faq/loans/page/2/index.html")?.contains("改過的標題") == true)
+        try expectSameAsCold(site, "a title edit")
+    }
+
+    @Test func everyKindOfChangeGivesTheSameSiteAsAColdBuild() throws {
+        let site = try incrementalSite()
+        defer { site.remove() }
+        _ = try incremental(site)
+        let steps: [(String, () throws -> Void)] = [
+            ("adding a page", { try site.write("content/faq/loans/q99.md", TestSite.page("新問題", "內容", extra: "date: 2026-11-01\ntags: [首購]\nreply: 新答")) }),
+            ("removing a page", { FileSystem.removeTree(site.root + "/content/faq/loans/q2.md") }),
+            ("changing tags", { try site.write("content/faq/loans/q4.md", TestSite.page("貸款問題4", "回答4", extra: "date: 2026-05-14\ntags: [首購, 新標籤]\nreply: 簡答4")) }),
+            ("renaming a section", { try site.write("content/faq/loans/_index.md", TestSite.page("房屋貸款")) }),
+            ("changing a date (list order)", { try site.write("content/faq/loans/q5.md", TestSite.page("貸款問題5", "回答5", extra: "date: 2027-01-01\ntags: [貸款]\nreply: 簡答5")) }),
+            ("changing the policy group", { try site.write("content/policies/leave.md", TestSite.page("請假規定", "內容", extra: "date: 2026-02-01\nowner: 總務部")) }),
+            ("changing a course material", { try site.write("content/training/c1/slides.txt", "更長的講義內容，更長的講義內容") }),
+            ("changing the snapshot", {
+                try site.write("data/office.sql", officeDump.replacing("('A1', '2026-11', 30000000", with: "('A1', '2026-11', 40000000"))
+            }),
+            ("renaming an agent (templated page title)", {
+                try site.write("data/office.sql", officeDump.replacing("'王小明'", with: "'王大明'"))
+            }),
+            ("overriding a template", { try site.write("themes/default/templates/footer.mustache", "<footer>自訂頁尾</footer>") }),
+            ("changing the config", { try site.write("deskbook.yaml", "title: 新名稱\ndata:\n  office: data/office.sql\npaginate: 4\nmax_data_age: 26h\n") }),
+            ("deleting the cache", { FileSystem.removeTree(site.root + "/.deskbook-cache") }),
+        ]
+        for (step, change) in steps {
+            try change()
+            let report = try incremental(site)
+            #expect(!report.nothingChanged, "\(step) went unnoticed")
+            try expectSameAsCold(site, step)
+        }
+    }
+
+    @Test func aSnapshotTurningStaleRebuildsTheDataPages() throws {
+        let site = try incrementalSite()
+        defer { site.remove() }
+        _ = try incremental(site)
+        #expect(try incremental(site).nothingChanged)
+        // The snapshot was taken 2026-11-26 06:00 +08:00; 26 hours later it is stale.
+        let later = CalendarDate(year: 2026, month: 11, day: 27, hour: 9)
+        let report = try incremental(site, at: later)
+        #expect(!report.nothingChanged)
+        #expect(try #require(site.read("board/index.html")).contains("stale"))
+        try expectSameAsCold(site, at: later, "the snapshot turning stale")
+    }
+
+    @Test func afterARollbackTheNextBuildStartsFromTheServedRelease() throws {
+        let site = try incrementalSite()
+        defer { site.remove() }
+        _ = try incremental(site)
+        try site.write("content/policies/leave.md", TestSite.page("請假規定", "第二版", extra: "date: 2026-02-01\nowner: 人資部"))
+        _ = try incremental(site)
+        _ = try ReleaseHistory(output: site.output).rollBack()
+        #expect(try #require(site.read("policies/leave/index.html")).contains("內容"))
+        let report = try incremental(site)
+        #expect(!report.nothingChanged)
+        #expect(try #require(site.read("policies/leave/index.html")).contains("第二版"))
+        try expectSameAsCold(site, "a rollback")
+    }
+
+    @Test func aDamagedCacheIsIgnored() throws {
+        let site = try incrementalSite()
+        defer { site.remove() }
+        _ = try incremental(site)
+        let builds = site.root + "/.deskbook-cache/builds"
+        for entry in try FileSystem.listDirectory(builds) {
+            let path = builds + "/" + entry.name
+            var bytes = try FileSystem.readFile(path)
+            bytes = Array(bytes.prefix(bytes.count / 2))
+            try FileSystem.writeAtomically(path, bytes)
+        }
+        try site.write("content/policies/leave.md", TestSite.page("請假規定", "改過", extra: "date: 2026-02-01\nowner: 人資部"))
+        let report = try incremental(site)
+        #expect(!report.nothingChanged && report.pagesRendered > 20)
+        try expectSameAsCold(site, "a damaged cache")
+    }
+}
