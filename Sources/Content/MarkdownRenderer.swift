@@ -132,6 +132,7 @@ private struct TreeEdit {
     var codeBlocks: [OpaquePointer] = []
     var textNodes: [OpaquePointer] = []
     var headings: [Heading] = []
+    var firstParagraphNode: OpaquePointer?
     var firstParagraph = ""
     var diagnostics: [Diagnostic] = []
 
@@ -156,7 +157,7 @@ private struct TreeEdit {
             case CMARK_NODE_TEXT: textNodes.append(node)
             case CMARK_NODE_PARAGRAPH where !sawParagraph && cmark_node_get_type(cmark_node_parent(node)) == CMARK_NODE_DOCUMENT:
                 sawParagraph = true
-                firstParagraph = plainText(node)
+                firstParagraphNode = node
             default: break
             }
         }
@@ -176,6 +177,8 @@ private struct TreeEdit {
                 }
             }
         }
+        // The fallback summary reads the values too, not `{{ … }}`.
+        firstParagraph = firstParagraphNode.map(plainText) ?? ""
         var ids = Slug.Deduplicator()
         for node in headingNodes {
             let level = Int(cmark_node_get_heading_level(node))

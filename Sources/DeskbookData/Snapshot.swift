@@ -111,6 +111,8 @@ public final class Snapshot: @unchecked Sendable {
             sqlite3_close(handle)
             throw QueryError(message: "cannot open snapshot '\(name)': \(message)")
         }
+        // A writer committing right now holds the file for a moment: wait for it, not fail.
+        sqlite3_busy_timeout(handle, 5000)
         if let dump {
             if sqlite3_exec(handle, String(decoding: dump, as: UTF8.self), nil, nil, nil) != SQLITE_OK {
                 let message = String(cString: sqlite3_errmsg(handle))
@@ -122,7 +124,6 @@ public final class Snapshot: @unchecked Sendable {
             sqlite3_close(handle)
             throw QueryError(message: "snapshot '\(name)' is not a readable SQLite database: \(problem)")
         }
-        sqlite3_busy_timeout(handle, 5000)
         sqlite3_exec(handle, "PRAGMA query_only = ON", nil, nil, nil)
         // One read transaction for the whole build: a consistent state of the snapshot.
         sqlite3_exec(handle, "BEGIN", nil, nil, nil)
@@ -135,8 +136,13 @@ public final class Snapshot: @unchecked Sendable {
         sqlite3_set_authorizer(connection, readOnlyAuthorizer, nil)
     }
 
+    /// Asked of SQLite directly, before the connection is locked down to reading.
     private static func journalMode(_ connection: OpaquePointer) -> String {
-        (try? run(connection, "PRAGMA journal_mode", limits: QueryLimits(), parameters: [:]))?.rows.first?.first?.description.lowercased() ?? ""
+        var statement: OpaquePointer?
+        defer { sqlite3_finalize(statement) }
+        guard sqlite3_prepare_v2(connection, "PRAGMA journal_mode", -1, &statement, nil) == SQLITE_OK,
+              sqlite3_step(statement) == SQLITE_ROW, let text = sqlite3_column_text(statement, 0) else { return "" }
+        return String(cString: text).lowercased()
     }
 
     private static func integrityProblem(_ handle: OpaquePointer) -> String? {
