@@ -6,7 +6,7 @@ time, peak memory and the ratio.
 
 The corpus comes from ../shared/bench/make-corpus.py (deterministic), Hugo's templates from
 ../shared/bench/hugo. The tools take turns, --runs times each, each run into a new output
-folder; the median wall time and the largest peak memory are reported. Also times a Deskbook rebuild with nothing changed.
+folder; the median wall time and the largest peak memory are reported. Also times Deskbook rebuilds with nothing changed and with one page changed.
 Needs Debian's hugo (installed if missing) and a release build of deskbook (built here)."""
 import argparse, os, resource, shutil, subprocess, sys, time
 
@@ -24,6 +24,12 @@ def timed(command, cwd=None):
     if status != 0:
         sys.exit(f"failed: {' '.join(command)}\n{process.stderr.read().decode()}")
     return wall, usage.ru_maxrss / 1024
+
+
+def median(measured):
+    """Median wall time and the largest peak memory of several runs."""
+    walls = sorted(r[0] for r in measured)
+    return walls[len(walls) // 2], max(r[1] for r in measured)
 
 
 def main():
@@ -60,12 +66,30 @@ def main():
             if name == "hugo":
                 runs[name].append(timed(["hugo", "--quiet", "-d", out], cwd=hugo_site))
             else:
+                # Cold: no cache from an earlier run.
+                shutil.rmtree(os.path.join(corpus, ".deskbook-cache"), ignore_errors=True)
                 runs[name].append(timed([deskbook, "build", "-q", "-s", corpus, "-o", out]))
     for name, measured in runs.items():
-        walls = sorted(r[0] for r in measured)
-        results[name] = (walls[len(walls) // 2], max(r[1] for r in measured))
-    # Rebuild into the folder of the last cold run: nothing changed.
-    results["deskbook, nothing changed"] = timed([deskbook, "build", "-q", "-s", corpus, "-o", outputs[-1]])
+        results[name] = median(measured)
+    # Rebuilds into the folder of the last cold run: with nothing changed, then with one
+    # page's text changed (and changed back, so the corpus stays as generated).
+    last = outputs[-1]
+    quiet = [deskbook, "build", "-q", "-s", corpus, "-o", last]
+    results["deskbook, nothing changed"] = median([timed(quiet) for _ in range(args.runs)])
+    page = os.path.join(corpus, "content", "faq", "faq-000001.md")
+    with open(page, encoding="utf-8") as f:
+        original = f.read()
+    edits = []
+    try:
+        for run in range(args.runs):
+            with open(page, "w", encoding="utf-8") as f:
+                f.write(original + f"\n\n追加的說明 {run}。\n")
+            edits.append(timed(quiet))
+    finally:
+        with open(page, "w", encoding="utf-8") as f:
+            f.write(original)
+        timed(quiet)
+    results["deskbook, one page changed"] = median(edits)
     for out in outputs:
         shutil.rmtree(out, ignore_errors=True)
         shutil.rmtree(out + ".releases", ignore_errors=True)
@@ -80,6 +104,8 @@ def main():
     hugo_wall, hugo_memory = results["hugo"]
     wall, memory = results["deskbook"]
     print(f"ratio deskbook/hugo: wall {wall / hugo_wall:.2f}, peak memory {memory / hugo_memory:.2f}")
+    for name in ["deskbook, nothing changed", "deskbook, one page changed"]:
+        print(f"ratio {name[10:]} / deskbook cold: {results[name][0] / wall:.3f}")
 
 
 if __name__ == "__main__":
