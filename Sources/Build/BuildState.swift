@@ -31,10 +31,16 @@ struct BuildState: Sendable {
     var warnings: [Diagnostic] = []
     /// Output path -> key of everything it was rendered from.
     var outputs: [String: UInt64] = [:]
-    var searchKey: UInt64 = 0
+    /// Per tree (its folder, "" for a site without audiences): the key of its search index.
+    var searchKeys: [String: UInt64] = [:]
     var searchFiles: [String] = []
     /// Page id (source path, and the row for a templated page) -> its Markdown's results.
     var markdown: [String: MarkdownEntry] = [:]
+
+    /// The search index files of the tree in `prefix` ("" for a site without audiences).
+    func searchFiles(under prefix: String) -> [String] {
+        prefix.isEmpty ? searchFiles : searchFiles.filter { $0.hasPrefix(prefix) }
+    }
 
     /// The state file of one output folder (several outputs can share a site's cache).
     static func path(cacheDirectory: String, output: String) -> String {
@@ -65,7 +71,7 @@ struct BuildState: Sendable {
         guard let header = Self.decodeHeader(&input), header.inputs == inputs, header.release == release,
               let pages = Self.decodePages(&input), input.isAtEnd else { return false }
         outputs = pages.outputs
-        searchKey = pages.searchKey
+        searchKeys = pages.searchKeys
         searchFiles = pages.searchFiles
         markdown = pages.markdown
         return true
@@ -111,7 +117,11 @@ struct BuildState: Sendable {
             out.text(path)
             out.word(key)
         }
-        out.word(searchKey)
+        out.integer(searchKeys.count)
+        for (prefix, key) in searchKeys.sorted(by: { $0.key < $1.key }) {
+            out.text(prefix)
+            out.word(key)
+        }
         out.integer(searchFiles.count)
         for file in searchFiles { out.text(file) }
         out.integer(markdown.count)
@@ -142,7 +152,7 @@ struct BuildState: Sendable {
     }
 
     private static func decodePages(_ input: inout ByteReader)
-        -> (outputs: [String: UInt64], searchKey: UInt64, searchFiles: [String], markdown: [String: MarkdownEntry])? {
+        -> (outputs: [String: UInt64], searchKeys: [String: UInt64], searchFiles: [String], markdown: [String: MarkdownEntry])? {
         guard let outputCount = input.count() else { return nil }
         var outputs: [String: UInt64] = [:]
         outputs.reserveCapacity(outputCount)
@@ -150,7 +160,13 @@ struct BuildState: Sendable {
             guard let path = input.text(), let key = input.word() else { return nil }
             outputs[path] = key
         }
-        guard let searchKey = input.word(), let searchCount = input.count() else { return nil }
+        guard let keyCount = input.count() else { return nil }
+        var searchKeys: [String: UInt64] = [:]
+        for _ in 0..<keyCount {
+            guard let prefix = input.text(), let key = input.word() else { return nil }
+            searchKeys[prefix] = key
+        }
+        guard let searchCount = input.count() else { return nil }
         var searchFiles: [String] = []
         for _ in 0..<searchCount {
             guard let file = input.text() else { return nil }
@@ -179,7 +195,7 @@ struct BuildState: Sendable {
             }
             markdown[id] = entry
         }
-        return (outputs, searchKey, searchFiles, markdown)
+        return (outputs, searchKeys, searchFiles, markdown)
     }
 
     private static func decodeDiagnostic(_ input: inout ByteReader) -> Diagnostic? {

@@ -20,7 +20,7 @@ struct PageContext: Sendable {
     /// `site`, `t`, `assets`: the same for every page.
     nonisolated(unsafe) let shared: [String: Any]
     /// Keys shown as facts above a page's text (course and policy details), in this order.
-    static let factKeys = ["course_id", "trainer", "duration", "audience", "owner", "version", "effective"]
+    static let factKeys = ["course_id", "trainer", "duration", "trainees", "owner", "version", "effective"]
 
     let recentCache = Memo<String, [Int]>()
     /// Files beside a page bundle's `index.md` (course materials), by bundle folder.

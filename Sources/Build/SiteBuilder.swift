@@ -124,47 +124,38 @@ public enum SiteBuilder {
             course.body += appendix
             return course
         }
-        let model = SiteModel(pages: pages)
-        let links = LinkResolver(pages: pages, staticFiles: content.staticFiles,
-                                 extraOutputs: model.generatedOutputs + ["404.html", "sitemap.xml", "feed.xml"],
-                                 basePath: config.basePath)
-        let environment = BlockEnvironment(snapshots: snapshots, locale: config.formatLocale,
-                                           strings: strings, basePath: config.basePath)
-        let context = PageContext(config: config, theme: theme, model: model, links: links, buildTime: options.buildTime,
-                                  staticFiles: content.staticFiles, siteDirectory: options.siteDirectory)
+        let (audiences, audienceProblems) = Audiences.assign(pages, names: config.audiences)
+        if !audienceProblems.isEmpty { throw DiagnosticsError(audienceProblems.sortedByLocation()) }
         let freshness = Freshness(snapshots: snapshots.all, maxAge: config.maxDataAge, now: options.buildTime)
-        let keys = RenderKeys(model: model, context: context,
-                              environment: siteEnvironment(options.siteDirectory, freshness: freshness),
-                              snapshots: snapshots.all.map { $0.name + $0.contentHash },
-                              parameters: expansion.parameters, staticFiles: content.staticFiles, siteDirectory: options.siteDirectory)
+        let environmentKey = siteEnvironment(options.siteDirectory, freshness: freshness)
         let previousRelease = liveRelease.flatMap { _ in Releases(output: options.outputDirectory).current }
-        let jobs = renderJobs(model: model, context: context)
-        let reusable = reusableOutputs(jobs, keys: keys, model: model, context: context,
-                                       previous: previousOutputs, previousRelease: previousRelease)
-
         let cachedMarkdown = previousState?.markdown ?? [:]
-        let rendered = try phase("render markdown") { () throws(DiagnosticsError) -> [PageRender] in
-            let renderer = MarkdownRenderer(unsafeHTML: config.unsafeHTML)
-            return parallelMap(Array(pages.indices)) { index in
-                let page = pages[index]
-                // A page whose every output is reused needs only what other outputs take
-                // from its Markdown, which the last build kept.
-                if reusable.pages.contains(index), let cached = cachedMarkdown[page.urlPath],
-                   cached.key == keys.markdown[index] {
-                    return PageRender(cached: cached)
-                }
-                let blocks = PageRender.mayHoldDataBlocks(page)
-                    ? PageBlocks(page: page, environment: environment, parameters: expansion.parameters[index] ?? [:]) : nil
-                var markdown = renderer.render(page, links: links, hooks: blocks)
-                // A query a block already reported is not reported twice.
-                let unreported = (blocks?.problems ?? []).filter { !markdown.diagnostics.contains($0) }
-                markdown.diagnostics = unreported + markdown.diagnostics
-                return PageRender(markdown: markdown, attachments: blocks?.attachments ?? [], hasTables: blocks?.hasTables ?? false,
-                                  snapshots: (blocks?.snapshotsUsed ?? []).map { .init(name: $0.name, takenAt: $0.takenAt) })
+        let blockEnvironment = { (basePath: String) in
+            BlockEnvironment(snapshots: snapshots, locale: config.formatLocale, strings: strings, basePath: basePath)
+        }
+
+        // One complete site per audience, or one for everyone. Each is its own site: its pages,
+        // navigation, lists, links, search index, sitemap and feed know only what it shows.
+        let trees = try phase("render markdown") { () throws(DiagnosticsError) -> [PreparedTree] in
+            let specs: [(name: String?, pages: [Int])] = audiences.names.isEmpty
+                ? [(nil, Array(pages.indices))]
+                : audiences.names.map { name in (name, pages.indices.filter { audiences.visible[$0].contains(name) }) }
+            return specs.map { spec in
+                PreparedTree(audience: spec.name, pageIndices: spec.pages, allPages: pages, audiences: audiences, content: content,
+                             config: config, theme: theme, options: options, expansion: expansion, environmentKey: environmentKey,
+                             snapshots: snapshots, blocks: blockEnvironment, previous: previousOutputs, previousRelease: previousRelease,
+                             cachedMarkdown: cachedMarkdown)
             }
         }
-        var problems = rendered.flatMap(\.markdown.diagnostics)
-        problems += templateProblems(model.pages, theme: theme)
+        var problems: [Diagnostic] = []
+        var seenProblems = Set<String>()
+        for tree in trees {
+            // A page in several trees reports its problems once.
+            for problem in tree.rendered.flatMap(\.markdown.diagnostics) where seenProblems.insert(problem.description).inserted {
+                problems.append(problem)
+            }
+        }
+        problems += templateProblems(pages, theme: theme)
         if options.strict { problems = problems.map { $0.severity == .warning ? $0.promotedToError : $0 } }
         warnings += problems.warnings
         if !problems.errors.isEmpty { throw DiagnosticsError((problems.errors + warnings).sortedByLocation()) }
@@ -173,24 +164,25 @@ public enum SiteBuilder {
         // one core, and the other phase fills them.
         let (synonyms, synonymProblems) = try SiteSynonyms.load(siteDirectory: options.siteDirectory)
         warnings += synonymProblems
-        let searchDocuments = searchDocuments(model: model, rendered: rendered, links: links)
-        let searchKey = searchIndexKey(searchDocuments, synonyms: synonyms)
-        let reuseSearch = previousOutputs.map { $0.searchKey == searchKey && !$0.searchFiles.isEmpty } ?? false
-            && previousRelease.map { release in previousOutputs!.searchFiles.allSatisfy { FileSystem.exists(release + "/" + $0) } } ?? false
+        let searchKeys = trees.map { searchIndexKey($0.searchDocuments, synonyms: synonyms) }
+        let reuseSearch = trees.indices.map { position -> Bool in
+            guard let previousOutputs, let previousRelease, previousOutputs.searchKeys[trees[position].prefix] == searchKeys[position] else { return false }
+            let files = previousOutputs.searchFiles(under: trees[position].prefix)
+            return !files.isEmpty && files.allSatisfy { FileSystem.exists(previousRelease + "/" + $0) }
+        }
         // Normally the search index is built alongside the pages; `separatePhases` builds it
         // on its own first, so that each phase's time is its own (for profiling).
-        let search: Background<(files: [(path: String, bytes: [UInt8])], seconds: Double)>
-        if reuseSearch {
-            search = Background { ([], 0) }
-        } else if options.separatePhases {
-            let files = try phase("index search") { () throws(DiagnosticsError) -> [(path: String, bytes: [UInt8])] in
-                SearchIndex.build(searchDocuments, synonyms: synonyms)
-            }
+        let search: Background<(files: [[(path: String, bytes: [UInt8])]], seconds: Double)>
+        let buildIndexes = { @Sendable () -> [[(path: String, bytes: [UInt8])]] in
+            trees.indices.map { reuseSearch[$0] ? [] : SearchIndex.build(trees[$0].searchDocuments, synonyms: synonyms) }
+        }
+        if options.separatePhases {
+            let files = try phase("index search") { () throws(DiagnosticsError) -> [[(path: String, bytes: [UInt8])]] in buildIndexes() }
             search = Background { (files, 0) }
         } else {
             search = Background {
                 let start = ContinuousClock.now
-                let files = SearchIndex.build(searchDocuments, synonyms: synonyms)
+                let files = buildIndexes()
                 return (files, (ContinuousClock.now - start).seconds)
             }
         }
@@ -214,29 +206,33 @@ public enum SiteBuilder {
         defer { if let release, !published { FileSystem.removeTree(release.staging) } }
         // Another build may have published while this one waited for the lock.
         let samePrevious = release.map { $0.previous == previousRelease } ?? false
-        let reuse = samePrevious ? reusable : .none
 
         var plan = try phase("render pages") { () throws(DiagnosticsError) -> OutputPlan in
-            try renderPages(jobs, model: model, rendered: rendered, context: context, content: content,
-                            siteDirectory: options.siteDirectory, reuse: reuse,
-                            writeInto: release.map { ($0.staging, $0.previous) })
+            var plan = OutputPlan()
+            for tree in trees {
+                try renderPages(tree, reuse: samePrevious ? tree.reusable : .none, siteDirectory: options.siteDirectory,
+                                writeInto: release.map { ($0.staging, $0.previous) }, plan: &plan)
+            }
+            return plan
         }
-        let searchFiles = try phase("index search (rest)") { () throws(DiagnosticsError) -> [(path: String, bytes: [UInt8])] in
+        let searchFiles = try phase("index search (rest)") { () throws(DiagnosticsError) -> [[(path: String, bytes: [UInt8])]] in
             search.result().files
         }
-        if !options.separatePhases && !reuseSearch {
+        if !options.separatePhases {
             let indexSeconds = search.result().seconds
             report.phases.append(.init(name: "index search (alongside)", seconds: indexSeconds))
             log("index search (alongside render pages): \(String(format3: indexSeconds)) s")
         }
-        if reuseSearch && samePrevious {
-            for path in previousOutputs!.searchFiles { plan.add(path, .previous) }
-        } else {
-            let files = reuseSearch ? SearchIndex.build(searchDocuments, synonyms: synonyms) : searchFiles
-            for file in files { plan.add(file.path, .bytes(file.bytes)) }
+        for (position, tree) in trees.enumerated() {
+            if reuseSearch[position] && samePrevious {
+                for path in previousOutputs!.searchFiles(under: tree.prefix) { plan.add(path, .previous) }
+            } else {
+                let files = reuseSearch[position] ? SearchIndex.build(tree.searchDocuments, synonyms: synonyms) : searchFiles[position]
+                for file in files { plan.add(tree.prefix + file.path, .bytes(file.bytes)) }
+            }
         }
-        report.pageCount = model.pages.count
-        report.pagesRendered = jobs.count - reuse.outputs.count
+        report.pageCount = pages.count
+        report.pagesRendered = trees.reduce(0) { $0 + $1.jobs.count - (samePrevious ? $1.reusable.outputs.count : 0) }
         report.queriesRun = snapshots.queriesRun
         snapshots.cache?.prune()
         report.warnings = warnings.sortedByLocation()
@@ -254,9 +250,11 @@ public enum SiteBuilder {
             let name = String(FileSystem.lastComponent(release.staging).dropLast(Releases.incompleteSuffix.count))
             try phase("publish") { () throws(DiagnosticsError) in
                 do {
+                    // The report and the status page sit at the top of the release, outside
+                    // every audience's site: they name pages of all of them.
                     try FileSystem.writeAtomically(release.staging + "/" + BuildReport.fileName,
                                                    Array(report.json(start: options.buildTime, snapshots: snapshots.all).utf8))
-                    // The status page for administrators (not in navigation, sitemap or search).
+                    let context = trees[0].context
                     if context.theme.hasTemplate("status") {
                         let status = context.statusPage(report, started: options.buildTime,
                                                         snapshots: snapshots.all.map { ($0.name, $0.takenAt) },
@@ -277,14 +275,20 @@ public enum SiteBuilder {
                 state.release = name
                 state.staleAfter = freshness.staleAfter
                 state.warnings = report.warnings
-                for job in jobs { state.outputs[job.outputPath(model: model, context: context)] = keys.key(job, model: model, context: context) }
-                state.searchKey = searchKey
-                state.searchFiles = plan.files.map(\.path).filter { $0.hasPrefix(SearchIndex.folder) && $0 != SearchIndex.folder + "index.html" }
-                for index in pages.indices {
-                    let render = rendered[index]
-                    state.markdown[pages[index].urlPath] = .init(
-                        key: keys.markdown[index], firstParagraph: render.markdown.firstParagraph, sections: render.markdown.sections,
-                        diagnostics: render.markdown.diagnostics, attachments: render.attachmentPaths)
+                for (position, tree) in trees.enumerated() {
+                    for job in tree.jobs {
+                        state.outputs[tree.prefix + job.outputPath(model: tree.model, context: tree.context)] = tree.keys.key(job, model: tree.model, context: tree.context)
+                    }
+                    state.searchKeys[tree.prefix] = searchKeys[position]
+                    for index in tree.model.pages.indices {
+                        let render = tree.rendered[index]
+                        state.markdown[tree.prefix + tree.model.pages[index].urlPath] = .init(
+                            key: tree.keys.markdown[index], firstParagraph: render.markdown.firstParagraph, sections: render.markdown.sections,
+                            diagnostics: render.markdown.diagnostics, attachments: render.attachmentPaths)
+                    }
+                }
+                state.searchFiles = plan.files.map(\.path).filter { path in
+                    trees.contains { path.hasPrefix($0.prefix + SearchIndex.folder) && path != $0.prefix + SearchIndex.folder + "index.html" }
                 }
                 // The cache only saves time: if it cannot be written, the next build does all the work.
                 do { try state.save(statePath) } catch {
@@ -343,12 +347,12 @@ public enum SiteBuilder {
     }
 
     /// Which outputs the last release already holds exactly as this build would render them,
-    /// and which pages have all their outputs among them.
-    static func reusableOutputs(_ jobs: [RenderJob], keys: RenderKeys, model: SiteModel, context: PageContext,
+    /// and which pages have all their outputs among them. `prefix` is the audience's folder.
+    static func reusableOutputs(_ jobs: [RenderJob], keys: RenderKeys, model: SiteModel, context: PageContext, prefix: String,
                                 previous: BuildState?, previousRelease: String?) -> Reuse {
         guard let previous, let previousRelease else { return .none }
         let reusable = parallelMap(jobs) { job -> Bool in
-            let path = job.outputPath(model: model, context: context)
+            let path = prefix + job.outputPath(model: model, context: context)
             return previous.outputs[path] == keys.key(job, model: model, context: context)
                 && FileSystem.exists(previousRelease + "/" + path)
         }
@@ -360,8 +364,8 @@ public enum SiteBuilder {
         var pages: Set<Int> = []
         for index in model.pages.indices where !pagesWithChanges.contains(index) {
             // A page's downloads (CSV) come from the last release too.
-            if let entry = previous.markdown[model.pages[index].urlPath],
-               entry.attachments.allSatisfy({ FileSystem.exists(previousRelease + "/" + $0) }) {
+            if let entry = previous.markdown[prefix + model.pages[index].urlPath],
+               entry.attachments.allSatisfy({ FileSystem.exists(previousRelease + "/" + prefix + $0) }) {
                 pages.insert(index)
             }
         }
@@ -435,9 +439,12 @@ public enum SiteBuilder {
         return jobs
     }
 
-    static func renderPages(_ jobs: [RenderJob], model: SiteModel, rendered: [PageRender], context: PageContext,
-                            content: SiteContent, siteDirectory: String, reuse: Reuse = .none,
-                            writeInto output: (staging: String, previous: String?)?) throws(DiagnosticsError) -> OutputPlan {
+    /// Renders one tree's outputs into the plan (writing them into the new release as they
+    /// come, when there is one), with the files beside them: attachments, theme assets,
+    /// static files, feed and sitemap.
+    static func renderPages(_ tree: PreparedTree, reuse: Reuse, siteDirectory: String,
+                            writeInto output: (staging: String, previous: String?)?, plan: inout OutputPlan) throws(DiagnosticsError) {
+        let (model, context, rendered, jobs, prefix) = (tree.model, tree.context, tree.rendered, tree.jobs, tree.prefix)
         let theme = context.theme
         @Sendable func render(_ job: RenderJob) -> String {
             switch job {
@@ -458,7 +465,7 @@ public enum SiteBuilder {
         // Pages go to a writer thread as they render: the disk works while the cores render.
         let writer = output.map { BackgroundWriter(directory: $0.staging, previous: $0.previous) }
         let outputs = parallelMap(Array(jobs.indices)) { position -> (String, OutputPlan.Source?) in
-            let path = jobs[position].outputPath(model: model, context: context)
+            let path = prefix + jobs[position].outputPath(model: model, context: context)
             if reuse.outputs.contains(position) { return (path, .previous) }
             let html = render(jobs[position])
             guard let writer else { return (path, .bytes(Array(html.utf8))) }
@@ -468,27 +475,121 @@ public enum SiteBuilder {
         let written = writer?.finish() ?? [:]
         let failures = written.values.compactMap { if case .failure(let failure) = $0 { return failure } else { return nil } }
         if !failures.isEmpty { throw DiagnosticsError(failures.map { .error($0.path, "cannot write the site: \($0.reason)") }) }
-        var plan = OutputPlan()
         for (path, source) in outputs {
             if case .success(let changed) = written[path] { plan.add(path, .written(changed)) } else if let source { plan.add(path, source) }
         }
         for (index, page) in rendered.enumerated() {
             if reuse.pages.contains(index) && page.attachments.isEmpty {
-                for path in page.attachmentPaths { plan.add(path, .previous) }
+                for path in page.attachmentPaths { plan.add(prefix + path, .previous) }
             }
-            for attachment in page.attachments { plan.add(attachment.path, .bytes(attachment.bytes)) }
+            for attachment in page.attachments { plan.add(prefix + attachment.path, .bytes(attachment.bytes)) }
         }
-        for asset in context.theme.assets { plan.add(asset.outputPath, .bytes(asset.bytes)) }
-        for file in content.staticFiles where !plan.contains(file.output) {
-            plan.add(file.output, .copy(siteDirectory + "/content/" + file.source))
+        for asset in theme.assets { plan.add(prefix + asset.outputPath, .bytes(asset.bytes)) }
+        for file in tree.staticFiles where !plan.contains(prefix + file.output) {
+            plan.add(prefix + file.output, .copy(siteDirectory + "/content/" + file.source))
         }
         let recent = context.recentlyUpdated(limit: context.config.feedLimit)
         var summaries: [Int: String] = [:]
         for index in recent { summaries[index] = context.summary(model.pages[index], rendered: rendered[index].markdown) }
-        plan.add("feed.xml", MachineFiles.atomFeed(model: model, config: context.config, links: context.links,
-                                                   recent: recent, summaries: summaries))
-        plan.add("sitemap.xml", MachineFiles.sitemap(model: model, config: context.config, links: context.links))
-        return plan
+        plan.add(prefix + "feed.xml", MachineFiles.atomFeed(model: model, config: context.config, links: context.links,
+                                                            recent: recent, summaries: summaries))
+        plan.add(prefix + "sitemap.xml", MachineFiles.sitemap(model: model, config: context.config, links: context.links))
+    }
+}
+
+/// One audience's site (or the only site), worked out up to its rendered Markdown: which
+/// pages it holds, how they link, what each output's cache key is, and what can be reused.
+struct PreparedTree: Sendable {
+    /// nil for a site without audiences.
+    let audience: String?
+    /// `staff/` for an audience's tree inside the release; empty for the only tree.
+    let prefix: String
+    let model: SiteModel
+    let context: PageContext
+    let keys: RenderKeys
+    let jobs: [SiteBuilder.RenderJob]
+    let reusable: SiteBuilder.Reuse
+    let rendered: [PageRender]
+    let searchDocuments: [SearchDocument]
+    let staticFiles: [(source: String, output: String)]
+
+    init(audience: String?, pageIndices: [Int], allPages: [Page], audiences: Audiences, content: SiteContent,
+         config siteConfig: SiteConfig, theme: Theme, options: BuildOptions, expansion: TemplatedPages.Expansion,
+         environmentKey: UInt64, snapshots: SnapshotSet, blocks: (String) -> BlockEnvironment,
+         previous: BuildState?, previousRelease: String?, cachedMarkdown: [String: BuildState.MarkdownEntry]) {
+        self.audience = audience
+        let prefix = audience.map { $0 + "/" } ?? ""
+        self.prefix = prefix
+        var config = siteConfig
+        if let audience {
+            // Each audience's site lives at its own path below the site's base URL.
+            config.baseURL = (config.baseURL.hasSuffix("/") ? config.baseURL : config.baseURL + "/") + audience + "/"
+        }
+        let pages = pageIndices.map { allPages[$0] }
+        var pageParameters: [Int: [String: Value]] = [:]
+        for (position, index) in pageIndices.enumerated() { pageParameters[position] = expansion.parameters[index] }
+        let parameters = pageParameters
+        var staticFiles = content.staticFiles
+        var hidden: Set<String> = []
+        if let audience {
+            let shown = Set(pageIndices)
+            for index in allPages.indices where !shown.contains(index) {
+                let page = allPages[index]
+                hidden.insert(page.sourcePath)
+                hidden.insert(page.urlPath)
+                if page.kind != .page { hidden.insert(page.sourceDirectory) }
+                if let bundle = page.bundleDirectory { hidden.insert(bundle) }
+            }
+            staticFiles = content.staticFiles.filter { file in
+                let visible = audiences.audiences(ofStaticFile: file.source, pages: allPages).contains(audience)
+                if !visible {
+                    hidden.insert(file.source)
+                    hidden.insert(file.output)
+                }
+                return visible
+            }
+        }
+        self.staticFiles = staticFiles
+        let model = SiteModel(pages: pages)
+        self.model = model
+        let links = LinkResolver(pages: pages, staticFiles: staticFiles,
+                                 extraOutputs: model.generatedOutputs + ["404.html", "sitemap.xml", "feed.xml"],
+                                 basePath: config.basePath, hidden: hidden)
+        let context = PageContext(config: config, theme: theme, model: model, links: links, buildTime: options.buildTime,
+                                  staticFiles: staticFiles, siteDirectory: options.siteDirectory)
+        self.context = context
+        var environment = StableHasher()
+        environment.combine(environmentKey)
+        environment.combine(prefix)
+        let keys = RenderKeys(model: model, context: context, environment: environment.value,
+                              snapshots: snapshots.all.map { $0.name + $0.contentHash },
+                              parameters: parameters, staticFiles: staticFiles, siteDirectory: options.siteDirectory)
+        self.keys = keys
+        let jobs = SiteBuilder.renderJobs(model: model, context: context)
+        self.jobs = jobs
+        let reusable = SiteBuilder.reusableOutputs(jobs, keys: keys, model: model, context: context, prefix: prefix,
+                                                   previous: previous, previousRelease: previousRelease)
+        self.reusable = reusable
+        let renderer = MarkdownRenderer(unsafeHTML: config.unsafeHTML)
+        let blockEnvironment = blocks(config.basePath)
+        let rendered = parallelMap(Array(pages.indices)) { index in
+            let page = pages[index]
+            // A page whose every output is reused needs only what other outputs take
+            // from its Markdown, which the last build kept.
+            if reusable.pages.contains(index), let cached = cachedMarkdown[prefix + page.urlPath], cached.key == keys.markdown[index] {
+                return PageRender(cached: cached)
+            }
+            let blocks = PageRender.mayHoldDataBlocks(page)
+                ? PageBlocks(page: page, environment: blockEnvironment, parameters: parameters[index] ?? [:]) : nil
+            var markdown = renderer.render(page, links: links, hooks: blocks)
+            // A query a block already reported is not reported twice.
+            let unreported = (blocks?.problems ?? []).filter { !markdown.diagnostics.contains($0) }
+            markdown.diagnostics = unreported + markdown.diagnostics
+            return PageRender(markdown: markdown, attachments: blocks?.attachments ?? [], hasTables: blocks?.hasTables ?? false,
+                              snapshots: (blocks?.snapshotsUsed ?? []).map { .init(name: $0.name, takenAt: $0.takenAt) })
+        }
+        self.rendered = rendered
+        self.searchDocuments = SiteBuilder.searchDocuments(model: model, rendered: rendered, links: links)
     }
 }
 

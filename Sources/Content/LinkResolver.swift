@@ -9,6 +9,9 @@ public struct LinkResolver: Sendable {
         case resolved(String)
         /// An internal destination that does not exist; the reason names what was looked for.
         case broken(String)
+        /// A page or file that exists but not for this audience: the link is left out, its
+        /// text kept, so the audience's tree holds no trace of where it led.
+        case hidden
     }
 
     /// `faq/loans/rate.md` -> `faq/loans/rate/` (output path without base path).
@@ -19,9 +22,13 @@ public struct LinkResolver: Sendable {
     let staticURLs: [String: String]
     /// Every output path that exists, for root-relative links (`/faq/x/`).
     let knownOutputs: Set<String>
+    /// Source paths and output paths of what other audiences see and this one does not.
+    let hidden: Set<String>
     public let basePath: String
 
-    public init(pages: [Page], staticFiles: [(source: String, output: String)], extraOutputs: [String], basePath: String) {
+    public init(pages: [Page], staticFiles: [(source: String, output: String)], extraOutputs: [String], basePath: String,
+                hidden: Set<String> = []) {
+        self.hidden = hidden
         var pageURLs: [String: String] = [:]
         var sectionURLs: [String: String] = [:]
         for page in pages {
@@ -61,6 +68,7 @@ public struct LinkResolver: Sendable {
             where knownOutputs.contains(candidate) || candidate.isEmpty {
                 return .resolved(url(for: candidate) + suffix)
             }
+            if hidden.contains(output) || hidden.contains(output + "/") { return .hidden }
             return .broken("no page or file at \(decoded)")
         }
         let target = FileSystem.normalize((directory.isEmpty ? "" : directory + "/") + decoded)
@@ -70,6 +78,7 @@ public struct LinkResolver: Sendable {
         if let output = pageURLs[target] ?? staticURLs[target] ?? sectionURLs[target] {
             return .resolved(url(for: output) + suffix)
         }
+        if hidden.contains(target) { return .hidden }
         if decoded.hasSuffix(".md") { return .broken("no page content/\(target)") }
         return .broken("no file content/\(target)")
     }

@@ -196,6 +196,7 @@ private struct TreeEdit {
             switch links.resolve(destination, fromDirectory: page.sourceDirectory) {
             case .unchanged: break
             case .resolved(let url): cmark_node_set_url(node, url)
+            case .hidden: unlink(node)
             case .broken(let reason):
                 let isImage = cmark_node_get_type(node) == CMARK_NODE_IMAGE
                 let (line, column) = position(of: node)
@@ -234,6 +235,15 @@ private struct TreeEdit {
         var offset: Int32 = 0
         var character: CChar = 0
         return cmark_node_get_fenced(node, &length, &offset, &character) != 0
+    }
+
+    /// A link's text stays in place without the link; an image goes with its address.
+    private func unlink(_ node: OpaquePointer) {
+        if cmark_node_get_type(node) == CMARK_NODE_LINK {
+            while let child = cmark_node_first_child(node) { cmark_node_insert_before(node, child) }
+        }
+        cmark_node_unlink(node)
+        cmark_node_free(node)
     }
 
     /// Raw HTML becomes a text node, so `<script>` is shown, escaped, and nothing is lost.

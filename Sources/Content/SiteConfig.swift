@@ -125,7 +125,16 @@ public struct SiteConfig: Sendable {
             case "max_rows":
                 if let number = value.int, number >= 1 { config.maxRows = number } else { fail(value, "max_rows must be a whole number of at least 1") }
             case "audiences":
-                if let list = value.stringList { config.audiences = list } else { fail(value, "audiences must be a list of names") }
+                if let list = value.stringList {
+                    config.audiences = list
+                    // Each audience's site is a folder and a URL path.
+                    for name in list where name.isEmpty || !name.utf8.allSatisfy(Slug.isPlainByte) {
+                        fail(value, "audience name '\(name)' must be lower-case letters, digits, '-' or '_'")
+                    }
+                    if Set(list).count != list.count { fail(value, "audiences lists a name twice") }
+                } else {
+                    fail(value, "audiences must be a list of names")
+                }
             case "privacy":
                 if let mask = value["mask"] {
                     if let list = mask.stringList { config.privacyMask = list } else { fail(mask, "privacy.mask must be a list of column names") }

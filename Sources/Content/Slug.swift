@@ -51,4 +51,10 @@ public enum Slug {
             return candidate
         }
     }
+
+    /// A byte of a plain lower-case name: a–z, 0–9, '-' or '_'.
+    public static func isPlainByte(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+            || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+    }
 }

@@ -94,7 +94,7 @@ struct NewCommand: ParsableCommand {
             trainer: \(yamlQuoted(text.trainer))
             duration: \(yamlQuoted(text.duration))
             course_id: ""
-            audience: \(yamlQuoted(text.audience))
+            trainees: \(yamlQuoted(text.trainees))
             ---
 
             \(text.courseBody)
@@ -165,7 +165,7 @@ func yamlQuoted(_ text: String) -> String {
 
 /// Placeholder text for new pages, in the site's language.
 struct NewPageText {
-    let reply, summary, trainer, duration, audience, owner, firstRelease: String
+    let reply, summary, trainer, duration, trainees, owner, firstRelease: String
     let faqBody, courseBody, policyBody, pageBody: String
 
     init(language: SiteLanguage) {
@@ -173,7 +173,7 @@ struct NewPageText {
         case .en:
             reply = "One to three sentences a colleague can paste straight into a chat with the customer."
             summary = "One sentence saying what this page is for."
-            trainer = "Trainer's name"; duration = "2 hours"; audience = "All sales staff"; owner = "Department"
+            trainer = "Trainer's name"; duration = "2 hours"; trainees = "All sales staff"; owner = "Department"
             firstRelease = "First release"
             faqBody = "The full answer: conditions, exceptions, and who to ask."
             courseBody = "## Objectives\n\n## Outline\n\n## Preparation\n\n## Assessment"
@@ -182,7 +182,7 @@ struct NewPageText {
         case .zhHans:
             reply = "在这里写一到三句可以直接贴给客户的简短回复。"
             summary = "用一句话说明本页用途。"
-            trainer = "讲师姓名"; duration = "2 小时"; audience = "全体置业顾问"; owner = "权责部门"
+            trainer = "讲师姓名"; duration = "2 小时"; trainees = "全体置业顾问"; owner = "权责部门"
             firstRelease = "首次发布"
             faqBody = "在这里写完整说明：适用条件、例外情况、需要找谁确认。"
             courseBody = "## 课程目标\n\n## 课程大纲\n\n## 课前准备\n\n## 考核方式"
@@ -191,7 +191,7 @@ struct NewPageText {
         case .zhHant:
             reply = "在這裡寫一到三句可以直接貼給客戶的簡短回覆。"
             summary = "用一句話說明本頁用途。"
-            trainer = "講師姓名"; duration = "2 小時"; audience = "全體置業顧問"; owner = "權責單位"
+            trainer = "講師姓名"; duration = "2 小時"; trainees = "全體置業顧問"; owner = "權責單位"
             firstRelease = "首次發布"
             faqBody = "在這裡寫完整說明：適用條件、例外情況、需要找誰確認。"
             courseBody = "## 課程目標\n\n## 課程大綱\n\n## 課前準備\n\n## 考核方式"
