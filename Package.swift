@@ -20,9 +20,11 @@ let package = Package(
         ),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "DeskbookSupport", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // Lets cmark-gfm parse documents on several threads at once (see its source file).
+        .target(name: "CMarkSharedSpecials", linkerSettings: [.linkedLibrary("dl")]),
         .target(
             name: "Content",
-            dependencies: ["CMarkGFM", "DeskbookSupport", .product(name: "Yams", package: "Yams")]
+            dependencies: ["CMarkGFM", "CMarkSharedSpecials", "DeskbookSupport", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(name: "EmbedThemeTool"),
         .plugin(name: "EmbedDefaultTheme", capability: .buildTool(), dependencies: ["EmbedThemeTool"]),

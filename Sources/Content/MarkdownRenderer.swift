@@ -1,4 +1,5 @@
 import CMarkGFM
+import CMarkSharedSpecials
 import DeskbookSupport
 
 #if canImport(Glibc)
@@ -81,6 +82,19 @@ public struct MarkdownRenderer: Sendable {
 
     static let extensionNames = ["table", "strikethrough", "autolink", "tagfilter", "tasklist"]
     static let parsing = Mutex()
+    /// True when cmark-gfm's calls to switch special characters off reach CMarkSharedSpecials:
+    /// one document is parsed to see.
+    static let parsersShareSpecials: Bool = {
+        _ = registration
+        guard let parser = cmark_parser_new(0) else { return false }
+        defer { cmark_parser_free(parser) }
+        if let syntax = cmark_find_syntax_extension("strikethrough") { cmark_parser_attach_syntax_extension(parser, syntax) }
+        let before = cmark_shared_specials_refusals()
+        cmark_parser_feed(parser, "~~a~~", 5)
+        if let document = cmark_parser_finish(parser) { cmark_node_free(document) }
+        return cmark_shared_specials_refusals() > before
+    }()
+
     private static let registration: Bool = {
         cmark_gfm_core_extensions_ensure_registered()
         return true
@@ -96,14 +110,15 @@ public struct MarkdownRenderer: Sendable {
         }
         var body = page.body
         // cmark-gfm switches its extensions' special characters on and off in one table shared
-        // by all parsers while it parses inlines, so two parses at once can lose `~~` or
-        // autolinks. Parsing takes turns; the tree work and HTML rendering stay parallel.
-        Self.parsing.lock()
+        // by all parsers, so two parses at once could lose `~~` or autolinks. CMarkSharedSpecials
+        // keeps them switched on; should that not be in effect, parses take turns.
+        let takeTurns = !Self.parsersShareSpecials
+        if takeTurns { Self.parsing.lock() }
         body.withUTF8 { buffer in
             buffer.withMemoryRebound(to: CChar.self) { cmark_parser_feed(parser, $0.baseAddress, $0.count) }
         }
         let parsed = cmark_parser_finish(parser)
-        Self.parsing.unlock()
+        if takeTurns { Self.parsing.unlock() }
         guard let document = parsed else { fatalError("cmark_parser_finish failed") }
         defer { cmark_node_free(document) }
         if hooks != nil { cmark_consolidate_text_nodes(document) }

@@ -132,4 +132,10 @@ func render(_ body: String, unsafeHTML: Bool = false, otherPages: [String] = ["f
         let broken = html.filter { !$0.contains("<del>舊價</del>") || !$0.contains("<a href=\"http://www.example.com/") || !$0.contains("<td><del>舊</del></td>") }
         #expect(broken.count == 0, "pages lost an extension")
     }
+
+    /// Parsing runs on every core only while cmark-gfm's switch of special characters is
+    /// overridden; without it, parses would take turns (correct, but slower).
+    @Test func parsesRunAtOnce() {
+        #expect(MarkdownRenderer.parsersShareSpecials)
+    }
 }
