@@ -49,6 +49,8 @@ public struct BuildReport: Sendable {
     public var filesRemoved = 0
     /// Queries that ran against a snapshot; the others came from the cache.
     public var queriesRun = 0
+    /// Masked columns that pages show unmasked (front matter `privacy.allow`), for `check`.
+    public var unmaskedColumns: [SnapshotSet.UnmaskedColumn] = []
     /// Wall time of the whole build (phases may overlap, so their times add up to more).
     public var seconds = 0.0
 }
@@ -86,7 +88,8 @@ public enum SiteBuilder {
         let snapshots = try phase("open data") { () throws(DiagnosticsError) -> SnapshotSet in
             config.data.isEmpty ? .empty : try SnapshotSet.open(config.data, siteDirectory: options.siteDirectory,
                                                                 limits: QueryLimits(timeout: config.queryTimeout, maxRows: config.maxRows),
-                                                                cache: options.cacheDirectory.map { QueryCache(directory: $0 + "/queries") })
+                                                                cache: options.cacheDirectory.map { QueryCache(directory: $0 + "/queries") },
+                                                                privacy: PrivacyPolicy(config))
         }
         let expansion = try phase("expand templated pages") { () throws(DiagnosticsError) -> TemplatedPages.Expansion in
             let (expansion, problems) = TemplatedPages.expand(content.pages, snapshots: snapshots)
@@ -108,7 +111,7 @@ public enum SiteBuilder {
                                            strings: strings, basePath: config.basePath)
 
         let rendered = try phase("render markdown") { () throws(DiagnosticsError) -> [PageRender] in
-            let renderer = MarkdownRenderer(unsafeHTML: config.unsafeHTML)
+            let renderer = MarkdownRenderer(unsafeHTML: config.unsafeHTML, allowedURLSchemes: config.allowedURLSchemes)
             return parallelMap(Array(pages.indices)) { index in
                 let page = pages[index]
                 let blocks = PageRender.mayHoldDataBlocks(page)
@@ -183,6 +186,7 @@ public enum SiteBuilder {
         for file in searchFiles { plan.add(file.path, .bytes(file.bytes)) }
         report.pageCount = model.pages.count
         report.queriesRun = snapshots.queriesRun
+        report.unmaskedColumns = snapshots.unmaskedColumns
         snapshots.cache?.prune()
         report.warnings = warnings.sortedByLocation()
 

@@ -66,9 +66,10 @@ extension Value {
     }
 }
 
-/// A compact binary form of a query result: version, columns, rows of tagged cells.
+/// A compact binary form of a query result: version, columns with their origins, rows of
+/// tagged cells.
 enum ResultCoding {
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
 
     static func encode(_ result: QueryResult) -> [UInt8] {
         var out: [UInt8] = [version]
@@ -78,7 +79,10 @@ enum ResultCoding {
             out.append(contentsOf: value.utf8)
         }
         integer(Int64(result.columns.count))
-        for column in result.columns { text(column) }
+        for (column, origin) in zip(result.columns, result.origins) {
+            text(column)
+            text(origin ?? "")
+        }
         integer(Int64(result.rows.count))
         for row in result.rows {
             for cell in row {
@@ -112,7 +116,12 @@ enum ResultCoding {
         index = 1
         guard let columnCount = integer(), columnCount >= 0, columnCount < 10_000 else { return nil }
         var columns: [String] = []
-        for _ in 0..<columnCount { guard let name = text() else { return nil }; columns.append(name) }
+        var origins: [String?] = []
+        for _ in 0..<columnCount {
+            guard let name = text(), let origin = text() else { return nil }
+            columns.append(name)
+            origins.append(origin.isEmpty ? nil : origin)
+        }
         guard let rowCount = integer(), rowCount >= 0 else { return nil }
         var rows: [[Value]] = []
         rows.reserveCapacity(Int(min(rowCount, 1_000_000)))
@@ -134,6 +143,6 @@ enum ResultCoding {
             }
             rows.append(row)
         }
-        return index == bytes.count ? QueryResult(columns: columns, rows: rows) : nil
+        return index == bytes.count ? QueryResult(columns: columns, rows: rows, origins: origins) : nil
     }
 }
