@@ -219,6 +219,27 @@ func leaks(in site: TestSite, of secrets: [String]) throws -> [String: [String]]
         expectBuildError(site, "content/callbacks.md:5:7: error: privacy.allow: 'phone' needs a reason")
     }
 
+    @Test func anAllowanceNoQueryNeedsIsAWarning() throws {
+        let site = try customerSite(["content/names.md": """
+        ---
+        title: 名單
+        privacy: {allow: [{column: customer_name, reason: 稱呼客戶}, {column: phnoe, reason: 回撥}]}
+        ---
+
+        ```sql names
+        SELECT customer_name FROM customers
+        ```
+
+        {{ names.customer_name }}
+        """])
+        defer { site.remove() }
+        let report = try buildData(site)
+        #expect(report.warnings.map(\.description) == [
+            "content/names.md:3:58: warning: privacy.allow: no query on this page returns a masked column 'phnoe'; remove the entry",
+        ])
+        #expect(try #require(site.read("names/index.html")).contains("蔣雨澄"))
+    }
+
     @Test func aSiteCanTurnADefaultMaskOff() throws {
         let site = try customerSite(config: "privacy:\n  unmask: [email]\n")
         defer { site.remove() }
