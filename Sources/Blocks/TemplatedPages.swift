@@ -72,7 +72,8 @@ public enum TemplatedPages {
         var seen: [String: Page] = [:]
         for page in output {
             if let other = seen[page.urlPath], other.sourcePath != page.sourcePath || page.frontMatter["each"] != nil {
-                problems.append(.error(page.diagnosticPath, "duplicate URL /\(page.urlPath): \(other.diagnosticPath) is published there too"))
+                let hint = page.frontMatter["each"] != nil ? "; give each row a slug of its own, from an id column (masked values repeat: 王**)" : ""
+                problems.append(.error(page.diagnosticPath, "duplicate URL /\(page.urlPath): \(other.diagnosticPath) is published there too" + hint))
             }
             seen[page.urlPath] = page
         }
