@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "BlocksTests", dependencies: ["Blocks", "Content", "DeskbookData", "DeskbookSupport", "DeskbookTestSupport"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Content"]),
         .testTarget(name: "ServeTests", dependencies: ["Serve", "DeskbookSupport", "DeskbookTestSupport"]),
-        .testTarget(name: "BuildTests", dependencies: ["Build", "Content", "Theme", "DeskbookSupport", "DeskbookTestSupport", "SampleData", "CSQLite"],
+        .testTarget(name: "BuildTests", dependencies: ["Build", "Content", "Theme", "DeskbookData", "DeskbookSupport", "DeskbookTestSupport", "SampleData", "CSQLite"],
                     exclude: ["search-harness.js"]),
         .testTarget(name: "DeskbookCLITests", dependencies: ["DeskbookCLI", "Build", "DeskbookSupport", "DeskbookTestSupport"]),
     ],

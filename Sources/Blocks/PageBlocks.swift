@@ -49,6 +49,15 @@ public final class PageBlocks: MarkdownHooks {
         for name in catalog.definitions.keys.sorted() {
             if case .failure(let diagnostic) = catalog.result(name, at: nil), !found.contains(diagnostic) { found.append(diagnostic) }
         }
+        // An allowance no query of the page needs is a leftover or a typo: say so.
+        if !page.frontMatter.privacyAllow.isEmpty && found.isEmpty {
+            let used = environment.snapshots.unmaskedColumns.filter { $0.page == page.diagnosticPath }
+            for allowance in page.frontMatter.privacyAllow
+            where !used.contains(where: { $0.line == allowance.line && $0.columnNumber == allowance.columnNumber }) {
+                found.append(.warning(page.diagnosticPath, line: allowance.line, column: allowance.columnNumber,
+                                      "privacy.allow: no query on this page returns a masked column '\(allowance.column)'; remove the entry"))
+            }
+        }
         return found
     }
 

@@ -67,7 +67,7 @@ final class QueryCatalog {
         }
         if !snapshotsUsed.contains(snapshotName) { snapshotsUsed.append(snapshotName) }
         do {
-            return .success(try snapshots.query(snapshot, definition.sql, parameters: parameters))
+            return .success(try snapshots.query(snapshot, definition.sql, parameters: parameters, page: page))
         } catch {
             var line = definition.line
             var column = 1

@@ -44,6 +44,9 @@ enum TableBlock {
         options.requireColumns(bars, key: "bars", in: result, query: query)
         let link = options.string("link")
         if let link {
+            if let scheme = URLSafety.blockedScheme(link) {
+                options.fail(options.node("link"), "link may not be a \(scheme): URL; use a page address like /agents/{agent_id}/")
+            }
             for name in placeholders(link) where result.columnIndex(name) == nil {
                 options.fail(options.node("link"), "link uses {\(name)}, which is not a column of \(query); available: \(result.columns.joined(separator: ", "))")
             }

@@ -6,6 +6,8 @@ import DeskbookSupport
 /// `each: SELECT agent_id, name FROM agents` becomes one page per row, beside it in its
 /// section (whose list is their index page). `slug` and `title` may use `{{agent_id}}` and
 /// `{{name}}`, and the page's queries get each row's columns as `:agent_id`, `:name`.
+/// Titles, slugs and summaries are filled from the masked row (a page per customer is titled
+/// 王**), while the parameters keep the stored values, which are bound and never shown.
 public enum TemplatedPages {
     public struct Expansion: Sendable {
         public var pages: [Page]
@@ -29,9 +31,10 @@ public enum TemplatedPages {
                                                                : "each: which snapshot? set 'data:' to one of \(snapshots.names.joined(separator: ", "))"))
                 continue
             }
-            let result: QueryResult
+            let result: QueryResult, shown: QueryResult
             do {
-                result = try snapshots.query(snapshot, sql, parameters: PageBlocks.frontMatterParameters(page))
+                result = try snapshots.unmaskedQuery(snapshot, sql, parameters: PageBlocks.frontMatterParameters(page))
+                shown = try snapshots.query(snapshot, sql, parameters: PageBlocks.frontMatterParameters(page), page: page)
             } catch {
                 problems.append(.error(page.diagnosticPath, line: each.line, column: each.column, "each: \(error.message)"))
                 continue
@@ -44,14 +47,24 @@ public enum TemplatedPages {
             }
             if !problems.isEmpty { continue }
             let folder = FileSystem.parentPath("/" + page.urlPath.trimmingSlashes).trimmingSlashes
-            for row in result.rows {
+            for (rowIndex, row) in result.rows.enumerated() {
                 var values: [String: Value] = [:]
-                for (index, column) in result.columns.enumerated() { values[column] = row[index] }
+                var shownValues: [String: Value] = [:]
+                for (index, column) in result.columns.enumerated() {
+                    values[column] = row[index]
+                    shownValues[column] = shown.rows[rowIndex][index]
+                }
                 var made = page
-                let slug = fill(slugTemplate, values).map { $0 == "/" || $0 == "\\" ? "-" : $0 }
-                made.urlPath = (folder.isEmpty ? "" : folder + "/") + String(slug) + "/"
-                made.frontMatter.title = fill(titleTemplate, values)
-                if let summary = page.frontMatter.summary { made.frontMatter.summary = fill(summary, values) }
+                let slug = String(fill(slugTemplate, shownValues).map { $0 == "/" || $0 == "\\" ? "-" : $0 }).trimmingWhitespace
+                if slug.isEmpty || slug == "." || slug == ".." {
+                    let node = page.frontMatter["slug"] ?? each
+                    problems.append(.error(page.diagnosticPath, line: node.line, column: node.column,
+                                           "row \(rowIndex + 1) of each: gives the slug '\(slug)'; every page needs a slug of its own"))
+                    continue
+                }
+                made.urlPath = (folder.isEmpty ? "" : folder + "/") + slug + "/"
+                made.frontMatter.title = fill(titleTemplate, shownValues)
+                if let summary = page.frontMatter.summary { made.frontMatter.summary = fill(summary, shownValues) }
                 parameters[output.count] = values
                 output.append(made)
             }
@@ -59,7 +72,8 @@ public enum TemplatedPages {
         var seen: [String: Page] = [:]
         for page in output {
             if let other = seen[page.urlPath], other.sourcePath != page.sourcePath || page.frontMatter["each"] != nil {
-                problems.append(.error(page.diagnosticPath, "duplicate URL /\(page.urlPath): \(other.diagnosticPath) is published there too"))
+                let hint = page.frontMatter["each"] != nil ? "; give each row a slug of its own, from an id column (masked values repeat: 王**)" : ""
+                problems.append(.error(page.diagnosticPath, "duplicate URL /\(page.urlPath): \(other.diagnosticPath) is published there too" + hint))
             }
             seen[page.urlPath] = page
         }

@@ -53,6 +53,8 @@ public struct BuildReport: Sendable {
     public var pagesRendered = 0
     /// Nothing the build reads changed since the live release was built, so nothing was written.
     public var nothingChanged = false
+    /// Masked columns that pages show unmasked (front matter `privacy.allow`), for `check`.
+    public var unmaskedColumns: [SnapshotSet.UnmaskedColumn] = []
     /// Wall time of the whole build (phases may overlap, so their times add up to more).
     public var seconds = 0.0
 }
@@ -110,7 +112,8 @@ public enum SiteBuilder {
         let snapshots = try phase("open data") { () throws(DiagnosticsError) -> SnapshotSet in
             config.data.isEmpty ? .empty : try SnapshotSet.open(config.data, siteDirectory: options.siteDirectory,
                                                                 limits: QueryLimits(timeout: config.queryTimeout, maxRows: config.maxRows),
-                                                                cache: options.cacheDirectory.map { QueryCache(directory: $0 + "/queries") })
+                                                                cache: options.cacheDirectory.map { QueryCache(directory: $0 + "/queries") },
+                                                                privacy: PrivacyPolicy(config))
         }
         let expansion = try phase("expand templated pages") { () throws(DiagnosticsError) -> TemplatedPages.Expansion in
             let (expansion, problems) = TemplatedPages.expand(content.pages, snapshots: snapshots)
@@ -234,6 +237,7 @@ public enum SiteBuilder {
         report.pageCount = pages.count
         report.pagesRendered = trees.reduce(0) { $0 + $1.jobs.count - (samePrevious ? $1.reusable.outputs.count : 0) }
         report.queriesRun = snapshots.queriesRun
+        report.unmaskedColumns = snapshots.unmaskedColumns
         snapshots.cache?.prune()
         report.warnings = warnings.sortedByLocation()
 
@@ -570,7 +574,7 @@ struct PreparedTree: Sendable {
         let reusable = SiteBuilder.reusableOutputs(jobs, keys: keys, model: model, context: context, prefix: prefix,
                                                    previous: previous, previousRelease: previousRelease)
         self.reusable = reusable
-        let renderer = MarkdownRenderer(unsafeHTML: config.unsafeHTML)
+        let renderer = MarkdownRenderer(unsafeHTML: config.unsafeHTML, allowedURLSchemes: config.allowedURLSchemes)
         let blockEnvironment = blocks(config.basePath)
         let rendered = parallelMap(Array(pages.indices)) { index in
             let page = pages[index]

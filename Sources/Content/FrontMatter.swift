@@ -14,6 +14,9 @@ public struct FrontMatter: Sendable {
     public var audience: [String] = []
     public var template: String?
     public var toc: Bool?
+    /// Masked columns this page shows unmasked, each with its reason
+    /// (`privacy: {allow: [{column: phone, reason: 回撥專員需撥號}]}`).
+    public var privacyAllow: [PrivacyAllowance] = []
     /// Every key as written, for templates and for the later stages (`reply`, `course_id` …).
     public var fields: [(key: String, value: YAMLNode)] = []
 
@@ -31,7 +34,7 @@ public struct FrontMatter: Sendable {
         "date": .date, "lastmod": .date, "effective": .date,
         "tags": .list, "synonyms": .list, "audience": .list,
         "weight": .integer, "draft": .boolean, "toc": .boolean,
-        "history": .history, "params": .map,
+        "history": .history, "params": .map, "privacy": .map,
     ]
 
     /// Splits `source` into front matter text and body. Returns the YAML text, the body and
@@ -127,6 +130,68 @@ public struct FrontMatter: Sendable {
             matter.template = template.scalar
         }
         matter.toc = matter["toc"]?.bool
+        if let privacy = matter["privacy"], !privacy.isNull {
+            let (allowances, privacyProblems) = PrivacyAllowance.parse(privacy, path: path)
+            matter.privacyAllow = allowances
+            problems += privacyProblems
+        }
         return (matter, problems)
+    }
+}
+
+/// A masked column one page shows as it is, and why: a reason is required, so that every
+/// exception to the masks is written down where it is made and listed by `deskbook check`.
+public struct PrivacyAllowance: Sendable, Equatable {
+    public var column: String
+    public var reason: String
+    public var line: Int
+    public var columnNumber: Int
+
+    public init(column: String, reason: String, line: Int, columnNumber: Int) {
+        self.column = column
+        self.reason = reason
+        self.line = line
+        self.columnNumber = columnNumber
+    }
+
+    /// `privacy: {allow: [{column: phone, reason: "..."}]}`; every problem at its own line.
+    static func parse(_ node: YAMLNode, path: String) -> ([PrivacyAllowance], [Diagnostic]) {
+        var allowances: [PrivacyAllowance] = []
+        var problems: [Diagnostic] = []
+        func fail(_ node: YAMLNode, _ message: String) {
+            problems.append(.error(path, line: node.line, column: node.column, message))
+        }
+        let example = "{column: phone, reason: 回撥專員需撥打客戶電話}"
+        for (key, value) in node.mapping ?? [] {
+            guard key.scalar == "allow" else {
+                fail(key, "privacy: unknown key '\(key.scalar ?? "")'; a page may only allow columns: privacy: {allow: [\(example)]}")
+                continue
+            }
+            guard let entries = value.sequence else {
+                fail(value, "privacy.allow: expected a list like [\(example)], got \(value.kindDescription)")
+                continue
+            }
+            for entry in entries {
+                guard let pairs = entry.mapping else {
+                    let name = entry.scalar.map { "'\($0)' " } ?? ""
+                    fail(entry, "privacy.allow: \(name)needs a reason; write each entry as \(example)")
+                    continue
+                }
+                for (entryKey, _) in pairs where entryKey.scalar != "column" && entryKey.scalar != "reason" {
+                    fail(entryKey, "privacy.allow: unknown key '\(entryKey.scalar ?? "")'; an entry is \(example)")
+                }
+                guard let column = entry["column"]?.scalar, !column.trimmingWhitespace.isEmpty else {
+                    fail(entry, "privacy.allow: the entry needs the column it allows: \(example)")
+                    continue
+                }
+                guard let reason = entry["reason"]?.scalar, !reason.trimmingWhitespace.isEmpty else {
+                    fail(entry, "privacy.allow: '\(column)' needs a reason: say why this page shows it unmasked")
+                    continue
+                }
+                allowances.append(PrivacyAllowance(column: column.trimmingWhitespace, reason: reason.trimmingWhitespace,
+                                                   line: entry.line, columnNumber: entry.column))
+            }
+        }
+        return (allowances, problems)
     }
 }

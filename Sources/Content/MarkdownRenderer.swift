@@ -72,12 +72,17 @@ public struct RenderedMarkdown: Sendable {
 
 /// GitHub-flavoured Markdown through cmark-gfm, with Deskbook's changes to the tree before
 /// rendering: heading ids (Chinese kept), `.md` links resolved to page URLs, raw HTML shown
-/// as text unless the site allows it, and fenced data blocks handed to their handler.
+/// as text unless the site allows it, links and images with a `javascript:`, `vbscript:` or
+/// `data:` URL dropped (in raw HTML too) unless the site allows the scheme, and fenced data
+/// blocks handed to their handler.
 public struct MarkdownRenderer: Sendable {
     public var unsafeHTML: Bool
+    /// Blocked URL schemes the site lets through (`allow_url_schemes`).
+    public var allowedURLSchemes: [String]
 
-    public init(unsafeHTML: Bool = false) {
+    public init(unsafeHTML: Bool = false, allowedURLSchemes: [String] = []) {
         self.unsafeHTML = unsafeHTML
+        self.allowedURLSchemes = allowedURLSchemes
     }
 
     static let extensionNames = ["table", "strikethrough", "autolink", "tagfilter", "tasklist"]
@@ -125,7 +130,7 @@ public struct MarkdownRenderer: Sendable {
 
         var state = TreeEdit(page: page, links: links)
         state.collect(document)
-        state.apply(unsafeHTML: unsafeHTML, hooks: hooks)
+        state.apply(unsafeHTML: unsafeHTML, allowedURLSchemes: allowedURLSchemes, hooks: hooks)
 
         let sections = sectionTexts(document, headings: state.headings)
         let extensions = cmark_parser_get_syntax_extensions(parser)
@@ -178,7 +183,7 @@ private struct TreeEdit {
         }
     }
 
-    mutating func apply(unsafeHTML: Bool, hooks: MarkdownHooks?) {
+    mutating func apply(unsafeHTML: Bool, allowedURLSchemes: [String], hooks: MarkdownHooks?) {
         // Inline values first, so headings and their ids see the values, not `{{ … }}`.
         if let hooks {
             for node in textNodes {
@@ -208,10 +213,19 @@ private struct TreeEdit {
         }
         for node in linkNodes {
             let destination = cmark_node_get_url(node).map { String(cString: $0) } ?? ""
+            if let scheme = URLSafety.blockedScheme(destination, allowed: allowedURLSchemes) {
+                let isImage = cmark_node_get_type(node) == CMARK_NODE_IMAGE
+                let (line, column) = position(of: node)
+                diagnostics.append(.warning(page.diagnosticPath, line: line, column: column,
+                                            "\(isImage ? "image" : "link") with a \(scheme): URL removed (its text is kept); "
+                                            + "list \(scheme) under allow_url_schemes in deskbook.yaml to keep such URLs"))
+                dropKeepingText(node)
+                continue
+            }
             switch links.resolve(destination, fromDirectory: page.sourceDirectory) {
             case .unchanged: break
             case .resolved(let url): cmark_node_set_url(node, url)
-            case .hidden: unlink(node)
+            case .hidden: dropKeepingText(node)
             case .broken(let reason):
                 let isImage = cmark_node_get_type(node) == CMARK_NODE_IMAGE
                 let (line, column) = position(of: node)
@@ -221,6 +235,17 @@ private struct TreeEdit {
         }
         if !unsafeHTML {
             for node in rawHTMLNodes { showAsText(node) }
+        } else {
+            // Allowed raw HTML still loses event handlers and blocked URL schemes.
+            for node in rawHTMLNodes {
+                guard let raw = cmark_node_get_literal(node) else { continue }
+                let (html, removed) = URLSafety.filterRawHTML(String(cString: raw), allowed: allowedURLSchemes)
+                guard !removed.isEmpty else { continue }
+                cmark_node_set_literal(node, html)
+                let (line, column) = position(of: node)
+                diagnostics.append(.warning(page.diagnosticPath, line: line, column: column,
+                                            "raw HTML: removed \(removed.joined(separator: ", ")); scripts come only from the theme"))
+            }
         }
         if let hooks {
             for node in codeBlocks where isFenced(node) {
@@ -252,12 +277,16 @@ private struct TreeEdit {
         return cmark_node_get_fenced(node, &length, &offset, &character) != 0
     }
 
-    /// A link's text stays in place without the link; an image goes with its address.
-    private func unlink(_ node: OpaquePointer) {
-        if cmark_node_get_type(node) == CMARK_NODE_LINK {
+    /// A link becomes its text; an image becomes its description.
+    private func dropKeepingText(_ node: OpaquePointer) {
+        if cmark_node_get_type(node) == CMARK_NODE_IMAGE {
+            let text = cmark_node_new(CMARK_NODE_TEXT)
+            cmark_node_set_literal(text, plainText(node))
+            cmark_node_replace(node, text)
+        } else {
             while let child = cmark_node_first_child(node) { cmark_node_insert_before(node, child) }
+            cmark_node_unlink(node)
         }
-        cmark_node_unlink(node)
         cmark_node_free(node)
     }
 

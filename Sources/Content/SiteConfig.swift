@@ -25,9 +25,16 @@ public struct SiteConfig: Sendable {
     /// Rows one query may return.
     public var maxRows = 10_000
     public var audiences: [String] = []
-    public var privacyMask: [String] = []
+    /// Columns masked on top of the defaults (`privacy.mask`), each with its mask style.
+    public var privacyMask: [(column: String, style: MaskStyle)] = []
+    /// Default masks turned off (`privacy.unmask`).
+    public var privacyUnmask: [String] = []
     /// Raw HTML in Markdown is shown as text unless this is set.
     public var unsafeHTML = false
+    /// URL schemes of links and images that are dropped unless listed in `allow_url_schemes`.
+    public static var blockedURLSchemes: [String] { URLSafety.blockedSchemes }
+    /// Of `blockedURLSchemes`, those the site lets through (`allow_url_schemes: [data]`).
+    public var allowedURLSchemes: [String] = []
     /// Pages with at least this many headings get a table of contents.
     public var tocMinHeadings = 3
     /// Pages per page of a section or tag list; 0 lists everything on one page.
@@ -42,7 +49,8 @@ public struct SiteConfig: Sendable {
     public static let fileName = "deskbook.yaml"
     static let knownKeys: Set<String> = [
         "title", "language", "base_url", "theme", "currency", "data", "max_data_age", "audiences",
-        "privacy", "unsafe_html", "toc_min_headings", "feed_limit", "paginate", "params", "query_timeout", "max_rows",
+        "privacy", "unsafe_html", "allow_url_schemes", "toc_min_headings", "feed_limit", "paginate", "params", "query_timeout",
+        "max_rows",
     ]
 
     /// The path part of `base_url`, always with leading and trailing slashes: `/site-a/`.
@@ -136,11 +144,18 @@ public struct SiteConfig: Sendable {
                     fail(value, "audiences must be a list of names")
                 }
             case "privacy":
-                if let mask = value["mask"] {
-                    if let list = mask.stringList { config.privacyMask = list } else { fail(mask, "privacy.mask must be a list of column names") }
-                }
+                parsePrivacy(value, into: &config, problems: &problems, path: path)
             case "unsafe_html":
                 if let flag = value.bool { config.unsafeHTML = flag } else { fail(value, "unsafe_html must be true or false") }
+            case "allow_url_schemes":
+                guard let list = value.stringList else { fail(value, "allow_url_schemes must be a list like [data]"); continue }
+                for scheme in list {
+                    let name = scheme.lowercased().trimming(":")
+                    if blockedURLSchemes.contains(name) { config.allowedURLSchemes.append(name) } else {
+                        problems.append(.warning(path, line: value.line, column: value.column,
+                                                 "allow_url_schemes: '\(scheme)' is never blocked; only \(blockedURLSchemes.joined(separator: ", ")) are"))
+                    }
+                }
             case "toc_min_headings":
                 if let number = value.int, number >= 1 { config.tocMinHeadings = number } else { fail(value, "toc_min_headings must be a whole number of at least 1") }
             case "feed_limit":
@@ -155,6 +170,46 @@ public struct SiteConfig: Sendable {
         }
         if !problems.errors.isEmpty { throw DiagnosticsError(problems) }
         return (config, problems)
+    }
+}
+
+extension SiteConfig {
+    /// `privacy: {mask: [phone, customers.name, {column: 會員編號, style: id}], unmask: [customer]}`.
+    static func parsePrivacy(_ value: YAMLNode, into config: inout SiteConfig, problems: inout [Diagnostic], path: String) {
+        func fail(_ node: YAMLNode, _ message: String) {
+            problems.append(.error(path, line: node.line, column: node.column, message))
+        }
+        guard let pairs = value.mapping else { fail(value, "privacy must be a map with mask: and unmask: lists"); return }
+        for (keyNode, node) in pairs {
+            switch keyNode.scalar ?? "" {
+            case "mask":
+                guard let entries = node.sequence else { fail(node, "privacy.mask must be a list of column names"); continue }
+                for entry in entries {
+                    if let column = entry.scalar, !column.isEmpty {
+                        config.privacyMask.append((column, MaskStyle.guess(for: column)))
+                    } else if entry.mapping != nil, let column = entry["column"]?.scalar, !column.isEmpty {
+                        var style = MaskStyle.guess(for: column)
+                        if let styleNode = entry["style"] {
+                            if let text = styleNode.scalar, let named = MaskStyle(rawValue: text) { style = named } else {
+                                fail(styleNode, "privacy.mask: unknown style \(styleNode.kindDescription); use one of \(MaskStyle.names)")
+                            }
+                        }
+                        for (key, _) in entry.mapping! where key.scalar != "column" && key.scalar != "style" {
+                            fail(key, "privacy.mask: unknown key '\(key.scalar ?? "")'; an entry is {column: NAME, style: STYLE}")
+                        }
+                        config.privacyMask.append((column, style))
+                    } else {
+                        fail(entry, "privacy.mask: each entry is a column name or {column: NAME, style: \(MaskStyle.names)}")
+                    }
+                }
+            case "unmask":
+                guard let list = node.stringList else { fail(node, "privacy.unmask must be a list of column names"); continue }
+                config.privacyUnmask = list
+            default:
+                problems.append(.error(path, line: keyNode.line, column: keyNode.column,
+                                       "unknown privacy option '\(keyNode.scalar ?? "")'; known: mask, unmask"))
+            }
+        }
     }
 }
 

@@ -110,7 +110,10 @@ struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Check links, images, front matter and templates without writing anything.",
-        discussion: "Exits non-zero when anything is wrong; broken links are errors here."
+        discussion: """
+        Exits non-zero when anything is wrong; broken links are errors here. Lists every page that \
+        shows a masked column unmasked (front matter privacy.allow), with its reason.
+        """
     )
 
     @OptionGroup var siteOptions: SiteOptions
@@ -122,12 +125,29 @@ struct CheckCommand: ParsableCommand {
         do {
             let report = try SiteBuilder.build(options)
             print("ok: \(report.pageCount) pages checked, no problems found")
+            for line in Self.privacyExceptions(report, siteDirectory: options.siteDirectory) { print(line) }
         } catch {
             Console.report(error.diagnostics)
             let count = error.diagnostics.errors.count
             Console.error("error: check found \(count) problem\(count == 1 ? "" : "s")")
             throw ExitCode.failure
         }
+    }
+}
+
+extension CheckCommand {
+    /// Every exception to the privacy masks: columns the site unmasks, and pages that show a
+    /// masked column as it is, each with the reason given.
+    static func privacyExceptions(_ report: BuildReport, siteDirectory: String) -> [String] {
+        var lines: [String] = []
+        if let config = try? SiteConfig.load(siteDirectory: siteDirectory).0, !config.privacyUnmask.isEmpty {
+            lines.append("privacy: deskbook.yaml turns off the masks of \(config.privacyUnmask.joined(separator: ", ")) for every page")
+        }
+        if !report.unmaskedColumns.isEmpty {
+            lines.append("privacy: \(report.unmaskedColumns.count) masked column\(report.unmaskedColumns.count == 1 ? "" : "s") shown unmasked (privacy.allow):")
+            lines += report.unmaskedColumns.map { "  \($0)" }
+        }
+        return lines
     }
 }
 

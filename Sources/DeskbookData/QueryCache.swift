@@ -66,15 +66,19 @@ extension Value {
     }
 }
 
-/// A compact binary form of a query result: version, columns, rows of tagged cells.
+/// A compact binary form of a query result: version, columns with their origins, rows of
+/// tagged cells.
 enum ResultCoding {
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
 
     static func encode(_ result: QueryResult) -> [UInt8] {
         var out = ByteWriter()
         out.byte(version)
         out.integer(result.columns.count)
-        for column in result.columns { out.text(column) }
+        for (column, origin) in zip(result.columns, result.origins) {
+            out.text(column)
+            out.text(origin ?? "")
+        }
         out.integer(result.rows.count)
         for row in result.rows {
             for cell in row {
@@ -94,7 +98,12 @@ enum ResultCoding {
         var input = ByteReader(bytes)
         guard input.byte() == version, let columnCount = input.count(limit: 10_000) else { return nil }
         var columns: [String] = []
-        for _ in 0..<columnCount { guard let name = input.text() else { return nil }; columns.append(name) }
+        var origins: [String?] = []
+        for _ in 0..<columnCount {
+            guard let name = input.text(), let origin = input.text() else { return nil }
+            columns.append(name)
+            origins.append(origin.isEmpty ? nil : origin)
+        }
         guard let rowCount = input.count() else { return nil }
         var rows: [[Value]] = []
         rows.reserveCapacity(min(rowCount, 1_000_000))
@@ -113,6 +122,6 @@ enum ResultCoding {
             }
             rows.append(row)
         }
-        return input.isAtEnd ? QueryResult(columns: columns, rows: rows) : nil
+        return input.isAtEnd ? QueryResult(columns: columns, rows: rows, origins: origins) : nil
     }
 }

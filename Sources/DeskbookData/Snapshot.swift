@@ -211,6 +211,11 @@ public final class Snapshot: @unchecked Sendable {
         }
         let columnCount = Int(sqlite3_column_count(statement))
         let columns = (0..<columnCount).map { String(cString: sqlite3_column_name(statement, Int32($0))) }
+        let origins = (0..<columnCount).map { column -> String? in
+            guard let table = sqlite3_column_table_name(statement, Int32(column)),
+                  let origin = sqlite3_column_origin_name(statement, Int32(column)) else { return nil }
+            return String(cString: table) + "." + String(cString: origin)
+        }
         let deadline = Deadline(seconds: limits.timeout)
         let box = Unmanaged.passRetained(deadline)
         defer { box.release() }
@@ -247,7 +252,7 @@ public final class Snapshot: @unchecked Sendable {
             }
             rows.append(row)
         }
-        return QueryResult(columns: columns, rows: rows)
+        return QueryResult(columns: columns, rows: rows, origins: origins)
     }
 
     private static func error(_ database: OpaquePointer) -> QueryError {

@@ -46,10 +46,14 @@ public enum Value: Sendable, Hashable, CustomStringConvertible {
 public struct QueryResult: Sendable {
     public var columns: [String]
     public var rows: [[Value]]
+    /// The table column each result column comes from (`customers.phone`), through aliases,
+    /// views and subqueries; nil for a computed value. Privacy masks follow it.
+    public var origins: [String?]
 
-    public init(columns: [String], rows: [[Value]]) {
+    public init(columns: [String], rows: [[Value]], origins: [String?]? = nil) {
         self.columns = columns
         self.rows = rows
+        self.origins = origins ?? Array(repeating: nil, count: columns.count)
     }
 
     public func columnIndex(_ name: String) -> Int? {

@@ -1,3 +1,4 @@
+import DeskbookData
 import DeskbookSupport
 import DeskbookTestSupport
 import SampleData
@@ -67,8 +68,48 @@ import Testing
         }
         // A course page lists its sessions from the snapshot.
         #expect(try #require(output.read("training/complaint-handling/index.html")).contains("開課場次與出席"))
-        // Customer names never appear: no dashboard selects them.
         let sitemap = try #require(output.read("sitemap.xml"))
         #expect(sitemap.contains("/dashboards/agents/A01/"))
+
+        // Customers of open complaints and overdue payments are listed, masked: no phone or
+        // ID number of any customer is in any file, and no name on those pages or their CSVs.
+        let snapshot = try Snapshot(name: "office", path: root + "/data/office.sqlite", displayPath: "data/office.sqlite")
+        let everyone = try snapshot.query("SELECT phone, id_number FROM customers", limits: QueryLimits(maxRows: 10_000_000))
+        #expect(everyone.rows.count > 1000)
+        // Every run of ASCII letters, digits and dashes as long as a phone or ID number.
+        var words: Set<ArraySlice<UInt8>> = []
+        for file in files where [".html", ".csv", ".json", ".xml"].contains(where: { file.hasSuffix($0) }) {
+            let bytes = try FileSystem.readFile(output.root + "/public/" + file)
+            var start = 0
+            for index in 0...bytes.count {
+                let byte = index < bytes.count ? bytes[index] : 0
+                let inWord = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D
+                if inWord { continue }
+                if (10...12).contains(index - start) { words.insert(bytes[start..<index]) }
+                start = index + 1
+            }
+        }
+        let exposed = everyone.rows.flatMap { $0.map(\.description) }.filter { words.contains(Array($0.utf8)[...]) }
+        #expect(exposed.isEmpty, "customer phone or ID numbers in the output: \(exposed.prefix(5))")
+        let listed = try snapshot.query("""
+            SELECT c.customer_name, c.phone FROM customers c
+            WHERE c.customer_id IN (SELECT customer_id FROM complaints WHERE resolved = 0)
+               OR c.customer_id IN (SELECT customer_id FROM receipts WHERE paid_date IS NULL
+                                    AND due_date < (SELECT value FROM _meta WHERE key = 'as_of'))
+            """, limits: QueryLimits(maxRows: 10_000_000)).rows.map { $0.map(\.description) }
+        #expect(!listed.isEmpty)
+        let complaints = try #require(output.read("dashboards/complaints/index.html"))
+        let first = try snapshot.query("""
+            SELECT c.customer_name, c.phone FROM complaints k JOIN customers c USING (customer_id) WHERE k.resolved = 0 ORDER BY k.received_at LIMIT 1
+            """).rows[0].map(\.description)
+        #expect(complaints.contains("<td>\(MaskStyle.name.apply(first[0]))</td><td>\(MaskStyle.phone.apply(first[1]))</td>"))
+        let pages = try files.filter { $0.hasPrefix("dashboards/complaints/") || $0.hasPrefix("dashboards/receipts/") }
+            .map { String(decoding: try FileSystem.readFile(output.root + "/public/" + $0), as: UTF8.self) }.joined()
+        // Table and CSV cells of those pages; agents' names may equal a customer's.
+        let cells = Set(pages.split { $0 == "<" || $0 == ">" || $0 == "," || $0 == "\n" || $0 == "\r\n" })
+        let agents = Set(try snapshot.query("SELECT name FROM agents").rows.map(\.[0].description))
+        for customer in listed where !agents.contains(customer[0]) && cells.contains(Substring(customer[0])) {
+            Issue.record("customer name \(customer[0]) is on a dashboard unmasked")
+        }
     }
 }

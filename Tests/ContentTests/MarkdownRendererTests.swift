@@ -3,7 +3,7 @@ import Testing
 @testable import Content
 
 /// Renders `body` as the page `content/faq/loans/a.md` of a small site.
-func render(_ body: String, unsafeHTML: Bool = false, otherPages: [String] = ["faq/loans/rate.md", "faq/_index.md"],
+func render(_ body: String, unsafeHTML: Bool = false, allowedURLSchemes: [String] = [], otherPages: [String] = ["faq/loans/rate.md", "faq/_index.md"],
             staticFiles: [String] = []) -> RenderedMarkdown {
     let page = Page(kind: .page, sourcePath: "faq/loans/a.md", frontMatter: FrontMatter(), body: body,
                     bodyLineOffset: 4, urlPath: "faq/loans/a/", sectionPath: "faq/loans", bundleDirectory: nil)
@@ -17,7 +17,7 @@ func render(_ body: String, unsafeHTML: Bool = false, otherPages: [String] = ["f
     }
     let links = LinkResolver(pages: pages, staticFiles: staticFiles.map { ($0, $0) }, extraOutputs: ["tags/"],
                              basePath: "/site-a/")
-    return MarkdownRenderer(unsafeHTML: unsafeHTML).render(page, links: links)
+    return MarkdownRenderer(unsafeHTML: unsafeHTML, allowedURLSchemes: allowedURLSchemes).render(page, links: links)
 }
 
 @Suite struct MarkdownRendererTests {

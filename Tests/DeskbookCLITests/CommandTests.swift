@@ -1,4 +1,5 @@
 import ArgumentParser
+import Build
 import DeskbookSupport
 import DeskbookTestSupport
 import Testing
@@ -64,6 +65,38 @@ func run(_ arguments: [String]) -> Int32 {
         #expect(run(["build", "-q", "-s", site.root]) == 0)
         #expect(run(["build", "-q", "--strict", "-s", site.root, "-o", site.root + "/strict"]) == 1)
         #expect(run(["check", "-s", site.root]) == 1)
+    }
+
+    @Test func checkListsEveryPageThatShowsAMaskedColumnUnmasked() throws {
+        let site = try TestSite([
+            "deskbook.yaml": "data:\n  office: data/office.sql\nprivacy:\n  unmask: [email]\n",
+            "data/office.sql": "CREATE TABLE customers (customer_name TEXT, phone TEXT); INSERT INTO customers VALUES ('蔣雨澄', '0933-274-615');",
+            "content/calls.md": """
+            ---
+            title: 回撥
+            privacy: {allow: [{column: phone, reason: 回撥專員需撥號}]}
+            ---
+
+            ```sql calls
+            SELECT customer_name, phone FROM customers
+            ```
+
+            ```table
+            data: calls
+            ```
+            """,
+            "content/list.md": "---\ntitle: 名單\n---\n\n```sql names\nSELECT customer_name FROM customers\n```\n\n{{ names.customer_name }}\n",
+        ])
+        defer { site.remove() }
+        #expect(run(["check", "-s", site.root]) == 0)
+        var options = BuildOptions(siteDirectory: site.root)
+        options.writeOutput = false
+        let report = try SiteBuilder.build(options)
+        #expect(CheckCommand.privacyExceptions(report, siteDirectory: site.root) == [
+            "privacy: deskbook.yaml turns off the masks of email for every page",
+            "privacy: 1 masked column shown unmasked (privacy.allow):",
+            "  content/calls.md:3:19: shows phone unmasked: 回撥專員需撥號",
+        ])
     }
 
     @Test func outputFolderOptionIsHonoured() throws {

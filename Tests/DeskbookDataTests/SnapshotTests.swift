@@ -10,7 +10,7 @@ func makeDatabase(_ path: String, wal: Bool = false, rows: Int = 3) throws {
     #expect(sqlite3_open(path, &handle) == SQLITE_OK)
     defer { sqlite3_close(handle) }
     var sql = wal ? "PRAGMA journal_mode = WAL;" : ""
-    sql += "CREATE TABLE deals (agent TEXT, amount REAL); CREATE TABLE _meta (key TEXT, value TEXT);"
+    sql += "CREATE TABLE deals (agent TEXT, amount REAL); CREATE INDEX deals_agent ON deals (agent); CREATE TABLE _meta (key TEXT, value TEXT);"
     sql += "INSERT INTO _meta VALUES ('snapshot_at', '2026-11-26T06:00:00+08:00');"
     for index in 0..<rows { sql += "INSERT INTO deals VALUES ('agent\(index)', \(index * 100));" }
     #expect(sqlite3_exec(handle, sql, nil, nil, nil) == SQLITE_OK)
@@ -37,18 +37,49 @@ func makeDatabase(_ path: String, wal: Bool = false, rows: Int = 3) throws {
         #expect(result.rows.first?.first == .integer(0))
     }
 
-    @Test(arguments: [
+    /// Every way SQL can change a file, or reach beyond the snapshot, tried on a real file.
+    static let writes = [
         "INSERT INTO deals VALUES ('x', 1)",
+        "INSERT INTO deals VALUES ('x', 1) RETURNING *",
+        "REPLACE INTO deals VALUES ('x', 1)",
         "UPDATE deals SET amount = 0",
         "DELETE FROM deals",
+        "WITH gone AS (SELECT 1) DELETE FROM deals",
         "DROP TABLE deals",
         "CREATE TABLE stolen (x)",
+        "CREATE TEMP TABLE scratch (x)",
+        "CREATE VIEW v AS SELECT * FROM deals",
+        "CREATE INDEX i ON deals (agent)",
+        "CREATE TRIGGER t AFTER INSERT ON deals BEGIN SELECT 1; END",
+        "ALTER TABLE deals ADD COLUMN extra TEXT",
+        "ALTER TABLE deals RENAME TO other",
+        "REINDEX",
+        "REINDEX deals_agent",
+        "DROP INDEX deals_agent",
+        "ANALYZE",
+        "VACUUM",
+        "VACUUM INTO '/tmp/deskbook-vacuum-copy.db'",
         "ATTACH DATABASE '/tmp/other.db' AS other",
+        "ATTACH 'file:/tmp/other.db?mode=rwc' AS other",
+        "DETACH DATABASE main",
         "PRAGMA journal_mode = DELETE",
+        "PRAGMA journal_mode = WAL",
+        "PRAGMA user_version = 5",
+        "PRAGMA main.user_version = 5",
+        "PRAGMA application_id = 7",
         "PRAGMA writable_schema = ON",
+        "PRAGMA query_only = OFF",
+        "PRAGMA foreign_keys = ON",
+        "PRAGMA locking_mode = EXCLUSIVE",
+        "PRAGMA wal_checkpoint(TRUNCATE)",
+        "COMMIT",
+        "SAVEPOINT s",
         "SELECT load_extension('/tmp/evil.so')",
+        "SELECT load_extension('/tmp/evil.so', 'entry')",
         "SELECT 1; DELETE FROM deals",
-    ])
+    ]
+
+    @Test(arguments: writes)
     func everyWriteIsRefusedAndTheFileStaysTheSame(sql: String) throws {
         let site = try TestSite([:])
         defer { site.remove() }
@@ -58,10 +89,38 @@ func makeDatabase(_ path: String, wal: Bool = false, rows: Int = 3) throws {
         do {
             let snapshot = try Snapshot(name: "office", path: path, displayPath: "office.sqlite")
             #expect(throws: QueryError.self) { try snapshot.query(sql) }
+            // Nothing changed, and the build's one read transaction is still open.
             #expect(try snapshot.query("SELECT COUNT(*) FROM deals").rows.first?.first == .integer(3))
+            #expect(try snapshot.query("PRAGMA table_info(deals)").rows.count == 2)
         }
         #expect(try FileSystem.readFile(path) == before)
+        #expect(!FileSystem.exists(path + "-journal") && !FileSystem.exists(path + "-wal"))
         #expect(!FileSystem.exists("/tmp/other.db"))
+        #expect(!FileSystem.exists("/tmp/deskbook-vacuum-copy.db"))
+    }
+
+    @Test(arguments: writes)
+    func anInMemoryDumpRefusesTheSameWrites(sql: String) throws {
+        let site = try TestSite(["office.sql": "CREATE TABLE deals (agent TEXT, amount REAL); CREATE INDEX deals_agent ON deals (agent); INSERT INTO deals VALUES ('a', 1), ('b', 2), ('c', 3);"])
+        defer { site.remove() }
+        let snapshot = try Snapshot(name: "office", path: site.root + "/office.sql", displayPath: "office.sql")
+        #expect(throws: QueryError.self) { try snapshot.query(sql) }
+        #expect(try snapshot.query("SELECT COUNT(*), SUM(amount) FROM deals").rows.first == [.integer(3), .real(6)])
+        #expect(!FileSystem.exists("/tmp/other.db"))
+        #expect(!FileSystem.exists("/tmp/deskbook-vacuum-copy.db"))
+    }
+
+    @Test func aRefusedQuerySaysWhy() throws {
+        let site = try TestSite([:])
+        defer { site.remove() }
+        try makeDatabase(site.root + "/office.sqlite")
+        let snapshot = try Snapshot(name: "office", path: site.root + "/office.sqlite", displayPath: "office.sqlite")
+        do {
+            _ = try snapshot.query("PRAGMA user_version = 5")
+            Issue.record("expected a refusal")
+        } catch {
+            #expect(error.message.contains("read-only"))
+        }
     }
 
     @Test func anSQLErrorSaysWhereInTheQuery() throws {

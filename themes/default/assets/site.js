@@ -8,8 +8,7 @@
       var area = document.createElement("textarea");
       area.value = text;
       area.setAttribute("readonly", "");
-      area.style.position = "fixed";
-      area.style.opacity = "0";
+      area.className = "copy-buffer";
       document.body.appendChild(area);
       area.select();
       var ok = false;
