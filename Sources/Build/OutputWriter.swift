@@ -41,6 +41,7 @@ enum OutputWriter {
     /// bytes in the previous release is hard-linked instead, so it keeps its modification time
     /// and costs no write. Returns whether the bytes changed.
     static func write(_ path: String, _ bytes: [UInt8], into directory: String, previous: String?) -> Result<Bool, FileSystem.Failure> {
+        guard SiteBoundary.staysInside(path) else { return .failure(outsideFailure(path)) }
         let full = directory + "/" + path
         do {
             let parent = FileSystem.parentPath(full)
@@ -60,6 +61,11 @@ enum OutputWriter {
         }
     }
 
+    /// The last line of defence: no output path may leave the output folder.
+    static func outsideFailure(_ path: String) -> FileSystem.Failure {
+        FileSystem.Failure(path: path, reason: "refusing to write outside the output folder")
+    }
+
     /// Writes the rest of a release into `directory` (a new, empty folder) and its manifest;
     /// counts what changed against the `previous` release.
     static func publish(_ plan: OutputPlan, to directory: String, previous: String?) throws -> Summary {
@@ -75,6 +81,7 @@ enum OutputWriter {
                 }
             case .written(let changed): return .success(changed)
             case .previous:
+                guard SiteBoundary.staysInside(path) else { return .failure(outsideFailure(path)) }
                 guard let previous else { return .failure(FileSystem.Failure(path: path, reason: "no previous release to take it from")) }
                 let full = directory + "/" + path
                 let parent = FileSystem.parentPath(full)

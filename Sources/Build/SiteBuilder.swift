@@ -77,8 +77,13 @@ public enum SiteBuilder {
         }
 
         let config = try phase("configure") { () throws(DiagnosticsError) -> SiteConfig in
+            // Nothing is read from outside the site folder, symlinks included.
+            let outside = SiteBoundary.siteFileProblems(siteDirectory: options.siteDirectory)
+            if !outside.isEmpty { throw DiagnosticsError(outside) }
             let (config, problems) = try SiteConfig.load(siteDirectory: options.siteDirectory)
             warnings += problems
+            let outsideData = SiteBoundary.dataProblems(siteDirectory: options.siteDirectory, dataFiles: config.data)
+            if !outsideData.isEmpty { throw DiagnosticsError(outsideData) }
             return config
         }
 
