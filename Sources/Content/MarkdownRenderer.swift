@@ -206,8 +206,9 @@ private struct TreeEdit {
             let id = ids.unique(Slug.make(text))
             headings.append(Heading(level: level, text: text, id: id))
             // An empty inline carrying the id keeps cmark's own rendering of the heading text.
+            // A span, not a link: an empty link would be a tab stop that says nothing.
             let anchor = cmark_node_new(CMARK_NODE_CUSTOM_INLINE)
-            cmark_node_set_on_enter(anchor, "<a class=\"anchor\" id=\"\(Escape.html(id))\" href=\"#\(Escape.html(id))\" aria-hidden=\"true\"></a>")
+            cmark_node_set_on_enter(anchor, "<span class=\"anchor\" id=\"\(Escape.html(id))\"></span>")
             cmark_node_set_on_exit(anchor, "")
             cmark_node_prepend_child(node, anchor)
         }

@@ -16,6 +16,9 @@
     var pageSize = parseInt(table.getAttribute("data-page-size"), 10) || 25;
     var page = 0, query = "";
     var tools = table.parentNode.querySelector(".table-tools");
+    // "共 40 筆" counts the rows the filter leaves, and is read out as it changes.
+    var count = tools && tools.querySelector(".row-count"), countText = count ? count.textContent : "";
+    if (count) count.setAttribute("aria-live", "polite");
     var pager = document.createElement("div");
     pager.className = "table-pager";
     table.parentNode.appendChild(pager);
@@ -33,6 +36,7 @@
     }
     function show() {
       var visible = matching(), pages = Math.max(1, Math.ceil(visible.length / pageSize));
+      if (count) count.textContent = query ? countText.replace(/\d[\d,]*/, String(visible.length)) : countText;
       if (page >= pages) page = pages - 1;
       rows.forEach(function (row) { row.hidden = true; });
       visible.forEach(function (row, i) { row.hidden = i < page * pageSize || i >= (page + 1) * pageSize; });
