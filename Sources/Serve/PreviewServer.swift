@@ -163,12 +163,26 @@ public final class PreviewServer: @unchecked Sendable {
         guard !path.split(separator: "/").contains("..") else { return ("403 Forbidden", "text/plain", Array("forbidden\n".utf8)) }
         var file = options.outputDirectory + path
         if FileSystem.isDirectory(file) { file += (file.hasSuffix("/") ? "" : "/") + "index.html" }
+        // A site with audiences has one site per folder and nothing at the top: list them.
+        if path == "/" && !FileSystem.exists(file) {
+            let links = audienceSites().map { "<li><a href=\"/\(Escape.html($0))/\">\(Escape.html($0))</a></li>" }.joined()
+            return ("200 OK", "text/html; charset=utf-8",
+                    Self.withReload(Array("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Deskbook</title></head><body><ul>\(links)</ul></body></html>".utf8)))
+        }
         guard let bytes = try? FileSystem.readFile(file) else {
-            let notFound = (try? FileSystem.readFile(options.outputDirectory + "/404.html")) ?? Array("not found\n".utf8)
+            // The 404 page of the audience's site the path is in, else the site's own.
+            let audience = path.split(separator: "/").first.map(String.init).flatMap { audienceSites().contains($0) ? $0 + "/" : nil } ?? ""
+            let notFound = (try? FileSystem.readFile(options.outputDirectory + "/" + audience + "404.html")) ?? Array("not found\n".utf8)
             return ("404 Not Found", "text/html; charset=utf-8", Self.withReload(notFound))
         }
         let type = Self.contentType(file)
         return ("200 OK", type, type.hasPrefix("text/html") ? Self.withReload(bytes) : bytes)
+    }
+
+    /// The folders of the preview that are sites of their own (one per audience).
+    func audienceSites() -> [String] {
+        ((try? FileSystem.listDirectory(options.outputDirectory)) ?? [])
+            .filter { $0.isDirectory && FileSystem.exists(options.outputDirectory + "/" + $0.name + "/index.html") }.map(\.name)
     }
 
     func respond(_ client: Int32, status: String, type: String, body: [UInt8]) {

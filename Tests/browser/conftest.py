@@ -3,7 +3,8 @@
 scripts/browser-test builds the example site, serves it with nginx on localhost and sets:
 
     DESKBOOK_TEST_PORT    the localhost port nginx listens on
-    DESKBOOK_TEST_SITE    the folder nginx serves (the built site)
+    DESKBOOK_TEST_SITE    the folder nginx serves (the built site: one folder per audience)
+    DESKBOOK_TEST_AUDIENCE  the audience whose site the tests use (managers: they see every page)
     DESKBOOK_SCREENSHOTS  where the screenshots go (default: docs/screenshots)
 
 Chromium reaches the site as http://intranet.test:PORT/, a plain-http address by name like an
@@ -30,13 +31,15 @@ INTRANET_HOST = "intranet.test"
 
 
 class Site:
-    """The built example site and the addresses it is served at."""
+    """One audience's site of the built example and the addresses it is served at."""
 
-    def __init__(self, port, folder):
+    def __init__(self, port, root, audience):
         self.port = port
-        self.folder = Path(folder)
-        self.url = f"http://{INTRANET_HOST}:{port}"      # plain http by name, as in an office
-        self.local_url = f"http://127.0.0.1:{port}"      # localhost: a secure context
+        self.root = Path(root)                           # the whole release: every audience's site
+        self.folder = self.root / audience               # this audience's site
+        self.base = f"/{audience}"
+        self.url = f"http://{INTRANET_HOST}:{port}{self.base}"   # plain http by name, as in an office
+        self.local_url = f"http://127.0.0.1:{port}{self.base}"   # localhost: a secure context
 
     def is_own(self, url):
         """True for a request that stays on this site (or never leaves the page)."""
@@ -47,8 +50,12 @@ class Site:
             ("http", INTRANET_HOST, self.port), ("http", "127.0.0.1", self.port)}
 
     def pages(self):
-        """Every HTML page of the built site, as paths relative to its folder."""
+        """Every HTML page of this audience's site, as paths relative to its folder."""
         return sorted(path.relative_to(self.folder) for path in self.folder.rglob("*.html"))
+
+    def every_page(self):
+        """Every HTML file of the release: all audiences' sites and the status page."""
+        return sorted(self.root.rglob("*.html"))
 
 
 class Browser:
@@ -70,7 +77,8 @@ class Browser:
         self.wait_for(lambda: self.js("return document.readyState") == "complete", f"{path} to load")
 
     def path(self):
-        return urlsplit(self.driver.current_url).path
+        """The current page's path within the audience's site."""
+        return urlsplit(self.driver.current_url).path.removeprefix(self.site.base)
 
     def find(self, css):
         return self.driver.find_element(By.CSS_SELECTOR, css)
@@ -175,9 +183,10 @@ class Browser:
 def site():
     port = os.environ.get("DESKBOOK_TEST_PORT")
     folder = os.environ.get("DESKBOOK_TEST_SITE")
-    if not port or not folder:
+    audience = os.environ.get("DESKBOOK_TEST_AUDIENCE")
+    if not port or not folder or not audience:
         pytest.exit("run the browser tests with scripts/browser-test: it builds and serves the site", returncode=2)
-    return Site(int(port), folder)
+    return Site(int(port), folder, audience)
 
 
 @pytest.fixture(scope="session")
