@@ -51,6 +51,20 @@ public struct TestSite {
 
     public func remove() { FileSystem.removeTree(root) }
 
+    /// Every file below a folder with its bytes, by path relative to the folder.
+    public static func contents(under folder: String) -> [String: [UInt8]] {
+        var files: [String: [UInt8]] = [:]
+        func walk(_ relative: String) {
+            let base = relative.isEmpty ? folder : folder + "/" + relative
+            for entry in (try? FileSystem.listDirectory(base)) ?? [] {
+                let path = relative.isEmpty ? entry.name : relative + "/" + entry.name
+                if entry.isDirectory { walk(path) } else { files[path] = try? FileSystem.readFile(base + "/" + entry.name) }
+            }
+        }
+        walk("")
+        return files
+    }
+
     /// A minimal front matter page.
     public static func page(_ title: String, _ body: String = "", extra: String = "") -> String {
         "---\ntitle: \"\(title)\"\n\(extra.isEmpty ? "" : extra + "\n")---\n\n\(body)\n"

@@ -23,26 +23,12 @@ func audienceSite() throws -> TestSite {
     ], config: "audiences: [staff, managers]\n")
 }
 
-/// Every file under a folder with its bytes.
-func filesUnder(_ root: String) -> [String: [UInt8]] {
-    var files: [String: [UInt8]] = [:]
-    func walk(_ relative: String) {
-        let base = relative.isEmpty ? root : root + "/" + relative
-        for entry in (try? FileSystem.listDirectory(base)) ?? [] {
-            let path = relative.isEmpty ? entry.name : relative + "/" + entry.name
-            if entry.isDirectory { walk(path) } else { files[path] = try? FileSystem.readFile(base + "/" + entry.name) }
-        }
-    }
-    walk("")
-    return files
-}
-
 @Suite struct AudienceTests {
     @Test func aManagersPageLeavesNoTraceInTheStaffSite() throws {
         let site = try audienceSite()
         defer { site.remove() }
         _ = try buildData(site)
-        let staff = filesUnder(site.output + "/staff")
+        let staff = TestSite.contents(under: site.output + "/staff")
         #expect(staff.count > 10)
         let markerBytes = Array(managersMarker.utf8)
         let leaks = staff.filter { _, bytes in bytes.count >= markerBytes.count && bytes.indices.dropLast(markerBytes.count - 1).contains {
@@ -74,7 +60,7 @@ func filesUnder(_ root: String) -> [String: [UInt8]] {
         #expect(try #require(site.read("managers/index.html")).contains("預算"))
         #expect(site.read("managers/training/leaders/notes.txt") == "講義\(managersMarker)")
         #expect(try #require(site.read("managers/sitemap.xml")).contains("/managers/budget/plan/"))
-        let search = filesUnder(site.output + "/managers/search").values.map { String(decoding: $0, as: UTF8.self) }
+        let search = TestSite.contents(under: site.output + "/managers/search").values.map { String(decoding: $0, as: UTF8.self) }
         #expect(search.contains { $0.contains(managersMarker) })
         // The build report stays outside both sites.
         #expect(site.exists("_build.json") && !site.exists("staff/_build.json"))

@@ -38,6 +38,21 @@ func expectBuildError(_ site: TestSite, _ expected: String, sourceLocation: Sour
     #expect(!site.exists("index.html"), "a failed build wrote output", sourceLocation: sourceLocation)
 }
 
+/// A templated page: one page per agent, with the agent's total.
+let agentPage = """
+---
+title: "{{name}} 的業績"
+slug: "{{agent_id}}"
+each: SELECT agent_id, name FROM agents ORDER BY agent_id
+---
+
+```sql mine
+SELECT SUM(amount) AS amount FROM deals WHERE agent_id = :agent_id
+```
+
+累計 {{ mine.amount | money }}
+"""
+
 let boardQuery = """
 ```sql board
 SELECT d.agent_id, a.name, a.team, SUM(d.amount) AS amount, SUM(d.area) AS area
@@ -155,19 +170,7 @@ WHERE d.month = :month GROUP BY d.agent_id ORDER BY amount DESC
     @Test func templatedPagesGetAPageEachListedAndInTheSitemap() throws {
         let site = try dataSite([
             "content/agents/_index.md": TestSite.page("業務員"),
-            "content/agents/agent.md": """
-            ---
-            title: "{{name}} 的業績"
-            slug: "{{agent_id}}"
-            each: SELECT agent_id, name FROM agents ORDER BY agent_id
-            ---
-
-            ```sql mine
-            SELECT SUM(amount) AS amount FROM deals WHERE agent_id = :agent_id
-            ```
-
-            累計 {{ mine.amount | money }}
-            """,
+            "content/agents/agent.md": agentPage,
         ])
         defer { site.remove() }
         _ = try buildData(site)

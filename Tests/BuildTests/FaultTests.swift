@@ -82,18 +82,6 @@ import Testing
         #expect(ReleaseHistory(output: site.output).names.count == 2)
     }
 
-    /// Runs a command, returning its exit status.
-    func run(_ arguments: [String]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-
     @Test func aFullDiskFailsTheBuildAndKeepsTheOldSite() throws {
         guard getuid() == 0 else {
             print("skipped: mounting a small file system for this test needs root (CI runs as root)")
@@ -103,8 +91,8 @@ import Testing
         defer { site.remove() }
         let disk = site.root + "/disk"
         try FileSystem.makeDirectories(disk)
-        #expect(try run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", disk]) == 0)
-        defer { _ = try? run(["umount", disk]) }
+        #expect(try runCommand(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", disk]) == 0)
+        defer { _ = try? runCommand(["umount", disk]) }
         var options = BuildOptions(siteDirectory: site.root, outputDirectory: disk + "/public")
         _ = try SiteBuilder.build(options)
         let live = try #require(FileSystem.symlinkTarget(disk + "/public"))

@@ -20,19 +20,7 @@ func incrementalSite() throws -> TestSite {
         "content/board.md": TestSite.page("排行", boardQuery + "\n\n```table\ndata: board\ncolumns: [name, amount]\n```\n",
                                           extra: "date: 2026-04-01\nparams: {month: \"2026-11\"}"),
         "content/agents/_index.md": TestSite.page("業務員"),
-        "content/agents/agent.md": """
-        ---
-        title: "{{name}} 的業績"
-        slug: "{{agent_id}}"
-        each: SELECT agent_id, name FROM agents ORDER BY agent_id
-        ---
-
-        ```sql mine
-        SELECT SUM(amount) AS amount FROM deals WHERE agent_id = :agent_id
-        ```
-
-        累計 {{ mine.amount | money }}
-        """,
+        "content/agents/agent.md": agentPage,
     ]
     for number in 1...12 {
         pages["content/faq/loans/q\(number).md"] = TestSite.page(
@@ -45,18 +33,7 @@ func incrementalSite() throws -> TestSite {
 /// Every file of an output tree with its bytes, but for the build report and status page,
 /// which record when and how fast the build ran.
 func outputTree(_ root: String) -> [String: [UInt8]] {
-    var files: [String: [UInt8]] = [:]
-    func walk(_ relative: String) {
-        let base = relative.isEmpty ? root : root + "/" + relative
-        for entry in (try? FileSystem.listDirectory(base)) ?? [] {
-            let path = relative.isEmpty ? entry.name : relative + "/" + entry.name
-            if entry.isDirectory { walk(path) } else if path != "_build.json" && path != "admin/status/index.html" {
-                files[path] = try? FileSystem.readFile(base + "/" + entry.name)
-            }
-        }
-    }
-    walk("")
-    return files
+    TestSite.contents(under: root).filter { $0.key != "_build.json" && $0.key != "admin/status/index.html" }
 }
 
 @Suite struct IncrementalBuildTests {

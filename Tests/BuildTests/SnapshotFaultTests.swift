@@ -92,18 +92,6 @@ import Testing
         #expect(try #require(site.read("rows/7/index.html")).contains("計數 1 止"))
     }
 
-    /// Runs a command, returning its exit status.
-    func run(_ arguments: [String]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-
     @Test func aReadOnlyOutputFolderFailsClearlyAndKeepsTheSite() throws {
         // Root writes through file permissions, so the folder is made read-only by mounting.
         guard getuid() == 0 else {
@@ -114,19 +102,19 @@ import Testing
         defer { site.remove() }
         let disk = site.root + "/disk"
         try FileSystem.makeDirectories(disk)
-        #expect(try run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", disk]) == 0)
-        defer { _ = try? run(["umount", disk]) }
+        #expect(try runCommand(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", disk]) == 0)
+        defer { _ = try? runCommand(["umount", disk]) }
         let options = BuildOptions(siteDirectory: site.root, outputDirectory: disk + "/public")
         _ = try SiteBuilder.build(options)
         let live = try #require(FileSystem.symlinkTarget(disk + "/public"))
-        #expect(try run(["mount", "-o", "remount,ro", disk]) == 0)
+        #expect(try runCommand(["mount", "-o", "remount,ro", disk]) == 0)
         try site.write("content/a.md", TestSite.page("A", "第二版"))
         let problems = try #require(diagnostics { () throws(DiagnosticsError) in _ = try SiteBuilder.build(options) })
         #expect(problems.count == 1 && problems[0].description.contains("Read-only file system"), "got \(problems)")
         #expect(FileSystem.symlinkTarget(disk + "/public") == live)
         #expect(try FileSystem.readText(disk + "/public/a/index.html").contains("第一版"))
         // Writable again, the next build publishes with no clean-up.
-        #expect(try run(["mount", "-o", "remount,rw", disk]) == 0)
+        #expect(try runCommand(["mount", "-o", "remount,rw", disk]) == 0)
         _ = try SiteBuilder.build(options)
         #expect(try FileSystem.readText(disk + "/public/a/index.html").contains("第二版"))
         #expect(Releases(output: disk + "/public").incomplete.isEmpty)
