@@ -10,7 +10,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
-        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(
@@ -30,7 +29,7 @@ let package = Package(
         .plugin(name: "EmbedDefaultTheme", capability: .buildTool(), dependencies: ["EmbedThemeTool"]),
         .target(
             name: "Theme",
-            dependencies: ["DeskbookSupport", .product(name: "Mustache", package: "swift-mustache"),
+            dependencies: ["DeskbookSupport",
                            .product(name: "Yams", package: "Yams")],
             plugins: ["EmbedDefaultTheme"]
         ),

@@ -1,5 +1,4 @@
 import DeskbookSupport
-import Mustache
 
 /// A loaded theme: compiled templates, fingerprinted assets and the UI strings of the site's
 /// language. Built from layers, the first that has a file wins:
@@ -15,7 +14,7 @@ public struct Theme: Sendable {
     }
 
     public let name: String
-    let library: MustacheLibrary
+    let renderer: MustacheRenderer
     public let templateNames: Set<String>
     public let assets: [Asset]
     /// UI strings for the site's language (`t.search`, `t.updated` …).
@@ -24,9 +23,9 @@ public struct Theme: Sendable {
     let dateFormat: [DatePart]
     let monthNames: [String]
 
-    init(name: String, library: MustacheLibrary, templateNames: Set<String>, assets: [Asset], strings: [String: String]) {
+    init(name: String, renderer: MustacheRenderer, templateNames: Set<String>, assets: [Asset], strings: [String: String]) {
         self.name = name
-        self.library = library
+        self.renderer = renderer
         self.templateNames = templateNames
         self.assets = assets
         self.strings = strings
@@ -38,7 +37,7 @@ public struct Theme: Sendable {
 
     /// Renders a template; the caller checked that it exists.
     public func render(_ template: String, context: [String: Any]) -> String {
-        library.render(context, withTemplate: template) ?? ""
+        renderer.render(template, context: context)
     }
 
     /// Output path of an asset by its plain name, for templates: `style.css` -> `assets/style.<hash>.css`.
@@ -84,11 +83,4 @@ public struct Theme: Sendable {
             return parts
         }
     }
-}
-
-/// Strings render as themselves. Without this, swift-mustache reaches a string's text through
-/// `String(describing:)` and several failed dynamic casts, which was most of the cost of a page.
-extension String: @retroactive MustacheCustomRenderable {
-    public var renderText: String { self }
-    public var isNull: Bool { false }
 }

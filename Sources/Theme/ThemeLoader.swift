@@ -1,5 +1,4 @@
 import DeskbookSupport
-import Mustache
 
 /// Finds a theme's files across its layers and compiles them into a `Theme`.
 public enum ThemeLoader {
@@ -61,21 +60,18 @@ public enum ThemeLoader {
     }
 
     static func compile(layers: [Layer], name: String, language: String) throws(DiagnosticsError) -> Theme {
-        FastHTMLEscaping.register()
         var problems: [Diagnostic] = []
-        var library = MustacheLibrary()
+        var templates: [String: MustacheTemplate] = [:]
         var templateNames: Set<String> = []
         for (file, layer) in files(in: "templates", layers: layers) where file.hasSuffix(".mustache") {
             let relative = "templates/" + file
             let templateName = String(file.dropLast(".mustache".count))
             do {
                 let text = String(decoding: try layer.read(relative), as: UTF8.self)
-                // Same line, so parse errors keep their line numbers.
-                library.register(try MustacheTemplate(string: FastHTMLEscaping.pragma + text), named: templateName)
+                templates[templateName] = try MustacheTemplate(text)
                 templateNames.insert(templateName)
-            } catch let error as MustacheTemplate.ParserError {
-                problems.append(.error(layer.displayPath(relative), line: error.context.lineNumber,
-                                       column: error.context.columnNumber, "template error: \(error.error)"))
+            } catch let error as MustacheTemplate.ParseError {
+                problems.append(.error(layer.displayPath(relative), line: error.line, column: error.column, "template error: \(error.message)"))
             } catch {
                 problems.append(.error(layer.displayPath(relative), "cannot read template: \(error)"))
             }
@@ -119,26 +115,9 @@ public enum ThemeLoader {
             }
         }
         if !problems.isEmpty { throw DiagnosticsError(problems) }
-        return Theme(name: name, library: library, templateNames: templateNames, assets: assets, strings: strings)
+        return Theme(name: name, renderer: MustacheRenderer(templates: templates), templateNames: templateNames, assets: assets, strings: strings)
     }
 }
 
 /// The configuration file's name, for diagnostics raised while loading a theme.
 enum SiteConfigFile { static let name = "deskbook.yaml" }
-
-/// swift-mustache escapes `{{value}}` one Character at a time, which is slow for Chinese
-/// text. Every template is compiled with this content type instead: the same escaping,
-/// done on UTF-8 bytes by `Escape.html`.
-enum FastHTMLEscaping: MustacheContentType {
-    case shared
-    static let name = "DeskbookHTML"
-    static let pragma = "{{%CONTENT_TYPE: \(name)}}"
-    private static let registration: Bool = {
-        MustacheContentTypes.register(FastHTMLEscaping.shared, named: name)
-        return true
-    }()
-
-    static func register() { _ = registration }
-
-    func escapeText(_ text: String) -> String { Escape.html(text) }
-}

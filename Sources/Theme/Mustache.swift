@@ -1,0 +1,365 @@
+import DeskbookSupport
+
+/// Mustache templates, parsed once into a tree and rendered straight from the values the
+/// build makes (`[String: Any]`, arrays, strings, numbers, booleans). Rendering every page of
+/// a site is the largest part of a build, so lookups test the few concrete types those values
+/// have before anything slower. The language is Mustache's: `{{name}}` (HTML-escaped),
+/// `{{{name}}}` and `{{& name}}` (as is), sections `{{#name}}…{{/name}}` over lists, maps and
+/// booleans, inverted sections `{{^name}}`, comments, partials `{{> name}}`, and template
+/// inheritance: `{{< parent}}{{$block}}…{{/block}}{{/parent}}`. Tags alone on their line leave
+/// no blank line behind.
+struct MustacheTemplate: Sendable {
+    indirect enum Node: Sendable {
+        case text(String)
+        case variable(Name, escaped: Bool)
+        case section(Name, [Node], inverted: Bool)
+        case partial(String, indentation: String)
+        /// `{{< name}}`: another template, with some of its blocks replaced.
+        case parent(String, blocks: [String: [Node]], indentation: String)
+        /// `{{$ name}}`: a part a child template may replace; its own content is the default.
+        case block(String, [Node])
+    }
+
+    /// A name as written: `.` (the current value), `page.title` (looked up through the
+    /// enclosing values, then into the map found).
+    struct Name: Sendable {
+        let parts: [String]
+        let isCurrent: Bool
+
+        init(_ text: Substring) {
+            isCurrent = text == "."
+            parts = text.split(separator: ".").map(String.init)
+        }
+    }
+
+    struct ParseError: Error, Sendable {
+        let message: String
+        let line: Int
+        let column: Int
+    }
+
+    let nodes: [Node]
+
+    init(_ text: String) throws(ParseError) {
+        var parser = Parser(Array(text.utf8))
+        nodes = try parser.parse()
+    }
+
+
+    // MARK: Parsing
+
+    /// Reads a template the way swift-mustache does, so that themes written for it render the
+    /// same, blank lines included: a tag other than a variable that is alone on its line
+    /// (after a line break or other such tags) takes its line break with it.
+    private struct Parser {
+        let bytes: [UInt8]
+        var position = 0
+
+        init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+        struct State {
+            var newLine = true
+            var sectionName: String?
+            /// Directly inside `{{< parent}}`: only block definitions count.
+            var inParent = false
+            /// Anywhere inside `{{< parent}}`: lines lose the indentation of the first line of
+            /// the block they are in.
+            var inDefinition = false
+            var definitionIndent: String?
+
+            /// The state a section, block or parent's content starts with.
+            func inside(_ name: String, newLine: Bool, parent: Bool = false) -> State {
+                var inner = self
+                inner.sectionName = name
+                inner.newLine = newLine
+                inner.inParent = parent
+                if parent { inner.inDefinition = true }
+                return inner
+            }
+        }
+
+        func location(of offset: Int) -> (Int, Int) {
+            var line = 1, lineStart = 0
+            for index in 0..<min(offset, bytes.count) where bytes[index] == UInt8(ascii: "\n") {
+                line += 1
+                lineStart = index + 1
+            }
+            return (line, String(decoding: bytes[lineStart..<min(offset, bytes.count)], as: UTF8.self).count + 1)
+        }
+
+        func error(_ message: String, at offset: Int) -> ParseError {
+            let (line, column) = location(of: offset)
+            return ParseError(message: message, line: line, column: column)
+        }
+
+        static func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        static func isBreak(_ byte: UInt8) -> Bool { byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") }
+
+        /// Length of the line break at `index` (2 for CR LF), 0 if there is none.
+        func lineBreak(at index: Int) -> Int {
+            guard index < bytes.count, Self.isBreak(bytes[index]) else { return 0 }
+            return bytes[index] == UInt8(ascii: "\r") && index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "\n") ? 2 : 1
+        }
+
+        /// At the end of the text, or only blanks before a line break: then moves past them.
+        mutating func lineFinished() -> Bool {
+            if position >= bytes.count { return true }
+            var index = position
+            while index < bytes.count && Self.isBlank(bytes[index]) { index += 1 }
+            let length = lineBreak(at: index)
+            guard length > 0 else { return false }
+            position = index + length
+            return true
+        }
+
+        mutating func parse() throws(ParseError) -> [Node] {
+            try parse(State())
+        }
+
+        /// Reads nodes until the end, or until the close tag of `state.sectionName`.
+        mutating func parse(_ initial: State) throws(ParseError) -> [Node] {
+            var state = initial
+            var nodes: [Node] = []
+            var blanks = ""
+            func text(_ value: String) { if !value.isEmpty { nodes.append(.text(value)) } }
+            while position < bytes.count {
+                if state.newLine {
+                    let start = position
+                    while position < bytes.count && Self.isBlank(bytes[position]) { position += 1 }
+                    let leading = String(decoding: bytes[start..<position], as: UTF8.self)
+                    if state.inDefinition && !state.inParent {
+                        if let indent = state.definitionIndent { blanks = String(leading.dropFirst(indent.count)) } else {
+                            state.definitionIndent = leading
+                        }
+                    } else {
+                        blanks = leading
+                    }
+                }
+                // Text up to a tag or a line break.
+                let start = position
+                while position < bytes.count && !Self.isBreak(bytes[position])
+                    && !(bytes[position] == UInt8(ascii: "{") && position + 1 < bytes.count && bytes[position + 1] == UInt8(ascii: "{")) {
+                    position += 1
+                }
+                let run = String(decoding: bytes[start..<position], as: UTF8.self)
+                let length = lineBreak(at: position)
+                if length > 0 {
+                    text(blanks + run + String(decoding: bytes[position..<position + length], as: UTF8.self))
+                    blanks = ""
+                    position += length
+                    state.newLine = true
+                    continue
+                }
+                if !run.isEmpty {
+                    text(blanks + run)
+                    blanks = ""
+                    state.newLine = false
+                }
+                if position >= bytes.count { break }
+                // A tag.
+                let tagStart = position
+                position += 2
+                let triple = position < bytes.count && bytes[position] == UInt8(ascii: "{")
+                if triple { position += 1 }
+                let closer = Array((triple ? "}}}" : "}}").utf8)
+                var end = position
+                while end + closer.count <= bytes.count && !bytes[end..<end + closer.count].elementsEqual(closer) { end += 1 }
+                guard end + closer.count <= bytes.count else { throw error("a tag is not closed with }}", at: tagStart) }
+                let content = String(decoding: bytes[position..<end], as: UTF8.self).trimmingWhitespace
+                position = end + closer.count
+                let sigil: Character = triple ? "{" : (content.first ?? " ")
+                let name = triple ? content : String(content.dropFirst()).trimmingWhitespace
+                var standalone = false
+                switch sigil {
+                case "#", "^":
+                    standalone = state.newLine && lineFinished()
+                    if !standalone { text(blanks); blanks = "" }
+                    let body = try parse(state.inside(name, newLine: standalone && state.newLine))
+                    nodes.append(.section(Name(Substring(name)), body, inverted: sigil == "^"))
+                case "/":
+                    guard state.sectionName == name else {
+                        throw error(state.sectionName.map { "{{/\(name)}} where {{/\($0)}} was expected" } ?? "{{/\(name)}} closes nothing", at: tagStart)
+                    }
+                    if !(state.newLine && lineFinished()) { text(blanks) }
+                    return nodes
+                case "!", "%":
+                    standalone = state.newLine && lineFinished()
+                case "=":
+                    throw error("changing delimiters ({{=…=}}) is not supported", at: tagStart)
+                case ">":
+                    text(blanks)
+                    standalone = state.newLine && lineFinished()
+                    nodes.append(.partial(name, indentation: standalone ? blanks : ""))
+                    blanks = ""
+                case "<":
+                    text(blanks)
+                    standalone = state.newLine && lineFinished()
+                    let body = try parse(state.inside(name, newLine: true, parent: true))
+                    var blocks: [String: [Node]] = [:]
+                    for node in body {
+                        switch node {
+                        case .block(let blockName, let content): blocks[blockName] = content
+                        case .text: break
+                        default: throw error("inside {{<\(name)}} only {{$block}} definitions may stand", at: tagStart)
+                        }
+                    }
+                    nodes.append(.parent(name, blocks: blocks, indentation: blanks))
+                    blanks = ""
+                case "$":
+                    if !state.inParent { text(blanks) }
+                    standalone = state.newLine && lineFinished()
+                    let body = try parse(state.inside(name, newLine: standalone && state.newLine))
+                    nodes.append(.block(name, body))
+                    if !state.inParent { blanks = "" }
+                case "&":
+                    text(blanks)
+                    blanks = ""
+                    nodes.append(.variable(Name(Substring(name)), escaped: false))
+                case "{":
+                    text(blanks)
+                    blanks = ""
+                    nodes.append(.variable(Name(Substring(content)), escaped: false))
+                default:
+                    guard !content.isEmpty else { throw error("an empty tag {{}}", at: tagStart) }
+                    text(blanks)
+                    blanks = ""
+                    nodes.append(.variable(Name(Substring(content)), escaped: true))
+                }
+                state.newLine = standalone
+            }
+            if let open = state.sectionName {
+                throw error("{{\(open)}} is never closed", at: bytes.count)
+            }
+            return nodes
+        }
+    }
+}
+
+/// Renders templates by name, for partials and parents.
+struct MustacheRenderer: Sendable {
+    let templates: [String: MustacheTemplate]
+
+    func render(_ name: String, context: [String: Any]) -> String {
+        guard let template = templates[name] else { return "" }
+        var output = ""
+        output.reserveCapacity(16_384)
+        var state = State(stack: [context], blocks: [:], indentation: "")
+        render(template.nodes, into: &output, state: &state)
+        return output
+    }
+
+    struct State {
+        var stack: [Any]
+        /// Replacements for `{{$ block}}`s, from the templates that named this one as parent.
+        var blocks: [String: [MustacheTemplate.Node]]
+        var indentation: String
+    }
+
+    private func render(_ nodes: [MustacheTemplate.Node], into output: inout String, state: inout State) {
+        for node in nodes {
+            switch node {
+            case .text(let text):
+                append(text, to: &output, indentation: state.indentation)
+            case .variable(let name, let escaped):
+                guard let value = lookup(name, in: state.stack) else { continue }
+                let text = Self.text(of: value)
+                append(escaped ? Escape.html(text) : text, to: &output, indentation: state.indentation)
+            case .section(let name, let body, let inverted):
+                let value = lookup(name, in: state.stack)
+                if inverted {
+                    if !Self.isTruthy(value) { render(body, into: &output, state: &state) }
+                } else {
+                    renderSection(value, body, into: &output, state: &state)
+                }
+            case .partial(let name, let indentation):
+                guard let template = templates[name] else { continue }
+                var inner = state
+                inner.indentation += indentation
+                if !indentation.isEmpty && (output.isEmpty || output.hasSuffix("\n")) { output += indentation }
+                render(template.nodes, into: &output, state: &inner)
+            case .parent(let name, let blocks, let indentation):
+                guard let template = templates[name] else { continue }
+                var inner = state
+                inner.indentation += indentation
+                // The outermost template's replacement wins.
+                inner.blocks = blocks.merging(state.blocks) { _, outer in outer }
+                render(template.nodes, into: &output, state: &inner)
+            case .block(let name, let fallback):
+                render(state.blocks[name] ?? fallback, into: &output, state: &state)
+            }
+        }
+    }
+
+    /// Text into the output; after a line break inside an indented partial, the indentation.
+    private func append(_ text: String, to output: inout String, indentation: String) {
+        if indentation.isEmpty || !text.contains("\n") {
+            output += text
+            return
+        }
+        var first = true
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if !first {
+                output += "\n"
+                if !line.isEmpty { output += indentation }
+            }
+            output += line
+            first = false
+        }
+    }
+
+    private func renderSection(_ value: Any?, _ body: [MustacheTemplate.Node], into output: inout String, state: inout State) {
+        guard let value else { return }
+        if let flag = value as? Bool {
+            if flag { render(body, into: &output, state: &state) }
+            return
+        }
+        if let items = value as? [[String: Any]] {
+            for item in items { renderPushed(item, body, into: &output, state: &state) }
+            return
+        }
+        if let items = value as? [Any] {
+            for item in items { renderPushed(item, body, into: &output, state: &state) }
+            return
+        }
+        renderPushed(value, body, into: &output, state: &state)
+    }
+
+    private func renderPushed(_ value: Any, _ body: [MustacheTemplate.Node], into output: inout String, state: inout State) {
+        state.stack.append(value)
+        render(body, into: &output, state: &state)
+        state.stack.removeLast()
+    }
+
+    /// False, nothing and empty lists hide a section and show an inverted one.
+    static func isTruthy(_ value: Any?) -> Bool {
+        guard let value else { return false }
+        if let flag = value as? Bool { return flag }
+        if let items = value as? [[String: Any]] { return !items.isEmpty }
+        if let items = value as? [Any] { return !items.isEmpty }
+        return true
+    }
+
+    static func text(of value: Any) -> String {
+        if let text = value as? String { return text }
+        if let number = value as? Int { return String(number) }
+        return String(describing: value)
+    }
+
+    /// The first part through the enclosing values, innermost first; the rest into what it found.
+    private func lookup(_ name: MustacheTemplate.Name, in stack: [Any]) -> Any? {
+        if name.isCurrent { return stack.last }
+        guard let first = name.parts.first else { return nil }
+        var found: Any?
+        for object in stack.reversed() {
+            if let map = object as? [String: Any], let value = map[first] {
+                found = value
+                break
+            }
+        }
+        for part in name.parts.dropFirst() {
+            guard let map = found as? [String: Any] else { return nil }
+            found = map[part]
+        }
+        return found
+    }
+}

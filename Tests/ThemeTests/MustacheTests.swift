@@ -1,0 +1,52 @@
+import Testing
+@testable import Theme
+
+/// The template language, rendered as a theme uses it.
+@Suite struct MustacheTests {
+    func render(_ templates: [String: String], _ name: String = "main", context: [String: Any]) throws -> String {
+        var compiled: [String: MustacheTemplate] = [:]
+        for (name, text) in templates { compiled[name] = try MustacheTemplate(text) }
+        return MustacheRenderer(templates: compiled).render(name, context: context)
+    }
+
+    @Test func variablesAreEscapedUnlessTripleBraced() throws {
+        let context: [String: Any] = ["title": "<b>房貸</b> & \"利率\"", "count": 3, "on": true]
+        #expect(try render(["main": "{{title}}|{{{title}}}|{{& title}}|{{count}}|{{on}}|{{missing}}"], context: context)
+                == "&lt;b&gt;房貸&lt;/b&gt; &amp; &quot;利率&quot;|<b>房貸</b> & \"利率\"|<b>房貸</b> & \"利率\"|3|true|")
+    }
+
+    @Test func sectionsIterateListsEnterMapsAndTestFlags() throws {
+        let context: [String: Any] = [
+            "pages": [["title": "甲"], ["title": "乙"]] as [[String: Any]], "none": [] as [Any],
+            "page": ["title": "首頁", "date": ["text": "3月14日"]] as [String: Any], "yes": true, "no": false, "site": "內網",
+        ]
+        let template = "{{#pages}}<li>{{title}} {{site}}</li>{{/pages}}{{^none}}空{{/none}}{{#page}}{{title}}/{{date.text}}{{/page}}"
+            + "{{#yes}}是{{/yes}}{{#no}}否{{/no}}{{^no}}非{{/no}}{{#page.title}}[{{.}}]{{/page.title}}"
+        #expect(try render(["main": template], context: context) == "<li>甲 內網</li><li>乙 內網</li>空首頁/3月14日是非[首頁]")
+    }
+
+    @Test func aChildTemplateFillsItsParentsBlocks() throws {
+        let templates = [
+            "baseof": "<title>{{$title}}預設{{/title}}</title>\n<main>\n{{$main}}{{/main}}\n</main>\n{{> footer}}",
+            "footer": "<footer>{{site}}</footer>\n",
+            "main": "{{<baseof}}{{$main}}\n<p>{{text}}</p>\n{{/main}}{{/baseof}}\n",
+        ]
+        #expect(try render(templates, context: ["text": "內容", "site": "內網"])
+                == "<title>預設</title>\n<main>\n<p>內容</p>\n\n</main>\n<footer>內網</footer>\n")
+    }
+
+    @Test func tagsAloneOnTheirLineLeaveNoBlankLine() throws {
+        let template = "<ul>\n{{#items}}\n  <li>{{.}}</li>\n{{/items}}\n{{! a note }}\n</ul>\n"
+        #expect(try render(["main": template], context: ["items": ["a", "b"]]) == "<ul>\n  <li>a</li>\n  <li>b</li>\n</ul>\n")
+    }
+
+    @Test func mistakesAreReportedWithTheirLine() {
+        #expect(throws: MustacheTemplate.ParseError.self) { try MustacheTemplate("<h1>\n{{#page}}\n") }
+        do {
+            _ = try MustacheTemplate("a\nb {{/page}}")
+            Issue.record("a stray close tag was accepted")
+        } catch {
+            #expect(error.line == 2 && error.column == 3 && error.message.contains("closes nothing"))
+        }
+    }
+}
