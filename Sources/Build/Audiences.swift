@@ -68,15 +68,21 @@ struct Audiences: Sendable {
         return (Audiences(names: names, visible: visible), problems.filter { seen.insert($0.description).inserted })
     }
 
-    /// The audiences of a file beside the pages (an image, a course material): those of the
-    /// bundle or section folder it is in.
-    func audiences(ofStaticFile source: String, pages: [Page]) -> Set<String> {
-        var best: (length: Int, index: Int)?
+    /// The audiences of files beside the pages (images, course materials): those of the
+    /// bundle or section folder each is in, the nearest one up.
+    func audiences(ofStaticFiles sources: [String], pages: [Page]) -> [Set<String>] {
+        var byFolder: [String: Set<String>] = [:]
         for (index, page) in pages.enumerated() {
-            let folder = page.bundleDirectory ?? (page.kind == .page ? nil : page.sourceDirectory)
-            guard let folder, folder.isEmpty || source.hasPrefix(folder + "/"), folder.count >= (best?.length ?? -1) else { continue }
-            best = (folder.count, index)
+            if let folder = page.bundleDirectory ?? (page.kind == .page ? nil : page.sourceDirectory) { byFolder[folder] = visible[index] }
         }
-        return best.map { visible[$0.index] } ?? Set(names)
+        return sources.map { source in
+            var folder = FileSystem.parentPath("/" + source)
+            while true {
+                let key = folder == "/" ? "" : String(folder.dropFirst())
+                if let found = byFolder[key] { return found }
+                if key.isEmpty { return Set(names) }
+                folder = FileSystem.parentPath(folder)
+            }
+        }
     }
 }

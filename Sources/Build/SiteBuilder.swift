@@ -549,13 +549,15 @@ struct PreparedTree: Sendable {
                 if page.kind != .page { hidden.insert(page.sourceDirectory) }
                 if let bundle = page.bundleDirectory { hidden.insert(bundle) }
             }
-            staticFiles = content.staticFiles.filter { file in
-                let visible = audiences.audiences(ofStaticFile: file.source, pages: allPages).contains(audience)
-                if !visible {
+            let fileAudiences = audiences.audiences(ofStaticFiles: content.staticFiles.map(\.source), pages: allPages)
+            staticFiles = []
+            for (file, seenBy) in zip(content.staticFiles, fileAudiences) {
+                if seenBy.contains(audience) {
+                    staticFiles.append(file)
+                } else {
                     hidden.insert(file.source)
                     hidden.insert(file.output)
                 }
-                return visible
             }
         }
         self.staticFiles = staticFiles
