@@ -651,24 +651,26 @@ struct PageRender: Sendable {
     /// Only a page with `{{` or a `sql`, `chart`, `table` or `kpi` fence can hold data blocks
     /// or inline values; the others (most pages) skip the scan for queries.
     static func mayHoldDataBlocks(_ page: Page) -> Bool {
-        let bytes = Array(page.body.utf8)
-        var index = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "{") && index + 1 < bytes.count && bytes[index + 1] == byte { return true }
-            if (byte == UInt8(ascii: "`") || byte == UInt8(ascii: "~")) && index + 2 < bytes.count
-                && bytes[index + 1] == byte && bytes[index + 2] == byte {
-                var word = index + 3
-                while word < bytes.count && (bytes[word] == byte || bytes[word] == UInt8(ascii: " ")) { word += 1 }
-                var end = word
-                while end < bytes.count && bytes[end] >= UInt8(ascii: "a") && bytes[end] <= UInt8(ascii: "z") { end += 1 }
-                if dataFenceWords.contains(bytes[word..<end]) { return true }
-                index = end
-                continue
+        var body = page.body
+        return body.withUTF8 { bytes in
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "{") && index + 1 < bytes.count && bytes[index + 1] == byte { return true }
+                if (byte == UInt8(ascii: "`") || byte == UInt8(ascii: "~")) && index + 2 < bytes.count
+                    && bytes[index + 1] == byte && bytes[index + 2] == byte {
+                    var word = index + 3
+                    while word < bytes.count && (bytes[word] == byte || bytes[word] == UInt8(ascii: " ")) { word += 1 }
+                    var end = word
+                    while end < bytes.count && bytes[end] >= UInt8(ascii: "a") && bytes[end] <= UInt8(ascii: "z") { end += 1 }
+                    if dataFenceWords.contains(Array(bytes[word..<end])[...]) { return true }
+                    index = end
+                    continue
+                }
+                index += 1
             }
-            index += 1
+            return false
         }
-        return false
     }
 
     static let dataFenceWords: Set<ArraySlice<UInt8>> = Set(["sql", "chart", "table", "kpi"].map { Array($0.utf8)[...] })
