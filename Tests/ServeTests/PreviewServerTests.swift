@@ -53,4 +53,25 @@ import FoundationNetworking
         #expect(try eventually(10) { try get(server.port, "/__deskbook/errors").body.contains("content/bad.md:2:7: error") })
         #expect(try get(server.port, "/").body.contains("第二版"))
     }
+
+    @Test func aSiteWithAudiencesListsTheirSitesAtTheTop() throws {
+        let site = try TestSite([
+            "deskbook.yaml": "title: 內網\naudiences: [staff, managers]\n",
+            "content/_index.md": TestSite.page("首頁"),
+            "content/budget.md": TestSite.page("預算", "只給主管", extra: "audience: managers"),
+        ])
+        defer { site.remove() }
+        var options = PreviewServer.Options(siteDirectory: site.root)
+        options.port = 0
+        let server = PreviewServer(options: options) { _ in }
+        try server.start()
+
+        let top = try get(server.port, "/")
+        #expect(top.status == 200)
+        #expect(top.body.contains("<a href=\"/managers/\">managers</a>") && top.body.contains("<a href=\"/staff/\">staff</a>"))
+        #expect(try get(server.port, "/managers/budget/").body.contains("只給主管"))
+        let missing = try get(server.port, "/staff/budget/")
+        #expect(missing.status == 404)
+        #expect(missing.body.contains("href=\"/staff/\""), "the staff site's own 404 page")
+    }
 }
