@@ -185,7 +185,7 @@ struct PageContext: Sendable {
         values["date"] = page.updated.map(dateValue)
         values["hasReply"] = !(page.frontMatter["reply"]?.scalar ?? "").isEmpty
         values["tags"] = page.frontMatter.tags.map { name in
-            ["name": name, "url": url(model.tags.first { $0.name == name || Slug.make($0.name) == Slug.make(name) }?.outputPath ?? model.tagsOutputPath)]
+            ["name": name, "url": url(model.tagsBySlug[Slug.make(name)].map { model.tags[$0].outputPath } ?? model.tagsOutputPath)]
         }
         let tocHeadings = rendered.headings.filter { $0.level == 2 || $0.level == 3 }
         let showToc = page.frontMatter.toc ?? (tocHeadings.count >= config.tocMinHeadings)

@@ -31,30 +31,40 @@ public enum Escape {
     /// Percent-encodes one URL path segment, leaving unreserved ASCII as it is.
     /// Non-ASCII (Chinese) segments are encoded so that every URL is plain ASCII.
     public static func urlPathSegment(_ segment: String) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity(segment.utf8.count)
-        let hex = Array("0123456789ABCDEF".utf8)
-        for byte in segment.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
-                 UInt8(ascii: "."), UInt8(ascii: "~"):
-                out.append(byte)
-            default:
-                out.append(UInt8(ascii: "%"))
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0xF)])
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        percentEncoded(segment, keepingSlashes: false)
     }
 
     /// Percent-encodes each segment of a `/`-separated path.
     public static func urlPath(_ path: String) -> String {
-        path.split(separator: "/", omittingEmptySubsequences: false)
-            .map { urlPathSegment(String($0)) }
-            .joined(separator: "/")
+        percentEncoded(path, keepingSlashes: true)
     }
+
+    /// Letters, digits and `-_.~` stay; every other byte becomes `%XX`. One pass over the
+    /// bytes: every URL of every page goes through here.
+    static func percentEncoded(_ text: String, keepingSlashes: Bool) -> String {
+        var text = text
+        return text.withUTF8 { bytes in
+            var out = [UInt8]()
+            out.reserveCapacity(bytes.count)
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                     UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
+                     UInt8(ascii: "."), UInt8(ascii: "~"):
+                    out.append(byte)
+                case UInt8(ascii: "/") where keepingSlashes:
+                    out.append(byte)
+                default:
+                    out.append(UInt8(ascii: "%"))
+                    out.append(hexDigits[Int(byte >> 4)])
+                    out.append(hexDigits[Int(byte & 0xF)])
+                }
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+
+    private static let hexDigits = Array("0123456789ABCDEF".utf8)
 
     /// `%E8%B2%B8` -> `貸`: a URL path as the file system names it.
     public static func percentDecoded(_ text: String) -> String {
