@@ -52,7 +52,9 @@ public enum SearchIndex {
         var length = 0.0
     }
 
-    typealias Posting = (document: Int32, weight: Double, section: Int)
+    /// Compact on purpose: a large site has tens of millions of postings at once.
+    typealias Posting = (document: Int32, weight: Float, section: UInt8)
+    typealias Scored = (document: Int32, score: Float, section: UInt8)
 
     public static func build(_ documents: [SearchDocument], synonyms: [[String]]) -> [(path: String, bytes: [UInt8])] {
         let tokenizer = Tokenizer(folding: .standard)
@@ -68,7 +70,7 @@ public enum SearchIndex {
             var codes: [UInt64] = []
             for (index, document) in perDocument.enumerated() {
                 for term in document.cjk where Int(term.code & 1) == half {
-                    let posting = (Int32(index), Double(term.weight), Int(term.section))
+                    let posting = (Int32(index), term.weight, term.section)
                     if let slot = slots[term.code] { lists[slot].append(posting) } else {
                         slots[term.code] = lists.count
                         lists.append([posting])
@@ -80,7 +82,9 @@ public enum SearchIndex {
             if half == 0 {
                 var words: [String: [Posting]] = [:]
                 for (index, document) in perDocument.enumerated() {
-                    for (word, value) in document.words { words[word, default: []].append((Int32(index), value.weight, value.section)) }
+                    for (word, value) in document.words {
+                        words[word, default: []].append((Int32(index), Float(value.weight), UInt8(min(value.section, 63))))
+                    }
                 }
                 result += words.map { ($0.key, $0.value) }
             }
@@ -91,16 +95,17 @@ public enum SearchIndex {
         let averageLength = max(totalLength / count, 1)
         let lengths = perDocument.map(\.length)
         let boosts = documents.map(\.boost)
-        @Sendable func bm25(_ list: [Posting]) -> [(document: Int32, score: Double, section: Int)] {
+        @Sendable func bm25(_ list: [Posting]) -> [Scored] {
             let idf = log1p((count - Double(list.count) + 0.5) / (Double(list.count) + 0.5))
             return list.map { posting in
                 let length = lengths[Int(posting.document)]
-                let score = idf * posting.weight * (k1 + 1) / (posting.weight + k1 * (1 - b + b * length / averageLength))
-                return (posting.document, score * boosts[Int(posting.document)], posting.section)
+                let weight = Double(posting.weight)
+                let score = idf * weight * (k1 + 1) / (weight + k1 * (1 - b + b * length / averageLength))
+                return (posting.document, Float(score * boosts[Int(posting.document)]), posting.section)
             }
         }
         let scored = parallelMap(halves[0] + halves[1]) { entry in (term: entry.term, postings: bm25(entry.postings)) }
-        let highest = scored.reduce(0.0) { best, entry in entry.postings.reduce(best) { max($0, $1.score) } }
+        let highest = scored.reduce(0.0) { best, entry in entry.postings.reduce(best) { max($0, Double($1.score)) } }
 
         // 4. Shards of encoded postings.
         let cjkTerms = scored.count
@@ -214,7 +219,7 @@ public enum SearchIndex {
     /// A term on very many pages is written shorter when that is smaller: `!`, the best
     /// `topPostings` pages as above, `|`, a bitmap of every page that has the term (six pages
     /// per character), `|`, and one score for all the others.
-    static func encode(_ postings: [(document: Int32, score: Double, section: Int)], highest: Double, documentCount: Int) -> String {
+    static func encode(_ postings: [Scored], highest: Double, documentCount: Int) -> String {
         func quantized(_ score: Double) -> Int { max(1, min(63, Int((score / max(highest, 1e-9) * 63).rounded(.up)))) }
         // Postings arrive in page order: pages are read in order when they are gathered.
         let bitmapLength = (documentCount + 5) / 6
@@ -222,10 +227,10 @@ public enum SearchIndex {
         guard postings.count > topPostings, postings.count * 3 > bitmapLength + topPostings * 4 else {
             return String(decoding: encodeList(postings, quantized: quantized), as: UTF8.self)
         }
-        var scores = postings.map(\.score)
+        var scores = postings.map { Double($0.score) }
         let cut = nthLargest(&scores, topPostings)
-        var best = postings.filter { $0.score > cut }
-        if best.count < topPostings { best += postings.filter { $0.score == cut }.prefix(topPostings - best.count) }
+        var best = postings.filter { Double($0.score) > cut }
+        if best.count < topPostings { best += postings.filter { Double($0.score) == cut }.prefix(topPostings - best.count) }
         best.sort { $0.document < $1.document }
         var out: [UInt8] = [UInt8(ascii: "!")]
         out += encodeList(best, quantized: quantized)
@@ -234,7 +239,7 @@ public enum SearchIndex {
         var total = 0.0
         for posting in postings {
             bits[Int(posting.document) / 6] |= 1 << (Int(posting.document) % 6)
-            total += posting.score
+            total += Double(posting.score)
         }
         out += bits.map { digits[$0] }
         out.append(UInt8(ascii: "|"))
@@ -263,7 +268,7 @@ public enum SearchIndex {
         return values[target]
     }
 
-    static func encodeList(_ postings: [(document: Int32, score: Double, section: Int)], quantized: (Double) -> Int) -> [UInt8] {
+    static func encodeList(_ postings: [Scored], quantized: (Double) -> Int) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(postings.count * 3)
         var previous: Int32 = 0
@@ -278,8 +283,8 @@ public enum SearchIndex {
             for (position, group) in groups.reversed().enumerated() {
                 out.append(digits[position == groups.count - 1 ? group : group + 32])
             }
-            out.append(digits[quantized(posting.score)])
-            out.append(digits[min(posting.section, 63)])
+            out.append(digits[quantized(Double(posting.score))])
+            out.append(digits[Int(min(posting.section, 63))])
         }
         return out
     }

@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test func termsOnMostPagesKeepTheirBestPagesAndABitmap() {
-        let postings = (0..<600).map { (document: Int32($0), score: Double($0 % 7 + 1), section: 0) }
+        let postings = (0..<600).map { (document: Int32($0), score: Float($0 % 7 + 1), section: UInt8(0)) }
         let encoded = SearchIndex.encode(postings, highest: 7, documentCount: 600)
         #expect(encoded.hasPrefix("!"))
         let parts = encoded.dropFirst().split(separator: "|", omittingEmptySubsequences: false)
