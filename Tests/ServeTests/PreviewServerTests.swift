@@ -16,6 +16,15 @@ import FoundationNetworking
         return (response.status, response.body)
     }
 
+    /// A preview server of the site on a free port, started.
+    func startServer(_ site: TestSite) throws -> PreviewServer {
+        var options = PreviewServer.Options(siteDirectory: site.root)
+        options.port = 0
+        let server = PreviewServer(options: options) { _ in }
+        try server.start()
+        return server
+    }
+
     /// Waits up to `seconds` for `condition`.
     func eventually(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
@@ -29,10 +38,7 @@ import FoundationNetworking
     @Test func servesRebuildsOnChangesAndShowsErrors() throws {
         let site = try TestSite(["content/_index.md": TestSite.page("首頁", "第一版")])
         defer { site.remove() }
-        var options = PreviewServer.Options(siteDirectory: site.root)
-        options.port = 0
-        let server = PreviewServer(options: options) { _ in }
-        try server.start()
+        let server = try startServer(site)
 
         let home = try get(server.port, "/")
         #expect(home.status == 200)
@@ -61,10 +67,7 @@ import FoundationNetworking
             "content/budget.md": TestSite.page("預算", "只給主管", extra: "audience: managers"),
         ])
         defer { site.remove() }
-        var options = PreviewServer.Options(siteDirectory: site.root)
-        options.port = 0
-        let server = PreviewServer(options: options) { _ in }
-        try server.start()
+        let server = try startServer(site)
 
         let top = try get(server.port, "/")
         #expect(top.status == 200)
