@@ -285,8 +285,8 @@ public enum SiteBuilder {
                 state.staleAfter = freshness.staleAfter
                 state.warnings = report.warnings
                 for (position, tree) in trees.enumerated() {
-                    for job in tree.jobs {
-                        state.outputs[tree.prefix + job.outputPath(model: tree.model, context: tree.context)] = tree.keys.key(job, model: tree.model, context: tree.context)
+                    for (job, key) in zip(tree.jobs, tree.outputKeys) {
+                        state.outputs[tree.prefix + job.outputPath(model: tree.model, context: tree.context)] = key
                     }
                     state.searchKeys[tree.prefix] = searchKeys[position]
                     for index in tree.model.pages.indices {
@@ -357,13 +357,12 @@ public enum SiteBuilder {
 
     /// Which outputs the last release already holds exactly as this build would render them,
     /// and which pages have all their outputs among them. `prefix` is the audience's folder.
-    static func reusableOutputs(_ jobs: [RenderJob], keys: RenderKeys, model: SiteModel, context: PageContext, prefix: String,
+    static func reusableOutputs(_ jobs: [RenderJob], outputKeys: [UInt64], model: SiteModel, context: PageContext, prefix: String,
                                 previous: BuildState?, previousRelease: String?) -> Reuse {
         guard let previous, let previousRelease else { return .none }
-        let reusable = parallelMap(jobs) { job -> Bool in
-            let path = prefix + job.outputPath(model: model, context: context)
-            return previous.outputs[path] == keys.key(job, model: model, context: context)
-                && FileSystem.exists(previousRelease + "/" + path)
+        let reusable = parallelMap(Array(jobs.indices)) { position -> Bool in
+            let path = prefix + jobs[position].outputPath(model: model, context: context)
+            return previous.outputs[path] == outputKeys[position] && FileSystem.exists(previousRelease + "/" + path)
         }
         var outputs: Set<Int> = []
         var pagesWithChanges: Set<Int> = []
@@ -517,6 +516,8 @@ struct PreparedTree: Sendable {
     let context: PageContext
     let keys: RenderKeys
     let jobs: [SiteBuilder.RenderJob]
+    /// The cache key of each job's output, in job order.
+    let outputKeys: [UInt64]
     let reusable: SiteBuilder.Reuse
     let rendered: [PageRender]
     let searchDocuments: [SearchDocument]
@@ -578,7 +579,10 @@ struct PreparedTree: Sendable {
         self.keys = keys
         let jobs = SiteBuilder.renderJobs(model: model, context: context)
         self.jobs = jobs
-        let reusable = SiteBuilder.reusableOutputs(jobs, keys: keys, model: model, context: context, prefix: prefix,
+        // Worked out once: compared with the last build's here, recorded for the next one.
+        let outputKeys = parallelMap(jobs) { keys.key($0, model: model, context: context) }
+        self.outputKeys = outputKeys
+        let reusable = SiteBuilder.reusableOutputs(jobs, outputKeys: outputKeys, model: model, context: context, prefix: prefix,
                                                    previous: previous, previousRelease: previousRelease)
         self.reusable = reusable
         let renderer = MarkdownRenderer(unsafeHTML: config.unsafeHTML, allowedURLSchemes: config.allowedURLSchemes)
