@@ -90,24 +90,20 @@ import Testing
         let site = try TestSite(["content/_index.md": TestSite.page("首頁"), "content/a.md": TestSite.page("A", "第一版")])
         defer { site.remove() }
         let disk = site.root + "/disk"
-        try FileSystem.makeDirectories(disk)
-        #expect(try runCommand(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", disk]) == 0)
-        defer { _ = try? runCommand(["umount", disk]) }
-        var options = BuildOptions(siteDirectory: site.root, outputDirectory: disk + "/public")
-        _ = try SiteBuilder.build(options)
-        let live = try #require(FileSystem.symlinkTarget(disk + "/public"))
-        // Enough new pages that the next release cannot fit.
-        let filler = String(repeating: "客戶詢問貸款成數與寬限期。", count: 400)
-        for index in 0..<400 { try site.write("content/p\(index).md", TestSite.page("頁 \(index)", filler)) }
-        options = BuildOptions(siteDirectory: site.root, outputDirectory: disk + "/public")
-        do {
+        try withTmpfs(at: disk, size: "3m") {
+            var options = BuildOptions(siteDirectory: site.root, outputDirectory: disk + "/public")
             _ = try SiteBuilder.build(options)
-            Issue.record("expected the build to fail on a full disk")
-        } catch {
-            #expect(error.diagnostics.contains { $0.message.contains("No space left on device") }, "got \(error.diagnostics)")
+            let live = try #require(FileSystem.symlinkTarget(disk + "/public"))
+            // Enough new pages that the next release cannot fit.
+            let filler = String(repeating: "客戶詢問貸款成數與寬限期。", count: 400)
+            for index in 0..<400 { try site.write("content/p\(index).md", TestSite.page("頁 \(index)", filler)) }
+            options = BuildOptions(siteDirectory: site.root, outputDirectory: disk + "/public")
+            let problems = try #require(diagnostics { () throws(DiagnosticsError) in _ = try SiteBuilder.build(options) },
+                                        "expected the build to fail on a full disk")
+            #expect(problems.contains { $0.message.contains("No space left on device") }, "got \(problems)")
+            #expect(FileSystem.symlinkTarget(disk + "/public") == live)
+            #expect(try FileSystem.readText(disk + "/public/a/index.html").contains("第一版"))
+            #expect(Releases(output: disk + "/public").incomplete.isEmpty)
         }
-        #expect(FileSystem.symlinkTarget(disk + "/public") == live)
-        #expect(try FileSystem.readText(disk + "/public/a/index.html").contains("第一版"))
-        #expect(Releases(output: disk + "/public").incomplete.isEmpty)
     }
 }

@@ -101,22 +101,21 @@ import Testing
         let site = try TestSite(["content/_index.md": TestSite.page("首頁"), "content/a.md": TestSite.page("A", "第一版")])
         defer { site.remove() }
         let disk = site.root + "/disk"
-        try FileSystem.makeDirectories(disk)
-        #expect(try runCommand(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", disk]) == 0)
-        defer { _ = try? runCommand(["umount", disk]) }
-        let options = BuildOptions(siteDirectory: site.root, outputDirectory: disk + "/public")
-        _ = try SiteBuilder.build(options)
-        let live = try #require(FileSystem.symlinkTarget(disk + "/public"))
-        #expect(try runCommand(["mount", "-o", "remount,ro", disk]) == 0)
-        try site.write("content/a.md", TestSite.page("A", "第二版"))
-        let problems = try #require(diagnostics { () throws(DiagnosticsError) in _ = try SiteBuilder.build(options) })
-        #expect(problems.count == 1 && problems[0].description.contains("Read-only file system"), "got \(problems)")
-        #expect(FileSystem.symlinkTarget(disk + "/public") == live)
-        #expect(try FileSystem.readText(disk + "/public/a/index.html").contains("第一版"))
-        // Writable again, the next build publishes with no clean-up.
-        #expect(try runCommand(["mount", "-o", "remount,rw", disk]) == 0)
-        _ = try SiteBuilder.build(options)
-        #expect(try FileSystem.readText(disk + "/public/a/index.html").contains("第二版"))
-        #expect(Releases(output: disk + "/public").incomplete.isEmpty)
+        try withTmpfs(at: disk, size: "8m") {
+            let options = BuildOptions(siteDirectory: site.root, outputDirectory: disk + "/public")
+            _ = try SiteBuilder.build(options)
+            let live = try #require(FileSystem.symlinkTarget(disk + "/public"))
+            #expect(try runCommand(["mount", "-o", "remount,ro", disk]) == 0)
+            try site.write("content/a.md", TestSite.page("A", "第二版"))
+            let problems = try #require(diagnostics { () throws(DiagnosticsError) in _ = try SiteBuilder.build(options) })
+            #expect(problems.count == 1 && problems[0].description.contains("Read-only file system"), "got \(problems)")
+            #expect(FileSystem.symlinkTarget(disk + "/public") == live)
+            #expect(try FileSystem.readText(disk + "/public/a/index.html").contains("第一版"))
+            // Writable again, the next build publishes with no clean-up.
+            #expect(try runCommand(["mount", "-o", "remount,rw", disk]) == 0)
+            _ = try SiteBuilder.build(options)
+            #expect(try FileSystem.readText(disk + "/public/a/index.html").contains("第二版"))
+            #expect(Releases(output: disk + "/public").incomplete.isEmpty)
+        }
     }
 }
