@@ -1,5 +1,6 @@
 import Content
 import DeskbookSupport
+import Search
 
 #if canImport(Glibc)
 import Glibc
@@ -11,17 +12,15 @@ import Glibc
 /// nothing at all. The cache is never needed for correctness: a missing or damaged state file
 /// reads as "build everything", and every key covers all the inputs of what it stands for.
 struct BuildState: Sendable {
-    /// What rendering one page's Markdown left that other outputs need (the search index,
-    /// feed summaries, warnings), kept so an unchanged page is not rendered again.
+    /// What rendering one page left that other outputs need (the search index, feed
+    /// summaries, warnings), kept so an unchanged page is not rendered again; `key` is the
+    /// page's Markdown key it was rendered with.
     struct MarkdownEntry: Sendable {
         var key: UInt64
-        var firstParagraph: String
-        var sections: [SectionText]
-        var diagnostics: [Diagnostic]
-        var attachments: [String]
+        var digest: PageDigest
     }
 
-    static let formatVersion: Int64 = 1
+    static let formatVersion: Int64 = 2
 
     var inputs: UInt64 = 0
     var release = ""
@@ -127,18 +126,20 @@ struct BuildState: Sendable {
         out.integer(markdown.count)
         for (id, entry) in markdown.sorted(by: { $0.key < $1.key }) {
             out.text(id)
+            let digest = entry.digest
             out.word(entry.key)
-            out.text(entry.firstParagraph)
-            out.integer(entry.sections.count)
-            for section in entry.sections {
-                out.text(section.anchor)
-                out.text(section.heading)
-                out.text(section.text)
+            out.text(digest.firstParagraph)
+            out.integer(digest.terms.excerpts.count)
+            for excerpt in digest.terms.excerpts {
+                out.text(excerpt.anchor)
+                out.text(excerpt.heading)
+                out.text(excerpt.text)
             }
-            out.integer(entry.diagnostics.count)
-            for diagnostic in entry.diagnostics { encode(diagnostic, into: &out) }
-            out.integer(entry.attachments.count)
-            for path in entry.attachments { out.text(path) }
+            out.blob(digest.terms.encoded)
+            out.integer(digest.diagnostics.count)
+            for diagnostic in digest.diagnostics { encode(diagnostic, into: &out) }
+            out.integer(digest.attachments.count)
+            for path in digest.attachments { out.text(path) }
         }
         return out.bytes
     }
@@ -177,23 +178,24 @@ struct BuildState: Sendable {
         markdown.reserveCapacity(pageCount)
         for _ in 0..<pageCount {
             guard let id = input.text(), let key = input.word(), let firstParagraph = input.text(),
-                  let sectionCount = input.count() else { return nil }
-            var entry = MarkdownEntry(key: key, firstParagraph: firstParagraph, sections: [], diagnostics: [], attachments: [])
-            for _ in 0..<sectionCount {
+                  let excerptCount = input.count() else { return nil }
+            var digest = PageDigest(firstParagraph: firstParagraph, terms: PageTerms(excerpts: [], encoded: []), diagnostics: [], attachments: [])
+            for _ in 0..<excerptCount {
                 guard let anchor = input.text(), let heading = input.text(), let text = input.text() else { return nil }
-                entry.sections.append(SectionText(anchor: anchor, heading: heading, text: text))
+                digest.terms.excerpts.append(.init(anchor: anchor, heading: heading, text: text))
             }
-            guard let diagnosticCount = input.count() else { return nil }
+            guard let terms = input.blob(), let diagnosticCount = input.count() else { return nil }
+            digest.terms.encoded = terms
             for _ in 0..<diagnosticCount {
                 guard let diagnostic = decodeDiagnostic(&input) else { return nil }
-                entry.diagnostics.append(diagnostic)
+                digest.diagnostics.append(diagnostic)
             }
             guard let attachmentCount = input.count() else { return nil }
             for _ in 0..<attachmentCount {
                 guard let path = input.text() else { return nil }
-                entry.attachments.append(path)
+                digest.attachments.append(path)
             }
-            markdown[id] = entry
+            markdown[id] = MarkdownEntry(key: key, digest: digest)
         }
         return (outputs, searchKeys, searchFiles, markdown)
     }

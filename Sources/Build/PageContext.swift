@@ -180,7 +180,7 @@ struct PageContext: Sendable {
         values["content"] = rendered.html.isEmpty ? nil : rendered.html
         // `summary` falls back to the first paragraph (for descriptions and lists); `lead` is
         // only what the author wrote, so the page does not repeat its first paragraph.
-        values["summary"] = summary(page, rendered: rendered)
+        values["summary"] = summary(page, firstParagraph: rendered.firstParagraph)
         values["lead"] = page.frontMatter.summary.flatMap { $0.isEmpty ? nil : $0 }
         values["date"] = page.updated.map(dateValue)
         values["hasReply"] = !(page.frontMatter["reply"]?.scalar ?? "").isEmpty
@@ -296,9 +296,9 @@ struct PageContext: Sendable {
 
     func twoDigits(_ number: Int) -> String { number < 10 ? "0\(number)" : String(number) }
 
-    func summary(_ page: Page, rendered: RenderedMarkdown) -> String? {
+    func summary(_ page: Page, firstParagraph: String) -> String? {
         if let summary = page.frontMatter.summary, !summary.isEmpty { return summary }
-        let text = rendered.firstParagraph.trimmingWhitespace
+        let text = firstParagraph.trimmingWhitespace
         if text.isEmpty { return nil }
         return text.count > 120 ? String(text.prefix(118)) + "…" : text
     }

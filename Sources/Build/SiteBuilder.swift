@@ -72,7 +72,7 @@ public enum SiteBuilder {
             let result = try work()
             let seconds = (ContinuousClock.now - start).seconds
             report.phases.append(.init(name: name, seconds: seconds))
-            log("\(name): \(String(format3: seconds)) s")
+            log("\(name): \(String(format3: seconds)) s, peak memory so far \(peakMemoryMiB()) MiB")
             return result
         }
 
@@ -144,60 +144,24 @@ public enum SiteBuilder {
 
         // One complete site per audience, or one for everyone. Each is its own site: its pages,
         // navigation, lists, links, search index, sitemap and feed know only what it shows.
-        let trees = try phase("render markdown") { () throws(DiagnosticsError) -> [PreparedTree] in
+        let trees = try phase("prepare") { () throws(DiagnosticsError) -> [PreparedTree] in
             let specs: [(name: String?, pages: [Int])] = audiences.names.isEmpty
                 ? [(nil, Array(pages.indices))]
                 : audiences.names.map { name in (name, pages.indices.filter { audiences.visible[$0].contains(name) }) }
             return specs.map { spec in
                 PreparedTree(audience: spec.name, pageIndices: spec.pages, allPages: pages, audiences: audiences, content: content,
                              config: config, theme: theme, options: options, expansion: expansion, environmentKey: environmentKey,
-                             snapshots: snapshots, blocks: blockEnvironment, previous: previousOutputs, previousRelease: previousRelease,
-                             cachedMarkdown: cachedMarkdown)
+                             snapshots: snapshots, blocks: blockEnvironment, previous: previousOutputs, previousRelease: previousRelease)
             }
         }
-        var problems: [Diagnostic] = []
-        var seenProblems = Set<String>()
-        for tree in trees {
-            // A page in several trees reports its problems once.
-            for problem in tree.rendered.flatMap(\.markdown.diagnostics) where seenProblems.insert(problem.description).inserted {
-                problems.append(problem)
-            }
-        }
-        problems += templateProblems(pages, theme: theme)
-        if options.strict { problems = problems.map { $0.severity == .warning ? $0.promotedToError : $0 } }
-        warnings += problems.warnings
-        if !problems.errors.isEmpty { throw DiagnosticsError((problems.errors + warnings).sortedByLocation()) }
-
-        // The search index is built alongside the pages: each phase has stretches that use
-        // one core, and the other phase fills them.
+        let unknownTemplates = templateProblems(pages, theme: theme)
+        if !unknownTemplates.isEmpty { throw DiagnosticsError((unknownTemplates + warnings).sortedByLocation()) }
         let (synonyms, synonymProblems) = try SiteSynonyms.load(siteDirectory: options.siteDirectory)
         warnings += synonymProblems
-        let searchKeys = trees.map { searchIndexKey($0.searchDocuments, synonyms: synonyms) }
-        let reuseSearch = trees.indices.map { position -> Bool in
-            guard let previousOutputs, let previousRelease, previousOutputs.searchKeys[trees[position].prefix] == searchKeys[position] else { return false }
-            let files = previousOutputs.searchFiles(under: trees[position].prefix)
-            return !files.isEmpty && files.allSatisfy { FileSystem.exists(previousRelease + "/" + $0) }
-        }
-        // Normally the search index is built alongside the pages; `separatePhases` builds it
-        // on its own first, so that each phase's time is its own (for profiling).
-        let search: Background<(files: [[(path: String, bytes: [UInt8])]], seconds: Double)>
-        let buildIndexes = { @Sendable () -> [[(path: String, bytes: [UInt8])]] in
-            trees.indices.map { reuseSearch[$0] ? [] : SearchIndex.build(trees[$0].searchDocuments, synonyms: synonyms) }
-        }
-        if options.separatePhases {
-            let files = try phase("index search") { () throws(DiagnosticsError) -> [[(path: String, bytes: [UInt8])]] in buildIndexes() }
-            search = Background { (files, 0) }
-        } else {
-            search = Background {
-                let start = ContinuousClock.now
-                let files = buildIndexes()
-                return (files, (ContinuousClock.now - start).seconds)
-            }
-        }
 
-        // Every error a page can have was found above, so pages are written as they render:
-        // the disk works while the cores render, and no page's HTML waits in memory.
-        // The new release is assembled beside the live site; only one build at a time.
+        // Each page is rendered in one go, Markdown then template, and written into the new
+        // release at once: no page's HTML waits in memory for the others. The new release is
+        // assembled beside the live site; only one build at a time.
         var release: (releases: Releases, staging: String, previous: String?, lock: BuildLock)?
         if options.writeOutput {
             do {
@@ -215,29 +179,44 @@ public enum SiteBuilder {
         // Another build may have published while this one waited for the lock.
         let samePrevious = release.map { $0.previous == previousRelease } ?? false
 
-        var plan = try phase("render pages") { () throws(DiagnosticsError) -> OutputPlan in
-            var plan = OutputPlan()
+        // A tree's search index is built while the next tree renders (in a phase of its own
+        // with `separatePhases`).
+        var searchIndexes: [() -> SearchBuild] = []
+        var plan = OutputPlan()
+        let digests = try phase("render pages") { () throws(DiagnosticsError) -> [[PageDigest]] in
+            var digests: [[PageDigest]] = []
             for tree in trees {
-                try renderPages(tree, reuse: samePrevious ? tree.reusable : .none, siteDirectory: options.siteDirectory,
-                                writeInto: release.map { ($0.staging, $0.previous) }, plan: &plan)
+                let treeDigests = try renderPages(tree, reuse: samePrevious ? tree.reusable : .none, siteDirectory: options.siteDirectory,
+                                                  cachedMarkdown: cachedMarkdown, writeInto: release.map { ($0.staging, $0.previous) },
+                                                  plan: &plan)
+                digests.append(treeDigests)
+                let documents = searchDocuments(model: tree.model, digests: treeDigests, links: tree.context.links)
+                let previous = samePrevious ? previousOutputs.map { ($0, previousRelease!) } : nil
+                let build = { @Sendable in SearchBuild(documents: documents, synonyms: synonyms, prefix: tree.prefix, previous: previous) }
+                if options.separatePhases {
+                    searchIndexes.append(build)
+                } else {
+                    let running = Background(build)
+                    searchIndexes.append { running.result() }
+                }
             }
-            return plan
+            return digests
         }
-        let searchFiles = try phase("index search (rest)") { () throws(DiagnosticsError) -> [[(path: String, bytes: [UInt8])]] in
-            search.result().files
-        }
-        if !options.separatePhases {
-            let indexSeconds = search.result().seconds
-            report.phases.append(.init(name: "index search (alongside)", seconds: indexSeconds))
-            log("index search (alongside render pages): \(String(format3: indexSeconds)) s")
-        }
-        for (position, tree) in trees.enumerated() {
-            if reuseSearch[position] && samePrevious {
-                for path in previousOutputs!.searchFiles(under: tree.prefix) { plan.add(path, .previous) }
-            } else {
-                let files = reuseSearch[position] ? SearchIndex.build(tree.searchDocuments, synonyms: synonyms) : searchFiles[position]
-                for file in files { plan.add(tree.prefix + file.path, .bytes(file.bytes)) }
+        var problems: [Diagnostic] = []
+        var seenProblems = Set<String>()
+        for treeDigests in digests {
+            // A page in several trees reports its problems once.
+            for problem in treeDigests.flatMap(\.diagnostics) where seenProblems.insert(problem.description).inserted {
+                problems.append(problem)
             }
+        }
+        if options.strict { problems = problems.map { $0.severity == .warning ? $0.promotedToError : $0 } }
+        warnings += problems.warnings
+        if !problems.errors.isEmpty { throw DiagnosticsError((problems.errors + warnings).sortedByLocation()) }
+
+        let searchBuilds = try phase("index search") { () throws(DiagnosticsError) -> [SearchBuild] in searchIndexes.map { $0() } }
+        for search in searchBuilds {
+            for file in search.files { plan.add(file.path, file.source) }
         }
         report.pageCount = pages.count
         report.pagesRendered = trees.reduce(0) { $0 + $1.jobs.count - (samePrevious ? $1.reusable.outputs.count : 0) }
@@ -288,16 +267,12 @@ public enum SiteBuilder {
                     for (job, key) in zip(tree.jobs, tree.outputKeys) {
                         state.outputs[tree.prefix + job.outputPath(model: tree.model, context: tree.context)] = key
                     }
-                    state.searchKeys[tree.prefix] = searchKeys[position]
+                    state.searchKeys[tree.prefix] = searchBuilds[position].key
+                    state.searchFiles += searchBuilds[position].files.map(\.path)
                     for index in tree.model.pages.indices {
-                        let render = tree.rendered[index]
-                        state.markdown[tree.prefix + tree.model.pages[index].urlPath] = .init(
-                            key: tree.keys.markdown[index], firstParagraph: render.markdown.firstParagraph, sections: render.markdown.sections,
-                            diagnostics: render.markdown.diagnostics, attachments: render.attachmentPaths)
+                        state.markdown[tree.prefix + tree.model.pages[index].urlPath] = .init(key: tree.keys.markdown[index],
+                                                                                             digest: digests[position][index])
                     }
-                }
-                state.searchFiles = plan.files.map(\.path).filter { path in
-                    trees.contains { path.hasPrefix($0.prefix + SearchIndex.folder) && path != $0.prefix + SearchIndex.folder + "index.html" }
                 }
                 // The cache only saves time: if it cannot be written, the next build does all the work.
                 do { try state.save(statePath) } catch {
@@ -308,6 +283,13 @@ public enum SiteBuilder {
         }
         report.seconds = (ContinuousClock.now - started).seconds
         return report
+    }
+
+    /// The largest resident set of this process so far, for the verbose phase log.
+    static func peakMemoryMiB() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss / 1024
     }
 
     /// What every rendered output depends on besides the content: the config and theme files
@@ -331,30 +313,6 @@ public enum SiteBuilder {
         return hasher.value
     }
 
-    /// One key over every search document and the synonyms: equal keys, equal index files.
-    static func searchIndexKey(_ documents: [SearchDocument], synonyms: [[String]]) -> UInt64 {
-        var hasher = StableHasher()
-        hasher.combine(BuildState.toolFingerprint)
-        for group in synonyms {
-            hasher.combine(group.count)
-            for word in group { hasher.combine(word) }
-        }
-        for document in documents {
-            hasher.combine(document.title)
-            hasher.combine(document.url)
-            hasher.combine(document.place)
-            hasher.combine(document.reply)
-            for word in document.synonyms { hasher.combine(word) }
-            hasher.combine(Int(document.boost * 1000))
-            for section in document.sections {
-                hasher.combine(section.anchor)
-                hasher.combine(section.heading)
-                hasher.combine(section.text)
-            }
-        }
-        return hasher.value
-    }
-
     /// Which outputs the last release already holds exactly as this build would render them,
     /// and which pages have all their outputs among them. `prefix` is the audience's folder.
     static func reusableOutputs(_ jobs: [RenderJob], outputKeys: [UInt64], model: SiteModel, context: PageContext, prefix: String,
@@ -373,7 +331,7 @@ public enum SiteBuilder {
         for index in model.pages.indices where !pagesWithChanges.contains(index) {
             // A page's downloads (CSV) come from the last release too.
             if let entry = previous.markdown[prefix + model.pages[index].urlPath],
-               entry.attachments.allSatisfy({ FileSystem.exists(previousRelease + "/" + prefix + $0) }) {
+               entry.digest.attachments.allSatisfy({ FileSystem.exists(previousRelease + "/" + prefix + $0) }) {
                 pages.insert(index)
             }
         }
@@ -387,17 +345,16 @@ public enum SiteBuilder {
         static let none = Reuse(outputs: [], pages: [])
     }
 
-    /// What the search index needs of each page: its text by section, where it stands, and
-    /// what makes it rank (an FAQ reply, synonyms).
-    static func searchDocuments(model: SiteModel, rendered: [PageRender], links: LinkResolver) -> [SearchDocument] {
+    /// What the search index needs of each page: its terms and excerpts, where it stands,
+    /// and what makes it rank (an FAQ reply).
+    static func searchDocuments(model: SiteModel, digests: [PageDigest], links: LinkResolver) -> [SearchDocument] {
         model.pages.indices.compactMap { index -> SearchDocument? in
             let page = model.pages[index]
             guard page.kind != .home else { return nil }
             let place = model.ancestors(of: page).dropFirst().compactMap { model.sectionIndex[$0].map { model.pages[$0].title } }
             let reply = page.frontMatter["reply"]?.scalar
             return SearchDocument(title: page.title, url: links.url(for: page.urlPath), place: place.joined(separator: " › "),
-                                  reply: reply, synonyms: page.frontMatter["synonyms"]?.stringList ?? [],
-                                  sections: rendered[index].markdown.sections, boost: reply == nil ? 1 : 1.6)
+                                  reply: reply, boost: reply == nil ? 1 : 1.6, terms: digests[index].terms)
         }
     }
 
@@ -449,48 +406,85 @@ public enum SiteBuilder {
 
     /// Renders one tree's outputs into the plan (writing them into the new release as they
     /// come, when there is one), with the files beside them: attachments, theme assets,
-    /// static files, feed and sitemap.
+    /// static files, feed and sitemap. Returns what each page's render leaves for the search
+    /// index, the feed and the next build.
+    ///
+    /// Each page is one task, its Markdown then each of its outputs, so its HTML is dropped as
+    /// soon as it is written. A page whose outputs are all reused is not rendered: the last
+    /// build's digest of it stands in.
     static func renderPages(_ tree: PreparedTree, reuse: Reuse, siteDirectory: String,
-                            writeInto output: (staging: String, previous: String?)?, plan: inout OutputPlan) throws(DiagnosticsError) {
-        let (model, context, rendered, jobs, prefix) = (tree.model, tree.context, tree.rendered, tree.jobs, tree.prefix)
+                            cachedMarkdown: [String: BuildState.MarkdownEntry],
+                            writeInto output: (staging: String, previous: String?)?, plan: inout OutputPlan) throws(DiagnosticsError) -> [PageDigest] {
+        let (model, context, jobs, prefix) = (tree.model, tree.context, tree.jobs, tree.prefix)
         let theme = context.theme
-        @Sendable func render(_ job: RenderJob) -> String {
-            switch job {
-            case .content(let index, let number):
-                let page = model.pages[index]
-                let template = page.frontMatter.template ?? (page.kind == .home ? "home" : page.kind == .section ? "section" : "page")
-                return theme.render(template, context: context.forPage(index, rendered: rendered[index], pageNumber: number))
-            case .tagsIndex:
-                return theme.render("tags", context: context.tagsIndex())
-            case .tag(let index, let number):
-                return theme.render("tag", context: context.tagPage(model.tags[index], pageNumber: number))
-            case .notFound:
-                return theme.render("404", context: context.notFound())
-            case .search:
-                return theme.render("search", context: context.searchPage())
-            }
-        }
         // Pages go to a writer thread as they render: the disk works while the cores render.
         let writer = output.map { BackgroundWriter(directory: $0.staging, previous: $0.previous) }
-        let outputs = parallelMap(Array(jobs.indices)) { position -> (String, OutputPlan.Source?) in
+        @Sendable func emit(_ position: Int, _ render: () -> String) -> (String, OutputPlan.Source?) {
             let path = prefix + jobs[position].outputPath(model: model, context: context)
             if reuse.outputs.contains(position) { return (path, .previous) }
-            let html = render(jobs[position])
+            let html = render()
             guard let writer else { return (path, .bytes(Array(html.utf8))) }
             writer.write(path, Array(html.utf8))
             return (path, nil)
         }
+
+        var pageJobs = [[Int]](repeating: [], count: model.pages.count)
+        var otherJobs: [Int] = []
+        for (position, job) in jobs.enumerated() {
+            if case .content(let index, _) = job { pageJobs[index].append(position) } else { otherJobs.append(position) }
+        }
+        let jobsOfPage = pageJobs
+        // Lists (tags) first, so they do not finish last on one core.
+        enum Task: Sendable { case other(Int), page(Int) }
+        let tasks = otherJobs.map(Task.other) + model.pages.indices.map(Task.page)
+        let done = parallelMap(tasks) { task -> (digest: PageDigest?, attachments: [(path: String, bytes: [UInt8])], outputs: [(Int, String, OutputPlan.Source?)]) in
+            switch task {
+            case .other(let position):
+                let output = emit(position) {
+                    switch jobs[position] {
+                    case .tagsIndex: return theme.render("tags", context: context.tagsIndex())
+                    case .tag(let index, let number): return theme.render("tag", context: context.tagPage(model.tags[index], pageNumber: number))
+                    case .notFound: return theme.render("404", context: context.notFound())
+                    case .search: return theme.render("search", context: context.searchPage())
+                    case .content: fatalError("a page's outputs are rendered with its Markdown")
+                    }
+                }
+                return (nil, [], [(position, output.0, output.1)])
+            case .page(let index):
+                let page = model.pages[index]
+                if reuse.pages.contains(index), let cached = cachedMarkdown[prefix + page.urlPath], cached.key == tree.keys.markdown[index] {
+                    return (cached.digest, [], jobsOfPage[index].map { ($0, prefix + jobs[$0].outputPath(model: model, context: context), .previous) })
+                }
+                let render = tree.renderMarkdown(index)
+                let template = page.frontMatter.template ?? (page.kind == .home ? "home" : page.kind == .section ? "section" : "page")
+                let outputs = jobsOfPage[index].map { position -> (Int, String, OutputPlan.Source?) in
+                    guard case .content(_, let number) = jobs[position] else { fatalError("not a page's output") }
+                    let output = emit(position) { theme.render(template, context: context.forPage(index, rendered: render, pageNumber: number)) }
+                    return (position, output.0, output.1)
+                }
+                let terms = page.kind == .home ? PageTerms(excerpts: [], encoded: [])
+                    : PageTerms(title: page.title, synonyms: page.frontMatter["synonyms"]?.stringList ?? [],
+                                reply: page.frontMatter["reply"]?.scalar, sections: render.markdown.sections)
+                let digest = PageDigest(firstParagraph: render.markdown.firstParagraph, terms: terms, diagnostics: render.markdown.diagnostics,
+                                        attachments: render.attachments.map(\.path))
+                return (digest, render.attachments, outputs)
+            }
+        }
         let written = writer?.finish() ?? [:]
         let failures = written.values.compactMap { if case .failure(let failure) = $0 { return failure } else { return nil } }
         if !failures.isEmpty { throw DiagnosticsError(failures.map { .error($0.path, "cannot write the site: \($0.reason)") }) }
+        var outputs = [(path: String, source: OutputPlan.Source?)](repeating: ("", nil), count: jobs.count)
+        for (position, path, source) in done.flatMap(\.outputs) { outputs[position] = (path, source) }
         for (path, source) in outputs {
             if case .success(let changed) = written[path] { plan.add(path, .written(changed)) } else if let source { plan.add(path, source) }
         }
-        for (index, page) in rendered.enumerated() {
-            if reuse.pages.contains(index) && page.attachments.isEmpty {
-                for path in page.attachmentPaths { plan.add(prefix + path, .previous) }
+        let digests = done.compactMap(\.digest)
+        for (index, task) in done.dropFirst(otherJobs.count).enumerated() {
+            // A page taken from the cache has its downloads (CSV) in the last release.
+            if task.attachments.isEmpty && reuse.pages.contains(index) {
+                for path in digests[index].attachments { plan.add(prefix + path, .previous) }
             }
-            for attachment in page.attachments { plan.add(prefix + attachment.path, .bytes(attachment.bytes)) }
+            for attachment in task.attachments { plan.add(prefix + attachment.path, .bytes(attachment.bytes)) }
         }
         for asset in theme.assets { plan.add(prefix + asset.outputPath, .bytes(asset.bytes)) }
         for file in tree.staticFiles where !plan.contains(prefix + file.output) {
@@ -498,15 +492,16 @@ public enum SiteBuilder {
         }
         let recent = context.recentlyUpdated(limit: context.config.feedLimit)
         var summaries: [Int: String] = [:]
-        for index in recent { summaries[index] = context.summary(model.pages[index], rendered: rendered[index].markdown) }
+        for index in recent { summaries[index] = context.summary(model.pages[index], firstParagraph: digests[index].firstParagraph) }
         plan.add(prefix + "feed.xml", MachineFiles.atomFeed(model: model, config: context.config, links: context.links,
                                                             recent: recent, summaries: summaries))
         plan.add(prefix + "sitemap.xml", MachineFiles.sitemap(model: model, config: context.config, links: context.links))
+        return digests
     }
 }
 
-/// One audience's site (or the only site), worked out up to its rendered Markdown: which
-/// pages it holds, how they link, what each output's cache key is, and what can be reused.
+/// One audience's site (or the only site), worked out up to rendering: which pages it holds,
+/// how they link, what each output's cache key is, and what can be reused.
 struct PreparedTree: Sendable {
     /// nil for a site without audiences.
     let audience: String?
@@ -519,14 +514,16 @@ struct PreparedTree: Sendable {
     /// The cache key of each job's output, in job order.
     let outputKeys: [UInt64]
     let reusable: SiteBuilder.Reuse
-    let rendered: [PageRender]
-    let searchDocuments: [SearchDocument]
     let staticFiles: [(source: String, output: String)]
+    private let markdownRenderer: MarkdownRenderer
+    private let blockEnvironment: BlockEnvironment
+    /// A templated page's row, by page index.
+    private let parameters: [Int: [String: Value]]
 
     init(audience: String?, pageIndices: [Int], allPages: [Page], audiences: Audiences, content: SiteContent,
          config siteConfig: SiteConfig, theme: Theme, options: BuildOptions, expansion: TemplatedPages.Expansion,
          environmentKey: UInt64, snapshots: SnapshotSet, blocks: (String) -> BlockEnvironment,
-         previous: BuildState?, previousRelease: String?, cachedMarkdown: [String: BuildState.MarkdownEntry]) {
+         previous: BuildState?, previousRelease: String?) {
         self.audience = audience
         let prefix = audience.map { $0 + "/" } ?? ""
         self.prefix = prefix
@@ -539,6 +536,7 @@ struct PreparedTree: Sendable {
         var pageParameters: [Int: [String: Value]] = [:]
         for (position, index) in pageIndices.enumerated() { pageParameters[position] = expansion.parameters[index] }
         let parameters = pageParameters
+        self.parameters = parameters
         var staticFiles = content.staticFiles
         var hidden: Set<String> = []
         if let audience {
@@ -585,26 +583,72 @@ struct PreparedTree: Sendable {
         let reusable = SiteBuilder.reusableOutputs(jobs, outputKeys: outputKeys, model: model, context: context, prefix: prefix,
                                                    previous: previous, previousRelease: previousRelease)
         self.reusable = reusable
-        let renderer = MarkdownRenderer(unsafeHTML: config.unsafeHTML, allowedURLSchemes: config.allowedURLSchemes)
-        let blockEnvironment = blocks(config.basePath)
-        let rendered = parallelMap(Array(pages.indices)) { index in
-            let page = pages[index]
-            // A page whose every output is reused needs only what other outputs take
-            // from its Markdown, which the last build kept.
-            if reusable.pages.contains(index), let cached = cachedMarkdown[prefix + page.urlPath], cached.key == keys.markdown[index] {
-                return PageRender(cached: cached)
-            }
-            let blocks = PageRender.mayHoldDataBlocks(page)
-                ? PageBlocks(page: page, environment: blockEnvironment, parameters: parameters[index] ?? [:]) : nil
-            var markdown = renderer.render(page, links: links, hooks: blocks)
-            // A query a block already reported is not reported twice.
-            let unreported = (blocks?.problems ?? []).filter { !markdown.diagnostics.contains($0) }
-            markdown.diagnostics = unreported + markdown.diagnostics
-            return PageRender(markdown: markdown, attachments: blocks?.attachments ?? [], hasTables: blocks?.hasTables ?? false,
-                              snapshots: (blocks?.snapshotsUsed ?? []).map { .init(name: $0.name, takenAt: $0.takenAt) })
+        markdownRenderer = MarkdownRenderer(unsafeHTML: config.unsafeHTML, allowedURLSchemes: config.allowedURLSchemes)
+        blockEnvironment = blocks(config.basePath)
+    }
+
+    /// One page's Markdown, its data blocks run.
+    func renderMarkdown(_ index: Int) -> PageRender {
+        let page = model.pages[index]
+        let blocks = PageRender.mayHoldDataBlocks(page)
+            ? PageBlocks(page: page, environment: blockEnvironment, parameters: parameters[index] ?? [:]) : nil
+        var markdown = markdownRenderer.render(page, links: context.links, hooks: blocks)
+        // A query a block already reported is not reported twice.
+        let unreported = (blocks?.problems ?? []).filter { !markdown.diagnostics.contains($0) }
+        markdown.diagnostics = unreported + markdown.diagnostics
+        return PageRender(markdown: markdown, attachments: blocks?.attachments ?? [], hasTables: blocks?.hasTables ?? false,
+                          snapshots: (blocks?.snapshotsUsed ?? []).map { .init(name: $0.name, takenAt: $0.takenAt) })
+    }
+}
+
+/// What rendering a page leaves for the rest of the build and for the next build: its share
+/// of the search index, its first paragraph (the feed's summary), its warnings, and the
+/// files its data blocks added. Small, unlike the page's HTML, which is written and dropped.
+struct PageDigest: Sendable {
+    var firstParagraph: String
+    var terms: PageTerms
+    var diagnostics: [Diagnostic]
+    /// Output paths of the page's attachments (CSV downloads).
+    var attachments: [String]
+}
+
+/// One tree's search index: the last release's files when the documents and synonyms are
+/// the same as then, else built anew.
+struct SearchBuild: Sendable {
+    /// One hash over every document and the synonyms: equal keys, equal index files.
+    let key: UInt64
+    /// Paths include the tree's folder.
+    let files: [(path: String, source: OutputPlan.Source)]
+
+    init(documents: [SearchDocument], synonyms: [[String]], prefix: String, previous: (state: BuildState, release: String)?) {
+        var hasher = StableHasher()
+        hasher.combine(BuildState.toolFingerprint)
+        for group in synonyms {
+            hasher.combine(group.count)
+            for word in group { hasher.combine(word) }
         }
-        self.rendered = rendered
-        self.searchDocuments = SiteBuilder.searchDocuments(model: model, rendered: rendered, links: links)
+        for document in documents {
+            hasher.combine(document.title)
+            hasher.combine(document.url)
+            hasher.combine(document.place)
+            hasher.combine(document.reply ?? "\u{0}")
+            hasher.combine(Int(document.boost * 1000))
+            for excerpt in document.terms.excerpts {
+                hasher.combine(excerpt.anchor)
+                hasher.combine(excerpt.heading)
+                hasher.combine(excerpt.text)
+            }
+            document.terms.encoded.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+        key = hasher.value
+        if let previous, previous.state.searchKeys[prefix] == key {
+            let files = previous.state.searchFiles(under: prefix)
+            if !files.isEmpty && files.allSatisfy({ FileSystem.exists(previous.release + "/" + $0) }) {
+                self.files = files.map { ($0, .previous) }
+                return
+            }
+        }
+        files = SearchIndex.build(documents, synonyms: synonyms).map { (prefix + $0.path, .bytes($0.bytes)) }
     }
 }
 
@@ -633,24 +677,6 @@ struct PageRender: Sendable {
     var attachments: [(path: String, bytes: [UInt8])]
     var hasTables: Bool
     var snapshots: [SnapshotUse]
-    /// Output paths of the attachments; for a page taken from the cache, the only record of them.
-    var attachmentPaths: [String]
-
-    init(markdown: RenderedMarkdown, attachments: [(path: String, bytes: [UInt8])], hasTables: Bool, snapshots: [SnapshotUse]) {
-        self.markdown = markdown
-        self.attachments = attachments
-        self.hasTables = hasTables
-        self.snapshots = snapshots
-        self.attachmentPaths = attachments.map(\.path)
-    }
-
-    /// A page the last build rendered, as far as outputs other than its own need it.
-    init(cached: BuildState.MarkdownEntry) {
-        self.init(markdown: RenderedMarkdown(html: "", headings: [], sections: cached.sections, firstParagraph: cached.firstParagraph,
-                                             diagnostics: cached.diagnostics),
-                  attachments: [], hasTables: false, snapshots: [])
-        attachmentPaths = cached.attachments
-    }
 
     /// Only a page with `{{` or a `sql`, `chart`, `table` or `kpi` fence can hold data blocks
     /// or inline values; the others (most pages) skip the scan for queries.

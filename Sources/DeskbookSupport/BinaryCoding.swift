@@ -20,6 +20,28 @@ public struct ByteWriter {
         integer(value.utf8.count)
         bytes.append(contentsOf: value.utf8)
     }
+
+    /// Bytes as they are, length first.
+    public mutating func blob(_ value: [UInt8]) {
+        integer(value.count)
+        bytes.append(contentsOf: value)
+    }
+
+    /// Short text: its length as a `varint`, then its UTF-8.
+    public mutating func shortText(_ value: String) {
+        varint(UInt64(value.utf8.count))
+        bytes.append(contentsOf: value.utf8)
+    }
+
+    /// A non-negative number in as few bytes as it needs (seven bits a byte, high bit "more").
+    public mutating func varint(_ value: UInt64) {
+        var value = value
+        while value >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
+    }
 }
 
 public struct ByteReader {
@@ -56,5 +78,30 @@ public struct ByteReader {
         guard let count = count(), index + count <= bytes.count else { return nil }
         defer { index += count }
         return String(decoding: bytes[index..<index + count], as: UTF8.self)
+    }
+
+    public mutating func blob() -> [UInt8]? {
+        guard let count = count(), index + count <= bytes.count else { return nil }
+        defer { index += count }
+        return Array(bytes[index..<index + count])
+    }
+
+    public mutating func shortText() -> String? {
+        guard let count = varint(), count <= UInt64(bytes.count - index) else { return nil }
+        defer { index += Int(count) }
+        return String(decoding: bytes[index..<index + Int(count)], as: UTF8.self)
+    }
+
+    public mutating func varint() -> UInt64? {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while index < bytes.count && shift < 64 {
+            let byte = bytes[index]
+            index += 1
+            value |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { return value }
+            shift += 7
+        }
+        return nil
     }
 }

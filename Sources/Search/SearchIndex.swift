@@ -9,20 +9,52 @@ public struct SearchDocument: Sendable {
     public var place: String
     /// An FAQ entry's short reply.
     public var reply: String?
-    public var synonyms: [String]
-    public var sections: [SectionText]
     /// Raises a kind of page in the ranking: FAQ questions above long pages that merely
     /// mention the words.
     public var boost: Double
+    public var terms: PageTerms
 
-    public init(title: String, url: String, place: String, reply: String?, synonyms: [String], sections: [SectionText], boost: Double) {
+    public init(title: String, url: String, place: String, reply: String?, boost: Double, terms: PageTerms) {
         self.title = title
         self.url = url
         self.place = place
         self.reply = reply
-        self.synonyms = synonyms
-        self.sections = sections
         self.boost = boost
+        self.terms = terms
+    }
+}
+
+/// What one page gives the search index, worked out as the page renders and kept in the build
+/// cache: the weighted count of each of its terms, and an excerpt of each section. The page's
+/// text itself is not kept, so the index costs a few bytes a term however large the site.
+public struct PageTerms: Sendable, Equatable {
+    public struct Excerpt: Sendable, Equatable {
+        public var anchor: String
+        public var heading: String
+        public var text: String
+
+        public init(anchor: String, heading: String, text: String) {
+            self.anchor = anchor
+            self.heading = heading
+            self.text = text
+        }
+    }
+
+    public var excerpts: [Excerpt]
+    /// The terms, encoded (`SearchIndex.encodeTerms`): about four bytes a term.
+    public var encoded: [UInt8]
+
+    public init(excerpts: [Excerpt], encoded: [UInt8]) {
+        self.excerpts = excerpts
+        self.encoded = encoded
+    }
+
+    /// The terms of a page's title, synonyms, reply and sections, each field weighted.
+    public init(title: String, synonyms: [String], reply: String?, sections: [SectionText]) {
+        let terms = SearchIndex.terms(title: title, synonyms: synonyms, reply: reply, sections: sections,
+                                      tokenizer: Tokenizer(folding: .standard))
+        self.init(excerpts: sections.map { Excerpt(anchor: $0.anchor, heading: $0.heading, text: SearchIndex.excerpt($0.text)) },
+                  encoded: SearchIndex.encodeTerms(terms))
     }
 }
 
@@ -52,60 +84,58 @@ public enum SearchIndex {
         var length = 0.0
     }
 
-    /// Compact on purpose: a large site has tens of millions of postings at once.
-    typealias Posting = (document: Int32, weight: Float, section: UInt8)
-    typealias Scored = (document: Int32, score: Float, section: UInt8)
+    /// Compact on purpose: a large site has tens of millions of postings at once. `value` is
+    /// the term's weighted count on the page until the posting is scored, then its score.
+    typealias Posting = (document: Int32, value: Float, section: UInt8)
 
     public static func build(_ documents: [SearchDocument], synonyms: [[String]]) -> [(path: String, bytes: [UInt8])] {
         let tokenizer = Tokenizer(folding: .standard)
+        let lengths = documents.map { TermReader($0.terms.encoded).length }
+        let count = Double(max(documents.count, 1))
+        let averageLength = max(lengths.reduce(0, +) / count, 1)
+        let boosts = documents.map(\.boost)
 
-        // 2. Weighted term frequencies per page.
-        let perDocument = parallelMap(documents) { terms(of: $0, tokenizer: tokenizer) }
-
-        // 3. Postings, then BM25 per posting. CJK terms are split into two halves by code, one
-        //    per core; Latin words go with the first.
-        let halves = parallelMap([0, 1]) { half -> [(term: String, postings: [Posting])] in
+        // Postings, scored by BM25 in place. CJK terms are split into two halves by code, one
+        // per core; Latin words go with the first.
+        let halves = parallelMap([0, 1]) { half -> (terms: [(term: String, postings: [Posting])], highest: Float) in
             var slots: [UInt64: Int] = [:]
             var lists: [[Posting]] = []
             var codes: [UInt64] = []
-            for (index, document) in perDocument.enumerated() {
-                for term in document.cjk where Int(term.code & 1) == half {
-                    let posting = (Int32(index), term.weight, term.section)
-                    if let slot = slots[term.code] { lists[slot].append(posting) } else {
-                        slots[term.code] = lists.count
+            var words: [String: [Posting]] = [:]
+            for (index, document) in documents.enumerated() {
+                var reader = TermReader(document.terms.encoded)
+                reader.forEachCJK { code, weight, section in
+                    guard Int(code & 1) == half else { return }
+                    let posting = (Int32(index), weight, section)
+                    if let slot = slots[code] { lists[slot].append(posting) } else {
+                        slots[code] = lists.count
                         lists.append([posting])
-                        codes.append(term.code)
+                        codes.append(code)
                     }
                 }
+                guard half == 0 else { continue }
+                reader.forEachWord { word, weight, section in words[word, default: []].append((Int32(index), weight, section)) }
             }
             var result = zip(codes, lists).map { (Tokenizer.string(of: $0), $1) }
-            if half == 0 {
-                var words: [String: [Posting]] = [:]
-                for (index, document) in perDocument.enumerated() {
-                    for (word, value) in document.words {
-                        words[word, default: []].append((Int32(index), Float(value.weight), UInt8(min(value.section, 63))))
-                    }
+            lists = []
+            result += words.map { ($0.key, $0.value) }
+            var highest: Float = 0
+            for position in result.indices {
+                let list = result[position].1
+                let idf = log1p((count - Double(list.count) + 0.5) / (Double(list.count) + 0.5))
+                for posting in list.indices {
+                    let document = Int(list[posting].document)
+                    let weight = Double(list[posting].value)
+                    let score = idf * weight * (k1 + 1) / (weight + k1 * (1 - b + b * lengths[document] / averageLength))
+                    let boosted = Float(score * boosts[document])
+                    result[position].1[posting].value = boosted
+                    highest = max(highest, boosted)
                 }
-                result += words.map { ($0.key, $0.value) }
             }
-            return result
+            return (result, highest)
         }
-        let totalLength = perDocument.reduce(0.0) { $0 + $1.length }
-        let count = Double(max(documents.count, 1))
-        let averageLength = max(totalLength / count, 1)
-        let lengths = perDocument.map(\.length)
-        let boosts = documents.map(\.boost)
-        @Sendable func bm25(_ list: [Posting]) -> [Scored] {
-            let idf = log1p((count - Double(list.count) + 0.5) / (Double(list.count) + 0.5))
-            return list.map { posting in
-                let length = lengths[Int(posting.document)]
-                let weight = Double(posting.weight)
-                let score = idf * weight * (k1 + 1) / (weight + k1 * (1 - b + b * length / averageLength))
-                return (posting.document, Float(score * boosts[Int(posting.document)]), posting.section)
-            }
-        }
-        let scored = parallelMap(halves[0] + halves[1]) { entry in (term: entry.term, postings: bm25(entry.postings)) }
-        let highest = scored.reduce(0.0) { best, entry in entry.postings.reduce(best) { max($0, Double($1.score)) } }
+        let highest = Double(max(halves[0].highest, halves[1].highest))
+        let scored = halves[0].terms + halves[1].terms
 
         // 4. Shards of encoded postings.
         let cjkTerms = scored.count
@@ -144,13 +174,13 @@ public enum SearchIndex {
                     json.string(field)
                 }
                 json.raw(",[")
-                for (position, section) in document.sections.enumerated() {
+                for (position, section) in document.terms.excerpts.enumerated() {
                     json.raw(position == 0 ? "[" : ",[")
                     json.string(section.anchor)
                     json.raw(",")
                     json.string(section.heading)
                     json.raw(",")
-                    json.string(excerpt(section.text))
+                    json.string(section.text)
                     json.raw("]")
                 }
                 json.raw("]]")
@@ -171,10 +201,10 @@ public enum SearchIndex {
         return files
     }
 
-    static func terms(of document: SearchDocument, tokenizer: Tokenizer) -> DocumentTerms {
+    static func terms(title: String, synonyms: [String], reply: String?, sections: [SectionText], tokenizer: Tokenizer) -> DocumentTerms {
         var terms = DocumentTerms()
-        var sizeHint = document.title.utf8.count + (document.reply?.utf8.count ?? 0)
-        for section in document.sections { sizeHint += section.text.utf8.count + section.heading.utf8.count }
+        var sizeHint = title.utf8.count + (reply?.utf8.count ?? 0)
+        for section in sections { sizeHint += section.text.utf8.count + section.heading.utf8.count }
         var counter = TermCounter(expected: sizeHint / 3 + 16)
         func add(_ text: String, weight: Double, section: Int, unigrams: Bool = false) {
             tokenizer.terms(text, unigrams: unigrams, cjk: { code in
@@ -187,15 +217,72 @@ public enum SearchIndex {
                 }
             })
         }
-        add(document.title, weight: fieldWeights.title, section: 0, unigrams: true)
-        for word in document.synonyms { add(word, weight: fieldWeights.synonyms, section: 0) }
-        if let reply = document.reply { add(reply, weight: fieldWeights.reply, section: 0) }
-        for (index, section) in document.sections.enumerated() {
+        add(title, weight: fieldWeights.title, section: 0, unigrams: true)
+        for word in synonyms { add(word, weight: fieldWeights.synonyms, section: 0) }
+        if let reply { add(reply, weight: fieldWeights.reply, section: 0) }
+        for (index, section) in sections.enumerated() {
             add(section.heading, weight: fieldWeights.heading, section: index)
             add(section.text, weight: fieldWeights.text, section: index)
         }
         terms.cjk = counter.entries
         return terms
+    }
+
+    /// A page's terms as `PageTerms.encoded`: its length, then the CJK terms in code order
+    /// (each the gap from the last code, the weight, the section), then the words in order
+    /// (text, weight, section). Weights are sums of the field weights, all multiples of one
+    /// half, so they are stored exactly as whole numbers of halves.
+    static func encodeTerms(_ terms: DocumentTerms) -> [UInt8] {
+        func halves(_ weight: Double) -> UInt64 { UInt64((weight * 2).rounded()) }
+        var out = ByteWriter()
+        out.varint(halves(terms.length))
+        let cjk = terms.cjk.sorted { $0.code < $1.code }
+        out.varint(UInt64(cjk.count))
+        var previous: UInt64 = 0
+        for term in cjk {
+            out.varint(term.code - previous)
+            previous = term.code
+            out.varint(halves(Double(term.weight)))
+            out.byte(term.section)
+        }
+        out.varint(UInt64(terms.words.count))
+        for (word, value) in terms.words.sorted(by: { $0.key < $1.key }) {
+            out.shortText(word)
+            out.varint(halves(value.weight))
+            out.byte(UInt8(min(value.section, 63)))
+        }
+        return out.bytes
+    }
+
+    /// Reads `PageTerms.encoded`. Stops quietly at damaged bytes (a damaged cache file): the
+    /// index is then short of terms, never the build broken.
+    struct TermReader {
+        private var input: ByteReader
+        private(set) var length = 0.0
+
+        init(_ encoded: [UInt8]) {
+            input = ByteReader(encoded)
+            length = Double(input.varint() ?? 0) / 2
+        }
+
+        mutating func forEachCJK(_ body: (_ code: UInt64, _ weight: Float, _ section: UInt8) -> Void) {
+            guard let count = input.varint() else { return }
+            var code: UInt64 = 0
+            for _ in 0..<count {
+                guard let gap = input.varint(), let weight = input.varint(), let section = input.byte() else { return }
+                code &+= gap
+                body(code, Float(weight) / 2, section)
+            }
+        }
+
+        /// Only after `forEachCJK`.
+        mutating func forEachWord(_ body: (_ word: String, _ weight: Float, _ section: UInt8) -> Void) {
+            guard let count = input.varint() else { return }
+            for _ in 0..<count {
+                guard let word = input.shortText(), !word.isEmpty, let weight = input.varint(), let section = input.byte() else { return }
+                body(word, Float(weight) / 2, section)
+            }
+        }
     }
 
     static func isLatinTerm(_ term: String) -> Bool { term.unicodeScalars.first.map { $0.isASCII } ?? true }
@@ -219,7 +306,7 @@ public enum SearchIndex {
     /// A term on very many pages is written shorter when that is smaller: `!`, the best
     /// `topPostings` pages as above, `|`, a bitmap of every page that has the term (six pages
     /// per character), `|`, and one score for all the others.
-    static func encode(_ postings: [Scored], highest: Double, documentCount: Int) -> String {
+    static func encode(_ postings: [Posting], highest: Double, documentCount: Int) -> String {
         func quantized(_ score: Double) -> Int { max(1, min(63, Int((score / max(highest, 1e-9) * 63).rounded(.up)))) }
         // Postings arrive in page order: pages are read in order when they are gathered.
         let bitmapLength = (documentCount + 5) / 6
@@ -227,10 +314,10 @@ public enum SearchIndex {
         guard postings.count > topPostings, postings.count * 3 > bitmapLength + topPostings * 4 else {
             return String(decoding: encodeList(postings, quantized: quantized), as: UTF8.self)
         }
-        var scores = postings.map { Double($0.score) }
+        var scores = postings.map { Double($0.value) }
         let cut = nthLargest(&scores, topPostings)
-        var best = postings.filter { Double($0.score) > cut }
-        if best.count < topPostings { best += postings.filter { Double($0.score) == cut }.prefix(topPostings - best.count) }
+        var best = postings.filter { Double($0.value) > cut }
+        if best.count < topPostings { best += postings.filter { Double($0.value) == cut }.prefix(topPostings - best.count) }
         best.sort { $0.document < $1.document }
         var out: [UInt8] = [UInt8(ascii: "!")]
         out += encodeList(best, quantized: quantized)
@@ -239,7 +326,7 @@ public enum SearchIndex {
         var total = 0.0
         for posting in postings {
             bits[Int(posting.document) / 6] |= 1 << (Int(posting.document) % 6)
-            total += Double(posting.score)
+            total += Double(posting.value)
         }
         out += bits.map { digits[$0] }
         out.append(UInt8(ascii: "|"))
@@ -268,7 +355,7 @@ public enum SearchIndex {
         return values[target]
     }
 
-    static func encodeList(_ postings: [Scored], quantized: (Double) -> Int) -> [UInt8] {
+    static func encodeList(_ postings: [Posting], quantized: (Double) -> Int) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(postings.count * 3)
         var previous: Int32 = 0
@@ -283,7 +370,7 @@ public enum SearchIndex {
             for (position, group) in groups.reversed().enumerated() {
                 out.append(digits[position == groups.count - 1 ? group : group + 32])
             }
-            out.append(digits[quantized(Double(posting.score))])
+            out.append(digits[quantized(Double(posting.value))])
             out.append(digits[Int(min(posting.section, 63))])
         }
         return out

@@ -100,10 +100,11 @@ public struct Tokenizer: Sendable {
     }
 
     /// A CJK term's text: one character, or a pair.
+    /// (A code that is no character, read from a damaged cache, gives U+FFFD rather than a crash.)
     public static func string(of code: UInt64) -> String {
         var scalars = String.UnicodeScalarView()
-        scalars.append(Unicode.Scalar(UInt32(code >> 32))!)
-        if code & 0xFFFF_FFFF != 0 { scalars.append(Unicode.Scalar(UInt32(code & 0xFFFF_FFFF))!) }
+        scalars.append(Unicode.Scalar(UInt32(truncatingIfNeeded: code >> 32)) ?? "\u{FFFD}")
+        if code & 0xFFFF_FFFF != 0 { scalars.append(Unicode.Scalar(UInt32(code & 0xFFFF_FFFF)) ?? "\u{FFFD}") }
         return String(scalars)
     }
 

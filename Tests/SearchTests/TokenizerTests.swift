@@ -31,14 +31,51 @@ import Testing
         #expect(folding.fold("台") == "台")
     }
 
+    /// A page's terms are kept encoded (in memory and in the build cache); reading them back
+    /// gives every term with its weighted count, its first section, and the page's length.
+    @Test func pageTermsReadBackExactly() {
+        let terms = PageTerms(title: "車位貸款", synonyms: ["按揭"], reply: "可以", sections: [
+            .init(anchor: "", heading: "", text: "車位貸款利率 loan Loan"),
+            .init(anchor: "q", heading: "問題", text: "貸款"),
+        ])
+        var reader = SearchIndex.TermReader(terms.encoded)
+        var cjk: [String: (Float, UInt8)] = [:]
+        var words: [String: (Float, UInt8)] = [:]
+        reader.forEachCJK { code, weight, section in cjk[Tokenizer.string(of: code)] = (weight, section) }
+        reader.forEachWord { word, weight, section in words[word] = (weight, section) }
+        // 贷款: title (4) + first section (1) + second section (1); first seen in section 0.
+        #expect(cjk["贷款"]?.0 == 6)
+        #expect(cjk["贷款"]?.1 == 0)
+        #expect(cjk["车"]?.0 == 4)
+        #expect(cjk["按揭"]?.0 == 3)
+        #expect(cjk["问题"]?.0 == 1.5)
+        #expect(cjk["问题"]?.1 == 1)
+        #expect(words["loan"]?.0 == 2)
+        // Title: 4 unigrams + 3 pairs at 4; synonym 1 pair at 3; reply 1 pair at 2;
+        // section text 5 pairs + 2 words at 1; heading 1 pair at 1.5; text 1 pair at 1.
+        #expect(reader.length == 42.5)
+        #expect(terms.excerpts.map(\.anchor) == ["", "q"])
+    }
+
+    @Test func damagedTermsReadAsFewerTermsNotACrash() {
+        let encoded = PageTerms(title: "車位", synonyms: [], reply: nil, sections: []).encoded
+        for cut in 0..<encoded.count {
+            var reader = SearchIndex.TermReader(Array(encoded.prefix(cut)) + [0xFF, 0xFF])
+            var count = 0
+            reader.forEachCJK { code, _, _ in count += 1; _ = Tokenizer.string(of: code) }
+            reader.forEachWord { _, _, _ in count += 1 }
+            #expect(count <= 3)
+        }
+    }
+
     @Test func postingsEncodeGapsScoresAndSections() {
-        let encoded = SearchIndex.encode([(document: 3, score: 1, section: 2), (document: 40, score: 0.5, section: 0)], highest: 1, documentCount: 50)
+        let encoded = SearchIndex.encode([(document: 3, value: 1, section: 2), (document: 40, value: 0.5, section: 0)], highest: 1, documentCount: 50)
         // 3 -> "3"; score 63 -> "_"; section 2 -> "2"; gap 37 = 1*32 + 5 -> "X5"; score 32 -> "W"; section 0.
         #expect(encoded == "3_2X5W0")
     }
 
     @Test func termsOnMostPagesKeepTheirBestPagesAndABitmap() {
-        let postings = (0..<600).map { (document: Int32($0), score: Float($0 % 7 + 1), section: UInt8(0)) }
+        let postings = (0..<600).map { (document: Int32($0), value: Float($0 % 7 + 1), section: UInt8(0)) }
         let encoded = SearchIndex.encode(postings, highest: 7, documentCount: 600)
         #expect(encoded.hasPrefix("!"))
         let parts = encoded.dropFirst().split(separator: "|", omittingEmptySubsequences: false)
