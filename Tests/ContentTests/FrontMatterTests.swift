@@ -134,6 +134,8 @@ import Testing
         "title: \"河岸晴苑: 接待中心\"\ntags: [貸款, 首購]\nweight: 2\ndraft: false\n",
         "reply: 額度最高1,000萬、年限最長40年\nsynonyms: []\nslug: 'credit-card'\n",
         "# a comment\ntitle: x\n\nversion: \"2.1\"\n",
+        "tags: [ 貸款 ,首購,  車位 ]\ntitle:   兩個空格後的標題\t\r\nsummary: 'a: b'\n",
+        "title: 結尾有全形空白　\nlead: 　開頭有全形空白\n",
     ])
     func fastPathMatchesYAML(text: String) throws {
         let fast = try #require(try YAMLNode.parse(text, path: "p.md", lineOffset: 1))
@@ -149,6 +151,9 @@ import Testing
         "each: >-\n  SELECT 1\n",
         "title: x\ntitle: y\n",
         "title: \"with \\\"escape\\\"\"\n",
+        "標題: 中文鍵\n",
+        "title: 結尾有全形空白　\n",
+        "tags: []\n",
     ])
     func anythingElseGoesToTheFullParser(text: String) {
         #expect(SimpleYAML.parse(text, lineOffset: 0) == nil)
