@@ -351,15 +351,28 @@ struct MustacheRenderer: Sendable {
         guard let first = name.parts.first else { return nil }
         var found: Any?
         for object in stack.reversed() {
-            if let map = object as? [String: Any], let value = map[first] {
+            if let value = Self.member(first, of: object) {
                 found = value
                 break
             }
         }
         for part in name.parts.dropFirst() {
-            guard let map = found as? [String: Any] else { return nil }
-            found = map[part]
+            guard let object = found else { return nil }
+            found = Self.member(part, of: object)
         }
         return found
     }
+
+    /// `object[key]` when `object` is a map. The two kinds of map the context holds are told
+    /// apart by type before casting: casting a `[String: String]` (the theme's strings) to
+    /// `[String: Any]` converts every entry, and templates look names up thousands of times.
+    static func member(_ key: String, of object: Any) -> Any? {
+        let type = ObjectIdentifier(Swift.type(of: object))
+        if type == anyMap { return (object as! [String: Any])[key] }
+        if type == stringMap { return (object as! [String: String])[key] }
+        return (object as? [String: Any])?[key]
+    }
+
+    private static let anyMap = ObjectIdentifier([String: Any].self)
+    private static let stringMap = ObjectIdentifier([String: String].self)
 }
