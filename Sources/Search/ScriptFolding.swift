@@ -1,31 +1,27 @@
-import Foundation
-
 /// Traditional and Simplified Chinese find each other: every CJK character is folded to one
 /// form (the Simplified one, by ICU's `Hant-Hans` transform) before indexing and before
 /// searching. The table covers all of CJK Unified Ideographs (and Extension A and the
-/// compatibility block), worked out once per run in one transform call, and is shipped to
-/// the search script so queries fold the same way.
+/// compatibility block), is built from `standardPairs`, and is shipped to the search script
+/// so queries fold the same way.
 public struct ScriptFolding: Sendable {
     static let first: UInt32 = 0x3400
     static let last: UInt32 = 0xFAFF
     /// Folded form of each code point from `first` to `last` (itself when unchanged).
     let table: [UInt32]
 
-    public static let standard = ScriptFolding()
+    public static let standard = ScriptFolding(pairs: standardPairs)
 
-    init() {
-        var scalars: [Unicode.Scalar] = []
-        for value in Self.first...Self.last {
-            if let scalar = Unicode.Scalar(value), Tokenizer.isCJK(scalar) { scalars.append(scalar) }
-        }
-        let joined = scalars.map { String($0) }.joined(separator: "\n")
-        let folded = (joined.applyingTransform(StringTransform("Hant-Hans"), reverse: false) ?? joined)
-            .split(separator: "\n", omittingEmptySubsequences: false)
+    /// `pairs`: each character that changes, then what it becomes (line breaks ignored).
+    public init(pairs: String) {
         var table = (Self.first...Self.last).map { $0 }
-        if folded.count == scalars.count {
-            for (scalar, result) in zip(scalars, folded) where result.unicodeScalars.count == 1 {
-                table[Int(scalar.value - Self.first)] = result.unicodeScalars.first!.value
+        var from: Unicode.Scalar?
+        for scalar in pairs.unicodeScalars where scalar != "\n" {
+            guard let source = from else {
+                from = scalar
+                continue
             }
+            if source.value >= Self.first && source.value <= Self.last { table[Int(source.value - Self.first)] = scalar.value }
+            from = nil
         }
         self.table = table
     }
