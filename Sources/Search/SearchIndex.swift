@@ -80,7 +80,8 @@ public enum SearchIndex {
     struct DocumentTerms: Sendable {
         /// CJK terms in code order, each with its weighted frequency and the section where it first stands.
         var cjk: [(code: UInt64, weight: Float, section: UInt8)] = []
-        var words: [String: (weight: Double, section: Int)] = [:]
+        /// Words in order, the same way.
+        var words: [(word: String, weight: Float, section: UInt8)] = []
         var length = 0.0
     }
 
@@ -202,20 +203,13 @@ public enum SearchIndex {
     }
 
     static func terms(title: String, synonyms: [String], reply: String?, sections: [SectionText], tokenizer: Tokenizer) -> DocumentTerms {
-        var terms = DocumentTerms()
         var sizeHint = title.utf8.count + (reply?.utf8.count ?? 0)
         for section in sections { sizeHint += section.text.utf8.count + section.heading.utf8.count }
-        var counter = TermCounter(expected: sizeHint / 3 + 16)
+        var collector = TermCollector(expected: sizeHint / 6 + 16)
         func add(_ text: String, weight: Double, section: Int, unigrams: Bool = false) {
-            tokenizer.terms(text, unigrams: unigrams, cjk: { code in
-                terms.length += weight
-                counter.add(code, weight: Float(weight), section: UInt8(min(section, 63)))
-            }, word: { word in
-                terms.length += weight
-                if let existing = terms.words[word] { terms.words[word] = (existing.weight + weight, existing.section) } else {
-                    terms.words[word] = (weight, section)
-                }
-            })
+            collector.weight = weight
+            collector.section = UInt8(min(section, 63))
+            tokenizer.terms(text, unigrams: unigrams, into: &collector)
         }
         add(title, weight: fieldWeights.title, section: 0, unigrams: true)
         for word in synonyms { add(word, weight: fieldWeights.synonyms, section: 0) }
@@ -224,8 +218,51 @@ public enum SearchIndex {
             add(section.heading, weight: fieldWeights.heading, section: index)
             add(section.text, weight: fieldWeights.text, section: index)
         }
-        terms.cjk = counter.sortedEntries
-        return terms
+        return collector.terms
+    }
+
+    /// Counts a page's terms as the tokenizer finds them. Words of up to eight letters (most)
+    /// are counted as numbers, their bytes packed into one `UInt64`, like CJK terms; longer
+    /// ones by their text.
+    struct TermCollector: TermSink {
+        var weight = 0.0
+        var section: UInt8 = 0
+        private var length = 0.0
+        private var cjkCounts: TermCounter
+        private var shortWords = TermCounter(expected: 64)
+        private var longWords: [String: (weight: Float, section: UInt8)] = [:]
+
+        init(expected: Int) { cjkCounts = TermCounter(expected: expected) }
+
+        mutating func cjk(_ code: UInt64) {
+            length += weight
+            cjkCounts.add(code, weight: Float(weight), section: section)
+        }
+
+        mutating func word(_ letters: UnsafeBufferPointer<UInt8>) {
+            length += weight
+            if letters.count <= 8 {
+                var packed: UInt64 = 0
+                for (position, letter) in letters.enumerated() { packed |= UInt64(letter) << (8 * position) }
+                shortWords.add(packed, weight: Float(weight), section: section)
+            } else {
+                let word = String(decoding: letters, as: UTF8.self)
+                if let existing = longWords[word] { longWords[word] = (existing.weight + Float(weight), existing.section) } else {
+                    longWords[word] = (Float(weight), section)
+                }
+            }
+        }
+
+        var terms: DocumentTerms {
+            var words = shortWords.entries.map { entry -> (word: String, weight: Float, section: UInt8) in
+                let bytes = withUnsafeBytes(of: entry.code.littleEndian) { Array($0.prefix { $0 != 0 }) }
+                return (String(decoding: bytes, as: UTF8.self), entry.weight, entry.section)
+            }
+            words += longWords.map { ($0.key, $0.value.weight, $0.value.section) }
+            // Words are ASCII, so text order is byte order.
+            words.sort { $0.word < $1.word }
+            return DocumentTerms(cjk: cjkCounts.sortedEntries, words: words, length: length)
+        }
     }
 
     /// A page's terms as `PageTerms.encoded`: its length, then the CJK terms in code order
@@ -245,10 +282,10 @@ public enum SearchIndex {
             out.byte(term.section)
         }
         out.varint(UInt64(terms.words.count))
-        for (word, value) in terms.words.sorted(by: { $0.key < $1.key }) {
-            out.shortText(word)
-            out.varint(halves(value.weight))
-            out.byte(UInt8(min(value.section, 63)))
+        for word in terms.words {
+            out.shortText(word.word)
+            out.varint(halves(Double(word.weight)))
+            out.byte(word.section)
         }
         return out.bytes
     }

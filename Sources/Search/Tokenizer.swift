@@ -1,3 +1,11 @@
+/// Receives the terms of a text from `Tokenizer.terms(_:unigrams:into:)`.
+public protocol TermSink {
+    /// A CJK character pair, or a single character (in the upper half), as two code points.
+    mutating func cjk(_ code: UInt64)
+    /// A Latin word: lower-case ASCII letters and digits.
+    mutating func word(_ letters: UnsafeBufferPointer<UInt8>)
+}
+
 /// Splits text into search terms. Latin letters and digits make words (lower-cased, full-width
 /// forms folded to ASCII); CJK text makes overlapping pairs of characters (bigrams), so any
 /// substring of two or more characters is found: 按揭 in 按揭貸款, 貸款利率 in 商業貸款利率調整.
@@ -28,12 +36,21 @@ public struct Tokenizer: Sendable {
     /// Calls `term` for every term of `text`; `unigrams` adds single CJK characters too
     /// (for titles, so a one-character query finds them).
     public func terms(_ text: String, unigrams: Bool = false, _ term: (String) -> Void) {
-        terms(text, unigrams: unigrams, cjk: { term(Self.string(of: $0)) }, word: term)
+        struct Strings: TermSink {
+            let term: (String) -> Void
+            mutating func cjk(_ code: UInt64) { term(Tokenizer.string(of: code)) }
+            mutating func word(_ letters: UnsafeBufferPointer<UInt8>) { term(String(decoding: letters, as: UTF8.self)) }
+        }
+        withoutActuallyEscaping(term) { term in
+            var sink = Strings(term: term)
+            terms(text, unigrams: unigrams, into: &sink)
+        }
     }
 
-    /// The same terms, CJK ones as numbers (two code points in one `UInt64`): the index
-    /// builder hashes millions of them, and numbers hash far faster than strings.
-    public func terms(_ text: String, unigrams: Bool, cjk: (UInt64) -> Void, word: (String) -> Void) {
+    /// The same terms, handed to `sink`: CJK ones as numbers (two code points in one
+    /// `UInt64`), words as their bytes. The index builder counts millions of them; numbers and
+    /// bytes hash far faster than strings, and a sink passed `inout` needs no closures.
+    public func terms<Sink: TermSink>(_ text: String, unigrams: Bool, into sink: inout Sink) {
         var text = text
         text.withUTF8 { bytes in
             var letters: [UInt8] = []
@@ -42,7 +59,7 @@ public struct Tokenizer: Sendable {
             let count = bytes.count
             func flushWord() {
                 if !letters.isEmpty {
-                    word(String(decoding: letters, as: UTF8.self))
+                    letters.withUnsafeBufferPointer { sink.word($0) }
                     letters.removeAll(keepingCapacity: true)
                 }
             }
@@ -91,8 +108,8 @@ public struct Tokenizer: Sendable {
                     continue
                 }
                 let folded = UInt64(folding.fold(scalar).value)
-                if unigrams { cjk(folded << 32) }
-                if previous != 0 { cjk(previous << 32 | folded) }
+                if unigrams { sink.cjk(folded << 32) }
+                if previous != 0 { sink.cjk(previous << 32 | folded) }
                 previous = folded
             }
             flushWord()
