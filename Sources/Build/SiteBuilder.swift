@@ -590,7 +590,7 @@ struct PreparedTree: Sendable {
     /// One page's Markdown, its data blocks run.
     func renderMarkdown(_ index: Int) -> PageRender {
         let page = model.pages[index]
-        let blocks = PageRender.mayHoldDataBlocks(page)
+        let blocks = keys.mayHoldData[index]
             ? PageBlocks(page: page, environment: blockEnvironment, parameters: parameters[index] ?? [:]) : nil
         var markdown = markdownRenderer.render(page, links: context.links, hooks: blocks)
         // A query a block already reported is not reported twice.

@@ -141,7 +141,7 @@ public enum SearchIndex {
         // 4. Shards of encoded postings.
         let cjkTerms = scored.count
         let cjkShards = max(1, min(512, cjkTerms / 400))
-        var shards: [String: [(String, String)]] = [:]
+        var shards: [String: [(String, [UInt8])]] = [:]
         let documentCount = documents.count
         let encoded = parallelMap(scored) { entry in (entry.term, encode(entry.postings, highest: highest, documentCount: documentCount)) }
         for (term, postings) in encoded {
@@ -156,7 +156,7 @@ public enum SearchIndex {
                 if position > 0 { json.raw(",") }
                 json.string(entry.0)
                 json.raw(":")
-                json.string(entry.1)
+                json.plainString(entry.1)
             }
             json.raw("}")
             return (folder + "t/" + keys[number] + ".json", json.bytes)
@@ -293,19 +293,22 @@ public enum SearchIndex {
     /// Reads `PageTerms.encoded`. Stops quietly at damaged bytes (a damaged cache file): the
     /// index is then short of terms, never the build broken.
     struct TermReader {
-        private var input: ByteReader
+        private let bytes: [UInt8]
+        private var index = 0
         private(set) var length = 0.0
 
         init(_ encoded: [UInt8]) {
-            input = ByteReader(encoded)
-            length = Double(input.varint() ?? 0) / 2
+            bytes = encoded
+            length = Double(varint() ?? 0) / 2
         }
 
         mutating func forEachCJK(_ body: (_ code: UInt64, _ weight: Float, _ section: UInt8) -> Void) {
-            guard let count = input.varint() else { return }
+            guard let count = varint() else { return }
             var code: UInt64 = 0
             for _ in 0..<count {
-                guard let gap = input.varint(), let weight = input.varint(), let section = input.byte() else { return }
+                guard let gap = varint(), let weight = varint(), index < bytes.count else { return }
+                let section = bytes[index]
+                index += 1
                 code &+= gap
                 body(code, Float(weight) / 2, section)
             }
@@ -313,11 +316,31 @@ public enum SearchIndex {
 
         /// Only after `forEachCJK`.
         mutating func forEachWord(_ body: (_ word: String, _ weight: Float, _ section: UInt8) -> Void) {
-            guard let count = input.varint() else { return }
+            guard let count = varint() else { return }
             for _ in 0..<count {
-                guard let word = input.shortText(), !word.isEmpty, let weight = input.varint(), let section = input.byte() else { return }
+                guard let length = varint(), length > 0, length <= bytes.count - index else { return }
+                let word = String(decoding: bytes[index..<index + Int(length)], as: UTF8.self)
+                index += Int(length)
+                guard let weight = varint(), index < bytes.count else { return }
+                let section = bytes[index]
+                index += 1
                 body(word, Float(weight) / 2, section)
             }
+        }
+
+        /// As `ByteWriter.varint` wrote it; here, inlined, as it runs for every term of the site.
+        @inline(__always)
+        private mutating func varint() -> UInt64? {
+            var value: UInt64 = 0
+            var shift: UInt64 = 0
+            while index < bytes.count && shift < 64 {
+                let byte = bytes[index]
+                index += 1
+                value |= UInt64(byte & 0x7F) << shift
+                if byte < 0x80 { return value }
+                shift += 7
+            }
+            return nil
         }
     }
 
@@ -342,13 +365,13 @@ public enum SearchIndex {
     /// A term on very many pages is written shorter when that is smaller: `!`, the best
     /// `topPostings` pages as above, `|`, a bitmap of every page that has the term (six pages
     /// per character), `|`, and one score for all the others.
-    static func encode(_ postings: [Posting], highest: Double, documentCount: Int) -> String {
+    static func encode(_ postings: [Posting], highest: Double, documentCount: Int) -> [UInt8] {
         func quantized(_ score: Double) -> Int { max(1, min(63, Int((score / max(highest, 1e-9) * 63).rounded(.up)))) }
         // Postings arrive in page order: pages are read in order when they are gathered.
         let bitmapLength = (documentCount + 5) / 6
         // About three characters a posting: a long list is cheaper as best pages plus a bitmap.
         guard postings.count > topPostings, postings.count * 3 > bitmapLength + topPostings * 4 else {
-            return String(decoding: encodeList(postings, quantized: quantized), as: UTF8.self)
+            return encodeList(postings, quantized: quantized)
         }
         var scores = postings.map { Double($0.value) }
         let cut = nthLargest(&scores, topPostings)
@@ -367,7 +390,7 @@ public enum SearchIndex {
         out += bits.map { digits[$0] }
         out.append(UInt8(ascii: "|"))
         out.append(digits[quantized(total / Double(postings.count))])
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     /// The `n`th largest value (quickselect); reorders `values`.
@@ -392,20 +415,21 @@ public enum SearchIndex {
     }
 
     static func encodeList(_ postings: [Posting], quantized: (Double) -> Int) -> [UInt8] {
+        let digits = Self.digits
         var out: [UInt8] = []
         out.reserveCapacity(postings.count * 3)
         var previous: Int32 = 0
         for posting in postings {
-            var gap = Int(posting.document - previous)
+            let gap = Int(posting.document - previous)
             previous = posting.document
-            var groups: [Int] = []
-            repeat {
-                groups.append(gap & 31)
-                gap >>= 5
-            } while gap > 0
-            for (position, group) in groups.reversed().enumerated() {
-                out.append(digits[position == groups.count - 1 ? group : group + 32])
+            // Five bits a character, the most significant first; all but the last marked "more".
+            var shift = 0
+            while gap >> (shift + 5) > 0 { shift += 5 }
+            while shift > 0 {
+                out.append(digits[((gap >> shift) & 31) + 32])
+                shift -= 5
             }
+            out.append(digits[gap & 31])
             out.append(digits[quantized(Double(posting.value))])
             out.append(digits[Int(min(posting.section, 63))])
         }
@@ -450,6 +474,14 @@ struct JSONBytes {
 
     mutating func raw(_ text: StaticString) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// A string literal of bytes that need no escaping (encoded postings: letters, digits,
+    /// `-`, `_`, `!` and `|`).
+    mutating func plainString(_ text: [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: text)
+        bytes.append(UInt8(ascii: "\""))
     }
 
     /// A string literal; `<` is escaped too so no file can close a script tag.
