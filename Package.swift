@@ -46,7 +46,7 @@ let package = Package(
             dependencies: ["Build", "Content", "DeskbookData", "DeskbookSupport", "SampleData", "Serve",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .executableTarget(name: "deskbook", dependencies: ["DeskbookCLI"]),
+        .executableTarget(name: "deskbook", dependencies: ["DeskbookCLI", "DeskbookSupport"]),
         .target(name: "DeskbookTestSupport", dependencies: ["DeskbookSupport"]),
         .testTarget(name: "ContentTests", dependencies: ["Content", "DeskbookSupport", "DeskbookTestSupport"]),
         .testTarget(name: "ThemeTests", dependencies: ["Theme", "DeskbookSupport", "DeskbookTestSupport"]),

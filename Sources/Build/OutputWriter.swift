@@ -111,11 +111,15 @@ enum OutputWriter {
     }
 }
 
-/// Writes files on a thread of its own while the caller goes on rendering.
+/// Writes files on a thread of its own while the caller goes on rendering. At most
+/// `backlog` files wait: a renderer that gets ahead of the disk waits too, rather than
+/// holding the whole site's HTML in memory.
 final class BackgroundWriter: @unchecked Sendable {
+    static let backlog = 64
     let directory: String
     let previous: String?
     private let queue = DispatchQueue(label: "deskbook.writer")
+    private let waiting = DispatchSemaphore(value: backlog)
     private var results: [String: Result<Bool, FileSystem.Failure>] = [:]
 
     init(directory: String, previous: String?) {
@@ -124,8 +128,10 @@ final class BackgroundWriter: @unchecked Sendable {
     }
 
     func write(_ path: String, _ bytes: [UInt8]) {
+        waiting.wait()
         queue.async {
             self.results[path] = OutputWriter.write(path, bytes, into: self.directory, previous: self.previous)
+            self.waiting.signal()
         }
     }
 

@@ -13,8 +13,6 @@ struct RenderKeys: Sendable {
     let shared: UInt64
     /// Per page: everything its Markdown is rendered from.
     let markdown: [UInt64]
-    /// Per page: whether its Markdown may hold data blocks (`PageRender.mayHoldDataBlocks`).
-    let mayHoldData: [Bool]
     /// Per page: how it looks as an entry in a list (title, URL, summary, date, front matter).
     let cards: [UInt64]
     /// Hash of every card, in order: for pages that list recent changes anywhere below them.
@@ -45,17 +43,17 @@ struct RenderKeys: Sendable {
         var data = StableHasher()
         for hash in snapshots { data.combine(hash) }
         let dataValue = data.value
-        let mayHoldData = parallelMap(model.pages) { PageRender.mayHoldDataBlocks($0) }
-        self.mayHoldData = mayHoldData
         self.markdown = parallelMap(Array(model.pages.indices)) { index in
             let page = model.pages[index]
             var hasher = StableHasher()
             hasher.combine(sharedValue)
             hasher.combine(page.sourceHash)
-            // The body as rendered: a course's sessions are appended from the snapshot.
+            // The body when not in the file (a page made in code), and what is appended to it
+            // (a course's sessions, from the snapshot).
             hasher.combine(page.body)
+            hasher.combine(page.appendix)
             hasher.combine(page.urlPath)
-            if mayHoldData[index] { hasher.combine(dataValue) }
+            if page.mayHoldDataBlocks { hasher.combine(dataValue) }
             for (name, value) in (parameters[index] ?? [:]).sorted(by: { $0.key < $1.key }) {
                 hasher.combine(name)
                 hasher.combine(value.typeTag + value.description)

@@ -101,7 +101,10 @@ public enum SiteBuilder {
             report.seconds = (ContinuousClock.now - started).seconds
             return report
         }
-        if let statePath, previousState?.loadPages(statePath) == false { previousState = nil }
+        if let statePath, previousState != nil {
+            let complete = try phase("read build cache") { () throws(DiagnosticsError) -> Bool in previousState!.loadPages(statePath) }
+            if !complete { previousState = nil }
+        }
         // The last state counts for reusing outputs only while its release is the one served
         // (a rollback or a deleted release makes it void); its Markdown results count always.
         let previousOutputs = previousState.flatMap { $0.release == liveRelease ? $0 : nil }
@@ -129,7 +132,7 @@ public enum SiteBuilder {
         let pages = expansion.pages.map { page -> Page in
             guard let appendix = CourseSessions.appendix(for: page, snapshots: snapshots, strings: strings) else { return page }
             var course = page
-            course.body += appendix
+            course.append(appendix)
             return course
         }
         let (audiences, audienceProblems) = Audiences.assign(pages, names: config.audiences)
@@ -202,6 +205,7 @@ public enum SiteBuilder {
             }
             return digests
         }
+        Allocator.releaseFreeMemory()
         var problems: [Diagnostic] = []
         var seenProblems = Set<String>()
         for treeDigests in digests {
@@ -218,6 +222,7 @@ public enum SiteBuilder {
         for search in searchBuilds {
             for file in search.files { plan.add(file.path, file.source) }
         }
+        Allocator.releaseFreeMemory()
         report.pageCount = pages.count
         report.pagesRendered = trees.reduce(0) { $0 + $1.jobs.count - (samePrevious ? $1.reusable.outputs.count : 0) }
         report.queriesRun = snapshots.queriesRun
@@ -258,26 +263,28 @@ public enum SiteBuilder {
                 }
             }
             if let statePath {
-                var state = BuildState()
-                state.inputs = inputs
-                state.release = name
-                state.staleAfter = freshness.staleAfter
-                state.warnings = report.warnings
-                for (position, tree) in trees.enumerated() {
-                    for (job, key) in zip(tree.jobs, tree.outputKeys) {
-                        state.outputs[tree.prefix + job.outputPath(model: tree.model, context: tree.context)] = key
+                try phase("save build cache") { () throws(DiagnosticsError) in
+                    var state = BuildState()
+                    state.inputs = inputs
+                    state.release = name
+                    state.staleAfter = freshness.staleAfter
+                    state.warnings = report.warnings
+                    for (position, tree) in trees.enumerated() {
+                        for (job, key) in zip(tree.jobs, tree.outputKeys) {
+                            state.outputs[tree.prefix + job.outputPath(model: tree.model, context: tree.context)] = key
+                        }
+                        state.searchKeys[tree.prefix] = searchBuilds[position].key
+                        state.searchFiles += searchBuilds[position].files.map(\.path)
+                        for index in tree.model.pages.indices {
+                            state.markdown[tree.prefix + tree.model.pages[index].urlPath] = .init(key: tree.keys.markdown[index],
+                                                                                                 digest: digests[position][index])
+                        }
                     }
-                    state.searchKeys[tree.prefix] = searchBuilds[position].key
-                    state.searchFiles += searchBuilds[position].files.map(\.path)
-                    for index in tree.model.pages.indices {
-                        state.markdown[tree.prefix + tree.model.pages[index].urlPath] = .init(key: tree.keys.markdown[index],
-                                                                                             digest: digests[position][index])
+                    // The cache only saves time: if it cannot be written, the next build does all the work.
+                    do { try state.save(statePath) } catch {
+                        FileSystem.removeTree(statePath)
+                        FileSystem.removeTree(statePath + ".pages")
                     }
-                }
-                // The cache only saves time: if it cannot be written, the next build does all the work.
-                do { try state.save(statePath) } catch {
-                    FileSystem.removeTree(statePath)
-                    FileSystem.removeTree(statePath + ".pages")
                 }
             }
         }
@@ -589,8 +596,12 @@ struct PreparedTree: Sendable {
 
     /// One page's Markdown, its data blocks run.
     func renderMarkdown(_ index: Int) -> PageRender {
-        let page = model.pages[index]
-        let blocks = keys.mayHoldData[index]
+        let page: Page
+        do { page = try model.pages[index].loadingBody() } catch {
+            return PageRender(markdown: RenderedMarkdown(html: "", headings: [], firstParagraph: "", diagnostics: [error]),
+                              attachments: [], hasTables: false, snapshots: [])
+        }
+        let blocks = page.mayHoldDataBlocks
             ? PageBlocks(page: page, environment: blockEnvironment, parameters: parameters[index] ?? [:]) : nil
         var markdown = markdownRenderer.render(page, links: context.links, hooks: blocks)
         // A query a block already reported is not reported twice.
@@ -677,33 +688,6 @@ struct PageRender: Sendable {
     var attachments: [(path: String, bytes: [UInt8])]
     var hasTables: Bool
     var snapshots: [SnapshotUse]
-
-    /// Only a page with `{{` or a `sql`, `chart`, `table` or `kpi` fence can hold data blocks
-    /// or inline values; the others (most pages) skip the scan for queries.
-    static func mayHoldDataBlocks(_ page: Page) -> Bool {
-        var body = page.body
-        return body.withUTF8 { bytes in
-            var index = 0
-            while index < bytes.count {
-                let byte = bytes[index]
-                if byte == UInt8(ascii: "{") && index + 1 < bytes.count && bytes[index + 1] == byte { return true }
-                if (byte == UInt8(ascii: "`") || byte == UInt8(ascii: "~")) && index + 2 < bytes.count
-                    && bytes[index + 1] == byte && bytes[index + 2] == byte {
-                    var word = index + 3
-                    while word < bytes.count && (bytes[word] == byte || bytes[word] == UInt8(ascii: " ")) { word += 1 }
-                    var end = word
-                    while end < bytes.count && bytes[end] >= UInt8(ascii: "a") && bytes[end] <= UInt8(ascii: "z") { end += 1 }
-                    if dataFenceWords.contains(Array(bytes[word..<end])[...]) { return true }
-                    index = end
-                    continue
-                }
-                index += 1
-            }
-            return false
-        }
-    }
-
-    static let dataFenceWords: Set<ArraySlice<UInt8>> = Set(["sql", "chart", "table", "kpi"].map { Array($0.utf8)[...] })
 }
 
 extension SiteConfig {

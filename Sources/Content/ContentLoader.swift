@@ -134,10 +134,10 @@ public enum ContentLoader {
         var page = Page(kind: file.kind, sourcePath: file.relativePath, frontMatter: matter, body: String(body),
                         bodyLineOffset: offset, urlPath: "", sectionPath: file.sectionPath,
                         bundleDirectory: file.bundleDirectory)
-        var hasher = StableHasher()
-        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
-        page.sourceHash = hasher.value
+        page.sourceHash = StableHasher.hash(bytes: bytes)
         page.frontMatterHash = StableHasher.hash(yaml ?? "")
+        // The body goes back to its file until the page renders.
+        page.leaveBodyInFile(path: contentRoot + "/" + file.relativePath, offset: source.utf8.distance(from: source.startIndex, to: body.startIndex))
         return (page, problems)
     }
 

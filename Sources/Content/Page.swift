@@ -15,7 +15,17 @@ public struct Page: Sendable {
     /// Path inside `content/`, e.g. `faq/loans/rate.md`.
     public var sourcePath: String
     public var frontMatter: FrontMatter
+    /// The Markdown after the front matter. A page read from a file holds it only while it
+    /// renders: `ContentLoader` leaves it in the file (`bodyFile`) and `loadingBody()` reads it
+    /// back, so a large site's text is never all in memory at once.
     public var body: String
+    /// Where `body` was left: the file's absolute path and the byte the body starts at.
+    public var bodyFile: (path: String, offset: Int)?
+    /// Markdown added after the body when the page renders (a course's sessions, from a snapshot).
+    public private(set) var appendix = ""
+    /// Whether the body or appendix has `{{` or a `sql`, `chart`, `table` or `kpi` fence: only
+    /// such a page can hold data blocks or inline values; the others skip the scan for queries.
+    public private(set) var mayHoldDataBlocks: Bool
     /// Lines of the file before the body, so Markdown positions map back to file lines.
     public var bodyLineOffset: Int
     /// Output path without base path, with a trailing slash: `faq/loans/rate/`; empty for home.
@@ -36,11 +46,67 @@ public struct Page: Sendable {
         self.sourcePath = sourcePath
         self.frontMatter = frontMatter
         self.body = body
+        self.mayHoldDataBlocks = Self.mayHoldDataBlocks(body)
         self.bodyLineOffset = bodyLineOffset
         self.urlPath = urlPath
         self.sectionPath = sectionPath
         self.bundleDirectory = bundleDirectory
     }
+
+    /// Adds Markdown after the body (see `appendix`).
+    public mutating func append(_ markdown: String) {
+        appendix += markdown
+        mayHoldDataBlocks = mayHoldDataBlocks || Self.mayHoldDataBlocks(markdown)
+    }
+
+    /// Leaves the body in its file (see `body`); `sourceHash` must be the file's hash.
+    mutating func leaveBodyInFile(path: String, offset: Int) {
+        body = ""
+        bodyFile = (path, offset)
+    }
+
+    /// The page with its whole Markdown in `body`: read back from the file when it was left
+    /// there (and the file checked to be the one loaded), with the appendix after it.
+    public func loadingBody() throws(Diagnostic) -> Page {
+        var page = self
+        if let file = bodyFile {
+            guard let bytes = try? FileSystem.readFile(file.path), StableHasher.hash(bytes: bytes) == sourceHash,
+                  file.offset <= bytes.count else {
+                throw Diagnostic.error(diagnosticPath, "changed while the site was being built; build again")
+            }
+            page.body = String(decoding: bytes[file.offset...], as: UTF8.self)
+            page.bodyFile = nil
+        }
+        page.body += appendix
+        page.appendix = ""
+        return page
+    }
+
+    /// Scans for `{{` and for a data fence, on bytes: it runs for every page of the site.
+    static func mayHoldDataBlocks(_ markdown: String) -> Bool {
+        var markdown = markdown
+        return markdown.withUTF8 { bytes in
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "{") && index + 1 < bytes.count && bytes[index + 1] == byte { return true }
+                if (byte == UInt8(ascii: "`") || byte == UInt8(ascii: "~")) && index + 2 < bytes.count
+                    && bytes[index + 1] == byte && bytes[index + 2] == byte {
+                    var word = index + 3
+                    while word < bytes.count && (bytes[word] == byte || bytes[word] == UInt8(ascii: " ")) { word += 1 }
+                    var end = word
+                    while end < bytes.count && bytes[end] >= UInt8(ascii: "a") && bytes[end] <= UInt8(ascii: "z") { end += 1 }
+                    if dataFenceWords.contains(Array(bytes[word..<end])[...]) { return true }
+                    index = end
+                    continue
+                }
+                index += 1
+            }
+            return false
+        }
+    }
+
+    static let dataFenceWords: Set<ArraySlice<UInt8>> = Set(["sql", "chart", "table", "kpi"].map { Array($0.utf8)[...] })
 
     /// Title from front matter, else the file name.
     public var title: String {

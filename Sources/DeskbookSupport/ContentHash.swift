@@ -71,4 +71,10 @@ public struct StableHasher: Sendable {
         hasher.combine(text)
         return hasher.value
     }
+
+    public static func hash(bytes: [UInt8]) -> UInt64 {
+        var hasher = StableHasher()
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        return hasher.value
+    }
 }

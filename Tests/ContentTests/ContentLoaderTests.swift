@@ -30,6 +30,25 @@ import Testing
         #expect(fund.sectionPath == "faq/loans")
     }
 
+    /// Bodies stay in their files until a page renders; a file changed in between is an error
+    /// naming it, not a page rendered from text the build never checked.
+    @Test func aBodyIsReadBackWhenThePageRendersAndMustBeUnchanged() throws {
+        let site = try TestSite(["content/faq/a.md": "\u{FEFF}" + TestSite.page("甲", "第一段 ```sql\n\n正文。\n", extra: "tags: [x]")])
+        defer { site.remove() }
+        let (content, _) = try ContentLoader.load(siteDirectory: site.root)
+        let page = try #require(content.pages.first { $0.sourcePath == "faq/a.md" })
+        #expect(page.body.isEmpty)
+        #expect(page.mayHoldDataBlocks)
+        var course = page
+        course.append("\n## 場次\n")
+        let loaded = try course.loadingBody()
+        #expect(loaded.body == "\n第一段 ```sql\n\n正文。\n\n\n## 場次\n")
+        try site.write("content/faq/a.md", TestSite.page("甲", "改過了"))
+        #expect(throws: Diagnostic.error("content/faq/a.md", "changed while the site was being built; build again")) {
+            try page.loadingBody()
+        }
+    }
+
     @Test func duplicateSlugsNameBothFiles() throws {
         let site = try TestSite([
             "content/faq/a.md": TestSite.page("A", extra: "slug: same"),
@@ -90,7 +109,7 @@ import Glibc
         defer { site.remove() }
         let (content, problems) = try ContentLoader.load(siteDirectory: site.root)
         #expect(problems.isEmpty)
-        let page = try #require(content.pages.first { $0.sourcePath == "huge.md" })
+        let page = try #require(content.pages.first { $0.sourcePath == "huge.md" }).loadingBody()
         #expect(page.body.utf8.count > 20 * 1024 * 1024)
         let links = LinkResolver(pages: content.pages, staticFiles: [], extraOutputs: [], basePath: "/")
         let html = MarkdownRenderer().render(page, links: links).html
