@@ -20,7 +20,7 @@ struct BuildState: Sendable {
         var digest: PageDigest
     }
 
-    static let formatVersion: Int64 = 2
+    static let formatVersion: Int64 = 3
 
     var inputs: UInt64 = 0
     var release = ""
@@ -79,7 +79,7 @@ struct BuildState: Sendable {
     func save(_ path: String) throws {
         try FileSystem.makeDirectories(FileSystem.parentPath(path))
         // Pages first: a summary always comes with the pages it was written with.
-        try FileSystem.writeAtomically(path + ".pages", encodePages())
+        try FileSystem.writeAtomically(path + ".pages", producing: encodePages)
         try FileSystem.writeAtomically(path, encodeSummary())
     }
 
@@ -108,7 +108,8 @@ struct BuildState: Sendable {
         return out.bytes
     }
 
-    func encodePages() -> [UInt8] {
+    /// The page records, a piece at a time: on a large site they are tens of megabytes.
+    func encodePages(_ write: ([UInt8]) throws -> Void) throws {
         var out = ByteWriter()
         encodeHeader(into: &out)
         out.integer(outputs.count)
@@ -128,7 +129,7 @@ struct BuildState: Sendable {
             out.text(id)
             let digest = entry.digest
             out.word(entry.key)
-            out.text(digest.firstParagraph)
+            out.text(digest.summary)
             out.integer(digest.terms.excerpts.count)
             for excerpt in digest.terms.excerpts {
                 out.text(excerpt.anchor)
@@ -140,8 +141,12 @@ struct BuildState: Sendable {
             for diagnostic in digest.diagnostics { encode(diagnostic, into: &out) }
             out.integer(digest.attachments.count)
             for path in digest.attachments { out.text(path) }
+            if out.bytes.count >= 1 << 20 {
+                try write(out.bytes)
+                out = ByteWriter()
+            }
         }
-        return out.bytes
+        try write(out.bytes)
     }
 
     private func encode(_ diagnostic: Diagnostic, into out: inout ByteWriter) {
@@ -177,9 +182,9 @@ struct BuildState: Sendable {
         var markdown: [String: MarkdownEntry] = [:]
         markdown.reserveCapacity(pageCount)
         for _ in 0..<pageCount {
-            guard let id = input.text(), let key = input.word(), let firstParagraph = input.text(),
+            guard let id = input.text(), let key = input.word(), let summary = input.text(),
                   let excerptCount = input.count() else { return nil }
-            var digest = PageDigest(firstParagraph: firstParagraph, terms: PageTerms(excerpts: [], encoded: []), diagnostics: [], attachments: [])
+            var digest = PageDigest(summary: summary, terms: PageTerms(excerpts: [], encoded: []), diagnostics: [], attachments: [])
             for _ in 0..<excerptCount {
                 guard let anchor = input.text(), let heading = input.text(), let text = input.text() else { return nil }
                 digest.terms.excerpts.append(.init(anchor: anchor, heading: heading, text: text))

@@ -180,7 +180,7 @@ struct PageContext: Sendable {
         values["content"] = rendered.html.isEmpty ? nil : rendered.html
         // `summary` falls back to the first paragraph (for descriptions and lists); `lead` is
         // only what the author wrote, so the page does not repeat its first paragraph.
-        values["summary"] = summary(page, firstParagraph: rendered.firstParagraph)
+        values["summary"] = summary(page, fallback: summary(fromFirstParagraph: rendered.firstParagraph))
         values["lead"] = page.frontMatter.summary.flatMap { $0.isEmpty ? nil : $0 }
         values["date"] = page.updated.map(dateValue)
         values["hasReply"] = !(page.frontMatter["reply"]?.scalar ?? "").isEmpty
@@ -296,8 +296,14 @@ struct PageContext: Sendable {
 
     func twoDigits(_ number: Int) -> String { number < 10 ? "0\(number)" : String(number) }
 
-    func summary(_ page: Page, firstParagraph: String) -> String? {
+    /// The front matter's summary, else `fallback` (from `summary(fromFirstParagraph:)`).
+    func summary(_ page: Page, fallback: String?) -> String? {
         if let summary = page.frontMatter.summary, !summary.isEmpty { return summary }
+        return fallback.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// A page's first paragraph as a summary: at most 120 characters.
+    func summary(fromFirstParagraph firstParagraph: String) -> String? {
         let text = firstParagraph.trimmingWhitespace
         if text.isEmpty { return nil }
         return text.count > 120 ? String(text.prefix(118)) + "…" : text

@@ -472,7 +472,8 @@ public enum SiteBuilder {
                 let terms = page.kind == .home ? PageTerms(excerpts: [], encoded: [])
                     : PageTerms(title: page.title, synonyms: page.frontMatter["synonyms"]?.stringList ?? [],
                                 reply: page.frontMatter["reply"]?.scalar, sections: render.markdown.sections)
-                let digest = PageDigest(firstParagraph: render.markdown.firstParagraph, terms: terms, diagnostics: render.markdown.diagnostics,
+                let digest = PageDigest(summary: context.summary(fromFirstParagraph: render.markdown.firstParagraph) ?? "", terms: terms,
+                                        diagnostics: render.markdown.diagnostics,
                                         attachments: render.attachments.map(\.path))
                 return (digest, render.attachments, outputs)
             }
@@ -499,7 +500,7 @@ public enum SiteBuilder {
         }
         let recent = context.recentlyUpdated(limit: context.config.feedLimit)
         var summaries: [Int: String] = [:]
-        for index in recent { summaries[index] = context.summary(model.pages[index], firstParagraph: digests[index].firstParagraph) }
+        for index in recent { summaries[index] = context.summary(model.pages[index], fallback: digests[index].summary) }
         plan.add(prefix + "feed.xml", MachineFiles.atomFeed(model: model, config: context.config, links: context.links,
                                                             recent: recent, summaries: summaries))
         plan.add(prefix + "sitemap.xml", MachineFiles.sitemap(model: model, config: context.config, links: context.links))
@@ -613,10 +614,12 @@ struct PreparedTree: Sendable {
 }
 
 /// What rendering a page leaves for the rest of the build and for the next build: its share
-/// of the search index, its first paragraph (the feed's summary), its warnings, and the
+/// of the search index, its first paragraph as a summary (for the feed), its warnings, and the
 /// files its data blocks added. Small, unlike the page's HTML, which is written and dropped.
 struct PageDigest: Sendable {
-    var firstParagraph: String
+    /// The page's first paragraph as a summary (`PageContext.summary(fromFirstParagraph:)`),
+    /// for a page whose front matter has none.
+    var summary: String
     var terms: PageTerms
     var diagnostics: [Diagnostic]
     /// Output paths of the page's attachments (CSV downloads).

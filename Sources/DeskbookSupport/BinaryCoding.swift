@@ -27,6 +27,9 @@ public struct ByteWriter {
         bytes.append(contentsOf: value)
     }
 
+    /// Bytes as they are, with no length.
+    public mutating func raw(_ value: [UInt8]) { bytes.append(contentsOf: value) }
+
     /// Short text: its length as a `varint`, then its UTF-8.
     public mutating func shortText(_ value: String) {
         varint(UInt64(value.utf8.count))

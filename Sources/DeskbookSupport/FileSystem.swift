@@ -168,17 +168,10 @@ public enum FileSystem {
 
     /// Writes every byte and closes `fd`; on failure removes the file at `partial`.
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], to path: String, removing partial: String) throws {
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { buffer in write(fd, buffer.baseAddress! + written, buffer.count - written) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                let error = failure(path)
-                close(fd)
-                unlink(partial)
-                throw error
-            }
-            written += count
+        do { try writeSome(fd, bytes, to: path) } catch {
+            close(fd)
+            unlink(partial)
+            throw error
         }
         if close(fd) != 0 {
             let error = failure(path)
@@ -187,11 +180,39 @@ public enum FileSystem {
         }
     }
 
+    /// Writes all of `bytes` to `fd`, leaving it open.
+    private static func writeSome(_ fd: Int32, _ bytes: [UInt8], to path: String) throws {
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { buffer in write(fd, buffer.baseAddress! + written, buffer.count - written) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw failure(path)
+            }
+            written += count
+        }
+    }
+
     public static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
+        try writeAtomically(path) { write in try write(bytes) }
+    }
+
+    /// Writes a file made in pieces, so it need not be in memory whole: `produce` hands each
+    /// piece to `write` in order. The file appears complete or not at all.
+    public static func writeAtomically(_ path: String, producing produce: (_ write: ([UInt8]) throws -> Void) throws -> Void) throws {
         let temporary = parentPath(path) + "/.deskbook-tmp-\(getpid())-" + lastComponent(path)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         if fd < 0 { throw failure(temporary) }
-        try writeAll(fd, bytes, to: path, removing: temporary)
+        do { try produce { piece in try writeSome(fd, piece, to: path) } } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        if close(fd) != 0 {
+            let error = failure(path)
+            unlink(temporary)
+            throw error
+        }
         if rename(temporary, path) != 0 {
             let error = failure(path)
             unlink(temporary)

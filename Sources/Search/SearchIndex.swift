@@ -96,54 +96,47 @@ public enum SearchIndex {
         let averageLength = max(lengths.reduce(0, +) / count, 1)
         let boosts = documents.map(\.boost)
 
-        // Postings, scored by BM25 in place. CJK terms are split into two halves by code, one
-        // per core; Latin words go with the first.
-        let halves = parallelMap([0, 1]) { half -> (terms: [(term: String, postings: [Posting])], highest: Float) in
-            var slots: [UInt64: Int] = [:]
-            var lists: [[Posting]] = []
-            var codes: [UInt64] = []
-            var words: [String: [Posting]] = [:]
-            for (index, document) in documents.enumerated() {
-                var reader = TermReader(document.terms.encoded)
-                reader.forEachCJK { code, weight, section in
-                    guard Int(code & 1) == half else { return }
-                    let posting = (Int32(index), weight, section)
-                    if let slot = slots[code] { lists[slot].append(posting) } else {
-                        slots[code] = lists.count
-                        lists.append([posting])
-                        codes.append(code)
-                    }
-                }
-                guard half == 0 else { continue }
-                reader.forEachWord { word, weight, section in words[word, default: []].append((Int32(index), weight, section)) }
-            }
-            var result = zip(codes, lists).map { (Tokenizer.string(of: $0), $1) }
-            lists = []
-            result += words.map { ($0.key, $0.value) }
-            var highest: Float = 0
-            for position in result.indices {
-                let list = result[position].1
-                let idf = log1p((count - Double(list.count) + 0.5) / (Double(list.count) + 0.5))
-                for posting in list.indices {
-                    let document = Int(list[posting].document)
-                    let weight = Double(list[posting].value)
-                    let score = idf * weight * (k1 + 1) / (weight + k1 * (1 - b + b * lengths[document] / averageLength))
-                    let boosted = Float(score * boosts[document])
-                    result[position].1[posting].value = boosted
-                    highest = max(highest, boosted)
-                }
-            }
-            return (result, highest)
+        /// BM25 of a term with `documentFrequency` pages, on `document`, weighted `weight` there.
+        @Sendable func score(_ weight: Float, document: Int32, documentFrequency: Int) -> Float {
+            let idf = log1p((count - Double(documentFrequency) + 0.5) / (Double(documentFrequency) + 0.5))
+            let weight = Double(weight)
+            let length = lengths[Int(document)]
+            let score = idf * weight * (k1 + 1) / (weight + k1 * (1 - b + b * length / averageLength))
+            return Float(score * boosts[Int(document)])
         }
-        let highest = Double(max(halves[0].highest, halves[1].highest))
-        let scored = halves[0].terms + halves[1].terms
+
+        // The postings of one part of the terms at a time (`TermParts`), so that memory holds
+        // a part's postings rather than the site's. Scores are quantized against the highest
+        // score of all, so the parts are gathered twice: once for that score, then to encode.
+        let parts = Array(0..<TermParts.count)
+        let highestByPart = parallelMap(parts) { part -> (highest: Float, terms: Int) in
+            let lists = postings(of: documents, inPart: part)
+            var highest: Float = 0
+            for list in lists.postings {
+                for posting in list { highest = max(highest, score(posting.value, document: posting.document, documentFrequency: list.count)) }
+            }
+            return (highest, lists.postings.count)
+        }
+        let highest = Double(highestByPart.map(\.highest).max() ?? 0)
+        let cjkTerms = highestByPart.reduce(0) { $0 + $1.terms }
+        let cjkShards = max(1, min(512, cjkTerms / 400))
+        let documentCount = documents.count
+        let encoded = parallelMap(parts) { part -> [(String, [UInt8])] in
+            var lists = postings(of: documents, inPart: part)
+            return lists.postings.indices.map { slot in
+                let documentFrequency = lists.postings[slot].count
+                for position in lists.postings[slot].indices {
+                    let posting = lists.postings[slot][position]
+                    lists.postings[slot][position].value = score(posting.value, document: posting.document, documentFrequency: documentFrequency)
+                }
+                let bytes = encode(lists.postings[slot], highest: highest, documentCount: documentCount)
+                lists.postings[slot] = []
+                return (lists.terms[slot], bytes)
+            }
+        }.joined()
 
         // 4. Shards of encoded postings.
-        let cjkTerms = scored.count
-        let cjkShards = max(1, min(512, cjkTerms / 400))
         var shards: [String: [(String, [UInt8])]] = [:]
-        let documentCount = documents.count
-        let encoded = parallelMap(scored) { entry in (entry.term, encode(entry.postings, highest: highest, documentCount: documentCount)) }
         for (term, postings) in encoded {
             shards[shardKey(term, cjkShards: cjkShards), default: []].append((term, postings))
         }
@@ -265,21 +258,31 @@ public enum SearchIndex {
         }
     }
 
-    /// A page's terms as `PageTerms.encoded`: its length, then the CJK terms in code order
-    /// (each the gap from the last code, the weight, the section), then the words in order
-    /// (text, weight, section). Weights are sums of the field weights, all multiples of one
+    /// A page's terms as `PageTerms.encoded`: its length, then the CJK terms in code order,
+    /// part by part (`TermParts`; each the gap from the last code, the weight, the section),
+    /// then the words in order (text, weight, section). Weights are sums of the field weights, all multiples of one
     /// half, so they are stored exactly as whole numbers of halves.
     static func encodeTerms(_ terms: DocumentTerms) -> [UInt8] {
         func halves(_ weight: Double) -> UInt64 { UInt64((weight * 2).rounded()) }
         var out = ByteWriter()
         out.varint(halves(terms.length))
-        out.varint(UInt64(terms.cjk.count))
-        var previous: UInt64 = 0
-        for term in terms.cjk {
-            out.varint(term.code - previous)
-            previous = term.code
-            out.varint(halves(Double(term.weight)))
-            out.byte(term.section)
+        // Each part's terms follow their length in bytes, so a reader of one part skips the rest.
+        var start = 0
+        for part in 0..<TermParts.cjkCount {
+            var end = start
+            while end < terms.cjk.count && TermParts.part(ofCJK: terms.cjk[end].code) == part { end += 1 }
+            var block = ByteWriter()
+            block.varint(UInt64(end - start))
+            var previous: UInt64 = 0
+            for term in terms.cjk[start..<end] {
+                block.varint(term.code - previous)
+                previous = term.code
+                block.varint(halves(Double(term.weight)))
+                block.byte(term.section)
+            }
+            out.varint(UInt64(block.bytes.count))
+            out.raw(block.bytes)
+            start = end
         }
         out.varint(UInt64(terms.words.count))
         for word in terms.words {
@@ -287,7 +290,10 @@ public enum SearchIndex {
             out.varint(halves(Double(word.weight)))
             out.byte(word.section)
         }
-        return out.bytes
+        // Kept for every page until the index is written: no spare capacity.
+        return [UInt8](unsafeUninitializedCapacity: out.bytes.count) { buffer, count in
+            count = buffer.initialize(fromContentsOf: out.bytes)
+        }
     }
 
     /// Reads `PageTerms.encoded`. Stops quietly at damaged bytes (a damaged cache file): the
@@ -297,12 +303,36 @@ public enum SearchIndex {
         private var index = 0
         private(set) var length = 0.0
 
+        /// Where the parts start, after the length.
+        private var lengthEnd = 0
+
         init(_ encoded: [UInt8]) {
             bytes = encoded
             length = Double(varint() ?? 0) / 2
+            lengthEnd = index
         }
 
+        /// The CJK terms of every part. Call before `forEachWord`, once.
         mutating func forEachCJK(_ body: (_ code: UInt64, _ weight: Float, _ section: UInt8) -> Void) {
+            for _ in 0..<TermParts.cjkCount {
+                guard let blockLength = varint(), blockLength <= UInt64(bytes.count - index) else { return }
+                let end = index + Int(blockLength)
+                readBlock(body)
+                index = end
+            }
+        }
+
+        /// The CJK terms of one part. Call once, on a new reader.
+        mutating func forEachCJK(inPart part: Int, _ body: (_ code: UInt64, _ weight: Float, _ section: UInt8) -> Void) {
+            for _ in 0..<part {
+                guard let blockLength = varint(), blockLength <= UInt64(bytes.count - index) else { return }
+                index += Int(blockLength)
+            }
+            guard varint() != nil else { return }
+            readBlock(body)
+        }
+
+        private mutating func readBlock(_ body: (_ code: UInt64, _ weight: Float, _ section: UInt8) -> Void) {
             guard let count = varint() else { return }
             var code: UInt64 = 0
             for _ in 0..<count {
@@ -314,8 +344,14 @@ public enum SearchIndex {
             }
         }
 
-        /// Only after `forEachCJK`.
+        /// The words. Call once, on a new reader or after `forEachCJK(_:)`.
         mutating func forEachWord(_ body: (_ word: String, _ weight: Float, _ section: UInt8) -> Void) {
+            if index == lengthEnd {
+                for _ in 0..<TermParts.cjkCount {
+                    guard let blockLength = varint(), blockLength <= UInt64(bytes.count - index) else { return }
+                    index += Int(blockLength)
+                }
+            }
             guard let count = varint() else { return }
             for _ in 0..<count {
                 guard let length = varint(), length > 0, length <= bytes.count - index else { return }
@@ -342,6 +378,42 @@ public enum SearchIndex {
             }
             return nil
         }
+    }
+
+    /// Every page's postings of the terms in one part, each list in page order, with the
+    /// terms' text.
+    static func postings(of documents: [SearchDocument], inPart part: Int) -> (terms: [String], postings: [[Posting]]) {
+        var lists: [[Posting]] = []
+        var terms: [String] = []
+        if part == TermParts.words {
+            var slots: [String: Int] = [:]
+            for (index, document) in documents.enumerated() {
+                var reader = TermReader(document.terms.encoded)
+                reader.forEachWord { word, weight, section in
+                    let posting = (Int32(index), weight, section)
+                    if let slot = slots[word] { lists[slot].append(posting) } else {
+                        slots[word] = lists.count
+                        lists.append([posting])
+                        terms.append(word)
+                    }
+                }
+            }
+            return (terms, lists)
+        }
+        var slots = SlotTable()
+        var codes: [UInt64] = []
+        for (index, document) in documents.enumerated() {
+            var reader = TermReader(document.terms.encoded)
+            reader.forEachCJK(inPart: part) { code, weight, section in
+                let posting = (Int32(index), weight, section)
+                let slot = slots.slot(of: code, next: lists.count)
+                if slot < lists.count { lists[slot].append(posting) } else {
+                    lists.append([posting])
+                    codes.append(code)
+                }
+            }
+        }
+        return (codes.map(Tokenizer.string(of:)), lists)
     }
 
     static func isLatinTerm(_ term: String) -> Bool { term.unicodeScalars.first.map { $0.isASCII } ?? true }
@@ -504,6 +576,51 @@ struct JSONBytes {
             }
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+}
+
+/// The index is built one part of the terms at a time, to bound its memory: CJK terms in
+/// ranges of their first character (the common ideographs split evenly), and the words.
+enum TermParts {
+    static let cjkCount = 16
+    static let words = cjkCount
+    static let count = cjkCount + 1
+
+    static func part(ofCJK code: UInt64) -> Int {
+        let first = Int(code >> 32)
+        if first < 0x4E00 { return 0 }
+        if first > 0x9FFF { return cjkCount - 1 }
+        return 1 + (first - 0x4E00) * (cjkCount - 2) / (0xA000 - 0x4E00)
+    }
+}
+
+/// Numbers terms by code as they are first seen: open addressing over plain arrays.
+struct SlotTable {
+    private var keys = [UInt64](repeating: 0, count: 1024)
+    private var slots = [Int32](repeating: 0, count: 1024)
+    private var used = 0
+
+    /// The slot of `code`; `next` (and `code` is added) when it is new.
+    mutating func slot(of code: UInt64, next: Int) -> Int {
+        if used * 2 >= keys.count { grow() }
+        let mask = keys.count - 1
+        var position = Int(truncatingIfNeeded: (code &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+        while keys[position] != 0 {
+            if keys[position] == code { return Int(slots[position]) }
+            position = (position + 1) & mask
+        }
+        keys[position] = code
+        slots[position] = Int32(next)
+        used += 1
+        return next
+    }
+
+    private mutating func grow() {
+        let old = zip(keys, slots).filter { $0.0 != 0 }
+        keys = [UInt64](repeating: 0, count: keys.count * 2)
+        slots = [Int32](repeating: 0, count: keys.count)
+        used = 0
+        for (code, slot) in old { _ = self.slot(of: code, next: Int(slot)) }
     }
 }
 

@@ -57,6 +57,28 @@ import Testing
         #expect(terms.excerpts.map(\.anchor) == ["", "q"])
     }
 
+    /// The index reads one part of the terms at a time; the parts together are all the terms.
+    @Test func termPartsTogetherHoldEveryTerm() {
+        let terms = PageTerms(title: "㐀車位𠀀", synonyms: ["按揭", "龜山"], reply: nil, sections: [.init(anchor: "", heading: "", text: "一丁 鿿 word")])
+        var all: [UInt64] = []
+        var reader = SearchIndex.TermReader(terms.encoded)
+        reader.forEachCJK { code, _, _ in all.append(code) }
+        var byPart: [UInt64] = []
+        for part in 0..<TermParts.cjkCount {
+            var partReader = SearchIndex.TermReader(terms.encoded)
+            partReader.forEachCJK(inPart: part) { code, _, _ in
+                #expect(TermParts.part(ofCJK: code) == part)
+                byPart.append(code)
+            }
+        }
+        #expect(all.count > 8)
+        #expect(byPart == all)
+        var words: [String] = []
+        var wordReader = SearchIndex.TermReader(terms.encoded)
+        wordReader.forEachWord { word, _, _ in words.append(word) }
+        #expect(words == ["word"])
+    }
+
     @Test func damagedTermsReadAsFewerTermsNotACrash() {
         let encoded = PageTerms(title: "車位", synonyms: [], reply: nil, sections: []).encoded
         for cut in 0..<encoded.count {
