@@ -27,8 +27,12 @@ struct Pager: Sendable {
         ]
         if number > 1 { values["previousURL"] = url(outputPath(number - 1)) }
         if number < pageCount { values["nextURL"] = url(outputPath(number + 1)) }
-        values["pages"] = (1...pageCount).map { page -> [String: Any] in
-            ["number": page, "url": url(outputPath(page)), "current": page == number]
+        // The first and last page and two either side of this one: a list of thousands of
+        // pages links a window of them, not all (which would grow with the square of the list).
+        let window = Set([1, pageCount] + Array(max(1, number - 2)...min(pageCount, number + 2))).sorted()
+        values["pages"] = window.enumerated().map { position, page -> [String: Any] in
+            ["number": page, "url": url(outputPath(page)), "current": page == number,
+             "gapBefore": position > 0 && window[position - 1] != page - 1]
         }
         return values
     }

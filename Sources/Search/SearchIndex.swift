@@ -121,7 +121,7 @@ public enum SearchIndex {
         let cjkTerms = highestByPart.reduce(0) { $0 + $1.terms }
         let cjkShards = max(1, min(512, cjkTerms / 400))
         let documentCount = documents.count
-        let encoded = parallelMap(parts) { part -> [(String, [UInt8])] in
+        var encodedParts = parallelMap(parts) { part -> [(String, [UInt8])] in
             var lists = postings(of: documents, inPart: part)
             return lists.postings.indices.map { slot in
                 let documentFrequency = lists.postings[slot].count
@@ -133,19 +133,24 @@ public enum SearchIndex {
                 lists.postings[slot] = []
                 return (lists.terms[slot], bytes)
             }
-        }.joined()
+        }
 
         // 4. Shards of encoded postings.
         var shards: [String: [(String, [UInt8])]] = [:]
-        for (term, postings) in encoded {
-            shards[shardKey(term, cjkShards: cjkShards), default: []].append((term, postings))
+        for part in encodedParts.indices {
+            for (term, postings) in encodedParts[part] {
+                shards[shardKey(term, cjkShards: cjkShards), default: []].append((term, postings))
+            }
+            encodedParts[part] = []
         }
         let keys = shards.keys.sorted()
-        let sharded = keys.map { shards[$0]! }
+        // Each shard's postings are let go once its file is made: they and the files are the
+        // size of the whole index.
+        let sharded = keys.map { Taken(shards.removeValue(forKey: $0)!) }
         var files = parallelMap(Array(keys.indices)) { number -> (path: String, bytes: [UInt8]) in
             var json = JSONBytes()
             json.raw("{")
-            for (position, entry) in sharded[number].sorted(by: { $0.0 < $1.0 }).enumerated() {
+            for (position, entry) in sharded[number].take().sorted(by: { $0.0 < $1.0 }).enumerated() {
                 if position > 0 { json.raw(",") }
                 json.string(entry.0)
                 json.raw(":")
@@ -453,13 +458,13 @@ public enum SearchIndex {
         var out: [UInt8] = [UInt8(ascii: "!")]
         out += encodeList(best, quantized: quantized)
         out.append(UInt8(ascii: "|"))
-        var bits = [Int](repeating: 0, count: bitmapLength)
+        var bits = [UInt8](repeating: 0, count: bitmapLength)
         var total = 0.0
         for posting in postings {
             bits[Int(posting.document) / 6] |= 1 << (Int(posting.document) % 6)
             total += Double(posting.value)
         }
-        out += bits.map { digits[$0] }
+        out += bits.map { digits[Int($0)] }
         out.append(UInt8(ascii: "|"))
         out.append(digits[quantized(total / Double(postings.count))])
         return out
@@ -539,6 +544,17 @@ public enum SearchIndex {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// A value that one thread takes, leaving nothing behind to hold memory.
+final class Taken<Value>: @unchecked Sendable {
+    private var value: Value?
+    init(_ value: Value) { self.value = value }
+    /// Only once, by one thread.
+    func take() -> Value {
+        defer { value = nil }
+        return value!
+    }
+}
 
 /// JSON text built as bytes: the index writes tens of megabytes of it.
 struct JSONBytes {

@@ -242,11 +242,19 @@ struct MustacheRenderer: Sendable {
     func render(_ name: String, context: [String: Any]) -> String {
         guard let template = templates[name] else { return "" }
         var output = ""
-        output.reserveCapacity(16_384)
+        output.reserveCapacity(Self.reserved)
         var state = State(stack: [context], blocks: [:], indentation: "")
         render(template.nodes, into: &output, state: &state)
+        // A short output (a list item, kept for the whole build) is copied to its own size
+        // rather than keep the space reserved for a page.
+        if output.utf8.count < Self.reserved / 2 {
+            return output.withUTF8 { String(decoding: $0, as: UTF8.self) }
+        }
         return output
     }
+
+    /// Room made for an output before rendering: a typical page, so most need not grow.
+    static let reserved = 16_384
 
     struct State {
         var stack: [Any]

@@ -301,3 +301,22 @@ func build(_ site: TestSite, strict: Bool = false) throws(DiagnosticsError) -> B
 #if canImport(Glibc)
 import Glibc
 #endif
+
+@Suite struct PagerTests {
+    /// A list of thousands of pages links the first, the last and the pages near the current
+    /// one, marking where numbers are left out.
+    @Test func longListsLinkAWindowOfPages() throws {
+        let pager = Pager(listPath: "faq/", itemCount: 59_736, pageSize: 50)
+        #expect(pager.pageCount == 1_195)
+        let values = try #require(pager.context(600, url: { "/" + $0 }, strings: [:]))
+        let pages = try #require(values["pages"] as? [[String: Any]])
+        #expect(pages.map { $0["number"] as? Int } == [1, 598, 599, 600, 601, 602, 1_195])
+        #expect(pages.map { $0["gapBefore"] as? Bool } == [false, true, false, false, false, false, true])
+        #expect(pages[3]["current"] as? Bool == true)
+        #expect(pages[6]["url"] as? String == "/faq/page/1195/")
+        #expect(values["previousURL"] as? String == "/faq/page/599/")
+        let first = try #require(pager.context(1, url: { "/" + $0 }, strings: [:])?["pages"] as? [[String: Any]])
+        #expect(first.map { $0["number"] as? Int } == [1, 2, 3, 1_195])
+        #expect(first.first?["url"] as? String == "/faq/")
+    }
+}
