@@ -598,7 +598,7 @@ struct JSONBytes {
 /// The index is built one part of the terms at a time, to bound its memory: CJK terms in
 /// ranges of their first character (the common ideographs split evenly), and the words.
 enum TermParts {
-    static let cjkCount = 16
+    static let cjkCount = 32
     static let words = cjkCount
     static let count = cjkCount + 1
 
