@@ -27,8 +27,16 @@ public struct ByteWriter {
         bytes.append(contentsOf: value)
     }
 
-    /// Bytes as they are, with no length.
-    public mutating func raw(_ value: [UInt8]) { bytes.append(contentsOf: value) }
+    /// How many bytes `varint` writes for `value`.
+    public static func varintSize(_ value: UInt64) -> Int {
+        var size = 1
+        var rest = value >> 7
+        while rest > 0 {
+            size += 1
+            rest >>= 7
+        }
+        return size
+    }
 
     /// Short text: its length as a `varint`, then its UTF-8.
     public mutating func shortText(_ value: String) {

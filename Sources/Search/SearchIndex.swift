@@ -276,17 +276,22 @@ public enum SearchIndex {
         for part in 0..<TermParts.cjkCount {
             var end = start
             while end < terms.cjk.count && TermParts.part(ofCJK: terms.cjk[end].code) == part { end += 1 }
-            var block = ByteWriter()
-            block.varint(UInt64(end - start))
+            // Measured first, so the part is written in place.
+            var size = ByteWriter.varintSize(UInt64(end - start))
             var previous: UInt64 = 0
             for term in terms.cjk[start..<end] {
-                block.varint(term.code - previous)
+                size += ByteWriter.varintSize(term.code - previous) + ByteWriter.varintSize(halves(Double(term.weight))) + 1
                 previous = term.code
-                block.varint(halves(Double(term.weight)))
-                block.byte(term.section)
             }
-            out.varint(UInt64(block.bytes.count))
-            out.raw(block.bytes)
+            out.varint(UInt64(size))
+            out.varint(UInt64(end - start))
+            previous = 0
+            for term in terms.cjk[start..<end] {
+                out.varint(term.code - previous)
+                previous = term.code
+                out.varint(halves(Double(term.weight)))
+                out.byte(term.section)
+            }
             start = end
         }
         out.varint(UInt64(terms.words.count))
@@ -351,6 +356,11 @@ public enum SearchIndex {
 
         /// The words. Call once, on a new reader or after `forEachCJK(_:)`.
         mutating func forEachWord(_ body: (_ word: String, _ weight: Float, _ section: UInt8) -> Void) {
+            forEachWordBytes { word, weight, section in body(String(decoding: word, as: UTF8.self), weight, section) }
+        }
+
+        /// The words as their bytes, for a reader that makes a `String` only of new ones.
+        mutating func forEachWordBytes(_ body: (_ word: ArraySlice<UInt8>, _ weight: Float, _ section: UInt8) -> Void) {
             if index == lengthEnd {
                 for _ in 0..<TermParts.cjkCount {
                     guard let blockLength = varint(), blockLength <= UInt64(bytes.count - index) else { return }
@@ -360,7 +370,7 @@ public enum SearchIndex {
             guard let count = varint() else { return }
             for _ in 0..<count {
                 guard let length = varint(), length > 0, length <= bytes.count - index else { return }
-                let word = String(decoding: bytes[index..<index + Int(length)], as: UTF8.self)
+                let word = bytes[index..<index + Int(length)]
                 index += Int(length)
                 guard let weight = varint(), index < bytes.count else { return }
                 let section = bytes[index]
@@ -391,15 +401,27 @@ public enum SearchIndex {
         var lists: [[Posting]] = []
         var terms: [String] = []
         if part == TermParts.words {
-            var slots: [String: Int] = [:]
+            // Words of up to eight letters (most) are found by their bytes packed in a number,
+            // as pages count them; only longer ones by their text.
+            var shortSlots = SlotTable()
+            var longSlots: [String: Int] = [:]
             for (index, document) in documents.enumerated() {
                 var reader = TermReader(document.terms.encoded)
-                reader.forEachWord { word, weight, section in
+                reader.forEachWordBytes { word, weight, section in
                     let posting = (Int32(index), weight, section)
-                    if let slot = slots[word] { lists[slot].append(posting) } else {
-                        slots[word] = lists.count
+                    let slot: Int
+                    if word.count <= 8 {
+                        var packed: UInt64 = 0
+                        for (position, letter) in word.enumerated() { packed |= UInt64(letter) << (8 * position) }
+                        slot = shortSlots.slot(of: packed, next: lists.count)
+                    } else {
+                        let text = String(decoding: word, as: UTF8.self)
+                        slot = longSlots[text] ?? lists.count
+                        if slot == lists.count { longSlots[text] = slot }
+                    }
+                    if slot < lists.count { lists[slot].append(posting) } else {
                         lists.append([posting])
-                        terms.append(word)
+                        terms.append(String(decoding: word, as: UTF8.self))
                     }
                 }
             }
