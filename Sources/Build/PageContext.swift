@@ -302,11 +302,13 @@ struct PageContext: Sendable {
         return fallback.flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    /// A page's first paragraph as a summary: at most 120 characters.
+    /// A page's first paragraph as a summary: at most 120 characters. (Counts characters only
+    /// as far as it needs to: a first paragraph can be long, and this runs for every page.)
     func summary(fromFirstParagraph firstParagraph: String) -> String? {
         let text = firstParagraph.trimmingWhitespace
         if text.isEmpty { return nil }
-        return text.count > 120 ? String(text.prefix(118)) + "…" : text
+        let longer = text.utf8.count > 120 && text.index(text.startIndex, offsetBy: 121, limitedBy: text.endIndex) != nil
+        return longer ? String(text.prefix(118)) + "…" : text
     }
 
     func facts(_ page: Page) -> [[String: Any]] {
