@@ -2,10 +2,13 @@
 /// state): little-endian integers and length-prefixed UTF-8 text, read back with bounds checks
 /// so a damaged cache file reads as "no cache", never as a crash.
 public struct ByteWriter {
-    public private(set) var bytes: [UInt8] = []
+    /// What was written so far. (Settable so that `varint`, written for every search term of
+    /// the site, can be inlined into other modules.)
+    public var bytes: [UInt8] = []
 
     public init() {}
 
+    @inlinable
     public mutating func byte(_ value: UInt8) { bytes.append(value) }
 
     public mutating func integer(_ value: Int64) {
@@ -45,6 +48,7 @@ public struct ByteWriter {
     }
 
     /// A non-negative number in as few bytes as it needs (seven bits a byte, high bit "more").
+    @inlinable
     public mutating func varint(_ value: UInt64) {
         var value = value
         while value >= 0x80 {

@@ -96,9 +96,12 @@ public enum SearchIndex {
         let averageLength = max(lengths.reduce(0, +) / count, 1)
         let boosts = documents.map(\.boost)
 
-        /// BM25 of a term with `documentFrequency` pages, on `document`, weighted `weight` there.
-        @Sendable func score(_ weight: Float, document: Int32, documentFrequency: Int) -> Float {
-            let idf = log1p((count - Double(documentFrequency) + 0.5) / (Double(documentFrequency) + 0.5))
+        /// How rare a term on `documentFrequency` pages is.
+        @Sendable func inverseFrequency(_ documentFrequency: Int) -> Double {
+            log1p((count - Double(documentFrequency) + 0.5) / (Double(documentFrequency) + 0.5))
+        }
+        /// BM25 of a term of inverse frequency `idf` on `document`, weighted `weight` there.
+        @Sendable func score(_ weight: Float, document: Int32, idf: Double) -> Float {
             let weight = Double(weight)
             let length = lengths[Int(document)]
             let score = idf * weight * (k1 + 1) / (weight + k1 * (1 - b + b * length / averageLength))
@@ -113,7 +116,8 @@ public enum SearchIndex {
             let lists = postings(of: documents, inPart: part)
             var highest: Float = 0
             for list in lists.postings {
-                for posting in list { highest = max(highest, score(posting.value, document: posting.document, documentFrequency: list.count)) }
+                let idf = inverseFrequency(list.count)
+                for posting in list { highest = max(highest, score(posting.value, document: posting.document, idf: idf)) }
             }
             return (highest, lists.postings.count)
         }
@@ -124,10 +128,10 @@ public enum SearchIndex {
         var encodedParts = parallelMap(parts) { part -> [(String, [UInt8])] in
             var lists = postings(of: documents, inPart: part)
             return lists.postings.indices.map { slot in
-                let documentFrequency = lists.postings[slot].count
+                let idf = inverseFrequency(lists.postings[slot].count)
                 for position in lists.postings[slot].indices {
                     let posting = lists.postings[slot][position]
-                    lists.postings[slot][position].value = score(posting.value, document: posting.document, documentFrequency: documentFrequency)
+                    lists.postings[slot][position].value = score(posting.value, document: posting.document, idf: idf)
                 }
                 let bytes = encode(lists.postings[slot], highest: highest, documentCount: documentCount)
                 lists.postings[slot] = []
