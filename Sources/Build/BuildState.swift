@@ -20,7 +20,7 @@ struct BuildState: Sendable {
         var digest: PageDigest
     }
 
-    static let formatVersion: Int64 = 3
+    static let formatVersion: Int64 = 4
 
     var inputs: UInt64 = 0
     var release = ""
