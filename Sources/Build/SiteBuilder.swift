@@ -186,24 +186,39 @@ public enum SiteBuilder {
         // with `separatePhases`).
         var searchIndexes: [() -> SearchBuild] = []
         var plan = OutputPlan()
-        let digests = try phase("render pages") { () throws(DiagnosticsError) -> [[PageDigest]] in
+        func indexSearch(_ tree: PreparedTree, _ treeDigests: [PageDigest]) -> @Sendable () -> SearchBuild {
+            let documents = searchDocuments(model: tree.model, digests: treeDigests, links: tree.context.links)
+            let previous = samePrevious ? previousOutputs.map { ($0, previousRelease!) } : nil
+            return { SearchBuild(documents: documents, synonyms: synonyms, prefix: tree.prefix, previous: previous) }
+        }
+        var pendingTerms: [[Int: [SectionText]]] = []
+        var digests = try phase("render pages") { () throws(DiagnosticsError) -> [[PageDigest]] in
             var digests: [[PageDigest]] = []
             for tree in trees {
-                let treeDigests = try renderPages(tree, reuse: samePrevious ? tree.reusable : .none, siteDirectory: options.siteDirectory,
-                                                  cachedMarkdown: cachedMarkdown, writeInto: release.map { ($0.staging, $0.previous) },
-                                                  plan: &plan)
-                digests.append(treeDigests)
-                let documents = searchDocuments(model: tree.model, digests: treeDigests, links: tree.context.links)
-                let previous = samePrevious ? previousOutputs.map { ($0, previousRelease!) } : nil
-                let build = { @Sendable in SearchBuild(documents: documents, synonyms: synonyms, prefix: tree.prefix, previous: previous) }
-                if options.separatePhases {
-                    searchIndexes.append(build)
-                } else {
-                    let running = Background(build)
+                let rendered = try renderPages(tree, reuse: samePrevious ? tree.reusable : .none, siteDirectory: options.siteDirectory,
+                                               cachedMarkdown: cachedMarkdown, deferTerms: options.separatePhases,
+                                               writeInto: release.map { ($0.staging, $0.previous) }, plan: &plan)
+                digests.append(rendered.digests)
+                pendingTerms.append(rendered.sections)
+                if !options.separatePhases {
+                    let running = Background(indexSearch(tree, rendered.digests))
                     searchIndexes.append { running.result() }
                 }
             }
             return digests
+        }
+        if options.separatePhases {
+            // Terms are worked out here rather than as each page renders, so that the search
+            // index's whole cost shows in its own phases.
+            try phase("index search (terms)") { () throws(DiagnosticsError) in
+                for (position, tree) in trees.enumerated() {
+                    let pending = Array(pendingTerms[position])
+                    let terms = parallelMap(pending) { searchTerms(tree.model.pages[$0.key], sections: $0.value) }
+                    for (entry, pageTerms) in zip(pending, terms) { digests[position][entry.key].terms = pageTerms }
+                    searchIndexes.append(indexSearch(tree, digests[position]))
+                }
+            }
+            pendingTerms = []
         }
         Allocator.releaseFreeMemory()
         var problems: [Diagnostic] = []
@@ -419,9 +434,13 @@ public enum SiteBuilder {
     /// Each page is one task, its Markdown then each of its outputs, so its HTML is dropped as
     /// soon as it is written. A page whose outputs are all reused is not rendered: the last
     /// build's digest of it stands in.
+    ///
+    /// With `deferTerms` (`--separate-phases`), pages' search terms are left empty and their
+    /// section texts returned instead, for `withTerms` to work out in a phase of their own.
     static func renderPages(_ tree: PreparedTree, reuse: Reuse, siteDirectory: String,
-                            cachedMarkdown: [String: BuildState.MarkdownEntry],
-                            writeInto output: (staging: String, previous: String?)?, plan: inout OutputPlan) throws(DiagnosticsError) -> [PageDigest] {
+                            cachedMarkdown: [String: BuildState.MarkdownEntry], deferTerms: Bool = false,
+                            writeInto output: (staging: String, previous: String?)?,
+                            plan: inout OutputPlan) throws(DiagnosticsError) -> (digests: [PageDigest], sections: [Int: [SectionText]]) {
         let (model, context, jobs, prefix) = (tree.model, tree.context, tree.jobs, tree.prefix)
         let theme = context.theme
         // Pages go to a writer thread as they render: the disk works while the cores render.
@@ -444,7 +463,9 @@ public enum SiteBuilder {
         // Lists (tags) first, so they do not finish last on one core.
         enum Task: Sendable { case other(Int), page(Int) }
         let tasks = otherJobs.map(Task.other) + model.pages.indices.map(Task.page)
-        let done = parallelMap(tasks) { task -> (digest: PageDigest?, attachments: [(path: String, bytes: [UInt8])], outputs: [(Int, String, OutputPlan.Source?)]) in
+        typealias Done = (digest: PageDigest?, attachments: [(path: String, bytes: [UInt8])], outputs: [(Int, String, OutputPlan.Source?)],
+                          sections: [SectionText]?)
+        let done = parallelMap(tasks) { task -> Done in
             switch task {
             case .other(let position):
                 let output = emit(position) {
@@ -456,11 +477,12 @@ public enum SiteBuilder {
                     case .content: fatalError("a page's outputs are rendered with its Markdown")
                     }
                 }
-                return (nil, [], [(position, output.0, output.1)])
+                return (nil, [], [(position, output.0, output.1)], nil)
             case .page(let index):
                 let page = model.pages[index]
                 if reuse.pages.contains(index), let cached = cachedMarkdown[prefix + page.urlPath], cached.key == tree.keys.markdown[index] {
-                    return (cached.digest, [], jobsOfPage[index].map { ($0, prefix + jobs[$0].outputPath(model: model, context: context), .previous) })
+                    return (cached.digest, [], jobsOfPage[index].map { ($0, prefix + jobs[$0].outputPath(model: model, context: context), .previous) },
+                            nil)
                 }
                 let render = tree.renderMarkdown(index)
                 let template = page.frontMatter.template ?? (page.kind == .home ? "home" : page.kind == .section ? "section" : "page")
@@ -469,13 +491,11 @@ public enum SiteBuilder {
                     let output = emit(position) { theme.render(template, context: context.forPage(index, rendered: render, pageNumber: number)) }
                     return (position, output.0, output.1)
                 }
-                let terms = page.kind == .home ? PageTerms(excerpts: [], encoded: [])
-                    : PageTerms(title: page.title, synonyms: page.frontMatter["synonyms"]?.stringList ?? [],
-                                reply: page.frontMatter["reply"]?.scalar, sections: render.markdown.sections)
+                let terms = deferTerms ? PageTerms(excerpts: [], encoded: []) : searchTerms(page, sections: render.markdown.sections)
                 let digest = PageDigest(summary: context.summary(fromFirstParagraph: render.markdown.firstParagraph) ?? "", terms: terms,
                                         diagnostics: render.markdown.diagnostics,
                                         attachments: render.attachments.map(\.path))
-                return (digest, render.attachments, outputs)
+                return (digest, render.attachments, outputs, deferTerms ? render.markdown.sections : nil)
             }
         }
         let written = writer?.finish() ?? [:]
@@ -487,6 +507,8 @@ public enum SiteBuilder {
             if case .success(let changed) = written[path] { plan.add(path, .written(changed)) } else if let source { plan.add(path, source) }
         }
         let digests = done.compactMap(\.digest)
+        var sections: [Int: [SectionText]] = [:]
+        for (index, task) in done.dropFirst(otherJobs.count).enumerated() where task.sections != nil { sections[index] = task.sections }
         for (index, task) in done.dropFirst(otherJobs.count).enumerated() {
             // A page taken from the cache has its downloads (CSV) in the last release.
             if task.attachments.isEmpty && reuse.pages.contains(index) {
@@ -504,7 +526,14 @@ public enum SiteBuilder {
         plan.add(prefix + "feed.xml", MachineFiles.atomFeed(model: model, config: context.config, links: context.links,
                                                             recent: recent, summaries: summaries))
         plan.add(prefix + "sitemap.xml", MachineFiles.sitemap(model: model, config: context.config, links: context.links))
-        return digests
+        return (digests, sections)
+    }
+
+    /// A page's share of the search index (none for the home page, which search does not list).
+    static func searchTerms(_ page: Page, sections: [SectionText]) -> PageTerms {
+        guard page.kind != .home else { return PageTerms(excerpts: [], encoded: []) }
+        return PageTerms(title: page.title, synonyms: page.frontMatter["synonyms"]?.stringList ?? [],
+                         reply: page.frontMatter["reply"]?.scalar, sections: sections)
     }
 }
 

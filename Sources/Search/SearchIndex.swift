@@ -100,6 +100,12 @@ public enum SearchIndex {
         @Sendable func inverseFrequency(_ documentFrequency: Int) -> Double {
             log1p((count - Double(documentFrequency) + 0.5) / (Double(documentFrequency) + 0.5))
         }
+        /// What BM25 multiplies a term's rarity by, on `document` where it is weighted `weight`.
+        @Sendable func scoreWithoutRarity(_ weight: Float, document: Int32) -> Double {
+            let weight = Double(weight)
+            let length = lengths[Int(document)]
+            return weight * (k1 + 1) / (weight + k1 * (1 - b + b * length / averageLength)) * boosts[Int(document)]
+        }
         /// BM25 of a term of inverse frequency `idf` on `document`, weighted `weight` there.
         @Sendable func score(_ weight: Float, document: Int32, idf: Double) -> Float {
             let weight = Double(weight)
@@ -110,16 +116,28 @@ public enum SearchIndex {
 
         // The postings of one part of the terms at a time (`TermParts`), so that memory holds
         // a part's postings rather than the site's. Scores are quantized against the highest
-        // score of all, so the parts are gathered twice: once for that score, then to encode.
+        // score of all, so the parts are read twice: once for that score, then to encode.
         let parts = Array(0..<TermParts.count)
         let highestByPart = parallelMap(parts) { part -> (highest: Float, terms: Int) in
-            let lists = postings(of: documents, inPart: part)
-            var highest: Float = 0
-            for list in lists.postings {
-                let idf = inverseFrequency(list.count)
-                for posting in list { highest = max(highest, score(posting.value, document: posting.document, idf: idf)) }
+            // Without the lists: each term's page count, and the posting that will score best
+            // (the term's rarity is the same for all its pages; the rest of the score is not).
+            var pages: [Int] = []
+            var best: [(posting: Posting, rest: Double)] = []
+            visitPostings(of: documents, inPart: part, newTerm: { _ in }) { slot, posting in
+                let rest = scoreWithoutRarity(posting.value, document: posting.document)
+                if slot == pages.count {
+                    pages.append(1)
+                    best.append((posting, rest))
+                } else {
+                    pages[slot] += 1
+                    if rest > best[slot].rest { best[slot] = (posting, rest) }
+                }
             }
-            return (highest, lists.postings.count)
+            var highest: Float = 0
+            for (slot, entry) in best.enumerated() {
+                highest = max(highest, score(entry.posting.value, document: entry.posting.document, idf: inverseFrequency(pages[slot])))
+            }
+            return (highest, pages.count)
         }
         let highest = Double(highestByPart.map(\.highest).max() ?? 0)
         let cjkTerms = highestByPart.reduce(0) { $0 + $1.terms }
@@ -207,7 +225,8 @@ public enum SearchIndex {
     static func terms(title: String, synonyms: [String], reply: String?, sections: [SectionText], tokenizer: Tokenizer) -> DocumentTerms {
         var sizeHint = title.utf8.count + (reply?.utf8.count ?? 0)
         for section in sections { sizeHint += section.text.utf8.count + section.heading.utf8.count }
-        var collector = TermCollector(expected: sizeHint / 6 + 16)
+        // About one distinct term in sixteen bytes of text; the table grows for more.
+        var collector = TermCollector(expected: sizeHint / 16 + 16)
         func add(_ text: String, weight: Double, section: Int, unigrams: Bool = false) {
             collector.weight = weight
             collector.section = UInt8(min(section, 63))
@@ -406,6 +425,18 @@ public enum SearchIndex {
     static func postings(of documents: [SearchDocument], inPart part: Int) -> (terms: [String], postings: [[Posting]]) {
         var lists: [[Posting]] = []
         var terms: [String] = []
+        visitPostings(of: documents, inPart: part, newTerm: { terms.append($0()) }) { slot, posting in
+            if slot < lists.count { lists[slot].append(posting) } else { lists.append([posting]) }
+        }
+        return (terms, lists)
+    }
+
+    /// Calls `posting` for every posting of the terms in one part, in page order, with its
+    /// term's number (terms are numbered as first seen, from 0). `newTerm` is called for each
+    /// term when first seen, with a way to make its text.
+    static func visitPostings(of documents: [SearchDocument], inPart part: Int, newTerm: (() -> String) -> Void,
+                              posting: (_ slot: Int, _ posting: Posting) -> Void) {
+        var count = 0
         if part == TermParts.words {
             // Words of up to eight letters (most) are found by their bytes packed in a number,
             // as pages count them; only longer ones by their text.
@@ -414,39 +445,37 @@ public enum SearchIndex {
             for (index, document) in documents.enumerated() {
                 var reader = TermReader(document.terms.encoded)
                 reader.forEachWordBytes { word, weight, section in
-                    let posting = (Int32(index), weight, section)
                     let slot: Int
                     if word.count <= 8 {
                         var packed: UInt64 = 0
                         for (position, letter) in word.enumerated() { packed |= UInt64(letter) << (8 * position) }
-                        slot = shortSlots.slot(of: packed, next: lists.count)
+                        slot = shortSlots.slot(of: packed, next: count)
                     } else {
                         let text = String(decoding: word, as: UTF8.self)
-                        slot = longSlots[text] ?? lists.count
-                        if slot == lists.count { longSlots[text] = slot }
+                        slot = longSlots[text] ?? count
+                        if slot == count { longSlots[text] = slot }
                     }
-                    if slot < lists.count { lists[slot].append(posting) } else {
-                        lists.append([posting])
-                        terms.append(String(decoding: word, as: UTF8.self))
+                    if slot == count {
+                        newTerm { String(decoding: word, as: UTF8.self) }
+                        count += 1
                     }
+                    posting(slot, (Int32(index), weight, section))
                 }
             }
-            return (terms, lists)
+            return
         }
         var slots = SlotTable()
-        var codes: [UInt64] = []
         for (index, document) in documents.enumerated() {
             var reader = TermReader(document.terms.encoded)
             reader.forEachCJK(inPart: part) { code, weight, section in
-                let posting = (Int32(index), weight, section)
-                let slot = slots.slot(of: code, next: lists.count)
-                if slot < lists.count { lists[slot].append(posting) } else {
-                    lists.append([posting])
-                    codes.append(code)
+                let slot = slots.slot(of: code, next: count)
+                if slot == count {
+                    newTerm { Tokenizer.string(of: code) }
+                    count += 1
                 }
+                posting(slot, (Int32(index), weight, section))
             }
         }
-        return (codes.map(Tokenizer.string(of:)), lists)
     }
 
     static func isLatinTerm(_ term: String) -> Bool { term.unicodeScalars.first.map { $0.isASCII } ?? true }
@@ -541,23 +570,36 @@ public enum SearchIndex {
         return out
     }
 
-    /// The first characters of a section, white space collapsed, by Unicode scalars (no
-    /// grapheme breaking: this runs for every section of the site).
+    /// The first characters of a section, white space collapsed, counted in Unicode scalars
+    /// and read as UTF-8 bytes (no grapheme breaking: this runs for every section of the site).
     static func excerpt(_ text: String) -> String {
-        var out = String.UnicodeScalarView()
-        var count = 0
-        var space = false
-        for scalar in text.unicodeScalars {
-            if scalar == " " || scalar == "\n" || scalar == "\t" || scalar == "\r" {
-                space = count > 0
-                continue
+        var text = text
+        return text.withUTF8 { bytes in
+            var out: [UInt8] = []
+            out.reserveCapacity(min(bytes.count, excerptLength * 4 + 4))
+            var count = 0
+            var space = false
+            for byte in bytes {
+                if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r") {
+                    space = count > 0
+                    continue
+                }
+                // A byte that starts a scalar (not a continuation byte) starts a new character.
+                if byte & 0xC0 != 0x80 {
+                    if count == excerptLength {
+                        out += "…".utf8
+                        break
+                    }
+                    if space {
+                        out.append(UInt8(ascii: " "))
+                        space = false
+                    }
+                    count += 1
+                }
+                out.append(byte)
             }
-            if count == excerptLength { return String(out) + "…" }
-            if space { out.append(" "); space = false }
-            out.append(scalar)
-            count += 1
+            return String(decoding: out, as: UTF8.self)
         }
-        return String(out)
     }
 
     /// A JSON string literal; `<` is escaped too so no file can close a script tag.
@@ -707,6 +749,43 @@ struct TermCounter {
         }
     }
 
+    /// Sorts codes in place: quicksort, insertion sort for short ranges. (The standard
+    /// library's sort is a stable merge sort, several times slower for a page's codes.)
+    private static func sort(_ codes: UnsafeMutableBufferPointer<UInt64>, _ low: Int, _ high: Int) {
+        var low = low, high = high
+        while high - low > 16 {
+            let pivot = codes[(low + high) / 2]
+            var left = low, right = high
+            while left <= right {
+                while codes[left] < pivot { left += 1 }
+                while codes[right] > pivot { right -= 1 }
+                if left <= right {
+                    codes.swapAt(left, right)
+                    left += 1
+                    right -= 1
+                }
+            }
+            // The smaller side recursively, the larger in the loop: the stack stays shallow.
+            if right - low < high - left {
+                sort(codes, low, right)
+                low = left
+            } else {
+                sort(codes, left, high)
+                high = right
+            }
+        }
+        if high <= low { return }
+        for index in (low + 1)...high {
+            let code = codes[index]
+            var position = index - 1
+            while position >= low && codes[position] > code {
+                codes[position + 1] = codes[position]
+                position -= 1
+            }
+            codes[position + 1] = code
+        }
+    }
+
     /// Where probing for `code` starts.
     private func firstSlot(_ code: UInt64) -> Int { Int(truncatingIfNeeded: (code &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask }
 
@@ -724,7 +803,7 @@ struct TermCounter {
     /// several times faster than sorting the entries themselves.
     var sortedEntries: [(code: UInt64, weight: Float, section: UInt8)] {
         var codes = used.map { keys[$0] }
-        codes.sort()
+        codes.withUnsafeMutableBufferPointer { Self.sort($0, 0, $0.count - 1) }
         return codes.map { code in
             var slot = firstSlot(code)
             while keys[slot] != code { slot = (slot + 1) & mask }

@@ -79,6 +79,16 @@ import Testing
         #expect(words == ["word"])
     }
 
+    @Test func aPagesTermsComeOutInCodeOrderWithTheirCounts() {
+        var generator = SystemRandomNumberGenerator()
+        let codes = (0..<3_000).map { _ in UInt64.random(in: 1...(0x10FFFF << 32 | 0x10FFFF), using: &generator) }
+        var counter = TermCounter(expected: 8)
+        for code in codes + codes.prefix(100) { counter.add(code, weight: 1, section: 0) }
+        let entries = counter.sortedEntries
+        #expect(entries.map(\.code) == Array(Set(codes)).sorted())
+        #expect(entries.filter { $0.weight == 2 }.count == Set(codes.prefix(100)).count)
+    }
+
     @Test func damagedTermsReadAsFewerTermsNotACrash() {
         let encoded = PageTerms(title: "車位", synonyms: [], reply: nil, sections: []).encoded
         for cut in 0..<encoded.count {
