@@ -39,7 +39,7 @@ public protocol MarkdownHooks: AnyObject {
 }
 
 /// The plain text under one heading (or before the first), for the search index.
-public struct SectionText: Sendable {
+public struct SectionText: Sendable, Equatable {
     /// The heading's id; empty for the text before the first heading.
     public var anchor: String
     public var heading: String

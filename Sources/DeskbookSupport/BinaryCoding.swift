@@ -60,17 +60,38 @@ public struct ByteWriter {
 }
 
 public struct ByteReader {
-    private let bytes: [UInt8]
-    private var index = 0
+    // Visible to inlined code: the search index reads every term of the site through here.
+    @usableFromInline let bytes: [UInt8]
+    @usableFromInline var index = 0
 
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     public var isAtEnd: Bool { index == bytes.count }
 
+    /// How far it has read.
+    public var position: Int { index }
+
+    @inlinable
     public mutating func byte() -> UInt8? {
         guard index < bytes.count else { return nil }
         defer { index += 1 }
         return bytes[index]
+    }
+
+    /// The next `count` bytes as they are.
+    @inlinable
+    public mutating func bytes(_ count: Int) -> ArraySlice<UInt8>? {
+        guard count >= 0, count <= bytes.count - index else { return nil }
+        defer { index += count }
+        return bytes[index..<index + count]
+    }
+
+    /// Skips a block written with its length in bytes first (a `varint`); false at damaged bytes.
+    @inlinable
+    public mutating func skipBlock() -> Bool {
+        guard let length = varint(), length <= UInt64(bytes.count - index) else { return false }
+        index += Int(length)
+        return true
     }
 
     public mutating func integer() -> Int64? {
@@ -107,6 +128,7 @@ public struct ByteReader {
         return String(decoding: bytes[index..<index + Int(count)], as: UTF8.self)
     }
 
+    @inlinable
     public mutating func varint() -> UInt64? {
         var value: UInt64 = 0
         var shift: UInt64 = 0

@@ -168,7 +168,14 @@ public enum FileSystem {
 
     /// Writes every byte and closes `fd`; on failure removes the file at `partial`.
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], to path: String, removing partial: String) throws {
-        do { try writeSome(fd, bytes, to: path) } catch {
+        try writeAll(fd, to: path, removing: partial) { write in try write(bytes) }
+    }
+
+    /// Writes the pieces `produce` hands to `write`, in order, and closes `fd`; on failure
+    /// removes the file at `partial`.
+    private static func writeAll(_ fd: Int32, to path: String, removing partial: String,
+                                 producing produce: (_ write: ([UInt8]) throws -> Void) throws -> Void) throws {
+        do { try produce { piece in try writeSome(fd, piece, to: path) } } catch {
             close(fd)
             unlink(partial)
             throw error
@@ -203,16 +210,7 @@ public enum FileSystem {
         let temporary = parentPath(path) + "/.deskbook-tmp-\(getpid())-" + lastComponent(path)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         if fd < 0 { throw failure(temporary) }
-        do { try produce { piece in try writeSome(fd, piece, to: path) } } catch {
-            close(fd)
-            unlink(temporary)
-            throw error
-        }
-        if close(fd) != 0 {
-            let error = failure(path)
-            unlink(temporary)
-            throw error
-        }
+        try writeAll(fd, to: path, removing: temporary, producing: produce)
         if rename(temporary, path) != 0 {
             let error = failure(path)
             unlink(temporary)

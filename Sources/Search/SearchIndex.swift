@@ -28,23 +28,12 @@ public struct SearchDocument: Sendable {
 /// cache: the weighted count of each of its terms, and an excerpt of each section. The page's
 /// text itself is not kept, so the index costs a few bytes a term however large the site.
 public struct PageTerms: Sendable, Equatable {
-    public struct Excerpt: Sendable, Equatable {
-        public var anchor: String
-        public var heading: String
-        public var text: String
-
-        public init(anchor: String, heading: String, text: String) {
-            self.anchor = anchor
-            self.heading = heading
-            self.text = text
-        }
-    }
-
-    public var excerpts: [Excerpt]
+    /// Each section's anchor and heading, and the first words of its text (`SearchIndex.excerpt`).
+    public var excerpts: [SectionText]
     /// The terms, encoded (`SearchIndex.encodeTerms`): about four bytes a term.
     public var encoded: [UInt8]
 
-    public init(excerpts: [Excerpt], encoded: [UInt8]) {
+    public init(excerpts: [SectionText], encoded: [UInt8]) {
         self.excerpts = excerpts
         self.encoded = encoded
     }
@@ -53,7 +42,7 @@ public struct PageTerms: Sendable, Equatable {
     public init(title: String, synonyms: [String], reply: String?, sections: [SectionText]) {
         let terms = SearchIndex.terms(title: title, synonyms: synonyms, reply: reply, sections: sections,
                                       tokenizer: Tokenizer(folding: .standard))
-        self.init(excerpts: sections.map { Excerpt(anchor: $0.anchor, heading: $0.heading, text: SearchIndex.excerpt($0.text)) },
+        self.init(excerpts: sections.map { SectionText(anchor: $0.anchor, heading: $0.heading, text: SearchIndex.excerpt($0.text)) },
                   encoded: SearchIndex.encodeTerms(terms))
     }
 }
@@ -334,46 +323,39 @@ public enum SearchIndex {
     /// Reads `PageTerms.encoded`. Stops quietly at damaged bytes (a damaged cache file): the
     /// index is then short of terms, never the build broken.
     struct TermReader {
-        private let bytes: [UInt8]
-        private var index = 0
+        private var input: ByteReader
         private(set) var length = 0.0
-
         /// Where the parts start, after the length.
-        private var lengthEnd = 0
+        private var partsStart = 0
 
         init(_ encoded: [UInt8]) {
-            bytes = encoded
-            length = Double(varint() ?? 0) / 2
-            lengthEnd = index
+            input = ByteReader(encoded)
+            length = Double(input.varint() ?? 0) / 2
+            partsStart = input.position
         }
 
         /// The CJK terms of every part. Call before `forEachWord`, once.
         mutating func forEachCJK(_ body: (_ code: UInt64, _ weight: Float, _ section: UInt8) -> Void) {
             for _ in 0..<TermParts.cjkCount {
-                guard let blockLength = varint(), blockLength <= UInt64(bytes.count - index) else { return }
-                let end = index + Int(blockLength)
+                guard input.varint() != nil else { return }
                 readBlock(body)
-                index = end
             }
         }
 
         /// The CJK terms of one part. Call once, on a new reader.
         mutating func forEachCJK(inPart part: Int, _ body: (_ code: UInt64, _ weight: Float, _ section: UInt8) -> Void) {
             for _ in 0..<part {
-                guard let blockLength = varint(), blockLength <= UInt64(bytes.count - index) else { return }
-                index += Int(blockLength)
+                guard input.skipBlock() else { return }
             }
-            guard varint() != nil else { return }
+            guard input.varint() != nil else { return }
             readBlock(body)
         }
 
         private mutating func readBlock(_ body: (_ code: UInt64, _ weight: Float, _ section: UInt8) -> Void) {
-            guard let count = varint() else { return }
+            guard let count = input.varint() else { return }
             var packed: UInt64 = 0
             for _ in 0..<count {
-                guard let gap = varint(), let weight = varint(), index < bytes.count else { return }
-                let section = bytes[index]
-                index += 1
+                guard let gap = input.varint(), let weight = input.varint(), let section = input.byte() else { return }
                 packed &+= gap
                 body(TermParts.code(unpacking: packed), Float(weight) / 2, section)
             }
@@ -386,37 +368,17 @@ public enum SearchIndex {
 
         /// The words as their bytes, for a reader that makes a `String` only of new ones.
         mutating func forEachWordBytes(_ body: (_ word: ArraySlice<UInt8>, _ weight: Float, _ section: UInt8) -> Void) {
-            if index == lengthEnd {
+            if input.position == partsStart {
                 for _ in 0..<TermParts.cjkCount {
-                    guard let blockLength = varint(), blockLength <= UInt64(bytes.count - index) else { return }
-                    index += Int(blockLength)
+                    guard input.skipBlock() else { return }
                 }
             }
-            guard let count = varint() else { return }
+            guard let count = input.varint() else { return }
             for _ in 0..<count {
-                guard let length = varint(), length > 0, length <= bytes.count - index else { return }
-                let word = bytes[index..<index + Int(length)]
-                index += Int(length)
-                guard let weight = varint(), index < bytes.count else { return }
-                let section = bytes[index]
-                index += 1
+                guard let length = input.varint(), length > 0, length <= UInt64(Int.max), let word = input.bytes(Int(length)),
+                      let weight = input.varint(), let section = input.byte() else { return }
                 body(word, Float(weight) / 2, section)
             }
-        }
-
-        /// As `ByteWriter.varint` wrote it; here, inlined, as it runs for every term of the site.
-        @inline(__always)
-        private mutating func varint() -> UInt64? {
-            var value: UInt64 = 0
-            var shift: UInt64 = 0
-            while index < bytes.count && shift < 64 {
-                let byte = bytes[index]
-                index += 1
-                value |= UInt64(byte & 0x7F) << shift
-                if byte < 0x80 { return value }
-                shift += 7
-            }
-            return nil
         }
     }
 
