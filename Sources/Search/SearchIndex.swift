@@ -78,7 +78,12 @@ public enum SearchIndex {
     /// the term's weighted count on the page until the posting is scored, then its score.
     typealias Posting = (document: Int32, value: Float, section: UInt8)
 
-    public static func build(_ documents: [SearchDocument], synonyms: [[String]]) -> [(path: String, bytes: [UInt8])] {
+    /// How many postings (about 12 bytes each) an index is built with at once; a larger site's
+    /// is built a part of its terms at a time.
+    public static let postingsInOneReading = 8_000_000
+
+    public static func build(_ documents: [SearchDocument], synonyms: [[String]],
+                             postingsInOneReading: Int = postingsInOneReading) -> [(path: String, bytes: [UInt8])] {
         let tokenizer = Tokenizer(folding: .standard)
         let lengths = documents.map { TermReader($0.terms.encoded).length }
         let count = Double(max(documents.count, 1))
@@ -103,13 +108,34 @@ public enum SearchIndex {
             return Float(score * boosts[Int(document)])
         }
 
-        // The postings of one part of the terms at a time (`TermParts`), so that memory holds
-        // a part's postings rather than the site's. Scores are quantized against the highest
-        // score of all, so the parts are read twice: once for that score, then to encode.
+        // Scores are quantized against the highest score of all, which a term's best page
+        // gives: the term's rarity is the same for all its pages; the rest of the score is not.
+        @Sendable func highestScore(pages: Int, best: Posting) -> Float {
+            score(best.value, document: best.document, idf: inverseFrequency(pages))
+        }
+        // The postings are gathered a part of the terms at a time (`TermParts`). When all of
+        // them fit `postingsInOneReading`, each part is read once and kept until encoded;
+        // otherwise memory holds one part's postings at a time, and each part is read twice:
+        // once for the highest score, then to encode.
         let parts = Array(0..<TermParts.count)
-        let highestByPart = parallelMap(parts) { part -> (highest: Float, terms: Int) in
-            // Without the lists: each term's page count, and the posting that will score best
-            // (the term's rarity is the same for all its pages; the rest of the score is not).
+        let estimatedPostings = documents.reduce(0) { $0 + $1.terms.encoded.count } / 5
+        let oneReading = estimatedPostings <= postingsInOneReading
+        let firstReading = parallelMap(parts) { part -> (highest: Float, terms: Int, kept: Taken<(terms: [String], postings: [[Posting]])>?) in
+            var highest: Float = 0
+            if oneReading {
+                let lists = postings(of: documents, inPart: part)
+                for list in lists.postings {
+                    var best = 0
+                    var bestRest = -Double.infinity
+                    for (position, posting) in list.enumerated() {
+                        let rest = scoreWithoutRarity(posting.value, document: posting.document)
+                        if rest > bestRest { (best, bestRest) = (position, rest) }
+                    }
+                    highest = max(highest, highestScore(pages: list.count, best: list[best]))
+                }
+                return (highest, lists.postings.count, Taken(lists))
+            }
+            // Without the lists: each term's page count and best posting.
             var pages: [Int] = []
             var best: [(posting: Posting, rest: Double)] = []
             visitPostings(of: documents, inPart: part, newTerm: { _ in }) { slot, posting in
@@ -122,18 +148,15 @@ public enum SearchIndex {
                     if rest > best[slot].rest { best[slot] = (posting, rest) }
                 }
             }
-            var highest: Float = 0
-            for (slot, entry) in best.enumerated() {
-                highest = max(highest, score(entry.posting.value, document: entry.posting.document, idf: inverseFrequency(pages[slot])))
-            }
-            return (highest, pages.count)
+            for (slot, entry) in best.enumerated() { highest = max(highest, highestScore(pages: pages[slot], best: entry.posting)) }
+            return (highest, pages.count, nil)
         }
-        let highest = Double(highestByPart.map(\.highest).max() ?? 0)
-        let cjkTerms = highestByPart.reduce(0) { $0 + $1.terms }
+        let highest = Double(firstReading.map(\.highest).max() ?? 0)
+        let cjkTerms = firstReading.reduce(0) { $0 + $1.terms }
         let cjkShards = max(1, min(512, cjkTerms / 400))
         let documentCount = documents.count
         var encodedParts = parallelMap(parts) { part -> [(String, [UInt8])] in
-            var lists = postings(of: documents, inPart: part)
+            var lists = firstReading[part].kept?.take() ?? postings(of: documents, inPart: part)
             return lists.postings.indices.map { slot in
                 let idf = inverseFrequency(lists.postings[slot].count)
                 for position in lists.postings[slot].indices {
