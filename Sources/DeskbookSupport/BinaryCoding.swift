@@ -122,12 +122,6 @@ public struct ByteReader {
         return Array(bytes[index..<index + count])
     }
 
-    public mutating func shortText() -> String? {
-        guard let count = varint(), count <= UInt64(bytes.count - index) else { return nil }
-        defer { index += Int(count) }
-        return String(decoding: bytes[index..<index + Int(count)], as: UTF8.self)
-    }
-
     @inlinable
     public mutating func varint() -> UInt64? {
         var value: UInt64 = 0
