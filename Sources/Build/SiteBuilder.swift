@@ -436,7 +436,7 @@ public enum SiteBuilder {
     /// build's digest of it stands in.
     ///
     /// With `deferTerms` (`--separate-phases`), pages' search terms are left empty and their
-    /// section texts returned instead, for `withTerms` to work out in a phase of their own.
+    /// section texts returned instead, for `searchTerms` to work out in a phase of their own.
     static func renderPages(_ tree: PreparedTree, reuse: Reuse, siteDirectory: String,
                             cachedMarkdown: [String: BuildState.MarkdownEntry], deferTerms: Bool = false,
                             writeInto output: (staging: String, previous: String?)?,

@@ -169,7 +169,7 @@ public enum SearchIndex {
             }
         }
 
-        // 4. Shards of encoded postings.
+        // Shards of encoded postings.
         var shards: [String: [(String, [UInt8])]] = [:]
         for part in encodedParts.indices {
             for (term, postings) in encodedParts[part] {
@@ -194,7 +194,7 @@ public enum SearchIndex {
             return (folder + "t/" + keys[number] + ".json", json.bytes)
         }
 
-        // 5. Page details in chunks, for results and snippets.
+        // Page details in chunks, for results and snippets.
         let chunks = parallelMap(Array(stride(from: 0, to: documents.count, by: chunkSize))) { chunk -> (path: String, bytes: [UInt8]) in
             var json = JSONBytes()
             json.raw("[")
@@ -223,7 +223,7 @@ public enum SearchIndex {
         }
         files += chunks
 
-        // 6. Folding table and the description of it all.
+        // The folding table and the description of it all.
         files.append((folder + "fold.json", Array(jsonString(tokenizer.folding.pairs).utf8)))
         let synonymJSON = "[" + synonyms.map { "[" + $0.map(jsonString).joined(separator: ",") + "]" }.joined(separator: ",") + "]"
         // Changes whenever any file does, so the script never mixes parts of two builds.
