@@ -1,5 +1,8 @@
 import Content
 import DeskbookSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One page as the search index sees it.
 public struct SearchDocument: Sendable {
@@ -24,55 +27,22 @@ public struct SearchDocument: Sendable {
     }
 }
 
-/// What one page gives the search index, worked out as the page renders and kept in the build
-/// cache: the weighted count of each of its terms, and an excerpt of each section. The page's
-/// text itself is not kept, so the index costs a few bytes a term however large the site.
-public struct PageTerms: Sendable, Equatable {
-    /// Each section's anchor and heading, and the first words of its text (`SearchIndex.excerpt`).
-    public var excerpts: [SectionText]
-    /// The terms, encoded (`SearchIndex.encodeTerms`): about four bytes a term.
-    public var encoded: [UInt8]
-
-    public init(excerpts: [SectionText], encoded: [UInt8]) {
-        self.excerpts = excerpts
-        self.encoded = encoded
-    }
-
-    /// The terms of a page's title, synonyms, reply and sections, each field weighted.
-    public init(title: String, synonyms: [String], reply: String?, sections: [SectionText]) {
-        let terms = SearchIndex.terms(title: title, synonyms: synonyms, reply: reply, sections: sections,
-                                      tokenizer: Tokenizer(folding: .standard))
-        self.init(excerpts: sections.map { SectionText(anchor: $0.anchor, heading: $0.heading, text: SearchIndex.excerpt($0.text)) },
-                  encoded: SearchIndex.encodeTerms(terms))
-    }
-}
-
 /// Writes the search index: small JSON files a query fetches only the parts of.
 ///
 /// - `search/meta.json`: counts, shard layout and the site's synonym groups.
 /// - `search/fold.json`: the Traditional/Simplified folding table for queries.
 /// - `search/t/KEY.json`: terms and their postings, sharded — Latin words by their first two
 ///   letters (so prefixes are found while typing), CJK terms by their first character.
-/// - `search/d/N.json`: titles, URLs, replies and section excerpts of 200 pages each.
+/// - `search/d/N.json`: titles, URLs, replies and section excerpts of `chunkSize` pages each.
 ///
 /// Ranking is BM25 with field weights (title, synonyms, reply, headings, text), worked out
 /// here and stored per posting, so the script only adds numbers.
 public enum SearchIndex {
     public static let folder = "search/"
     static let chunkSize = 25
-    static let excerptLength = 40
     /// Of a term on very many pages, only this many best pages keep their own score.
     static let topPostings = 100
-    static let fieldWeights = (title: 4.0, synonyms: 3.0, reply: 2.0, heading: 1.5, text: 1.0)
     static let k1 = 1.2, b = 0.75
-
-    struct DocumentTerms: Sendable {
-        /// CJK terms in code order, each with its weighted frequency and the section where it first stands.
-        var cjk: [(code: UInt64, weight: Float, section: UInt8)] = []
-        /// Words in order, the same way.
-        var words: [(word: String, weight: Float, section: UInt8)] = []
-        var length = 0.0
-    }
 
     /// Compact on purpose: a large site has tens of millions of postings at once. `value` is
     /// the term's weighted count on the page until the posting is scored, then its score.
@@ -234,177 +204,6 @@ public enum SearchIndex {
         return files
     }
 
-    static func terms(title: String, synonyms: [String], reply: String?, sections: [SectionText], tokenizer: Tokenizer) -> DocumentTerms {
-        var sizeHint = title.utf8.count + (reply?.utf8.count ?? 0)
-        for section in sections { sizeHint += section.text.utf8.count + section.heading.utf8.count }
-        // About one distinct term in sixteen bytes of text; the table grows for more.
-        var collector = TermCollector(expected: sizeHint / 16 + 16)
-        func add(_ text: String, weight: Double, section: Int, unigrams: Bool = false) {
-            collector.weight = weight
-            collector.section = UInt8(min(section, 63))
-            tokenizer.terms(text, unigrams: unigrams, into: &collector)
-        }
-        add(title, weight: fieldWeights.title, section: 0, unigrams: true)
-        for word in synonyms { add(word, weight: fieldWeights.synonyms, section: 0) }
-        if let reply { add(reply, weight: fieldWeights.reply, section: 0) }
-        for (index, section) in sections.enumerated() {
-            add(section.heading, weight: fieldWeights.heading, section: index)
-            add(section.text, weight: fieldWeights.text, section: index)
-        }
-        return collector.terms
-    }
-
-    /// Counts a page's terms as the tokenizer finds them. Words of up to eight letters (most)
-    /// are counted as numbers, their bytes packed into one `UInt64`, like CJK terms; longer
-    /// ones by their text.
-    struct TermCollector: TermSink {
-        var weight = 0.0
-        var section: UInt8 = 0
-        private var length = 0.0
-        private var cjkCounts: TermCounter
-        private var shortWords = TermCounter(expected: 64)
-        private var longWords: [String: (weight: Float, section: UInt8)] = [:]
-
-        init(expected: Int) { cjkCounts = TermCounter(expected: expected) }
-
-        mutating func cjk(_ code: UInt64) {
-            length += weight
-            cjkCounts.add(code, weight: Float(weight), section: section)
-        }
-
-        mutating func word(_ letters: UnsafeBufferPointer<UInt8>) {
-            length += weight
-            if letters.count <= 8 {
-                var packed: UInt64 = 0
-                for (position, letter) in letters.enumerated() { packed |= UInt64(letter) << (8 * position) }
-                shortWords.add(packed, weight: Float(weight), section: section)
-            } else {
-                let word = String(decoding: letters, as: UTF8.self)
-                if let existing = longWords[word] { longWords[word] = (existing.weight + Float(weight), existing.section) } else {
-                    longWords[word] = (Float(weight), section)
-                }
-            }
-        }
-
-        var terms: DocumentTerms {
-            var words = shortWords.entries.map { entry -> (word: String, weight: Float, section: UInt8) in
-                let bytes = withUnsafeBytes(of: entry.code.littleEndian) { Array($0.prefix { $0 != 0 }) }
-                return (String(decoding: bytes, as: UTF8.self), entry.weight, entry.section)
-            }
-            words += longWords.map { ($0.key, $0.value.weight, $0.value.section) }
-            // Words are ASCII, so text order is byte order.
-            words.sort { $0.word < $1.word }
-            return DocumentTerms(cjk: cjkCounts.sortedEntries, words: words, length: length)
-        }
-    }
-
-    /// A page's terms as `PageTerms.encoded`: its length, then the CJK terms in code order,
-    /// part by part (`TermParts`; each the gap from the last packed code, the weight, the section),
-    /// then the words in order (text, weight, section). Weights are sums of the field weights, all multiples of one
-    /// half, so they are stored exactly as whole numbers of halves.
-    static func encodeTerms(_ terms: DocumentTerms) -> [UInt8] {
-        func halves(_ weight: Double) -> UInt64 { UInt64((weight * 2).rounded()) }
-        var out = ByteWriter()
-        out.varint(halves(terms.length))
-        // Each part's terms follow their length in bytes, so a reader of one part skips the rest.
-        var start = 0
-        for part in 0..<TermParts.cjkCount {
-            var end = start
-            while end < terms.cjk.count && TermParts.part(ofCJK: terms.cjk[end].code) == part { end += 1 }
-            // Measured first, so the part is written in place.
-            var size = ByteWriter.varintSize(UInt64(end - start))
-            var previous: UInt64 = 0
-            for term in terms.cjk[start..<end] {
-                let packed = TermParts.packed(term.code)
-                size += ByteWriter.varintSize(packed - previous) + ByteWriter.varintSize(halves(Double(term.weight))) + 1
-                previous = packed
-            }
-            out.varint(UInt64(size))
-            out.varint(UInt64(end - start))
-            previous = 0
-            for term in terms.cjk[start..<end] {
-                let packed = TermParts.packed(term.code)
-                out.varint(packed - previous)
-                previous = packed
-                out.varint(halves(Double(term.weight)))
-                out.byte(term.section)
-            }
-            start = end
-        }
-        out.varint(UInt64(terms.words.count))
-        for word in terms.words {
-            out.shortText(word.word)
-            out.varint(halves(Double(word.weight)))
-            out.byte(word.section)
-        }
-        // Kept for every page until the index is written: no spare capacity.
-        return [UInt8](unsafeUninitializedCapacity: out.bytes.count) { buffer, count in
-            count = buffer.initialize(fromContentsOf: out.bytes)
-        }
-    }
-
-    /// Reads `PageTerms.encoded`. Stops quietly at damaged bytes (a damaged cache file): the
-    /// index is then short of terms, never the build broken.
-    struct TermReader {
-        private var input: ByteReader
-        private(set) var length = 0.0
-        /// Where the parts start, after the length.
-        private var partsStart = 0
-
-        init(_ encoded: [UInt8]) {
-            input = ByteReader(encoded)
-            length = Double(input.varint() ?? 0) / 2
-            partsStart = input.position
-        }
-
-        /// The CJK terms of every part. Call before `forEachWord`, once.
-        mutating func forEachCJK(_ body: (_ code: UInt64, _ weight: Float, _ section: UInt8) -> Void) {
-            for _ in 0..<TermParts.cjkCount {
-                guard input.varint() != nil else { return }
-                readBlock(body)
-            }
-        }
-
-        /// The CJK terms of one part. Call once, on a new reader.
-        mutating func forEachCJK(inPart part: Int, _ body: (_ code: UInt64, _ weight: Float, _ section: UInt8) -> Void) {
-            for _ in 0..<part {
-                guard input.skipBlock() else { return }
-            }
-            guard input.varint() != nil else { return }
-            readBlock(body)
-        }
-
-        private mutating func readBlock(_ body: (_ code: UInt64, _ weight: Float, _ section: UInt8) -> Void) {
-            guard let count = input.varint() else { return }
-            var packed: UInt64 = 0
-            for _ in 0..<count {
-                guard let gap = input.varint(), let weight = input.varint(), let section = input.byte() else { return }
-                packed &+= gap
-                body(TermParts.code(unpacking: packed), Float(weight) / 2, section)
-            }
-        }
-
-        /// The words. Call once, on a new reader or after `forEachCJK(_:)`.
-        mutating func forEachWord(_ body: (_ word: String, _ weight: Float, _ section: UInt8) -> Void) {
-            forEachWordBytes { word, weight, section in body(String(decoding: word, as: UTF8.self), weight, section) }
-        }
-
-        /// The words as their bytes, for a reader that makes a `String` only of new ones.
-        mutating func forEachWordBytes(_ body: (_ word: ArraySlice<UInt8>, _ weight: Float, _ section: UInt8) -> Void) {
-            if input.position == partsStart {
-                for _ in 0..<TermParts.cjkCount {
-                    guard input.skipBlock() else { return }
-                }
-            }
-            guard let count = input.varint() else { return }
-            for _ in 0..<count {
-                guard let length = input.varint(), length > 0, length <= UInt64(Int.max), let word = input.bytes(Int(length)),
-                      let weight = input.varint(), let section = input.byte() else { return }
-                body(word, Float(weight) / 2, section)
-            }
-        }
-    }
-
     /// Every page's postings of the terms in one part, each list in page order, with the
     /// terms' text.
     static func postings(of documents: [SearchDocument], inPart part: Int) -> (terms: [String], postings: [[Posting]]) {
@@ -555,50 +354,13 @@ public enum SearchIndex {
         return out
     }
 
-    /// The first characters of a section, white space collapsed, counted in Unicode scalars
-    /// and read as UTF-8 bytes (no grapheme breaking: this runs for every section of the site).
-    static func excerpt(_ text: String) -> String {
-        var text = text
-        return text.withUTF8 { bytes in
-            var out: [UInt8] = []
-            out.reserveCapacity(min(bytes.count, excerptLength * 4 + 4))
-            var count = 0
-            var space = false
-            for byte in bytes {
-                if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r") {
-                    space = count > 0
-                    continue
-                }
-                // A byte that starts a scalar (not a continuation byte) starts a new character.
-                if byte & 0xC0 != 0x80 {
-                    if count == excerptLength {
-                        out += "…".utf8
-                        break
-                    }
-                    if space {
-                        out.append(UInt8(ascii: " "))
-                        space = false
-                    }
-                    count += 1
-                }
-                out.append(byte)
-            }
-            return String(decoding: out, as: UTF8.self)
-        }
-    }
-
     /// A JSON string literal; `<` is escaped too so no file can close a script tag.
     public static func jsonString(_ text: String) -> String {
         var json = JSONBytes()
         json.string(text)
         return String(decoding: json.bytes, as: UTF8.self)
     }
-
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A value that one thread takes, leaving nothing behind to hold memory.
 final class Taken<Value>: @unchecked Sendable {
@@ -647,152 +409,5 @@ struct JSONBytes {
             }
         }
         bytes.append(UInt8(ascii: "\""))
-    }
-}
-
-/// The index is built one part of the terms at a time, to bound its memory: CJK terms in
-/// ranges of their first character (the common ideographs split evenly), and the words.
-enum TermParts {
-    static let cjkCount = 32
-    static let words = cjkCount
-    static let count = cjkCount + 1
-
-    /// A CJK term's code (a character in each 32-bit half) in 42 bits, a character in each
-    /// 21: the same order, and smaller gaps between neighbours, so encoded pages are smaller.
-    static func packed(_ code: UInt64) -> UInt64 { (code >> 32) << 21 | (code & 0x1F_FFFF) }
-
-    static func code(unpacking packed: UInt64) -> UInt64 { (packed >> 21) << 32 | (packed & 0x1F_FFFF) }
-
-    static func part(ofCJK code: UInt64) -> Int {
-        let first = Int(code >> 32)
-        if first < 0x4E00 { return 0 }
-        if first > 0x9FFF { return cjkCount - 1 }
-        return 1 + (first - 0x4E00) * (cjkCount - 2) / (0xA000 - 0x4E00)
-    }
-}
-
-/// Numbers terms by code as they are first seen: open addressing over plain arrays.
-struct SlotTable {
-    private var keys = [UInt64](repeating: 0, count: 1024)
-    private var slots = [Int32](repeating: 0, count: 1024)
-    private var used = 0
-
-    /// The slot of `code`; `next` (and `code` is added) when it is new.
-    mutating func slot(of code: UInt64, next: Int) -> Int {
-        if used * 2 >= keys.count { grow() }
-        let mask = keys.count - 1
-        var position = Int(truncatingIfNeeded: (code &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
-        while keys[position] != 0 {
-            if keys[position] == code { return Int(slots[position]) }
-            position = (position + 1) & mask
-        }
-        keys[position] = code
-        slots[position] = Int32(next)
-        used += 1
-        return next
-    }
-
-    private mutating func grow() {
-        let old = zip(keys, slots).filter { $0.0 != 0 }
-        keys = [UInt64](repeating: 0, count: keys.count * 2)
-        slots = [Int32](repeating: 0, count: keys.count)
-        used = 0
-        for (code, slot) in old { _ = self.slot(of: code, next: Int(slot)) }
-    }
-}
-
-/// Counts the CJK terms of one page: open addressing over plain arrays, far cheaper than a
-/// dictionary for the thousands of pairs a page has.
-struct TermCounter {
-    private var keys: [UInt64]
-    private var weights: [Float]
-    private var sections: [UInt8]
-    private var used: [Int] = []
-    private let mask: Int
-
-    init(expected: Int) {
-        var capacity = 16
-        while capacity < expected * 2 { capacity <<= 1 }
-        keys = Array(repeating: 0, count: capacity)
-        weights = Array(repeating: 0, count: capacity)
-        sections = Array(repeating: 0, count: capacity)
-        mask = capacity - 1
-        used.reserveCapacity(expected)
-    }
-
-    mutating func add(_ code: UInt64, weight: Float, section: UInt8) {
-        if used.count * 2 >= keys.count { grow() }
-        var slot = firstSlot(code)
-        while keys[slot] != 0 && keys[slot] != code { slot = (slot + 1) & mask }
-        if keys[slot] == 0 {
-            keys[slot] = code
-            weights[slot] = weight
-            sections[slot] = section
-            used.append(slot)
-        } else {
-            weights[slot] += weight
-        }
-    }
-
-    /// Sorts codes in place: quicksort, insertion sort for short ranges. (The standard
-    /// library's sort is a stable merge sort, several times slower for a page's codes.)
-    private static func sort(_ codes: UnsafeMutableBufferPointer<UInt64>, _ low: Int, _ high: Int) {
-        var low = low, high = high
-        while high - low > 16 {
-            let pivot = codes[(low + high) / 2]
-            var left = low, right = high
-            while left <= right {
-                while codes[left] < pivot { left += 1 }
-                while codes[right] > pivot { right -= 1 }
-                if left <= right {
-                    codes.swapAt(left, right)
-                    left += 1
-                    right -= 1
-                }
-            }
-            // The smaller side recursively, the larger in the loop: the stack stays shallow.
-            if right - low < high - left {
-                sort(codes, low, right)
-                low = left
-            } else {
-                sort(codes, left, high)
-                high = right
-            }
-        }
-        if high <= low { return }
-        for index in (low + 1)...high {
-            let code = codes[index]
-            var position = index - 1
-            while position >= low && codes[position] > code {
-                codes[position + 1] = codes[position]
-                position -= 1
-            }
-            codes[position + 1] = code
-        }
-    }
-
-    /// Where probing for `code` starts.
-    private func firstSlot(_ code: UInt64) -> Int { Int(truncatingIfNeeded: (code &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask }
-
-    private mutating func grow() {
-        let old = entries
-        self = TermCounter(expected: keys.count)
-        for entry in old {
-            add(entry.code, weight: entry.weight, section: entry.section)
-        }
-    }
-
-    var entries: [(code: UInt64, weight: Float, section: UInt8)] { used.map { (keys[$0], weights[$0], sections[$0]) } }
-
-    /// The entries in code order. Sorting bare codes and finding each one's slot again is
-    /// several times faster than sorting the entries themselves.
-    var sortedEntries: [(code: UInt64, weight: Float, section: UInt8)] {
-        var codes = used.map { keys[$0] }
-        codes.withUnsafeMutableBufferPointer { Self.sort($0, 0, $0.count - 1) }
-        return codes.map { code in
-            var slot = firstSlot(code)
-            while keys[slot] != code { slot = (slot + 1) & mask }
-            return (code, weights[slot], sections[slot])
-        }
     }
 }

@@ -15,8 +15,11 @@ public struct Tokenizer: Sendable {
 
     public init(folding: ScriptFolding) { self.folding = folding }
 
-    public static func isCJK(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
+    public static func isCJK(_ scalar: Unicode.Scalar) -> Bool { isCJK(scalar.value) }
+
+    @inline(__always)
+    static func isCJK(_ value: UInt32) -> Bool {
+        switch value {
         case 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0x20000...0x2FA1F: return true
         default: return false
         }
@@ -53,66 +56,75 @@ public struct Tokenizer: Sendable {
     public func terms<Sink: TermSink>(_ text: String, unigrams: Bool, into sink: inout Sink) {
         var text = text
         text.withUTF8 { bytes in
-            var letters: [UInt8] = []
-            var previous: UInt64 = 0
-            var index = 0
-            let count = bytes.count
-            func flushWord() {
-                if !letters.isEmpty {
-                    letters.withUnsafeBufferPointer { sink.word($0) }
-                    letters.removeAll(keepingCapacity: true)
+            // A word's letters, folded, go to a buffer no longer than the text: a word is never
+            // longer. No array, so no allocation or copy-on-write check per letter.
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(bytes.count, 1)) { letters in
+                folding.table.withUnsafeBufferPointer { foldTable in
+                    var length = 0
+                    var previous: UInt64 = 0
+                    var index = 0
+                    let count = bytes.count
+                    func endWord() {
+                        if length > 0 {
+                            sink.word(UnsafeBufferPointer(rebasing: letters[..<length]))
+                            length = 0
+                        }
+                    }
+                    // Decodes UTF-8 by hand: this loop sees every character of the site.
+                    while index < count {
+                        let lead = bytes[index]
+                        if lead < 0x80 {
+                            index += 1
+                            previous = 0
+                            if (lead >= 0x61 && lead <= 0x7A) || (lead >= 0x30 && lead <= 0x39) {
+                                letters[length] = lead
+                                length += 1
+                            } else if lead >= 0x41 && lead <= 0x5A {
+                                letters[length] = lead + 32
+                                length += 1
+                            } else {
+                                endWord()
+                            }
+                            continue
+                        }
+                        // A sequence cut short by the end of the text reads as no character.
+                        var value: UInt32
+                        if lead < 0xE0 {
+                            value = index + 1 < count ? (UInt32(lead & 0x1F) << 6) | UInt32(bytes[index + 1] & 0x3F) : 0
+                            index += 2
+                        } else if lead < 0xF0 {
+                            value = index + 2 < count
+                                ? (UInt32(lead & 0x0F) << 12) | (UInt32(bytes[index + 1] & 0x3F) << 6) | UInt32(bytes[index + 2] & 0x3F) : 0
+                            index += 3
+                        } else {
+                            value = index + 3 < count
+                                ? (UInt32(lead & 0x07) << 18) | (UInt32(bytes[index + 1] & 0x3F) << 12) | (UInt32(bytes[index + 2] & 0x3F) << 6)
+                                    | UInt32(bytes[index + 3] & 0x3F) : 0
+                            index += 4
+                        }
+                        if Self.isCJK(value) {
+                            endWord()
+                            if value >= ScriptFolding.first && value <= ScriptFolding.last {
+                                value = foldTable[Int(value - ScriptFolding.first)]
+                            }
+                            let folded = UInt64(value)
+                            if unigrams { sink.cjk(folded << 32) }
+                            if previous != 0 { sink.cjk(previous << 32 | folded) }
+                            previous = folded
+                            continue
+                        }
+                        previous = 0
+                        // Full-width letters and digits: `Ａ` is `a`.
+                        if value >= 0xFF10 && value <= 0xFF5A, let letter = Self.latin(Unicode.Scalar(value)!) {
+                            letters[length] = UInt8(letter.value)
+                            length += 1
+                        } else {
+                            endWord()
+                        }
+                    }
+                    endWord()
                 }
             }
-            // Decodes UTF-8 by hand: this loop sees every character of the site.
-            while index < count {
-                let lead = bytes[index]
-                var value: UInt32
-                if lead < 0x80 {
-                    value = UInt32(lead)
-                    index += 1
-                    if (lead >= 0x61 && lead <= 0x7A) || (lead >= 0x30 && lead <= 0x39) {
-                        previous = 0
-                        letters.append(lead)
-                        continue
-                    }
-                    if lead >= 0x41 && lead <= 0x5A {
-                        previous = 0
-                        letters.append(lead + 32)
-                        continue
-                    }
-                    flushWord()
-                    previous = 0
-                    continue
-                } else if lead < 0xE0 {
-                    value = index + 1 < count ? (UInt32(lead & 0x1F) << 6) | UInt32(bytes[index + 1] & 0x3F) : 0
-                    index += 2
-                } else if lead < 0xF0 {
-                    value = index + 2 < count
-                        ? (UInt32(lead & 0x0F) << 12) | (UInt32(bytes[index + 1] & 0x3F) << 6) | UInt32(bytes[index + 2] & 0x3F) : 0
-                    index += 3
-                } else {
-                    value = index + 3 < count
-                        ? (UInt32(lead & 0x07) << 18) | (UInt32(bytes[index + 1] & 0x3F) << 12) | (UInt32(bytes[index + 2] & 0x3F) << 6)
-                            | UInt32(bytes[index + 3] & 0x3F) : 0
-                    index += 4
-                }
-                guard let scalar = Unicode.Scalar(value) else { flushWord(); previous = 0; continue }
-                if let letter = Self.latin(scalar) {
-                    previous = 0
-                    letters.append(UInt8(letter.value))
-                    continue
-                }
-                flushWord()
-                guard Self.isCJK(scalar) else {
-                    previous = 0
-                    continue
-                }
-                let folded = UInt64(folding.fold(scalar).value)
-                if unigrams { sink.cjk(folded << 32) }
-                if previous != 0 { sink.cjk(previous << 32 | folded) }
-                previous = folded
-            }
-            flushWord()
         }
     }
 

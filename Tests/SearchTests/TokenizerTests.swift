@@ -57,6 +57,19 @@ import Testing
         #expect(terms.excerpts.map(\.anchor) == ["", "q"])
     }
 
+    /// Words of up to eight letters are counted as numbers, longer ones by their text; both
+    /// come back in one byte order, with their counts.
+    @Test func shortAndLongWordsComeBackInByteOrder() {
+        let terms = PageTerms(title: "", synonyms: [], reply: nil, sections: [
+            .init(anchor: "", heading: "", text: "zebra Internationalization apple abcdefghij abcdefgh ＡＰＰＬＥ a"),
+        ])
+        var reader = SearchIndex.TermReader(terms.encoded)
+        var words: [(String, Float)] = []
+        reader.forEachWord { word, weight, _ in words.append((word, weight)) }
+        #expect(words.map(\.0) == ["a", "abcdefgh", "abcdefghij", "apple", "internationalization", "zebra"])
+        #expect(words.first { $0.0 == "apple" }?.1 == 2)
+    }
+
     /// The index reads one part of the terms at a time; the parts together are all the terms.
     @Test func termPartsTogetherHoldEveryTerm() {
         let terms = PageTerms(title: "㐀車位𠀀", synonyms: ["按揭", "龜山"], reply: nil, sections: [.init(anchor: "", heading: "", text: "一丁 鿿 word")])
@@ -82,9 +95,9 @@ import Testing
     @Test func aPagesTermsComeOutInCodeOrderWithTheirCounts() {
         var generator = SystemRandomNumberGenerator()
         let codes = (0..<3_000).map { _ in UInt64.random(in: 1...(0x10FFFF << 32 | 0x10FFFF), using: &generator) }
-        var counter = TermCounter(expected: 8)
+        let counter = TermCounter(expected: 8)
         for code in codes + codes.prefix(100) { counter.add(code, weight: 1, section: 0) }
-        let entries = counter.sortedEntries
+        let entries = TermCounter.sorted(counter.codes).map { (code: $0, weight: counter.entry($0).weight) }
         #expect(entries.map(\.code) == Array(Set(codes)).sorted())
         #expect(entries.filter { $0.weight == 2 }.count == Set(codes.prefix(100)).count)
     }

@@ -1,0 +1,287 @@
+import Content
+import DeskbookSupport
+
+/// What one page gives the search index, worked out as the page renders and kept in the build
+/// cache: the weighted count of each of its terms, and an excerpt of each section. The page's
+/// text itself is not kept, so the index costs a few bytes a term however large the site.
+public struct PageTerms: Sendable, Equatable {
+    /// Each section's anchor and heading, and the first words of its text (`excerpt`).
+    public var excerpts: [SectionText]
+    /// The terms, encoded: about four bytes a term. Read with `SearchIndex.TermReader`.
+    ///
+    /// The page's length, then its CJK terms in code order, part by part (`TermParts`; each
+    /// part its length in bytes, so a reader of one part skips the rest, then its count, then
+    /// for each term the gap from the last packed code, the weight and the section), then
+    /// its words in byte order (text, weight, section). Weights are sums of the field
+    /// weights, all whole numbers of halves, and are stored as halves, exactly.
+    public var encoded: [UInt8]
+
+    /// Each field's weight in halves: a word in a title counts four times one in the text.
+    static let fieldWeights: (title: UInt32, synonyms: UInt32, reply: UInt32, heading: UInt32, text: UInt32) = (8, 6, 4, 3, 2)
+    /// How many characters of a section its excerpt keeps.
+    static let excerptLength = 40
+
+    public init(excerpts: [SectionText], encoded: [UInt8]) {
+        self.excerpts = excerpts
+        self.encoded = encoded
+    }
+
+    /// The terms of a page's title, synonyms, reply and sections, each field weighted.
+    public init(title: String, synonyms: [String], reply: String?, sections: [SectionText]) {
+        var sizeHint = title.utf8.count + (reply?.utf8.count ?? 0)
+        for section in sections { sizeHint += section.text.utf8.count + section.heading.utf8.count }
+        // About one distinct term in sixteen bytes of text; the table grows for more.
+        var collector = TermCollector(expected: sizeHint / 16 + 16)
+        let tokenizer = Tokenizer(folding: .standard)
+        func add(_ text: String, weight: UInt32, section: Int, unigrams: Bool = false) {
+            collector.weight = weight
+            collector.section = UInt8(min(section, 63))
+            tokenizer.terms(text, unigrams: unigrams, into: &collector)
+        }
+        add(title, weight: Self.fieldWeights.title, section: 0, unigrams: true)
+        for word in synonyms { add(word, weight: Self.fieldWeights.synonyms, section: 0) }
+        if let reply { add(reply, weight: Self.fieldWeights.reply, section: 0) }
+        for (index, section) in sections.enumerated() {
+            add(section.heading, weight: Self.fieldWeights.heading, section: index)
+            add(section.text, weight: Self.fieldWeights.text, section: index)
+        }
+        self.init(excerpts: sections.map { SectionText(anchor: $0.anchor, heading: $0.heading, text: Self.excerpt($0.text)) },
+                  encoded: collector.encoded())
+    }
+
+    /// The first characters of a section, white space collapsed, counted in Unicode scalars
+    /// and read as UTF-8 bytes (no grapheme breaking: this runs for every section of the site).
+    static func excerpt(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { bytes in
+            var out: [UInt8] = []
+            out.reserveCapacity(min(bytes.count, excerptLength * 4 + 4))
+            var count = 0
+            var space = false
+            for byte in bytes {
+                if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r") {
+                    space = count > 0
+                    continue
+                }
+                // A byte that starts a scalar (not a continuation byte) starts a new character.
+                if byte & 0xC0 != 0x80 {
+                    if count == excerptLength {
+                        out += "…".utf8
+                        break
+                    }
+                    if space {
+                        out.append(UInt8(ascii: " "))
+                        space = false
+                    }
+                    count += 1
+                }
+                out.append(byte)
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+}
+
+/// Counts a page's terms as the tokenizer finds them, then encodes them (`PageTerms.encoded`).
+/// CJK terms, and words of up to eight letters (most), are counted as numbers, a word's bytes
+/// packed into one `UInt64`; longer words by their text.
+struct TermCollector: TermSink {
+    /// The weight, in halves, and the section of the text being read.
+    var weight: UInt32 = 0
+    var section: UInt8 = 0
+    /// The page's length: the sum of its terms' weights, in halves.
+    private var length: UInt64 = 0
+    private let cjkCounts: TermCounter
+    private let shortWords = TermCounter(expected: 64)
+    private var longWords: [String: (weight: UInt32, section: UInt8)] = [:]
+
+    init(expected: Int) { cjkCounts = TermCounter(expected: expected) }
+
+    mutating func cjk(_ code: UInt64) {
+        length &+= UInt64(weight)
+        cjkCounts.add(code, weight: weight, section: section)
+    }
+
+    mutating func word(_ letters: UnsafeBufferPointer<UInt8>) {
+        length &+= UInt64(weight)
+        if letters.count <= 8 {
+            var packed: UInt64 = 0
+            var shift: UInt64 = 0
+            for letter in letters {
+                packed |= UInt64(letter) << shift
+                shift += 8
+            }
+            shortWords.add(packed, weight: weight, section: section)
+        } else {
+            let word = String(decoding: letters, as: UTF8.self)
+            if let existing = longWords[word] { longWords[word] = (existing.weight + weight, existing.section) } else {
+                longWords[word] = (weight, section)
+            }
+        }
+    }
+
+    /// The terms as `PageTerms.encoded`, without spare capacity: they are kept for every page
+    /// until the index is written. (Plain loops over raw memory: this writes every term of the
+    /// site, and closures that change local variables, or arrays, check at every byte.)
+    func encoded() -> [UInt8] {
+        // The most each item can take: a varint of up to 64 bits is 10 bytes.
+        let longWordBytes = longWords.keys.reduce(0) { $0 + $1.utf8.count + 16 }
+        let capacity = 10 + TermParts.cjkCount * 20 + cjkCounts.count * 17 + 10 + shortWords.count * 17 + longWordBytes
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { outMemory in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: cjkCounts.count * 17 + 1) { blockMemory in
+                var out = RawByteWriter(outMemory)
+                out.varint(length)
+
+                // Each part is gathered on its own first: its length in bytes comes before it.
+                let codes = TermCounter.sorted(cjkCounts.codes)
+                var next = 0
+                for part in 0..<TermParts.cjkCount {
+                    var block = RawByteWriter(blockMemory)
+                    var previous: UInt64 = 0
+                    let start = next
+                    while next < codes.count && TermParts.part(ofCJK: codes[next]) == part {
+                        let code = codes[next]
+                        let packed = TermParts.packed(code)
+                        let entry = cjkCounts.entry(code)
+                        block.varint(packed &- previous)
+                        previous = packed
+                        block.varint(UInt64(entry.weight))
+                        block.byte(entry.section)
+                        next += 1
+                    }
+                    out.varint(UInt64(ByteWriter.varintSize(UInt64(next - start)) + block.count))
+                    out.varint(UInt64(next - start))
+                    out.bytes(block.written)
+                }
+
+                // Words in byte order. A short word's code, byte-swapped, sorts as its text does
+                // (its unused bytes are zero); long words are merged in.
+                let shortCodes = TermCounter.sorted(shortWords.codes.map(\.byteSwapped))
+                let longTexts = longWords.keys.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
+                out.varint(UInt64(shortCodes.count + longTexts.count))
+                var nextLong = 0
+                for position in 0...shortCodes.count {
+                    let code = position < shortCodes.count ? shortCodes[position].byteSwapped : 0
+                    let letters = (64 - code.leadingZeroBitCount + 7) / 8
+                    if nextLong < longTexts.count {
+                        let short = (0..<letters).map { UInt8(truncatingIfNeeded: code >> (8 * $0)) }
+                        while nextLong < longTexts.count && (code == 0 || longTexts[nextLong].lexicographicallyPrecedes(short)) {
+                            let text = longTexts[nextLong]
+                            let entry = longWords[String(decoding: text, as: UTF8.self)]!
+                            out.varint(UInt64(text.count))
+                            text.withUnsafeBufferPointer { out.bytes($0) }
+                            out.varint(UInt64(entry.weight))
+                            out.byte(entry.section)
+                            nextLong += 1
+                        }
+                    }
+                    if code == 0 { break }
+                    out.varint(UInt64(letters))
+                    for letter in 0..<letters { out.byte(UInt8(truncatingIfNeeded: code >> (8 * letter))) }
+                    let entry = shortWords.entry(code)
+                    out.varint(UInt64(entry.weight))
+                    out.byte(entry.section)
+                }
+                return Array(out.written)
+            }
+        }
+    }
+}
+
+/// Writes into memory already sized for the most it will take (the caller's promise), with
+/// no check per byte.
+private struct RawByteWriter {
+    private let memory: UnsafeMutableBufferPointer<UInt8>
+    private(set) var count = 0
+
+    init(_ memory: UnsafeMutableBufferPointer<UInt8>) { self.memory = memory }
+
+    var written: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: memory[..<count]) }
+
+    @inline(__always)
+    mutating func byte(_ value: UInt8) {
+        memory.baseAddress.unsafelyUnwrapped[count] = value
+        count += 1
+    }
+
+    /// As `ByteWriter.varint`.
+    @inline(__always)
+    mutating func varint(_ value: UInt64) {
+        var value = value
+        while value >= 0x80 {
+            byte(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        byte(UInt8(value))
+    }
+
+    mutating func bytes(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        (memory.baseAddress.unsafelyUnwrapped + count).update(from: source, count: bytes.count)
+        count += bytes.count
+    }
+}
+
+extension SearchIndex {
+    /// Reads `PageTerms.encoded`. Stops quietly at damaged bytes (a damaged cache file): the
+    /// index is then short of terms, never the build broken.
+    struct TermReader {
+        private var input: ByteReader
+        private(set) var length = 0.0
+        /// Where the parts start, after the length.
+        private var partsStart = 0
+
+        init(_ encoded: [UInt8]) {
+            input = ByteReader(encoded)
+            length = Double(input.varint() ?? 0) / 2
+            partsStart = input.position
+        }
+
+        /// The CJK terms of every part. Call before `forEachWord`, once.
+        mutating func forEachCJK(_ body: (_ code: UInt64, _ weight: Float, _ section: UInt8) -> Void) {
+            for _ in 0..<TermParts.cjkCount {
+                guard input.varint() != nil else { return }
+                readBlock(body)
+            }
+        }
+
+        /// The CJK terms of one part. Call once, on a new reader.
+        mutating func forEachCJK(inPart part: Int, _ body: (_ code: UInt64, _ weight: Float, _ section: UInt8) -> Void) {
+            for _ in 0..<part {
+                guard input.skipBlock() else { return }
+            }
+            guard input.varint() != nil else { return }
+            readBlock(body)
+        }
+
+        private mutating func readBlock(_ body: (_ code: UInt64, _ weight: Float, _ section: UInt8) -> Void) {
+            guard let count = input.varint() else { return }
+            var packed: UInt64 = 0
+            for _ in 0..<count {
+                guard let gap = input.varint(), let weight = input.varint(), let section = input.byte() else { return }
+                packed &+= gap
+                body(TermParts.code(unpacking: packed), Float(weight) / 2, section)
+            }
+        }
+
+        /// The words. Call once, on a new reader or after `forEachCJK(_:)`.
+        mutating func forEachWord(_ body: (_ word: String, _ weight: Float, _ section: UInt8) -> Void) {
+            forEachWordBytes { word, weight, section in body(String(decoding: word, as: UTF8.self), weight, section) }
+        }
+
+        /// The words as their bytes, for a reader that makes a `String` only of new ones.
+        mutating func forEachWordBytes(_ body: (_ word: ArraySlice<UInt8>, _ weight: Float, _ section: UInt8) -> Void) {
+            if input.position == partsStart {
+                for _ in 0..<TermParts.cjkCount {
+                    guard input.skipBlock() else { return }
+                }
+            }
+            guard let count = input.varint() else { return }
+            for _ in 0..<count {
+                guard let length = input.varint(), length > 0, length <= UInt64(Int.max), let word = input.bytes(Int(length)),
+                      let weight = input.varint(), let section = input.byte() else { return }
+                body(word, Float(weight) / 2, section)
+            }
+        }
+    }
+}
