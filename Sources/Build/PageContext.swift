@@ -307,8 +307,8 @@ struct PageContext: Sendable {
     func summary(fromFirstParagraph firstParagraph: String) -> String? {
         let text = firstParagraph.trimmingWhitespace
         if text.isEmpty { return nil }
-        let longer = text.utf8.count > 120 && text.index(text.startIndex, offsetBy: 121, limitedBy: text.endIndex) != nil
-        return longer ? String(text.prefix(118)) + "…" : text
+        guard text.utf8.count > 120, text.endOfCharacter(121) != nil, let cut = text.endOfCharacter(118) else { return text }
+        return String(text[..<cut]) + "…"
     }
 
     func facts(_ page: Page) -> [[String: Any]] {
