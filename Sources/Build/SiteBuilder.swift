@@ -626,14 +626,16 @@ struct PreparedTree: Sendable {
 
     /// One page's Markdown, its data blocks run.
     func renderMarkdown(_ index: Int) -> PageRender {
-        let page: Page
-        do { page = try model.pages[index].loadingBody() } catch {
+        let page = model.pages[index]
+        let source: [UInt8]
+        do { source = try page.markdownBytes() } catch {
             return PageRender(markdown: RenderedMarkdown(html: "", headings: [], firstParagraph: "", diagnostics: [error]),
                               attachments: [], hasTables: false, snapshots: [])
         }
+        // Only a page that may hold data blocks needs its Markdown as text, to find its queries.
         let blocks = page.mayHoldDataBlocks
-            ? PageBlocks(page: page, environment: blockEnvironment, parameters: parameters[index] ?? [:]) : nil
-        var markdown = markdownRenderer.render(page, links: context.links, hooks: blocks)
+            ? PageBlocks(page: page.withBody(source), environment: blockEnvironment, parameters: parameters[index] ?? [:]) : nil
+        var markdown = markdownRenderer.render(page, markdown: source, links: context.links, hooks: blocks)
         // A query a block already reported is not reported twice.
         let unreported = (blocks?.problems ?? []).filter { !markdown.diagnostics.contains($0) }
         markdown.diagnostics = unreported + markdown.diagnostics

@@ -120,24 +120,25 @@ public enum ContentLoader {
         do { bytes = try FileSystem.readFile(contentRoot + "/" + file.relativePath) } catch {
             return (nil, [.error(path, "cannot read: \(error)")])
         }
-        guard let source = String(validating: bytes, as: UTF8.self), !bytes.contains(0) else {
+        guard String(validating: bytes, as: UTF8.self) != nil, !bytes.contains(0) else {
             return (nil, [textProblem(bytes, path: path)])
         }
         let yaml: String?
-        let body: Substring
-        let offset: Int
-        do { (yaml, body, offset) = try FrontMatter.split(source, path: path) } catch { return (nil, [error]) }
+        let bodyOffset: Int
+        let lineOffset: Int
+        do { (yaml, bodyOffset, lineOffset) = try FrontMatter.split(utf8: bytes, path: path) } catch { return (nil, [error]) }
         var matter = FrontMatter()
         var problems: [Diagnostic] = []
         if let yaml { (matter, problems) = FrontMatter.parse(yaml, path: path) }
         if !problems.errors.isEmpty { return (nil, problems) }
-        var page = Page(kind: file.kind, sourcePath: file.relativePath, frontMatter: matter, body: String(body),
-                        bodyLineOffset: offset, urlPath: "", sectionPath: file.sectionPath,
+        var page = Page(kind: file.kind, sourcePath: file.relativePath, frontMatter: matter, body: "",
+                        bodyLineOffset: lineOffset, urlPath: "", sectionPath: file.sectionPath,
                         bundleDirectory: file.bundleDirectory)
         page.sourceHash = StableHasher.hash(bytes: bytes)
         page.frontMatterHash = StableHasher.hash(yaml ?? "")
         // The body goes back to its file until the page renders.
-        page.leaveBodyInFile(path: contentRoot + "/" + file.relativePath, offset: source.utf8.distance(from: source.startIndex, to: body.startIndex))
+        let mayHoldDataBlocks = bytes.withUnsafeBufferPointer { Page.mayHoldDataBlocks(UnsafeBufferPointer(rebasing: $0[bodyOffset...])) }
+        page.leaveBodyInFile(path: contentRoot + "/" + file.relativePath, offset: bodyOffset, mayHoldDataBlocks: mayHoldDataBlocks)
         return (page, problems)
     }
 

@@ -40,22 +40,39 @@ public struct FrontMatter: Sendable {
     /// Splits `source` into front matter text and body. Returns the YAML text, the body and
     /// the number of lines before the body, or nil YAML when the file has no front matter.
     public static func split(_ source: String, path: String) throws(Diagnostic) -> (yaml: String?, body: Substring, bodyLineOffset: Int) {
-        var text = Substring(source)
-        if text.hasPrefix("\u{FEFF}") { text = text.dropFirst() }
-        guard text.hasPrefix("---\n") || text.hasPrefix("---\r\n") else { return (nil, text, 0) }
-        let afterOpen = text.index(text.startIndex, offsetBy: text.hasPrefix("---\r\n") ? 5 : 4)
+        let (yaml, bodyOffset, lines) = try split(utf8: Array(source.utf8), path: path)
+        return (yaml, source[source.utf8.index(source.utf8.startIndex, offsetBy: bodyOffset)...], lines)
+    }
+
+    /// The same, on a file's UTF-8 bytes (it runs for every file of the site): the YAML text,
+    /// the byte the body starts at, and the number of lines before it. Lines may end in LF or
+    /// CR LF; a byte order mark is skipped.
+    public static func split(utf8 bytes: [UInt8], path: String) throws(Diagnostic) -> (yaml: String?, bodyOffset: Int, bodyLineOffset: Int) {
+        let newline = UInt8(ascii: "\n"), carriageReturn = UInt8(ascii: "\r")
+        let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        let opening = Array("---".utf8)
+        func isLine(_ range: Range<Int>, _ marks: [UInt8]) -> Bool {
+            var range = range
+            if range.count > 0 && bytes[range.upperBound - 1] == carriageReturn { range = range.lowerBound..<range.upperBound - 1 }
+            return bytes[range].elementsEqual(marks)
+        }
+        func lineEnd(from position: Int) -> Int {
+            var end = position
+            while end < bytes.count && bytes[end] != newline { end += 1 }
+            return end
+        }
+        let firstEnd = lineEnd(from: start)
+        guard firstEnd < bytes.count, isLine(start..<firstEnd, opening) else { return (nil, start, 0) }
+        let afterOpen = firstEnd + 1
         var lineStart = afterOpen
         var line = 2
-        while lineStart < text.endIndex {
-            let lineEnd = text[lineStart...].firstIndex(of: "\n") ?? text.endIndex
-            var content = text[lineStart..<lineEnd]
-            if content.hasSuffix("\r") { content = content.dropLast() }
-            if content == "---" || content == "..." {
-                let bodyStart = lineEnd < text.endIndex ? text.index(after: lineEnd) : lineEnd
-                return (String(text[afterOpen..<lineStart]), text[bodyStart...], line)
+        while lineStart < bytes.count {
+            let end = lineEnd(from: lineStart)
+            if isLine(lineStart..<end, opening) || isLine(lineStart..<end, Array("...".utf8)) {
+                return (String(decoding: bytes[afterOpen..<lineStart], as: UTF8.self), min(end + 1, bytes.count), line)
             }
             line += 1
-            lineStart = lineEnd < text.endIndex ? text.index(after: lineEnd) : lineEnd
+            lineStart = end + 1
         }
         throw Diagnostic.error(path, line: 1, column: 1, "front matter is not closed: add a line '---' after it")
     }

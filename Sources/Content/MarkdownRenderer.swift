@@ -105,7 +105,8 @@ public struct MarkdownRenderer: Sendable {
         return true
     }()
 
-    public func render(_ page: Page, links: LinkResolver, hooks: MarkdownHooks? = nil) -> RenderedMarkdown {
+    /// Renders `page`'s body, or `markdown` when given (the page's `markdownBytes()`).
+    public func render(_ page: Page, markdown: [UInt8]? = nil, links: LinkResolver, hooks: MarkdownHooks? = nil) -> RenderedMarkdown {
         _ = Self.registration
         let options = CMARK_OPT_FOOTNOTES | (unsafeHTML ? CMARK_OPT_UNSAFE : 0)
         guard let parser = cmark_parser_new(options) else { fatalError("cmark_parser_new failed") }
@@ -113,14 +114,19 @@ public struct MarkdownRenderer: Sendable {
         for name in Self.extensionNames {
             if let syntax = cmark_find_syntax_extension(name) { cmark_parser_attach_syntax_extension(parser, syntax) }
         }
-        var body = page.body
         // cmark-gfm switches its extensions' special characters on and off in one table shared
         // by all parsers, so two parses at once could lose `~~` or autolinks. CMarkSharedSpecials
         // keeps them switched on; should that not be in effect, parses take turns.
         let takeTurns = !Self.parsersShareSpecials
         if takeTurns { Self.parsing.lock() }
-        body.withUTF8 { buffer in
+        func feed(_ buffer: UnsafeBufferPointer<UInt8>) {
             buffer.withMemoryRebound(to: CChar.self) { cmark_parser_feed(parser, $0.baseAddress, $0.count) }
+        }
+        if let markdown {
+            markdown.withUnsafeBufferPointer(feed)
+        } else {
+            var body = page.body
+            body.withUTF8(feed)
         }
         let parsed = cmark_parser_finish(parser)
         if takeTurns { Self.parsing.unlock() }

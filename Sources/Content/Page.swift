@@ -59,25 +59,38 @@ public struct Page: Sendable {
         mayHoldDataBlocks = mayHoldDataBlocks || Self.mayHoldDataBlocks(markdown)
     }
 
-    /// Leaves the body in its file (see `body`); `sourceHash` must be the file's hash.
-    mutating func leaveBodyInFile(path: String, offset: Int) {
+    /// Leaves the body in its file (see `body`); `sourceHash` must be the file's hash, and
+    /// `mayHoldDataBlocks` is worked out from the body's bytes there.
+    mutating func leaveBodyInFile(path: String, offset: Int, mayHoldDataBlocks: Bool) {
         body = ""
         bodyFile = (path, offset)
+        self.mayHoldDataBlocks = mayHoldDataBlocks || Self.mayHoldDataBlocks(appendix)
     }
 
-    /// The page with its whole Markdown in `body`: read back from the file when it was left
-    /// there (and the file checked to be the one loaded), with the appendix after it.
-    public func loadingBody() throws(Diagnostic) -> Page {
-        var page = self
-        if let file = bodyFile {
-            guard let bytes = try? FileSystem.readFile(file.path), StableHasher.hash(bytes: bytes) == sourceHash,
-                  file.offset <= bytes.count else {
-                throw Diagnostic.error(diagnosticPath, "changed while the site was being built; build again")
-            }
-            page.body = String(decoding: bytes[file.offset...], as: UTF8.self)
-            page.bodyFile = nil
+    /// The page's whole Markdown as UTF-8: the body, read back from its file when it was left
+    /// there (and the file checked to be the one loaded, which was checked to be UTF-8), with
+    /// the appendix after it. No `String` is made: the Markdown parser reads bytes.
+    public func markdownBytes() throws(Diagnostic) -> [UInt8] {
+        guard let file = bodyFile else { return Array((body + appendix).utf8) }
+        guard var bytes = try? FileSystem.readFile(file.path), StableHasher.hash(bytes: bytes) == sourceHash,
+              file.offset <= bytes.count else {
+            throw Diagnostic.error(diagnosticPath, "changed while the site was being built; build again")
         }
-        page.body += appendix
+        bytes.removeSubrange(..<file.offset)
+        bytes += appendix.utf8
+        return bytes
+    }
+
+    /// The page with its whole Markdown in `body` (see `markdownBytes()`).
+    public func loadingBody() throws(Diagnostic) -> Page {
+        withBody(try markdownBytes())
+    }
+
+    /// The page with `markdown` (from `markdownBytes()`) as its body.
+    public func withBody(_ markdown: [UInt8]) -> Page {
+        var page = self
+        page.body = String(decoding: markdown, as: UTF8.self)
+        page.bodyFile = nil
         page.appendix = ""
         return page
     }
@@ -85,25 +98,32 @@ public struct Page: Sendable {
     /// Scans for `{{` and for a data fence, on bytes: it runs for every page of the site.
     static func mayHoldDataBlocks(_ markdown: String) -> Bool {
         var markdown = markdown
-        return markdown.withUTF8 { bytes in
-            var index = 0
-            while index < bytes.count {
-                let byte = bytes[index]
-                if byte == UInt8(ascii: "{") && index + 1 < bytes.count && bytes[index + 1] == byte { return true }
-                if (byte == UInt8(ascii: "`") || byte == UInt8(ascii: "~")) && index + 2 < bytes.count
-                    && bytes[index + 1] == byte && bytes[index + 2] == byte {
-                    var word = index + 3
-                    while word < bytes.count && (bytes[word] == byte || bytes[word] == UInt8(ascii: " ")) { word += 1 }
-                    var end = word
-                    while end < bytes.count && bytes[end] >= UInt8(ascii: "a") && bytes[end] <= UInt8(ascii: "z") { end += 1 }
-                    if dataFenceWords.contains(Array(bytes[word..<end])[...]) { return true }
-                    index = end
-                    continue
-                }
+        return markdown.withUTF8 { mayHoldDataBlocks($0) }
+    }
+
+    static func mayHoldDataBlocks(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            // Most bytes of a Chinese page are not ASCII: one comparison passes them.
+            if byte >= 0x80 || (byte != UInt8(ascii: "{") && byte != UInt8(ascii: "`") && byte != UInt8(ascii: "~")) {
                 index += 1
+                continue
             }
-            return false
+            if byte == UInt8(ascii: "{") && index + 1 < bytes.count && bytes[index + 1] == byte { return true }
+            if (byte == UInt8(ascii: "`") || byte == UInt8(ascii: "~")) && index + 2 < bytes.count
+                && bytes[index + 1] == byte && bytes[index + 2] == byte {
+                var word = index + 3
+                while word < bytes.count && (bytes[word] == byte || bytes[word] == UInt8(ascii: " ")) { word += 1 }
+                var end = word
+                while end < bytes.count && bytes[end] >= UInt8(ascii: "a") && bytes[end] <= UInt8(ascii: "z") { end += 1 }
+                if dataFenceWords.contains(Array(bytes[word..<end])[...]) { return true }
+                index = end
+                continue
+            }
+            index += 1
         }
+        return false
     }
 
     static let dataFenceWords: Set<ArraySlice<UInt8>> = Set(["sql", "chart", "table", "kpi"].map { Array($0.utf8)[...] })

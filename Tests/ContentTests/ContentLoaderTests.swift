@@ -30,6 +30,18 @@ import Testing
         #expect(fund.sectionPath == "faq/loans")
     }
 
+    /// A page saved on Windows (CR LF line ends) loads like any other.
+    @Test func aPageWithWindowsLineEndsLoads() throws {
+        let site = try TestSite(["content/faq/crlf.md": "---\r\ntitle: 換約流程\r\n---\r\n先確認合約。\r\n"])
+        defer { site.remove() }
+        let (content, problems) = try ContentLoader.load(siteDirectory: site.root)
+        #expect(problems.isEmpty)
+        let page = try #require(content.pages.first { $0.sourcePath == "faq/crlf.md" })
+        #expect(page.title == "換約流程")
+        #expect(try page.loadingBody().body == "先確認合約。\r\n")
+        #expect(page.bodyLineOffset == 3)
+    }
+
     /// Bodies stay in their files until a page renders; a file changed in between is an error
     /// naming it, not a page rendered from text the build never checked.
     @Test func aBodyIsReadBackWhenThePageRendersAndMustBeUnchanged() throws {

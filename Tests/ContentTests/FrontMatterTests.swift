@@ -29,6 +29,23 @@ import Testing
         #expect(offset == 8)
     }
 
+    /// A file saved on Windows (CR LF line ends, often a byte order mark) reads as one saved
+    /// with LF: its front matter closes, its keys read, its body starts after it.
+    @Test func windowsLineEndsAndAByteOrderMarkAreRead() throws {
+        for mark in ["", "\u{FEFF}"] {
+            let source = mark + "---\r\ntitle: 換約流程\r\ntags: [換約]\r\n---\r\n\r\n正文第一段\r\n"
+            let (yaml, body, offset) = try FrontMatter.split(source, path: "content/a.md")
+            let (matter, problems) = FrontMatter.parse(try #require(yaml), path: "content/a.md")
+            #expect(problems.isEmpty)
+            #expect(matter.title == "換約流程")
+            #expect(matter.tags == ["換約"])
+            #expect(body == "\r\n正文第一段\r\n")
+            #expect(offset == 4)
+        }
+        #expect(throws: Diagnostic.self) { try FrontMatter.split("---\r\ntitle: x\r\n", path: "content/a.md") }
+        #expect(try FrontMatter.split("---", path: "content/a.md").yaml == nil)
+    }
+
     @Test func aWordDateIsAnErrorAtItsLineAndColumn() throws {
         let (matter, problems) = FrontMatter.parse("title: x\ndate: next tuesday\n", path: "content/a.md")
         _ = matter
