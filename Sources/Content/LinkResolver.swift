@@ -57,7 +57,7 @@ public struct LinkResolver: Sendable {
         }
         var path = Substring(destination)
         var suffix = ""
-        if let mark = path.firstIndex(where: { $0 == "#" || $0 == "?" }) {
+        if let mark = path.utf8.firstIndex(where: { $0 == UInt8(ascii: "#") || $0 == UInt8(ascii: "?") }) {
             suffix = String(path[mark...])
             path = path[..<mark]
         }

@@ -68,7 +68,7 @@ public enum Escape {
 
     /// `%E8%B2%B8` -> `貸`: a URL path as the file system names it.
     public static func percentDecoded(_ text: String) -> String {
-        guard text.contains("%") else { return text }
+        guard text.utf8.contains(UInt8(ascii: "%")) else { return text }
         var bytes: [UInt8] = []
         var rest = Array(text.utf8)[...]
         while let byte = rest.popFirst() {
