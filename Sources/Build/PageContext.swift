@@ -116,7 +116,7 @@ struct PageContext: Sendable {
     let chrome = Memo<String, Chrome>()
 
     struct Chrome: @unchecked Sendable {
-        let values: [String: String]
+        let values: [String: HTMLBytes]
     }
 
     func chrome(nav: [[String: Any]], isHome: Bool, headerSearch: Bool) -> Chrome {
@@ -124,8 +124,8 @@ struct PageContext: Sendable {
         context["nav"] = nav
         context["isHome"] = isHome
         context["headerSearch"] = headerSearch
-        var values: [String: String] = [:]
-        for part in ["head", "header", "footer"] where theme.hasTemplate(part) { values[part] = theme.render(part, context: context) }
+        var values: [String: HTMLBytes] = [:]
+        for part in ["head", "header", "footer"] where theme.hasTemplate(part) { values[part] = theme.renderHTML(part, context: context) }
         return Chrome(values: values)
     }
 
@@ -140,12 +140,12 @@ struct PageContext: Sendable {
     func listItem(_ index: Int) -> [String: Any] {
         var item = listItems[index]
         if theme.hasTemplate("list-item") {
-            item["html"] = itemHTML.value(for: index) { theme.render("list-item", context: listItems[index]) }
+            item["html"] = itemHTML.value(for: index) { theme.renderHTML("list-item", context: listItems[index]) }
         }
         return item
     }
 
-    let itemHTML = Memo<Int, String>()
+    let itemHTML = Memo<Int, HTMLBytes>()
 
     func sectionCard(_ folder: String) -> [String: Any] {
         var card = listItem(model.sectionIndex[folder]!)
@@ -177,7 +177,7 @@ struct PageContext: Sendable {
         values["url"] = pageURLs[index]
         values["kind"] = page.kind.rawValue
         values["type"] = page.urlPath.split(separator: "/").first.map(String.init) ?? "home"
-        values["content"] = rendered.html.isEmpty ? nil : rendered.html
+        values["content"] = rendered.htmlBytes.isEmpty ? nil : HTMLBytes(rendered.htmlBytes)
         // `summary` falls back to the first paragraph (for descriptions and lists); `lead` is
         // only what the author wrote, so the page does not repeat its first paragraph.
         values["summary"] = summary(page, fallback: summary(fromFirstParagraph: rendered.firstParagraph))

@@ -269,7 +269,7 @@ public enum SiteBuilder {
                                                         releases: release.releases.all + [name])
                         try FileSystem.makeDirectories(release.staging + "/admin/status")
                         try FileSystem.writeAtomically(release.staging + "/admin/status/index.html",
-                                                       Array(context.theme.render("status", context: status).utf8))
+                                                       context.theme.renderBytes("status", context: status))
                     }
                     try release.releases.publish(release.staging)
                     published = true
@@ -445,12 +445,12 @@ public enum SiteBuilder {
         let theme = context.theme
         // Pages go to a writer thread as they render: the disk works while the cores render.
         let writer = output.map { BackgroundWriter(directory: $0.staging, previous: $0.previous) }
-        @Sendable func emit(_ position: Int, _ render: () -> String) -> (String, OutputPlan.Source?) {
+        @Sendable func emit(_ position: Int, _ render: () -> [UInt8]) -> (String, OutputPlan.Source?) {
             let path = prefix + jobs[position].outputPath(model: model, context: context)
             if reuse.outputs.contains(position) { return (path, .previous) }
             let html = render()
-            guard let writer else { return (path, .bytes(Array(html.utf8))) }
-            writer.write(path, Array(html.utf8))
+            guard let writer else { return (path, .bytes(html)) }
+            writer.write(path, html)
             return (path, nil)
         }
 
@@ -470,10 +470,10 @@ public enum SiteBuilder {
             case .other(let position):
                 let output = emit(position) {
                     switch jobs[position] {
-                    case .tagsIndex: return theme.render("tags", context: context.tagsIndex())
-                    case .tag(let index, let number): return theme.render("tag", context: context.tagPage(model.tags[index], pageNumber: number))
-                    case .notFound: return theme.render("404", context: context.notFound())
-                    case .search: return theme.render("search", context: context.searchPage())
+                    case .tagsIndex: return theme.renderBytes("tags", context: context.tagsIndex())
+                    case .tag(let index, let number): return theme.renderBytes("tag", context: context.tagPage(model.tags[index], pageNumber: number))
+                    case .notFound: return theme.renderBytes("404", context: context.notFound())
+                    case .search: return theme.renderBytes("search", context: context.searchPage())
                     case .content: fatalError("a page's outputs are rendered with its Markdown")
                     }
                 }
@@ -488,7 +488,7 @@ public enum SiteBuilder {
                 let template = page.frontMatter.template ?? (page.kind == .home ? "home" : page.kind == .section ? "section" : "page")
                 let outputs = jobsOfPage[index].map { position -> (Int, String, OutputPlan.Source?) in
                     guard case .content(_, let number) = jobs[position] else { fatalError("not a page's output") }
-                    let output = emit(position) { theme.render(template, context: context.forPage(index, rendered: render, pageNumber: number)) }
+                    let output = emit(position) { theme.renderBytes(template, context: context.forPage(index, rendered: render, pageNumber: number)) }
                     return (position, output.0, output.1)
                 }
                 let terms = deferTerms ? PageTerms(excerpts: [], encoded: []) : searchTerms(page, sections: render.markdown.sections)

@@ -53,7 +53,9 @@ public struct SectionText: Sendable, Equatable {
 }
 
 public struct RenderedMarkdown: Sendable {
-    public var html: String
+    /// The HTML as cmark-gfm wrote it, UTF-8: it goes into the page's template as it is.
+    public var htmlBytes: [UInt8]
+    public var html: String { String(decoding: htmlBytes, as: UTF8.self) }
     public var headings: [Heading]
     /// The page's text split at its headings.
     public var sections: [SectionText] = []
@@ -62,7 +64,11 @@ public struct RenderedMarkdown: Sendable {
     public var diagnostics: [Diagnostic]
 
     public init(html: String, headings: [Heading], sections: [SectionText] = [], firstParagraph: String, diagnostics: [Diagnostic]) {
-        self.html = html
+        self.init(htmlBytes: Array(html.utf8), headings: headings, sections: sections, firstParagraph: firstParagraph, diagnostics: diagnostics)
+    }
+
+    public init(htmlBytes: [UInt8], headings: [Heading], sections: [SectionText] = [], firstParagraph: String, diagnostics: [Diagnostic]) {
+        self.htmlBytes = htmlBytes
         self.headings = headings
         self.sections = sections
         self.firstParagraph = firstParagraph
@@ -142,7 +148,8 @@ public struct MarkdownRenderer: Sendable {
         let extensions = cmark_parser_get_syntax_extensions(parser)
         guard let rendered = cmark_render_html(document, options, extensions) else { fatalError("cmark_render_html failed") }
         defer { free(rendered) }
-        return RenderedMarkdown(html: String(cString: rendered), headings: state.headings, sections: sections,
+        let html = [UInt8](UnsafeRawBufferPointer(start: rendered, count: strlen(rendered)))
+        return RenderedMarkdown(htmlBytes: html, headings: state.headings, sections: sections,
                                 firstParagraph: state.firstParagraph, diagnostics: state.diagnostics)
     }
 }

@@ -235,43 +235,46 @@ struct MustacheTemplate: Sendable {
     }
 }
 
-/// Renders templates by name, for partials and parents.
+/// Renders templates by name, for partials and parents. Output is UTF-8 bytes: pages are
+/// written as bytes, and text already made (`HTMLBytes`) goes in without a `String` made of it.
 struct MustacheRenderer: Sendable {
     let templates: [String: MustacheTemplate]
 
-    func render(_ name: String, context: [String: Any]) -> String {
-        guard let template = templates[name] else { return "" }
-        var output = ""
+    /// A template's output; room for a typical page is made first, so most need not grow.
+    func render(_ name: String, context: [String: Any]) -> [UInt8] {
+        guard let template = templates[name] else { return [] }
+        var output: [UInt8] = []
         output.reserveCapacity(Self.reserved)
-        var state = State(stack: [context], blocks: [:], indentation: "")
+        var state = State(stack: [context], blocks: [:], indentation: [])
         render(template.nodes, into: &output, state: &state)
-        // A short output (a list item, kept for the whole build) is copied to its own size
-        // rather than keep the space reserved for a page.
-        if output.utf8.count < Self.reserved / 2 {
-            return output.withUTF8 { String(decoding: $0, as: UTF8.self) }
-        }
         return output
     }
 
-    /// Room made for an output before rendering: a typical page, so most need not grow.
+    /// Room made for an output before rendering: a typical page.
     static let reserved = 16_384
 
     struct State {
         var stack: [Any]
         /// Replacements for `{{$ block}}`s, from the templates that named this one as parent.
         var blocks: [String: [MustacheTemplate.Node]]
-        var indentation: String
+        /// Of the partials being rendered, as bytes.
+        var indentation: [UInt8]
     }
 
-    private func render(_ nodes: [MustacheTemplate.Node], into output: inout String, state: inout State) {
+    private func render(_ nodes: [MustacheTemplate.Node], into output: inout [UInt8], state: inout State) {
         for node in nodes {
             switch node {
             case .text(let text):
-                append(text, to: &output, indentation: state.indentation)
+                append(text.utf8, to: &output, indentation: state.indentation)
             case .variable(let name, let escaped):
                 guard let value = lookup(name, in: state.stack) else { continue }
-                let text = Self.text(of: value)
-                append(escaped ? Escape.html(text) : text, to: &output, indentation: state.indentation)
+                if state.indentation.isEmpty {
+                    Self.write(value, escaped: escaped, to: &output)
+                } else {
+                    var text: [UInt8] = []
+                    Self.write(value, escaped: escaped, to: &text)
+                    append(text, to: &output, indentation: state.indentation)
+                }
             case .section(let name, let body, let inverted):
                 let value = lookup(name, in: state.stack)
                 if inverted {
@@ -282,13 +285,13 @@ struct MustacheRenderer: Sendable {
             case .partial(let name, let indentation):
                 guard let template = templates[name] else { continue }
                 var inner = state
-                inner.indentation += indentation
-                if !indentation.isEmpty && (output.isEmpty || output.hasSuffix("\n")) { output += indentation }
+                inner.indentation += indentation.utf8
+                if !indentation.isEmpty && (output.isEmpty || output.last == UInt8(ascii: "\n")) { output += indentation.utf8 }
                 render(template.nodes, into: &output, state: &inner)
             case .parent(let name, let blocks, let indentation):
                 guard let template = templates[name] else { continue }
                 var inner = state
-                inner.indentation += indentation
+                inner.indentation += indentation.utf8
                 // The outermost template's replacement wins.
                 inner.blocks = blocks.merging(state.blocks) { _, outer in outer }
                 render(template.nodes, into: &output, state: &inner)
@@ -298,16 +301,27 @@ struct MustacheRenderer: Sendable {
         }
     }
 
+    /// A value as text: made HTML as it is, anything else through `text(of:)`; escaped for
+    /// `{{name}}`.
+    private static func write(_ value: Any, escaped: Bool, to output: inout [UInt8]) {
+        if let html = value as? HTMLBytes {
+            if escaped { Escape.appendHTML(html.text, to: &output) } else { output += html.bytes }
+            return
+        }
+        let text = text(of: value)
+        if escaped { Escape.appendHTML(text, to: &output) } else { output += text.utf8 }
+    }
+
     /// Text into the output; after a line break inside an indented partial, the indentation.
-    private func append(_ text: String, to output: inout String, indentation: String) {
-        if indentation.isEmpty || !text.contains("\n") {
+    private func append<Text: Collection>(_ text: Text, to output: inout [UInt8], indentation: [UInt8]) where Text.Element == UInt8 {
+        if indentation.isEmpty || !text.contains(UInt8(ascii: "\n")) {
             output += text
             return
         }
         var first = true
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             if !first {
-                output += "\n"
+                output.append(UInt8(ascii: "\n"))
                 if !line.isEmpty { output += indentation }
             }
             output += line
@@ -315,7 +329,7 @@ struct MustacheRenderer: Sendable {
         }
     }
 
-    private func renderSection(_ value: Any?, _ body: [MustacheTemplate.Node], into output: inout String, state: inout State) {
+    private func renderSection(_ value: Any?, _ body: [MustacheTemplate.Node], into output: inout [UInt8], state: inout State) {
         guard let value else { return }
         if let flag = value as? Bool {
             if flag { render(body, into: &output, state: &state) }
@@ -332,7 +346,7 @@ struct MustacheRenderer: Sendable {
         renderPushed(value, body, into: &output, state: &state)
     }
 
-    private func renderPushed(_ value: Any, _ body: [MustacheTemplate.Node], into output: inout String, state: inout State) {
+    private func renderPushed(_ value: Any, _ body: [MustacheTemplate.Node], into output: inout [UInt8], state: inout State) {
         state.stack.append(value)
         render(body, into: &output, state: &state)
         state.stack.removeLast()
@@ -349,6 +363,7 @@ struct MustacheRenderer: Sendable {
 
     static func text(of value: Any) -> String {
         if let text = value as? String { return text }
+        if let html = value as? HTMLBytes { return html.text }
         if let number = value as? Int { return String(number) }
         return String(describing: value)
     }
@@ -371,16 +386,18 @@ struct MustacheRenderer: Sendable {
         return found
     }
 
-    /// `object[key]` when `object` is a map. The two kinds of map the context holds are told
+    /// `object[key]` when `object` is a map. The kinds of map the context holds are told
     /// apart by type before casting: casting a `[String: String]` (the theme's strings) to
     /// `[String: Any]` converts every entry, and templates look names up thousands of times.
     static func member(_ key: String, of object: Any) -> Any? {
         let type = ObjectIdentifier(Swift.type(of: object))
         if type == anyMap { return (object as! [String: Any])[key] }
         if type == stringMap { return (object as! [String: String])[key] }
+        if type == htmlMap { return (object as! [String: HTMLBytes])[key] }
         return (object as? [String: Any])?[key]
     }
 
     private static let anyMap = ObjectIdentifier([String: Any].self)
     private static let stringMap = ObjectIdentifier([String: String].self)
+    private static let htmlMap = ObjectIdentifier([String: HTMLBytes].self)
 }

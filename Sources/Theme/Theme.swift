@@ -37,7 +37,21 @@ public struct Theme: Sendable {
 
     /// Renders a template; the caller checked that it exists.
     public func render(_ template: String, context: [String: Any]) -> String {
+        String(decoding: renderer.render(template, context: context), as: UTF8.self)
+    }
+
+    /// The same as bytes, as pages are written.
+    public func renderBytes(_ template: String, context: [String: Any]) -> [UInt8] {
         renderer.render(template, context: context)
+    }
+
+    /// The same as HTML for another template to insert (a list item, a partial), copied to
+    /// its own size: such parts are kept while pages render, and rendering makes room for a page.
+    public func renderHTML(_ template: String, context: [String: Any]) -> HTMLBytes {
+        let output = renderer.render(template, context: context)
+        return HTMLBytes([UInt8](unsafeUninitializedCapacity: output.count) { buffer, count in
+            count = buffer.initialize(fromContentsOf: output)
+        })
     }
 
     /// Output path of an asset by its plain name, for templates: `style.css` -> `assets/style.<hash>.css`.

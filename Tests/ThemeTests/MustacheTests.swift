@@ -1,3 +1,4 @@
+import DeskbookSupport
 import Testing
 @testable import Theme
 
@@ -6,7 +7,17 @@ import Testing
     func render(_ templates: [String: String], _ name: String = "main", context: [String: Any]) throws -> String {
         var compiled: [String: MustacheTemplate] = [:]
         for (name, text) in templates { compiled[name] = try MustacheTemplate(text) }
-        return MustacheRenderer(templates: compiled).render(name, context: context)
+        return String(decoding: MustacheRenderer(templates: compiled).render(name, context: context), as: UTF8.self)
+    }
+
+    /// Made HTML goes in as it is with `{{{ }}}`, and escaped with `{{ }}`, like any text, also
+    /// inside an indented partial.
+    @Test func madeHTMLIsInsertedAsItIsOrEscaped() throws {
+        let context: [String: Any] = ["content": HTMLBytes(Array("<p>首期 & 貸款</p>\n<p>二</p>".utf8))]
+        #expect(try render(["main": "{{{content}}}|{{content}}"], context: context)
+                == "<p>首期 & 貸款</p>\n<p>二</p>|&lt;p&gt;首期 &amp; 貸款&lt;/p&gt;\n&lt;p&gt;二&lt;/p&gt;")
+        #expect(try render(["main": "<main>\n  {{> body}}\n</main>", "body": "{{{content}}}\n"], context: context)
+                == "<main>\n  <p>首期 & 貸款</p>\n  <p>二</p>\n</main>")
     }
 
     @Test func variablesAreEscapedUnlessTripleBraced() throws {
