@@ -43,12 +43,22 @@ public struct SectionText: Sendable, Equatable {
     /// The heading's id; empty for the text before the first heading.
     public var anchor: String
     public var heading: String
-    public var text: String
+    /// The text as UTF-8, as the Markdown parser gave it: the search index reads bytes, and
+    /// making a `String` would check every byte of the site once more.
+    public var utf8: [UInt8]
+    public var text: String {
+        get { String(decoding: utf8, as: UTF8.self) }
+        set { utf8 = Array(newValue.utf8) }
+    }
 
     public init(anchor: String, heading: String, text: String) {
+        self.init(anchor: anchor, heading: heading, utf8: Array(text.utf8))
+    }
+
+    public init(anchor: String, heading: String, utf8: [UInt8]) {
         self.anchor = anchor
         self.heading = heading
-        self.text = text
+        self.utf8 = utf8
     }
 }
 
@@ -342,7 +352,7 @@ func sectionTexts(_ document: OpaquePointer, headings: [Heading]) -> [SectionTex
     let iterator = cmark_iter_new(document)
     defer { cmark_iter_free(iterator) }
     func close() {
-        sections[sections.count - 1].text = String(decoding: text, as: UTF8.self)
+        sections[sections.count - 1].utf8 = text
         text.removeAll(keepingCapacity: true)
     }
     while true {
@@ -376,7 +386,7 @@ func sectionTexts(_ document: OpaquePointer, headings: [Heading]) -> [SectionTex
         }
     }
     close()
-    if sections.first?.text.isEmpty == true && sections.count > 1 { sections.removeFirst() }
+    if sections.first?.utf8.isEmpty == true && sections.count > 1 { sections.removeFirst() }
     return sections
 }
 

@@ -103,7 +103,19 @@ public struct Page: Sendable {
 
     static func mayHoldDataBlocks(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var index = 0
+        // Eight bytes at a time past those with no `{`, `` ` `` or `~` (most of a page).
+        func has(_ word: UInt64, _ byte: UInt8) -> Bool {
+            let spread = word ^ (0x0101_0101_0101_0101 &* UInt64(byte))
+            return (spread &- 0x0101_0101_0101_0101) & ~spread & 0x8080_8080_8080_8080 != 0
+        }
         while index < bytes.count {
+            if index + 8 <= bytes.count {
+                let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
+                if !has(word, UInt8(ascii: "{")) && !has(word, UInt8(ascii: "`")) && !has(word, UInt8(ascii: "~")) {
+                    index += 8
+                    continue
+                }
+            }
             let byte = bytes[index]
             // Most bytes of a Chinese page are not ASCII: one comparison passes them.
             if byte >= 0x80 || (byte != UInt8(ascii: "{") && byte != UInt8(ascii: "`") && byte != UInt8(ascii: "~")) {

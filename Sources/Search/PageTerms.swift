@@ -29,56 +29,57 @@ public struct PageTerms: Sendable, Equatable {
     /// The terms of a page's title, synonyms, reply and sections, each field weighted.
     public init(title: String, synonyms: [String], reply: String?, sections: [SectionText]) {
         var sizeHint = title.utf8.count + (reply?.utf8.count ?? 0)
-        for section in sections { sizeHint += section.text.utf8.count + section.heading.utf8.count }
+        for section in sections { sizeHint += section.utf8.count + section.heading.utf8.count }
         // About one distinct term in sixteen bytes of text; the table grows for more.
         var collector = TermCollector(expected: sizeHint / 16 + 16)
         let tokenizer = Tokenizer(folding: .standard)
         func add(_ text: String, weight: UInt32, section: Int, unigrams: Bool = false) {
+            var text = text
+            text.withUTF8 { add($0, weight: weight, section: section, unigrams: unigrams) }
+        }
+        func add(_ text: UnsafeBufferPointer<UInt8>, weight: UInt32, section: Int, unigrams: Bool = false) {
             collector.weight = weight
             collector.section = UInt8(min(section, 63))
-            tokenizer.terms(text, unigrams: unigrams, into: &collector)
+            tokenizer.terms(utf8: text, unigrams: unigrams, into: &collector)
         }
         add(title, weight: Self.fieldWeights.title, section: 0, unigrams: true)
         for word in synonyms { add(word, weight: Self.fieldWeights.synonyms, section: 0) }
         if let reply { add(reply, weight: Self.fieldWeights.reply, section: 0) }
         for (index, section) in sections.enumerated() {
             add(section.heading, weight: Self.fieldWeights.heading, section: index)
-            add(section.text, weight: Self.fieldWeights.text, section: index)
+            section.utf8.withUnsafeBufferPointer { add($0, weight: Self.fieldWeights.text, section: index) }
         }
-        self.init(excerpts: sections.map { SectionText(anchor: $0.anchor, heading: $0.heading, text: Self.excerpt($0.text)) },
+        self.init(excerpts: sections.map { SectionText(anchor: $0.anchor, heading: $0.heading, utf8: Self.excerpt($0.utf8)) },
                   encoded: collector.encoded())
     }
 
     /// The first characters of a section, white space collapsed, counted in Unicode scalars
-    /// and read as UTF-8 bytes (no grapheme breaking: this runs for every section of the site).
-    static func excerpt(_ text: String) -> String {
-        var text = text
-        return text.withUTF8 { bytes in
-            var out: [UInt8] = []
-            out.reserveCapacity(min(bytes.count, excerptLength * 4 + 4))
-            var count = 0
-            var space = false
-            for byte in bytes {
-                if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r") {
-                    space = count > 0
-                    continue
-                }
-                // A byte that starts a scalar (not a continuation byte) starts a new character.
-                if byte & 0xC0 != 0x80 {
-                    if count == excerptLength {
-                        out += "…".utf8
-                        break
-                    }
-                    if space {
-                        out.append(UInt8(ascii: " "))
-                        space = false
-                    }
-                    count += 1
-                }
-                out.append(byte)
+    /// on its UTF-8 bytes (no grapheme breaking: this runs for every section of the site).
+    static func excerpt(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(min(bytes.count, excerptLength * 4 + 4))
+        var count = 0
+        var space = false
+        for byte in bytes {
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r") {
+                space = count > 0
+                continue
             }
-            return String(decoding: out, as: UTF8.self)
+            // A byte that starts a scalar (not a continuation byte) starts a new character.
+            if byte & 0xC0 != 0x80 {
+                if count == excerptLength {
+                    out += "…".utf8
+                    break
+                }
+                if space {
+                    out.append(UInt8(ascii: " "))
+                    space = false
+                }
+                count += 1
+            }
+            out.append(byte)
         }
+        return out
     }
 }
 

@@ -183,7 +183,7 @@ public enum SearchIndex {
                     json.raw(",")
                     json.string(section.heading)
                     json.raw(",")
-                    json.string(section.text)
+                    section.utf8.withUnsafeBufferPointer { json.string(utf8: $0) }
                     json.raw("]")
                 }
                 json.raw("]]")
@@ -391,23 +391,34 @@ struct JSONBytes {
 
     /// A string literal; `<` is escaped too so no file can close a script tag.
     mutating func string(_ text: String) {
+        var text = text
+        text.withUTF8 { string(utf8: $0) }
+    }
+
+    /// The same, of UTF-8 bytes. Runs of bytes that need no escape (nearly all) are copied
+    /// whole.
+    mutating func string(utf8 text: UnsafeBufferPointer<UInt8>) {
         bytes.append(UInt8(ascii: "\""))
-        let hex = Array("0123456789abcdef".utf8)
-        for byte in text.utf8 {
+        var runStart = 0
+        for (position, byte) in text.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+            || byte == UInt8(ascii: "<") {
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart..<position]))
+            runStart = position + 1
             switch byte {
-            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
-            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
             case UInt8(ascii: "\n"): bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
             case UInt8(ascii: "\r"): bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
             case UInt8(ascii: "\t"): bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
-            case UInt8(ascii: "<"): bytes.append(contentsOf: Array("\\u003c".utf8))
-            case 0..<0x20:
-                bytes.append(contentsOf: Array("\\u00".utf8))
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 15)])
-            default: bytes.append(byte)
+            case UInt8(ascii: "<"): bytes.append(contentsOf: "\\u003c".utf8)
+            default:
+                bytes.append(contentsOf: "\\u00".utf8)
+                bytes.append(Self.hex[Int(byte >> 4)])
+                bytes.append(Self.hex[Int(byte & 15)])
             }
         }
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart...]))
         bytes.append(UInt8(ascii: "\""))
     }
+
+    private static let hex = Array("0123456789abcdef".utf8)
 }

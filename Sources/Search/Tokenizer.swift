@@ -55,7 +55,12 @@ public struct Tokenizer: Sendable {
     /// bytes hash far faster than strings, and a sink passed `inout` needs no closures.
     public func terms<Sink: TermSink>(_ text: String, unigrams: Bool, into sink: inout Sink) {
         var text = text
-        text.withUTF8 { bytes in
+        text.withUTF8 { terms(utf8: $0, unigrams: unigrams, into: &sink) }
+    }
+
+    /// The same, of text as UTF-8 bytes.
+    public func terms<Sink: TermSink>(utf8 bytes: UnsafeBufferPointer<UInt8>, unigrams: Bool, into sink: inout Sink) {
+        do {
             // A word's letters, folded, go to a buffer no longer than the text: a word is never
             // longer. No array, so no allocation or copy-on-write check per letter.
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(bytes.count, 1)) { letters in
