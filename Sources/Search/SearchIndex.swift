@@ -44,12 +44,12 @@ public enum SearchIndex {
     static let topPostings = 100
     static let k1 = 1.2, b = 0.75
 
-    /// Compact on purpose: a large site has tens of millions of postings at once. `value` is
+    /// Compact on purpose: a site has millions of postings, a large one tens of millions. `value` is
     /// the term's weighted count on the page until the posting is scored, then its score.
     typealias Posting = (document: Int32, value: Float, section: UInt8)
 
     /// How many postings (about 12 bytes each) an index is built with at once; a larger site's
-    /// is built a part of its terms at a time.
+    /// is built a part of its terms at a time (see `build`).
     public static let postingsInOneReading = 8_000_000
 
     public static func build(_ documents: [SearchDocument], synonyms: [[String]],
@@ -84,46 +84,32 @@ public enum SearchIndex {
             score(best.value, document: best.document, idf: inverseFrequency(pages))
         }
         // The postings are gathered a part of the terms at a time (`TermParts`). When all of
-        // them fit `postingsInOneReading`, each part is read once and kept until encoded;
-        // otherwise memory holds one part's postings at a time, and each part is read twice:
-        // once for the highest score, then to encode.
+        // them fit `postingsInOneReading`, each part is read and kept until all are scored, and
+        // the highest score is the one found. A larger site's parts are read and encoded one at
+        // a time, so memory holds only the parts being encoded, and scores are quantized against
+        // the highest any posting could have: the rarity of a term on one page, times what the
+        // rest of BM25 approaches (k1 + 1), times the largest boost. Its top scores then use
+        // about two thirds of the scale rather than all of it.
         let parts = Array(0..<TermParts.count)
         let estimatedPostings = documents.reduce(0) { $0 + $1.terms.encoded.count } / 5
         let oneReading = estimatedPostings <= postingsInOneReading
-        let firstReading = parallelMap(parts) { part -> (highest: Float, terms: Int, kept: Taken<(terms: [String], postings: [[Posting]])>?) in
+        let firstReading = parallelMap(parts) { part -> (highest: Float, kept: Taken<(terms: [String], postings: [[Posting]])>?) in
+            guard oneReading else { return (0, nil) }
             var highest: Float = 0
-            if oneReading {
-                let lists = postings(of: documents, inPart: part)
-                for list in lists.postings {
-                    var best = 0
-                    var bestRest = -Double.infinity
-                    for (position, posting) in list.enumerated() {
-                        let rest = scoreWithoutRarity(posting.value, document: posting.document)
-                        if rest > bestRest { (best, bestRest) = (position, rest) }
-                    }
-                    highest = max(highest, highestScore(pages: list.count, best: list[best]))
+            let lists = postings(of: documents, inPart: part)
+            for list in lists.postings {
+                var best = 0
+                var bestRest = -Double.infinity
+                for (position, posting) in list.enumerated() {
+                    let rest = scoreWithoutRarity(posting.value, document: posting.document)
+                    if rest > bestRest { (best, bestRest) = (position, rest) }
                 }
-                return (highest, lists.postings.count, Taken(lists))
+                highest = max(highest, highestScore(pages: list.count, best: list[best]))
             }
-            // Without the lists: each term's page count and best posting.
-            var pages: [Int] = []
-            var best: [(posting: Posting, rest: Double)] = []
-            visitPostings(of: documents, inPart: part, newTerm: { _ in }) { slot, posting in
-                let rest = scoreWithoutRarity(posting.value, document: posting.document)
-                if slot == pages.count {
-                    pages.append(1)
-                    best.append((posting, rest))
-                } else {
-                    pages[slot] += 1
-                    if rest > best[slot].rest { best[slot] = (posting, rest) }
-                }
-            }
-            for (slot, entry) in best.enumerated() { highest = max(highest, highestScore(pages: pages[slot], best: entry.posting)) }
-            return (highest, pages.count, nil)
+            return (highest, Taken(lists))
         }
-        let highest = Double(firstReading.map(\.highest).max() ?? 0)
-        let cjkTerms = firstReading.reduce(0) { $0 + $1.terms }
-        let cjkShards = max(1, min(512, cjkTerms / 400))
+        let highest = oneReading ? Double(firstReading.map(\.highest).max() ?? 0)
+            : inverseFrequency(1) * (k1 + 1) * (boosts.max() ?? 1)
         let documentCount = documents.count
         var encodedParts = parallelMap(parts) { part -> [(String, [UInt8])] in
             var lists = firstReading[part].kept?.take() ?? postings(of: documents, inPart: part)
@@ -138,6 +124,8 @@ public enum SearchIndex {
                 return (lists.terms[slot], bytes)
             }
         }
+
+        let cjkShards = max(1, min(512, encodedParts.reduce(0) { $0 + $1.count } / 400))
 
         // Shards of encoded postings.
         var shards: [String: [(String, [UInt8])]] = [:]

@@ -142,13 +142,10 @@ import Testing
 }
 
 @Suite struct SearchIndexTests {
-    /// A large site's index is built a part of its terms at a time, reading every page's terms
-    /// twice; a smaller one's in one reading. Both give the same files.
-    @Test func onePartAtATimeGivesTheSameIndexAsOneReading() {
+    /// 300 FAQ pages; `rarest` is in the text of page 5 and in the title of page 250.
+    static let documents: [SearchDocument] = {
         let words = ["按揭", "貸款", "利率", "訂金", "退還", "車位", "交屋", "驗收", "mortgage", "deposit", "parking", "handover"]
-        let documents = (0..<300).map { number -> SearchDocument in
-            // `rarest` is on two pages: in the text of the first, the title of the second, which
-            // so holds the highest score of all, though it is not its term's first page.
+        return (0..<300).map { number -> SearchDocument in
             let text = (0..<40).map { words[($0 * 7 + number * 3) % words.count] + (($0 + number) % 5 == 0 ? "。" : "") }.joined()
                 + (number == 5 ? " rarest" : "")
             let title = words[number % words.count] + words[(number + 5) % words.count] + (number == 250 ? " rarest" : "")
@@ -158,10 +155,37 @@ import Testing
             return SearchDocument(title: "問題 \(number)", url: "/faq/\(number)/", place: "常見問題", reply: nil,
                                   boost: number % 2 == 0 ? 1.6 : 1, terms: terms)
         }
-        let oneReading = SearchIndex.build(documents, synonyms: [["按揭", "房貸"]])
-        let byParts = SearchIndex.build(documents, synonyms: [["按揭", "房貸"]], postingsInOneReading: 0)
-        #expect(oneReading.count > 10)
-        #expect(oneReading.map(\.path) == byParts.map(\.path))
-        #expect(zip(oneReading, byParts).allSatisfy { $0.bytes == $1.bytes })
+    }()
+
+    /// The quantized scores (0-63) of `rarest` on its two pages, text then title, from the
+    /// shard that holds it: `{"rarest":"<gap><score><section><gap><score><section>"}`.
+    func rarestScores(_ files: [(path: String, bytes: [UInt8])]) throws -> (text: Int, title: Int) {
+        let shard = try #require(files.first { $0.path == "search/t/wra.json" })
+        let postings = try #require(String(decoding: shard.bytes, as: UTF8.self).split(separator: "\"").dropFirst(3).first)
+        let values = postings.utf8.compactMap { SearchIndex.digits.firstIndex(of: $0) }
+        try #require(values.count == 7)
+        return (values[1], values[5])
+    }
+
+    /// A site whose postings fit in memory is read once and scored against the highest score
+    /// found: the rare word in a title takes the top of the scale (it is not its term's first
+    /// page, so the highest must be taken from the right posting).
+    @Test func theHighestScoreFoundTakesTheTopOfTheScale() throws {
+        let scores = try rarestScores(SearchIndex.build(Self.documents, synonyms: [["按揭", "房貸"]]))
+        #expect(scores.title == 63)
+        #expect(scores.text < 48)
+    }
+
+    /// A larger site is read a part of its terms at a time and scored against the highest a
+    /// posting could have: the same files and terms, the same order of pages, with the top
+    /// scores lower on the scale.
+    @Test func aLargeSiteIsScoredAgainstTheHighestPossible() throws {
+        let whole = SearchIndex.build(Self.documents, synonyms: [["按揭", "房貸"]])
+        let byParts = SearchIndex.build(Self.documents, synonyms: [["按揭", "房貸"]], postingsInOneReading: 0)
+        #expect(whole.count > 10)
+        #expect(whole.map(\.path) == byParts.map(\.path))
+        let scores = try rarestScores(byParts)
+        #expect(scores.title >= 32 && scores.title < 63)
+        #expect(scores.text < scores.title)
     }
 }
