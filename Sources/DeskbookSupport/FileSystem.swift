@@ -34,21 +34,36 @@ public enum FileSystem {
         var info = stat()
         if fstat(fd, &info) != 0 { throw failure(path) }
         if (info.st_mode & S_IFMT) == S_IFDIR { throw Failure(path: path, reason: "is a directory") }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        var filled = 0
-        while true {
-            if filled == bytes.count { bytes.append(contentsOf: [UInt8](repeating: 0, count: max(4096, bytes.count))) }
-            let count = bytes.withUnsafeMutableBytes { buffer in
-                read(fd, buffer.baseAddress! + filled, buffer.count - filled)
+        // Read into memory of the size the file has, plus one byte to see it end there.
+        let expected = Int(info.st_size)
+        var failed = false
+        var bytes = [UInt8](unsafeUninitializedCapacity: expected + 1) { buffer, count in
+            count = 0
+            while count < buffer.count {
+                let got = read(fd, buffer.baseAddress! + count, buffer.count - count)
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    failed = true
+                    return
+                }
+                if got == 0 { return }
+                count += got
             }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw failure(path)
-            }
-            if count == 0 { break }
-            filled += count
         }
-        bytes.removeSubrange(filled...)
+        if failed { throw failure(path) }
+        // A file that grew since `fstat`: the rest in pieces.
+        if bytes.count == expected + 1 {
+            var piece = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let got = piece.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    throw failure(path)
+                }
+                if got == 0 { break }
+                bytes += piece[..<got]
+            }
+        }
         return bytes
     }
 
