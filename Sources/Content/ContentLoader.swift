@@ -1,4 +1,7 @@
 import DeskbookSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Everything read from `content/`: pages (drafts already left out) and the other files that
 /// are copied as they are (images, course materials).
@@ -120,7 +123,8 @@ public enum ContentLoader {
         do { bytes = try FileSystem.readFile(contentRoot + "/" + file.relativePath) } catch {
             return (nil, [.error(path, "cannot read: \(error)")])
         }
-        guard String(validating: bytes, as: UTF8.self) != nil, !bytes.contains(0) else {
+        let hasNUL = bytes.withUnsafeBytes { $0.baseAddress.map { memchr($0, 0, bytes.count) != nil } ?? false }
+        guard !hasNUL, String(validating: bytes, as: UTF8.self) != nil else {
             return (nil, [textProblem(bytes, path: path)])
         }
         let yaml: String?
