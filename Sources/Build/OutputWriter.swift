@@ -45,7 +45,7 @@ enum OutputWriter {
         let full = directory + "/" + path
         do {
             let parent = FileSystem.parentPath(full)
-            if !FileSystem.isDirectory(parent) { try FileSystem.makeDirectories(parent) }
+            try FileSystem.makeDirectories(parent)
             if let previous {
                 let old = previous + "/" + path
                 if FileSystem.size(old) == bytes.count, let existing = try? FileSystem.readFile(old), existing == bytes,
@@ -85,7 +85,7 @@ enum OutputWriter {
                 guard let previous else { return .failure(FileSystem.Failure(path: path, reason: "no previous release to take it from")) }
                 let full = directory + "/" + path
                 let parent = FileSystem.parentPath(full)
-                do { if !FileSystem.isDirectory(parent) { try FileSystem.makeDirectories(parent) } } catch {
+                do { try FileSystem.makeDirectories(parent) } catch {
                     return .failure(FileSystem.Failure(path: path, reason: "\(error)"))
                 }
                 if FileSystem.hardLink(previous + "/" + path, full) { return .success(false) }

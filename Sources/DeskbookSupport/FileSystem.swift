@@ -149,11 +149,21 @@ public enum FileSystem {
     }
 
     /// `mkdir -p`.
+    /// `mkdir -p`. Tries the folder itself first: a release makes thousands of folders whose
+    /// parent exists, and a look before each would double the calls.
     public static func makeDirectories(_ path: String) throws {
-        if path.isEmpty || isDirectory(path) { return }
-        let parent = parentPath(path)
-        if parent != path && !parent.isEmpty { try makeDirectories(parent) }
-        if mkdir(path, 0o755) != 0 && errno != EEXIST { throw failure(path) }
+        if path.isEmpty || mkdir(path, 0o755) == 0 { return }
+        switch errno {
+        case EEXIST:
+            if isDirectory(path) { return }
+        case ENOENT:
+            let parent = parentPath(path)
+            if parent != path && !parent.isEmpty { try makeDirectories(parent) }
+            if mkdir(path, 0o755) == 0 || (errno == EEXIST && isDirectory(path)) { return }
+        default:
+            break
+        }
+        throw failure(path)
     }
 
     /// Writes `bytes` unless the file already holds exactly them, so unchanged output keeps
