@@ -17,6 +17,7 @@ public enum TemplatedPages {
 
     public static func expand(_ pages: [Page], snapshots: SnapshotSet) -> (Expansion, [Diagnostic]) {
         var output: [Page] = []
+        output.reserveCapacity(pages.count)
         var parameters: [Int: [String: Value]] = [:]
         var problems: [Diagnostic] = []
         for page in pages {
@@ -69,13 +70,18 @@ public enum TemplatedPages {
                 output.append(made)
             }
         }
-        var seen: [String: Page] = [:]
-        for page in output {
-            if let other = seen[page.urlPath], other.sourcePath != page.sourcePath || page.frontMatter["each"] != nil {
-                let hint = page.frontMatter["each"] != nil ? "; give each row a slug of its own, from an id column (masked values repeat: 王**)" : ""
-                problems.append(.error(page.diagnosticPath, "duplicate URL /\(page.urlPath): \(other.diagnosticPath) is published there too" + hint))
+        // Each URL's page, by its place in `output` (a map of whole pages would copy every one).
+        var seen: [String: Int] = [:]
+        seen.reserveCapacity(output.count)
+        for (position, page) in output.enumerated() {
+            if let earlier = seen[page.urlPath] {
+                let other = output[earlier]
+                if other.sourcePath != page.sourcePath || page.frontMatter["each"] != nil {
+                    let hint = page.frontMatter["each"] != nil ? "; give each row a slug of its own, from an id column (masked values repeat: 王**)" : ""
+                    problems.append(.error(page.diagnosticPath, "duplicate URL /\(page.urlPath): \(other.diagnosticPath) is published there too" + hint))
+                }
             }
-            seen[page.urlPath] = page
+            seen[page.urlPath] = position
         }
         return (Expansion(pages: output, parameters: parameters), problems)
     }

@@ -112,7 +112,7 @@ public enum SiteBuilder {
         // (a rollback or a deleted release makes it void); its Markdown results count always.
         let previousOutputs = previousState.flatMap { $0.release == liveRelease ? $0 : nil }
 
-        let content = try phase("load content") { () throws(DiagnosticsError) -> SiteContent in
+        var content = try phase("load content") { () throws(DiagnosticsError) -> SiteContent in
             let (content, problems) = try ContentLoader.load(siteDirectory: options.siteDirectory, includeDrafts: options.includeDrafts)
             warnings += problems
             return content
@@ -126,17 +126,18 @@ public enum SiteBuilder {
                                                                 cache: options.cacheDirectory.map { QueryCache(directory: $0 + "/queries") },
                                                                 privacy: PrivacyPolicy(config))
         }
-        let expansion = try phase("expand templated pages") { () throws(DiagnosticsError) -> TemplatedPages.Expansion in
+        var expansion = try phase("expand templated pages") { () throws(DiagnosticsError) -> TemplatedPages.Expansion in
             let (expansion, problems) = TemplatedPages.expand(content.pages, snapshots: snapshots)
             if !problems.isEmpty { throw DiagnosticsError(problems) }
             return expansion
         }
+        // One list of pages from here on (at 100,000 pages each copy is 40 MB).
+        content.pages = []
+        var pages = expansion.pages
+        expansion.pages = []
         let strings = BlockStrings(theme.strings)
-        let pages = expansion.pages.map { page -> Page in
-            guard let appendix = CourseSessions.appendix(for: page, snapshots: snapshots, strings: strings) else { return page }
-            var course = page
-            course.append(appendix)
-            return course
+        for index in pages.indices {
+            if let appendix = CourseSessions.appendix(for: pages[index], snapshots: snapshots, strings: strings) { pages[index].append(appendix) }
         }
         let (audiences, audienceProblems) = Audiences.assign(pages, names: config.audiences)
         if !audienceProblems.isEmpty { throw DiagnosticsError(audienceProblems.sortedByLocation()) }
@@ -236,10 +237,14 @@ public enum SiteBuilder {
         warnings += problems.warnings
         if !problems.errors.isEmpty { throw DiagnosticsError((problems.errors + warnings).sortedByLocation()) }
 
-        let searchBuilds = try phase("index search") { () throws(DiagnosticsError) -> [SearchBuild] in searchIndexes.map { $0() } }
+        var searchBuilds = try phase("index search") { () throws(DiagnosticsError) -> [SearchBuild] in searchIndexes.map { $0() } }
         for search in searchBuilds {
             for file in search.files { plan.add(file.path, file.source) }
         }
+        // What the build cache keeps of each index; its bytes go with the plan once written.
+        let searchKeys = searchBuilds.map(\.key)
+        let searchFiles = searchBuilds.map { $0.files.map(\.path) }
+        searchBuilds = []
         Allocator.releaseFreeMemory()
         report.pageCount = pages.count
         report.pagesRendered = trees.reduce(0) { $0 + $1.jobs.count - (samePrevious ? $1.reusable.outputs.count : 0) }
@@ -254,6 +259,9 @@ public enum SiteBuilder {
                     throw DiagnosticsError([.error(options.outputDirectory, "cannot write the site: \(error)")])
                 }
             }
+            // Written: the index and other files held as bytes are let go before the cache is made.
+            plan = OutputPlan()
+            Allocator.releaseFreeMemory()
             report.filesWritten = summary.written
             report.filesUnchanged = summary.unchanged
             report.filesRemoved = summary.removed
@@ -291,8 +299,8 @@ public enum SiteBuilder {
                         for (job, key) in zip(tree.jobs, tree.outputKeys) {
                             state.outputs[tree.prefix + job.outputPath(model: tree.model, context: tree.context)] = key
                         }
-                        state.searchKeys[tree.prefix] = searchBuilds[position].key
-                        state.searchFiles += searchBuilds[position].files.map(\.path)
+                        state.searchKeys[tree.prefix] = searchKeys[position]
+                        state.searchFiles += searchFiles[position]
                         for index in tree.model.pages.indices {
                             state.markdown[tree.prefix + tree.model.pages[index].urlPath] = .init(key: tree.keys.markdown[index],
                                                                                                  digest: digests[position][index])
