@@ -13,8 +13,8 @@ struct PageContext: Sendable {
     let links: LinkResolver
     /// Public URL of each page, by index.
     let pageURLs: [String]
-    /// Values of each page as a list entry, by index (`[String: Any]` holds only immutable values).
-    nonisolated(unsafe) let listItems: [[String: Any]]
+    /// Values of each page as a list entry, by index.
+    let listEntries: ListEntries
     /// When this build started, to judge whether data is stale.
     let buildTime: CalendarDate
     /// `site`, `t`, `assets`: the same for every page.
@@ -35,7 +35,7 @@ struct PageContext: Sendable {
         self.links = links
         let pageURLs = parallelMap(model.pages) { links.url(for: $0.urlPath) }
         self.pageURLs = pageURLs
-        self.listItems = model.pages.indices.map { index -> [String: Any] in
+        self.listEntries = ListEntries(model.pages.indices.map { index -> [String: Any] in
             let page = model.pages[index]
             var item: [String: Any] = ["title": page.title, "url": pageURLs[index]]
             if let summary = page.frontMatter.summary, !summary.isEmpty { item["summary"] = summary }
@@ -45,7 +45,7 @@ struct PageContext: Sendable {
                 item["replyID"] = "reply-\(index)"
             }
             return item
-        }
+        })
 
         var assets: [String: Any] = [:]
         for (name, path) in theme.assetPaths {
@@ -138,14 +138,32 @@ struct PageContext: Sendable {
     /// A page as a list entry; `html` is the `list-item` partial rendered for it once, as the
     /// same page appears in its section's list, its tags' lists and the recent changes.
     func listItem(_ index: Int) -> [String: Any] {
-        var item = listItems[index]
+        var item = listEntries.entries[index]
         if theme.hasTemplate("list-item") {
-            item["html"] = itemHTML.value(for: index) { theme.renderHTML("list-item", context: listItems[index]) }
+            item["html"] = itemHTML.value(for: index) { theme.renderHTML("list-item", context: listEntries.entries[index]) }
         }
         return item
     }
 
     let itemHTML = Memo<Int, HTMLBytes>()
+
+    /// Lets go of the list entries and rendered list items once every page is rendered: at
+    /// 100,000 pages they are about 100 MB that the search index can use. Lists cannot be
+    /// rendered after this.
+    func releaseListEntries() {
+        listEntries.release()
+        itemHTML.removeAll()
+    }
+
+    /// Each page's values as a list entry (`[String: Any]` holds only immutable values). Read
+    /// by every rendering thread; released by one once they are done.
+    final class ListEntries: @unchecked Sendable {
+        private(set) var entries: [[String: Any]]
+
+        init(_ entries: [[String: Any]]) { self.entries = entries }
+
+        func release() { entries = [] }
+    }
 
     func sectionCard(_ folder: String) -> [String: Any] {
         var card = listItem(model.sectionIndex[folder]!)

@@ -202,6 +202,7 @@ public enum SiteBuilder {
                 let rendered = try renderPages(tree, reuse: samePrevious ? tree.reusable : .none, siteDirectory: options.siteDirectory,
                                                cachedMarkdown: cachedMarkdown, deferTerms: options.separatePhases,
                                                writeInto: release.map { ($0.staging, $0.previous) }, plan: &plan)
+                tree.context.releaseListEntries()
                 digests.append(rendered.digests)
                 pendingTerms.append(rendered.sections)
                 if !options.separatePhases {

@@ -12,4 +12,9 @@ public final class Memo<Key: Hashable & Sendable, Value: Sendable>: @unchecked S
         mutex.withLock { values[key] = made }
         return made
     }
+
+    /// Forgets every value, to give their memory back once no one will ask again.
+    public func removeAll() {
+        mutex.withLock { values = [:] }
+    }
 }
