@@ -242,27 +242,44 @@ extension SearchIndex {
         mutating func forEachCJK(_ body: (_ code: UInt64, _ weight: Float, _ section: UInt8) -> Void) {
             for _ in 0..<TermParts.cjkCount {
                 guard input.varint() != nil else { return }
-                readBlock(body)
+                var block = openBlock()
+                while let term = next(in: &block) { body(term.code, term.weight, term.section) }
             }
         }
 
         /// The CJK terms of one part. Call once, on a new reader.
         mutating func forEachCJK(inPart part: Int, _ body: (_ code: UInt64, _ weight: Float, _ section: UInt8) -> Void) {
-            for _ in 0..<part {
-                guard input.skipBlock() else { return }
-            }
-            guard input.varint() != nil else { return }
-            readBlock(body)
+            var block = block(ofPart: part)
+            while let term = next(in: &block) { body(term.code, term.weight, term.section) }
         }
 
-        private mutating func readBlock(_ body: (_ code: UInt64, _ weight: Float, _ section: UInt8) -> Void) {
-            guard let count = input.varint() else { return }
-            var packed: UInt64 = 0
-            for _ in 0..<count {
-                guard let gap = input.varint(), let weight = input.varint(), let section = input.byte() else { return }
-                packed &+= gap
-                body(TermParts.code(unpacking: packed), Float(weight) / 2, section)
+        /// Where reading one part's CJK terms has got to (`next(in:)`).
+        struct Block {
+            fileprivate var remaining: UInt64
+            fileprivate var packed: UInt64 = 0
+        }
+
+        /// One part's CJK terms, to read with `next(in:)` (no closure per term: the index
+        /// reads every term of the site this way). Call once, on a new reader.
+        mutating func block(ofPart part: Int) -> Block {
+            for _ in 0..<part {
+                guard input.skipBlock() else { return Block(remaining: 0) }
             }
+            guard input.varint() != nil else { return Block(remaining: 0) }
+            return openBlock()
+        }
+
+        private mutating func openBlock() -> Block { Block(remaining: input.varint() ?? 0) }
+
+        /// The block's next term, in code order; nil at its end or at damaged bytes.
+        mutating func next(in block: inout Block) -> (code: UInt64, weight: Float, section: UInt8)? {
+            guard block.remaining > 0, let gap = input.varint(), let weight = input.varint(), let section = input.byte() else {
+                block.remaining = 0
+                return nil
+            }
+            block.remaining -= 1
+            block.packed &+= gap
+            return (TermParts.code(unpacking: block.packed), Float(weight) / 2, section)
         }
 
         /// The words. Call once, on a new reader or after `forEachCJK(_:)`.

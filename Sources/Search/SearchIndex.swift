@@ -193,22 +193,11 @@ public enum SearchIndex {
     }
 
     /// Every page's postings of the terms in one part, each list in page order, with the
-    /// terms' text.
+    /// terms' text (terms are numbered as first seen). Plain loops: this reads every term of
+    /// the site, and a closure per posting cost as much as the rest.
     static func postings(of documents: [SearchDocument], inPart part: Int) -> (terms: [String], postings: [[Posting]]) {
         var lists: [[Posting]] = []
         var terms: [String] = []
-        visitPostings(of: documents, inPart: part, newTerm: { terms.append($0()) }) { slot, posting in
-            if slot < lists.count { lists[slot].append(posting) } else { lists.append([posting]) }
-        }
-        return (terms, lists)
-    }
-
-    /// Calls `posting` for every posting of the terms in one part, in page order, with its
-    /// term's number (terms are numbered as first seen, from 0). `newTerm` is called for each
-    /// term when first seen, with a way to make its text.
-    static func visitPostings(of documents: [SearchDocument], inPart part: Int, newTerm: (() -> String) -> Void,
-                              posting: (_ slot: Int, _ posting: Posting) -> Void) {
-        var count = 0
         if part == TermParts.words {
             // Words of up to eight letters (most) are found by their bytes packed in a number,
             // as pages count them; only longer ones by their text.
@@ -221,33 +210,35 @@ public enum SearchIndex {
                     if word.count <= 8 {
                         var packed: UInt64 = 0
                         for (position, letter) in word.enumerated() { packed |= UInt64(letter) << (8 * position) }
-                        slot = shortSlots.slot(of: packed, next: count)
+                        slot = shortSlots.slot(of: packed, next: lists.count)
                     } else {
                         let text = String(decoding: word, as: UTF8.self)
-                        slot = longSlots[text] ?? count
-                        if slot == count { longSlots[text] = slot }
+                        slot = longSlots[text] ?? lists.count
+                        if slot == lists.count { longSlots[text] = slot }
                     }
-                    if slot == count {
-                        newTerm { String(decoding: word, as: UTF8.self) }
-                        count += 1
+                    if slot == lists.count {
+                        terms.append(String(decoding: word, as: UTF8.self))
+                        lists.append([])
                     }
-                    posting(slot, (Int32(index), weight, section))
+                    lists[slot].append((Int32(index), weight, section))
                 }
             }
-            return
+            return (terms, lists)
         }
         var slots = SlotTable()
         for (index, document) in documents.enumerated() {
             var reader = TermReader(document.terms.encoded)
-            reader.forEachCJK(inPart: part) { code, weight, section in
-                let slot = slots.slot(of: code, next: count)
-                if slot == count {
-                    newTerm { Tokenizer.string(of: code) }
-                    count += 1
+            var block = reader.block(ofPart: part)
+            while let term = reader.next(in: &block) {
+                let slot = slots.slot(of: term.code, next: lists.count)
+                if slot == lists.count {
+                    terms.append(Tokenizer.string(of: term.code))
+                    lists.append([])
                 }
-                posting(slot, (Int32(index), weight, section))
+                lists[slot].append((Int32(index), term.weight, term.section))
             }
         }
+        return (terms, lists)
     }
 
     static func isLatinTerm(_ term: String) -> Bool { term.unicodeScalars.first.map { $0.isASCII } ?? true }
