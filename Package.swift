@@ -21,9 +21,10 @@ let package = Package(
         .target(name: "DeskbookSupport", dependencies: [.product(name: "Yams", package: "Yams")]),
         // Lets cmark-gfm parse documents on several threads at once (see its source file).
         .target(name: "CMarkSharedSpecials", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CMarkArena"),
         .target(
             name: "Content",
-            dependencies: ["CMarkGFM", "CMarkSharedSpecials", "DeskbookSupport", .product(name: "Yams", package: "Yams")]
+            dependencies: ["CMarkGFM", "CMarkSharedSpecials", "CMarkArena", "DeskbookSupport", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(name: "EmbedThemeTool"),
         .plugin(name: "EmbedDefaultTheme", capability: .buildTool(), dependencies: ["EmbedThemeTool"]),

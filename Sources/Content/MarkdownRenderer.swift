@@ -1,3 +1,4 @@
+import CMarkArena
 import CMarkGFM
 import CMarkSharedSpecials
 import DeskbookSupport
@@ -102,6 +103,9 @@ public struct MarkdownRenderer: Sendable {
     }
 
     static let extensionNames = ["table", "strikethrough", "autolink", "tagfilter", "tasklist"]
+    /// Markdown of up to this many bytes parses in an arena: a page's whole parse and render
+    /// stays in memory until it is done, some thirty times the page's size.
+    static let largestPageInArena = 1 << 20
     static let parsing = Mutex()
     /// True when cmark-gfm's calls to switch special characters off reach CMarkSharedSpecials:
     /// one document is parsed to see.
@@ -125,8 +129,17 @@ public struct MarkdownRenderer: Sendable {
     public func render(_ page: Page, markdown: [UInt8]? = nil, links: LinkResolver, hooks: MarkdownHooks? = nil) -> RenderedMarkdown {
         _ = Self.registration
         let options = CMARK_OPT_FOOTNOTES | (unsafeHTML ? CMARK_OPT_UNSAFE : 0)
-        guard let parser = cmark_parser_new(options) else { fatalError("cmark_parser_new failed") }
-        defer { cmark_parser_free(parser) }
+        // A page parses in its thread's arena (`CMarkArena`), given back whole when it is
+        // rendered; a very large one with the system allocator, which reuses what the parser
+        // frees as it goes.
+        let size = markdown?.count ?? page.body.utf8.count
+        let inArena = size <= Self.largestPageInArena
+        guard let memory = inArena ? deskbook_thread_arena() : cmark_get_default_mem_allocator(),
+              let parser = cmark_parser_new_with_mem(options, memory) else { fatalError("cmark_parser_new failed") }
+        defer {
+            cmark_parser_free(parser)
+            if inArena { deskbook_thread_arena_reset() }
+        }
         for name in Self.extensionNames {
             if let syntax = cmark_find_syntax_extension(name) { cmark_parser_attach_syntax_extension(parser, syntax) }
         }
@@ -150,14 +163,14 @@ public struct MarkdownRenderer: Sendable {
         defer { cmark_node_free(document) }
         if hooks != nil { cmark_consolidate_text_nodes(document) }
 
-        var state = TreeEdit(page: page, links: links)
+        var state = TreeEdit(page: page, links: links, memory: memory)
         state.collect(document)
         state.apply(unsafeHTML: unsafeHTML, allowedURLSchemes: allowedURLSchemes, hooks: hooks)
 
         let sections = sectionTexts(document, headings: state.headings)
         let extensions = cmark_parser_get_syntax_extensions(parser)
         guard let rendered = cmark_render_html(document, options, extensions) else { fatalError("cmark_render_html failed") }
-        defer { free(rendered) }
+        defer { memory.pointee.free(rendered) }
         let html = [UInt8](UnsafeRawBufferPointer(start: rendered, count: strlen(rendered)))
         return RenderedMarkdown(htmlBytes: html, headings: state.headings, sections: sections,
                                 firstParagraph: state.firstParagraph, diagnostics: state.diagnostics)
@@ -169,6 +182,8 @@ public struct MarkdownRenderer: Sendable {
 private struct TreeEdit {
     let page: Page
     let links: LinkResolver
+    /// The allocator the document was parsed with; new nodes must come from it too.
+    let memory: UnsafeMutablePointer<cmark_mem>
     var headingNodes: [OpaquePointer] = []
     var linkNodes: [OpaquePointer] = []
     var rawHTMLNodes: [OpaquePointer] = []
@@ -179,9 +194,10 @@ private struct TreeEdit {
     var firstParagraph = ""
     var diagnostics: [Diagnostic] = []
 
-    init(page: Page, links: LinkResolver) {
+    init(page: Page, links: LinkResolver, memory: UnsafeMutablePointer<cmark_mem>) {
         self.page = page
         self.links = links
+        self.memory = memory
     }
 
     mutating func collect(_ document: OpaquePointer) {
@@ -230,7 +246,7 @@ private struct TreeEdit {
             headings.append(Heading(level: level, text: text, id: id))
             // An empty inline carrying the id keeps cmark's own rendering of the heading text.
             // A span, not a link: an empty link would be a tab stop that says nothing.
-            let anchor = cmark_node_new(CMARK_NODE_CUSTOM_INLINE)
+            let anchor = newNode(CMARK_NODE_CUSTOM_INLINE)
             cmark_node_set_on_enter(anchor, "<span class=\"anchor\" id=\"\(Escape.html(id))\"></span>")
             cmark_node_set_on_exit(anchor, "")
             cmark_node_prepend_child(node, anchor)
@@ -281,7 +297,7 @@ private struct TreeEdit {
                 switch hooks.fencedBlock(block) {
                 case nil: continue
                 case .html(let html):
-                    let replacement = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK)
+                    let replacement = newNode(CMARK_NODE_CUSTOM_BLOCK)
                     cmark_node_set_on_enter(replacement, html)
                     cmark_node_set_on_exit(replacement, "")
                     cmark_node_replace(node, replacement)
@@ -301,10 +317,16 @@ private struct TreeEdit {
         return cmark_node_get_fenced(node, &length, &offset, &character) != 0
     }
 
+    /// A node for the tree, from the document's allocator: cmark-gfm links only nodes of one
+    /// allocator together (see `MarkdownRenderer.largestPageInArena`).
+    private func newNode(_ type: cmark_node_type) -> OpaquePointer? {
+        cmark_node_new_with_mem(type, memory)
+    }
+
     /// A link becomes its text; an image becomes its description.
     private func dropKeepingText(_ node: OpaquePointer) {
         if cmark_node_get_type(node) == CMARK_NODE_IMAGE {
-            let text = cmark_node_new(CMARK_NODE_TEXT)
+            let text = newNode(CMARK_NODE_TEXT)
             cmark_node_set_literal(text, plainText(node))
             cmark_node_replace(node, text)
         } else {
@@ -319,10 +341,10 @@ private struct TreeEdit {
         var literal = cmark_node_get_literal(node).map { String(cString: $0) } ?? ""
         let isBlock = cmark_node_get_type(node) == CMARK_NODE_HTML_BLOCK
         if isBlock { while literal.hasSuffix("\n") { literal.removeLast() } }
-        let text = cmark_node_new(CMARK_NODE_TEXT)
+        let text = newNode(CMARK_NODE_TEXT)
         cmark_node_set_literal(text, literal)
         if isBlock {
-            let paragraph = cmark_node_new(CMARK_NODE_PARAGRAPH)
+            let paragraph = newNode(CMARK_NODE_PARAGRAPH)
             cmark_node_append_child(paragraph, text)
             cmark_node_replace(node, paragraph)
         } else {

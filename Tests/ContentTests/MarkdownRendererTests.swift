@@ -44,6 +44,21 @@ func render(_ body: String, unsafeHTML: Bool = false, allowedURLSchemes: [String
         #expect(html.contains("class=\"footnotes\""))
     }
 
+    /// A page parses in its thread's arena; one over the arena's limit with the system
+    /// allocator. Both edit the tree alike (heading anchors, links, raw HTML as text, images
+    /// without a page) and render the same HTML for the same text, page after page.
+    @Test func pagesInAndOutOfTheArenaRenderAlike() {
+        let text = "## 首期款\n\n見[利率](rate.md)與 <b>注意</b>，![圖](missing.png)\n\n| 階段 | 比例 |\n| --- | --- |\n| 訂金 | 10% |\n\n"
+        let padding = String(repeating: "填充段落。\n\n", count: MarkdownRenderer.largestPageInArena / 10)
+        let small = render(text)
+        let large = render(text + padding)
+        #expect(small.html.contains("id=\"首期款\""))
+        #expect(small.html.contains("&lt;b&gt;"))
+        #expect(large.html.hasPrefix(small.html))
+        #expect(large.headings == small.headings)
+        #expect(render(text).html == small.html)
+    }
+
     @Test func rawHTMLIsShownAsTextByDefault() {
         let html = render("<script>alert(1)</script>\n\n文字 <b onclick=x>粗</b>").html
         #expect(!html.contains("<script>"))
