@@ -165,10 +165,10 @@ final class TermCounter {
                                                        UnsafeMutablePointer<UInt8>, UnsafeMutablePointer<UInt64>, Int) {
         let keys = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
         keys.initialize(repeating: 0, count: capacity)
+        // Only the keys need zeros (empty slots); a slot's weight and section are written
+        // when its key is.
         let weights = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
-        weights.initialize(repeating: 0, count: capacity)
         let sections = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        sections.initialize(repeating: 0, count: capacity)
         // At most half the slots are used.
         let seen = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity / 2 + 1)
         return (keys, weights, sections, seen, capacity - 1)

@@ -304,6 +304,11 @@ struct MustacheRenderer: Sendable {
     /// A value as text: made HTML as it is, anything else through `text(of:)`; escaped for
     /// `{{name}}`.
     private static func write(_ value: Any, escaped: Bool, to output: inout [UInt8]) {
+        if ObjectIdentifier(type(of: value)) == stringType {
+            let text = value as! String
+            if escaped { Escape.appendHTML(text, to: &output) } else { output += text.utf8 }
+            return
+        }
         if let html = value as? HTMLBytes {
             if escaped { Escape.appendHTML(html.text, to: &output) } else { output += html.bytes }
             return
@@ -331,6 +336,17 @@ struct MustacheRenderer: Sendable {
 
     private func renderSection(_ value: Any?, _ body: [MustacheTemplate.Node], into output: inout [UInt8], state: inout State) {
         guard let value else { return }
+        // The common kinds by their type first: a failed cast costs more than the rest.
+        switch ObjectIdentifier(type(of: value)) {
+        case Self.anyMap:
+            renderPushed(value, body, into: &output, state: &state)
+            return
+        case Self.mapList:
+            for item in value as! [[String: Any]] { renderPushed(item, body, into: &output, state: &state) }
+            return
+        default:
+            break
+        }
         if let flag = value as? Bool {
             if flag { render(body, into: &output, state: &state) }
             return
@@ -398,6 +414,8 @@ struct MustacheRenderer: Sendable {
     }
 
     private static let anyMap = ObjectIdentifier([String: Any].self)
+    private static let mapList = ObjectIdentifier([[String: Any]].self)
+    private static let stringType = ObjectIdentifier(String.self)
     private static let stringMap = ObjectIdentifier([String: String].self)
     private static let htmlMap = ObjectIdentifier([String: HTMLBytes].self)
 }
