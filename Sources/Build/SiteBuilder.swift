@@ -182,6 +182,8 @@ public enum SiteBuilder {
         }
         // Whatever fails from here on, the half-built release goes and the live site stays.
         var published = false
+        /// Old releases are deleted while the build cache is saved.
+        var pruning: Background<Void>?
         defer { if let release, !published { FileSystem.removeTree(release.staging) } }
         // Another build may have published while this one waited for the lock.
         let samePrevious = release.map { $0.previous == previousRelease } ?? false
@@ -285,6 +287,8 @@ public enum SiteBuilder {
                     }
                     try release.releases.publish(release.staging)
                     published = true
+                    let releases = release.releases
+                    pruning = Background { releases.prune() }
                 } catch {
                     throw DiagnosticsError([.error(options.outputDirectory, "cannot publish the site: \(error)")])
                 }
@@ -315,6 +319,7 @@ public enum SiteBuilder {
                 }
             }
         }
+        pruning?.result()
         report.seconds = (ContinuousClock.now - started).seconds
         return report
     }
