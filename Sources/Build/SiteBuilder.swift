@@ -182,7 +182,7 @@ public enum SiteBuilder {
         }
         // Whatever fails from here on, the half-built release goes and the live site stays.
         var published = false
-        /// Old releases are deleted while the build cache is saved.
+        // Old releases are deleted while the build cache is saved.
         var pruning: Background<Void>?
         defer { if let release, !published { FileSystem.removeTree(release.staging) } }
         // Another build may have published while this one waited for the lock.
