@@ -26,6 +26,9 @@ typedef struct {
 } block_header;
 
 static __thread slab *newest;
+// Documents of this thread still open: a document rendered while another is (a hook that
+// renders Markdown) must not take the other's memory away.
+static __thread int open_documents;
 
 static size_t rounded(size_t size) {
     size_t total = size + sizeof(block_header);
@@ -77,9 +80,14 @@ static void arena_free(void *pointer) { (void)pointer; }
 
 static cmark_mem arena = {arena_calloc, arena_realloc, arena_free};
 
-cmark_mem *deskbook_thread_arena(void) { return &arena; }
+cmark_mem *deskbook_arena_open(void) {
+    open_documents += 1;
+    return &arena;
+}
 
-void deskbook_thread_arena_reset(void) {
+void deskbook_arena_close(void) {
+    if (open_documents > 0) open_documents -= 1;
+    if (open_documents > 0) return;
     while (newest && newest->older) {
         slab *older = newest->older;
         free(newest);

@@ -134,11 +134,11 @@ public struct MarkdownRenderer: Sendable {
         // frees as it goes.
         let size = markdown?.count ?? page.body.utf8.count
         let inArena = size <= Self.largestPageInArena
-        guard let memory = inArena ? deskbook_thread_arena() : cmark_get_default_mem_allocator(),
+        guard let memory = inArena ? deskbook_arena_open() : cmark_get_default_mem_allocator(),
               let parser = cmark_parser_new_with_mem(options, memory) else { fatalError("cmark_parser_new failed") }
         defer {
             cmark_parser_free(parser)
-            if inArena { deskbook_thread_arena_reset() }
+            if inArena { deskbook_arena_close() }
         }
         for name in Self.extensionNames {
             if let syntax = cmark_find_syntax_extension(name) { cmark_parser_attach_syntax_extension(parser, syntax) }

@@ -59,6 +59,29 @@ func render(_ body: String, unsafeHTML: Bool = false, allowedURLSchemes: [String
         #expect(render(text).html == small.html)
     }
 
+    /// A hook may render Markdown of its own while the page's is open in the same thread's
+    /// arena: the page's tree must outlive the inner render.
+    @Test func aHookThatRendersMarkdownLeavesThePageIntact() {
+        final class NestedMarkdown: MarkdownHooks {
+            func fencedBlock(_ block: FencedBlock) -> FencedBlockOutput? {
+                block.info.first == "note" ? .html(render("### 內文\n\n" + block.literal).html) : nil
+            }
+            func text(_ literal: String, line: Int, page: Page) -> Result<String, Diagnostic>? { nil }
+        }
+        let body = "## 首期款\n\n```note\n**注意**利率\n```\n\n## 尾款\n\n見[利率](rate.md)。\n"
+        let page = Page(kind: .page, sourcePath: "faq/loans/a.md", frontMatter: FrontMatter(), body: body,
+                        bodyLineOffset: 0, urlPath: "faq/loans/a/", sectionPath: "faq/loans", bundleDirectory: nil)
+        let rate = Page(kind: .page, sourcePath: "faq/loans/rate.md", frontMatter: FrontMatter(), body: "",
+                        bodyLineOffset: 0, urlPath: "faq/loans/rate/", sectionPath: "faq/loans", bundleDirectory: nil)
+        let links = LinkResolver(pages: [page, rate], staticFiles: [], extraOutputs: [], basePath: "/")
+        let html = MarkdownRenderer().render(page, links: links, hooks: NestedMarkdown()).html
+        #expect(html.contains("<strong>注意</strong>利率"))
+        #expect(html.contains("id=\"內文\""))
+        #expect(html.contains("id=\"首期款\""))
+        #expect(html.contains("id=\"尾款\""))
+        #expect(html.contains("href=\"/faq/loans/rate/\""))
+    }
+
     @Test func rawHTMLIsShownAsTextByDefault() {
         let html = render("<script>alert(1)</script>\n\n文字 <b onclick=x>粗</b>").html
         #expect(!html.contains("<script>"))

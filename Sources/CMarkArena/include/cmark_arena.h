@@ -4,11 +4,12 @@
 #include <cmark-gfm.h>
 
 /// An allocator for cmark-gfm that takes memory from an arena of the calling thread: a
-/// page's nodes and buffers are a pointer bump each, and `free` does nothing.
-cmark_mem *deskbook_thread_arena(void);
+/// document's nodes and buffers are a pointer bump each, and `free` does nothing. Each call
+/// opens the arena for one more document of this thread.
+cmark_mem *deskbook_arena_open(void);
 
-/// Lets go of everything the calling thread's arena gave out (its first slab is kept for the
-/// next page). Only once nothing parsed or rendered with it is used any more.
-void deskbook_thread_arena_reset(void);
+/// The document opened last on this thread is done with; when none is left open, everything
+/// the arena gave out goes back at once (its first slab is kept for the next document).
+void deskbook_arena_close(void);
 
 #endif
