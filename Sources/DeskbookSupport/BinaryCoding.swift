@@ -2,8 +2,7 @@
 /// state): little-endian integers and length-prefixed UTF-8 text, read back with bounds checks
 /// so a damaged cache file reads as "no cache", never as a crash.
 public struct ByteWriter {
-    /// What was written so far. (Settable so that `varint`, written for every search term of
-    /// the site, can be inlined into other modules.)
+    /// What was written so far.
     public var bytes: [UInt8] = []
 
     public init() {}
@@ -30,7 +29,8 @@ public struct ByteWriter {
         bytes.append(contentsOf: value)
     }
 
-    /// How many bytes `varint` writes for `value`.
+    /// How many bytes a `varint` of `value` takes: seven bits a byte, the high bit meaning
+    /// "more" (`ByteReader.varint` reads one; the search terms' encoder writes them).
     public static func varintSize(_ value: UInt64) -> Int {
         var size = 1
         var rest = value >> 7
@@ -39,23 +39,6 @@ public struct ByteWriter {
             rest >>= 7
         }
         return size
-    }
-
-    /// Short text: its length as a `varint`, then its UTF-8.
-    public mutating func shortText(_ value: String) {
-        varint(UInt64(value.utf8.count))
-        bytes.append(contentsOf: value.utf8)
-    }
-
-    /// A non-negative number in as few bytes as it needs (seven bits a byte, high bit "more").
-    @inlinable
-    public mutating func varint(_ value: UInt64) {
-        var value = value
-        while value >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
-            value >>= 7
-        }
-        bytes.append(UInt8(value))
     }
 }
 

@@ -205,7 +205,7 @@ private struct RawByteWriter {
         count += 1
     }
 
-    /// As `ByteWriter.varint`.
+    /// A number in as few bytes as it needs (see `ByteWriter.varintSize`).
     @inline(__always)
     mutating func varint(_ value: UInt64) {
         var value = value
