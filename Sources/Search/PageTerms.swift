@@ -106,13 +106,7 @@ struct TermCollector: TermSink {
     mutating func word(_ letters: UnsafeBufferPointer<UInt8>) {
         length &+= UInt64(weight)
         if letters.count <= 8 {
-            var packed: UInt64 = 0
-            var shift: UInt64 = 0
-            for letter in letters {
-                packed |= UInt64(letter) << shift
-                shift += 8
-            }
-            shortWords.add(packed, weight: weight, section: section)
+            shortWords.add(TermParts.packed(word: letters), weight: weight, section: section)
         } else {
             let word = String(decoding: letters, as: UTF8.self)
             if let existing = longWords[word] { longWords[word] = (existing.weight + weight, existing.section) } else {
@@ -201,6 +195,7 @@ private struct RawByteWriter {
 
     @inline(__always)
     mutating func byte(_ value: UInt8) {
+        assert(count < memory.count, "the memory was sized too small")
         memory.baseAddress.unsafelyUnwrapped[count] = value
         count += 1
     }
@@ -218,6 +213,7 @@ private struct RawByteWriter {
 
     mutating func bytes(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        assert(count + bytes.count <= memory.count, "the memory was sized too small")
         (memory.baseAddress.unsafelyUnwrapped + count).update(from: source, count: bytes.count)
         count += bytes.count
     }

@@ -208,9 +208,7 @@ public enum SearchIndex {
                 reader.forEachWordBytes { word, weight, section in
                     let slot: Int
                     if word.count <= 8 {
-                        var packed: UInt64 = 0
-                        for (position, letter) in word.enumerated() { packed |= UInt64(letter) << (8 * position) }
-                        slot = shortSlots.slot(of: packed, next: lists.count)
+                        slot = shortSlots.slot(of: TermParts.packed(word: word), next: lists.count)
                     } else {
                         let text = String(decoding: word, as: UTF8.self)
                         slot = longSlots[text] ?? lists.count

@@ -11,6 +11,19 @@ enum TermParts {
 
     static func code(unpacking packed: UInt64) -> UInt64 { (packed >> 21) << 32 | (packed & 0x1F_FFFF) }
 
+    /// A word of up to eight letters as one number, its first letter in the lowest byte:
+    /// words are counted and looked up by it, far faster than by their text.
+    @inline(__always)
+    static func packed<Letters: Collection>(word letters: Letters) -> UInt64 where Letters.Element == UInt8 {
+        var packed: UInt64 = 0
+        var shift: UInt64 = 0
+        for letter in letters {
+            packed |= UInt64(letter) << shift
+            shift += 8
+        }
+        return packed
+    }
+
     static func part(ofCJK code: UInt64) -> Int {
         let first = Int(code >> 32)
         if first < 0x4E00 { return 0 }
