@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "DeskbookDataTests", dependencies: ["DeskbookData", "CSQLite", "DeskbookSupport", "DeskbookTestSupport"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
         .testTarget(name: "BlocksTests", dependencies: ["Blocks", "Content", "DeskbookData", "DeskbookSupport", "DeskbookTestSupport"]),
-        .testTarget(name: "SearchTests", dependencies: ["Search", "Content"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "Content", "DeskbookSupport"]),
         .testTarget(name: "ServeTests", dependencies: ["Serve", "DeskbookSupport", "DeskbookTestSupport"]),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Content", "Theme", "DeskbookData", "DeskbookSupport", "DeskbookTestSupport", "SampleData", "CSQLite"],
                     exclude: ["search-harness.js"]),

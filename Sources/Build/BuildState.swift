@@ -35,6 +35,8 @@ struct BuildState: Sendable {
     var searchFiles: [String] = []
     /// Page id (source path, and the row for a templated page) -> its Markdown's results.
     var markdown: [String: MarkdownEntry] = [:]
+    /// Per tree: what its search index keeps for the next build (`IndexMemory`).
+    var searchMemories: [String: IndexMemory] = [:]
 
     /// The search index files of the tree in `prefix` ("" for a site without audiences).
     func searchFiles(under prefix: String) -> [String] {
@@ -73,13 +75,37 @@ struct BuildState: Sendable {
         searchKeys = pages.searchKeys
         searchFiles = pages.searchFiles
         markdown = pages.markdown
+        searchMemories = Self.loadSearchMemories(path, header: self) ?? [:]
         return true
+    }
+
+    /// Written with the pages, read with them; none (the next index is built from every
+    /// page's terms) when missing, damaged or written with another summary.
+    private static func loadSearchMemories(_ path: String, header state: BuildState) -> [String: IndexMemory]? {
+        guard let bytes = try? FileSystem.readFile(path + ".search") else { return nil }
+        var input = ByteReader(bytes)
+        guard let header = decodeHeader(&input), header.inputs == state.inputs, header.release == state.release,
+              let count = input.count() else { return nil }
+        var memories: [String: IndexMemory] = [:]
+        for _ in 0..<count {
+            guard let prefix = input.text(), let memory = IndexMemory.decode(&input) else { return nil }
+            memories[prefix] = memory
+        }
+        return input.isAtEnd ? memories : nil
     }
 
     func save(_ path: String) throws {
         try FileSystem.makeDirectories(FileSystem.parentPath(path))
         // Pages first: a summary always comes with the pages it was written with.
         try FileSystem.writeAtomically(path + ".pages", producing: encodePages)
+        var search = ByteWriter()
+        encodeHeader(into: &search)
+        search.integer(searchMemories.count)
+        for (prefix, memory) in searchMemories.sorted(by: { $0.key < $1.key }) {
+            search.text(prefix)
+            memory.encode(into: &search)
+        }
+        try FileSystem.writeAtomically(path + ".search", search.bytes)
         try FileSystem.writeAtomically(path, encodeSummary())
     }
 

@@ -192,10 +192,16 @@ public enum SiteBuilder {
         // with `separatePhases`).
         var searchIndexes: [() -> SearchBuild] = []
         var plan = OutputPlan()
+        let previousMemories = previousState?.searchMemories ?? [:]
         func indexSearch(_ tree: PreparedTree, _ treeDigests: [PageDigest]) -> @Sendable () -> SearchBuild {
-            let documents = searchDocuments(model: tree.model, digests: treeDigests, links: tree.context.links)
+            let searched = searchedPages(tree.model)
+            let documents = searchDocuments(searched, model: tree.model, digests: treeDigests, links: tree.context.links)
             let previous = samePrevious ? previousOutputs.map { ($0, previousRelease!) } : nil
-            return { SearchBuild(documents: documents, synonyms: synonyms, prefix: tree.prefix, previous: previous) }
+            // The terms each page had when the memory was made, from the same build's cache.
+            let previousIndex = previousMemories[tree.prefix].map { memory in
+                IndexMemory.Previous(memory: memory, terms: searched.map { cachedMarkdown[tree.prefix + tree.model.pages[$0].urlPath]?.digest.terms })
+            }
+            return { SearchBuild(documents: documents, synonyms: synonyms, prefix: tree.prefix, previous: previous, previousIndex: previousIndex) }
         }
         var pendingTerms: [[Int: [SectionText]]] = []
         var digests = try phase("render pages") { () throws(DiagnosticsError) -> [[PageDigest]] in
@@ -246,6 +252,7 @@ public enum SiteBuilder {
         }
         // What the build cache keeps of each index; its bytes go with the plan once written.
         let searchKeys = searchBuilds.map(\.key)
+        let searchMemories = searchBuilds.map(\.memory)
         let searchFiles = searchBuilds.map { $0.files.map(\.path) }
         searchBuilds = []
         Allocator.releaseFreeMemory()
@@ -305,6 +312,7 @@ public enum SiteBuilder {
                             state.outputs[tree.prefix + job.outputPath(model: tree.model, context: tree.context)] = key
                         }
                         state.searchKeys[tree.prefix] = searchKeys[position]
+                        state.searchMemories[tree.prefix] = searchMemories[position]
                         state.searchFiles += searchFiles[position]
                         for index in tree.model.pages.indices {
                             state.markdown[tree.prefix + tree.model.pages[index].urlPath] = .init(key: tree.keys.markdown[index],
@@ -315,6 +323,7 @@ public enum SiteBuilder {
                     do { try state.save(statePath) } catch {
                         FileSystem.removeTree(statePath)
                         FileSystem.removeTree(statePath + ".pages")
+                        FileSystem.removeTree(statePath + ".search")
                     }
                 }
             }
@@ -389,10 +398,12 @@ public enum SiteBuilder {
 
     /// What the search index needs of each page: its terms and excerpts, where it stands,
     /// and what makes it rank (an FAQ reply).
-    static func searchDocuments(model: SiteModel, digests: [PageDigest], links: LinkResolver) -> [SearchDocument] {
-        model.pages.indices.compactMap { index -> SearchDocument? in
+    /// The pages the search index holds: all but the home page.
+    static func searchedPages(_ model: SiteModel) -> [Int] { model.pages.indices.filter { model.pages[$0].kind != .home } }
+
+    static func searchDocuments(_ searched: [Int], model: SiteModel, digests: [PageDigest], links: LinkResolver) -> [SearchDocument] {
+        searched.map { index -> SearchDocument in
             let page = model.pages[index]
-            guard page.kind != .home else { return nil }
             let place = model.ancestors(of: page).dropFirst().compactMap { model.sectionIndex[$0].map { model.pages[$0].title } }
             let reply = page.frontMatter["reply"]?.scalar
             return SearchDocument(title: page.title, url: links.url(for: page.urlPath), place: place.joined(separator: " › "),
@@ -684,36 +695,27 @@ struct SearchBuild: Sendable {
     let key: UInt64
     /// Paths include the tree's folder.
     let files: [(path: String, source: OutputPlan.Source)]
+    /// For the next build (`IndexMemory`).
+    let memory: IndexMemory?
 
-    init(documents: [SearchDocument], synonyms: [[String]], prefix: String, previous: (state: BuildState, release: String)?) {
+    init(documents: [SearchDocument], synonyms: [[String]], prefix: String, previous: (state: BuildState, release: String)?,
+         previousIndex: IndexMemory.Previous?) {
+        let inputs = IndexInputs(documents, synonyms: synonyms)
         var hasher = StableHasher()
         hasher.combine(BuildState.toolFingerprint)
-        for group in synonyms {
-            hasher.combine(group.count)
-            for word in group { hasher.combine(word) }
-        }
-        for document in documents {
-            hasher.combine(document.title)
-            hasher.combine(document.url)
-            hasher.combine(document.place)
-            hasher.combine(document.reply ?? "\u{0}")
-            hasher.combine(Int(document.boost * 1000))
-            for excerpt in document.terms.excerpts {
-                hasher.combine(excerpt.anchor)
-                hasher.combine(excerpt.heading)
-                hasher.combine(excerpt.text)
-            }
-            document.terms.encoded.withUnsafeBytes { hasher.combine(bytes: $0) }
-        }
+        hasher.combine(inputs.key)
         key = hasher.value
         if let previous, previous.state.searchKeys[prefix] == key {
             let files = previous.state.searchFiles(under: prefix)
             if !files.isEmpty && files.allSatisfy({ FileSystem.exists(previous.release + "/" + $0) }) {
                 self.files = files.map { ($0, .previous) }
+                memory = previousIndex?.memory
                 return
             }
         }
-        files = SearchIndex.build(documents, synonyms: synonyms).map { (prefix + $0.path, .bytes($0.bytes)) }
+        let index = SearchIndex.build(inputs, previous: previousIndex)
+        files = index.files.map { (prefix + $0.path, .bytes($0.bytes)) }
+        memory = index.memory
     }
 }
 

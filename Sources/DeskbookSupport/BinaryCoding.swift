@@ -29,6 +29,16 @@ public struct ByteWriter {
         bytes.append(contentsOf: value)
     }
 
+    /// Seven bits a byte, the low ones first, the high bit meaning "more" (`ByteReader.varint`).
+    public mutating func varint(_ value: UInt64) {
+        var rest = value
+        while rest >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+            rest >>= 7
+        }
+        bytes.append(UInt8(rest))
+    }
+
     /// How many bytes a `varint` of `value` takes: seven bits a byte, the high bit meaning
     /// "more" (`ByteReader.varint` reads one; the search terms' encoder writes them).
     public static func varintSize(_ value: UInt64) -> Int {

@@ -27,6 +27,53 @@ public struct SearchDocument: Sendable {
     }
 }
 
+/// What a search index is made from, hashed in pieces: equal keys, equal files, and the
+/// pieces tell the next build which pages' terms and which chunks of details changed.
+public struct IndexInputs: Sendable {
+    public let documents: [SearchDocument]
+    public let synonyms: [[String]]
+    /// Each page's encoded terms, hashed.
+    let termHashes: [UInt64]
+    /// The details of each chunk of pages (`SearchIndex.chunk`), hashed.
+    let chunkKeys: [UInt64]
+    /// All of it.
+    public let key: UInt64
+
+    public init(_ documents: [SearchDocument], synonyms: [[String]]) {
+        self.documents = documents
+        self.synonyms = synonyms
+        termHashes = parallelMap(Array(documents.indices)) { StableHasher.hash(bytes: documents[$0].terms.encoded) }
+        let chunkSize = SearchIndex.chunkSize
+        chunkKeys = parallelMap(Array(stride(from: 0, to: documents.count, by: chunkSize))) { first in
+            var hasher = StableHasher()
+            for document in documents[first..<min(first + chunkSize, documents.count)] {
+                hasher.combine(document.title)
+                hasher.combine(document.url)
+                hasher.combine(document.place)
+                hasher.combine(document.reply)
+                hasher.combine(Int(document.boost * 1000))
+                hasher.combine(document.terms.excerpts.count)
+                for excerpt in document.terms.excerpts {
+                    hasher.combine(excerpt.anchor)
+                    hasher.combine(excerpt.heading)
+                    excerpt.utf8.withUnsafeBytes { hasher.combine(bytes: $0) }
+                }
+            }
+            return hasher.value
+        }
+        var hasher = StableHasher()
+        hasher.combine(synonyms.count)
+        for group in synonyms {
+            hasher.combine(group.count)
+            for word in group { hasher.combine(word) }
+        }
+        hasher.combine(documents.count)
+        for hash in termHashes { hasher.combine(hash) }
+        for key in chunkKeys { hasher.combine(key) }
+        key = hasher.value
+    }
+}
+
 /// Writes the search index: small JSON files a query fetches only the parts of.
 ///
 /// - `search/meta.json`: counts, shard layout and the site's synonym groups.
@@ -54,77 +101,52 @@ public enum SearchIndex {
 
     public static func build(_ documents: [SearchDocument], synonyms: [[String]],
                              postingsInOneReading: Int = postingsInOneReading) -> [(path: String, bytes: [UInt8])] {
-        let tokenizer = Tokenizer(folding: .standard)
-        let lengths = documents.map { TermReader($0.terms.encoded).length }
-        let count = Double(max(documents.count, 1))
-        let averageLength = max(lengths.reduce(0, +) / count, 1)
-        let boosts = documents.map(\.boost)
+        build(IndexInputs(documents, synonyms: synonyms), postingsInOneReading: postingsInOneReading, previous: nil).files
+    }
 
-        /// How rare a term on `documentFrequency` pages is.
-        @Sendable func inverseFrequency(_ documentFrequency: Int) -> Double {
-            log1p((count - Double(documentFrequency) + 0.5) / (Double(documentFrequency) + 0.5))
+    /// The index, and what the next build needs to make it again from the pages that changed
+    /// (nil for a site past `postingsInOneReading`, whose every build reads all its terms).
+    /// `previous` is that of the last build, with the terms each page had then: when the pages
+    /// are the same ones, in the same order, only the terms of the pages whose terms changed
+    /// are gathered and scored again. Either way the files are the same.
+    public static func build(_ inputs: IndexInputs, postingsInOneReading: Int = postingsInOneReading,
+                             previous: IndexMemory.Previous?) -> (files: [(path: String, bytes: [UInt8])], memory: IndexMemory?) {
+        let documents = inputs.documents
+        let scoring = Scoring(documents)
+        let encodedTerms = documents.map(\.terms.encoded)
+        let estimatedPostings = encodedTerms.reduce(0) { $0 + $1.count } / 5
+        guard estimatedPostings <= postingsInOneReading else {
+            let encodedParts = encodedPartByPart(encodedTerms, scoring: scoring)
+            let chunks = parallelMap(Array(inputs.chunkKeys.indices)) { chunk(documents, number: $0) }
+            return (files(encodedParts, chunks: chunks, documents: documents, synonyms: inputs.synonyms), nil)
         }
-        /// What BM25 multiplies a term's rarity by, on `document` where it is weighted `weight`.
-        @Sendable func scoreWithoutRarity(_ weight: Float, document: Int32) -> Double {
-            let weight = Double(weight)
-            let length = lengths[Int(document)]
-            return weight * (k1 + 1) / (weight + k1 * (1 - b + b * length / averageLength)) * boosts[Int(document)]
-        }
-        /// BM25 of a term of inverse frequency `idf` on `document`, weighted `weight` there.
-        @Sendable func score(_ weight: Float, document: Int32, idf: Double) -> Float {
-            let weight = Double(weight)
-            let length = lengths[Int(document)]
-            let score = idf * weight * (k1 + 1) / (weight + k1 * (1 - b + b * length / averageLength))
-            return Float(score * boosts[Int(document)])
-        }
+        let memory = previous.flatMap { IndexMemory(updating: $0, inputs: inputs, encodedTerms: encodedTerms, scoring: scoring) }
+            ?? IndexMemory(gathering: encodedTerms, inputs: inputs, scoring: scoring)
+        return (files([memory.encodedTerms], chunks: memory.chunks, documents: documents, synonyms: inputs.synonyms), memory)
+    }
 
-        // Scores are quantized against the highest score of all, which a term's best page
-        // gives: the term's rarity is the same for all its pages; the rest of the score is not.
-        @Sendable func highestScore(pages: Int, best: Posting) -> Float {
-            score(best.value, document: best.document, idf: inverseFrequency(pages))
-        }
-        // The postings are gathered a part of the terms at a time (`TermParts`). When all of
-        // them fit `postingsInOneReading`, each part is read and kept until all are scored, and
-        // the highest score is the one found. A larger site's parts are read and encoded one at
-        // a time, so memory holds only the parts being encoded, and scores are quantized against
-        // the highest any posting could have: the rarity of a term on one page, times what the
-        // rest of BM25 approaches (k1 + 1), times the largest boost. Its top scores then use
-        // about two thirds of the scale rather than all of it.
-        let parts = Array(0..<TermParts.count)
-        let estimatedPostings = documents.reduce(0) { $0 + $1.terms.encoded.count } / 5
-        let oneReading = estimatedPostings <= postingsInOneReading
-        let firstReading = parallelMap(parts) { part -> (highest: Float, kept: Taken<(terms: [String], postings: [[Posting]])>?) in
-            guard oneReading else { return (0, nil) }
-            var highest: Float = 0
-            let lists = postings(of: documents, inPart: part)
-            for list in lists.postings {
-                var best = 0
-                var bestRest = -Double.infinity
-                for (position, posting) in list.enumerated() {
-                    let rest = scoreWithoutRarity(posting.value, document: posting.document)
-                    if rest > bestRest { (best, bestRest) = (position, rest) }
-                }
-                highest = max(highest, highestScore(pages: list.count, best: list[best]))
-            }
-            return (highest, Taken(lists))
-        }
-        let highest = oneReading ? Double(firstReading.map(\.highest).max() ?? 0)
-            : inverseFrequency(1) * (k1 + 1) * (boosts.max() ?? 1)
-        let documentCount = documents.count
-        var encodedParts = parallelMap(parts) { part -> [(String, [UInt8])] in
-            var lists = firstReading[part].kept?.take() ?? postings(of: documents, inPart: part)
+    /// A site's terms encoded a part at a time, so that memory holds only the parts being
+    /// encoded. Scores are quantized against the highest any posting could have, known before
+    /// any term is read: the rarity of a term on one page, times what the rest of BM25
+    /// approaches (k1 + 1), times the largest boost. Its top scores then use about two thirds
+    /// of the scale rather than all of it.
+    static func encodedPartByPart(_ encodedTerms: [[UInt8]], scoring: Scoring) -> [[(String, [UInt8])]] {
+        let highest = scoring.inverseFrequency(1) * (k1 + 1) * (scoring.boosts.max() ?? 1)
+        return parallelMap(Array(0..<TermParts.count)) { part -> [(String, [UInt8])] in
+            var lists = postings(of: encodedTerms, inPart: part)
             return lists.postings.indices.map { slot in
-                let idf = inverseFrequency(lists.postings[slot].count)
-                for position in lists.postings[slot].indices {
-                    let posting = lists.postings[slot][position]
-                    lists.postings[slot][position].value = score(posting.value, document: posting.document, idf: idf)
-                }
-                let bytes = encode(lists.postings[slot], highest: highest, documentCount: documentCount)
+                let bytes = scoring.encoded(lists.postings[slot], highest: highest)
                 lists.postings[slot] = []
                 return (lists.terms[slot], bytes)
             }
         }
+    }
 
+    /// The index's files: its terms' encoded postings (in groups, let go as they are sharded),
+    /// the pages' details, the folding table and the description of it all.
+    static func files(_ encodedParts: consuming [[(String, [UInt8])]], chunks: [[UInt8]], documents: [SearchDocument],
+                      synonyms: [[String]]) -> [(path: String, bytes: [UInt8])] {
+        let tokenizer = Tokenizer(folding: .standard)
         let cjkShards = max(1, min(512, encodedParts.reduce(0) { $0 + $1.count } / 400))
 
         // Shards of encoded postings.
@@ -153,49 +175,56 @@ public enum SearchIndex {
         }
 
         // Page details in chunks, for results and snippets.
-        let chunks = parallelMap(Array(stride(from: 0, to: documents.count, by: chunkSize))) { chunk -> (path: String, bytes: [UInt8]) in
-            var json = JSONBytes()
-            json.raw("[")
-            for index in chunk..<min(chunk + chunkSize, documents.count) {
-                let document = documents[index]
-                if index > chunk { json.raw(",") }
-                json.raw("[")
-                for (position, field) in [document.title, document.url, document.place, document.reply ?? ""].enumerated() {
-                    if position > 0 { json.raw(",") }
-                    json.string(field)
-                }
-                json.raw(",[")
-                for (position, section) in document.terms.excerpts.enumerated() {
-                    json.raw(position == 0 ? "[" : ",[")
-                    json.string(section.anchor)
-                    json.raw(",")
-                    json.string(section.heading)
-                    json.raw(",")
-                    section.utf8.withUnsafeBufferPointer { json.string(utf8: $0) }
-                    json.raw("]")
-                }
-                json.raw("]]")
-            }
-            json.raw("]")
-            return (folder + "d/\(chunk / chunkSize).json", json.bytes)
-        }
-        files += chunks
+        for (number, bytes) in chunks.enumerated() { files.append((folder + "d/\(number).json", bytes)) }
 
         // The folding table and the description of it all.
         files.append((folder + "fold.json", Array(jsonString(tokenizer.folding.pairs).utf8)))
         let synonymJSON = "[" + synonyms.map { "[" + $0.map(jsonString).joined(separator: ",") + "]" }.joined(separator: ",") + "]"
         // Changes whenever any file does, so the script never mixes parts of two builds.
-        let version = ContentHash.hex(Array(files.map { ContentHash.hex($0.bytes) }.joined().utf8))
+        var hasher = StableHasher()
+        for file in files { file.bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+        let digits = String(hasher.value, radix: 16)
+        let version = String(repeating: "0", count: 16 - digits.count) + digits
         let meta = "{\"version\":\(jsonString(String(version.prefix(12)))),\"documents\":\(documents.count),\"chunk\":\(chunkSize),"
             + "\"cjkShards\":\(cjkShards),\"shards\":[" + keys.map(jsonString).joined(separator: ",") + "],\"synonyms\":\(synonymJSON)}"
         files.append((folder + "meta.json", Array(meta.utf8)))
         return files
     }
 
+    /// The details of the `number`th `chunkSize` pages, for results and snippets: title, URL,
+    /// place, reply and each section's anchor, heading and excerpt.
+    static func chunk(_ documents: [SearchDocument], number: Int) -> [UInt8] {
+        let first = number * chunkSize
+        var json = JSONBytes()
+        json.raw("[")
+        for index in first..<min(first + chunkSize, documents.count) {
+            let document = documents[index]
+            if index > first { json.raw(",") }
+            json.raw("[")
+            for (position, field) in [document.title, document.url, document.place, document.reply ?? ""].enumerated() {
+                if position > 0 { json.raw(",") }
+                json.string(field)
+            }
+            json.raw(",[")
+            for (position, section) in document.terms.excerpts.enumerated() {
+                json.raw(position == 0 ? "[" : ",[")
+                json.string(section.anchor)
+                json.raw(",")
+                json.string(section.heading)
+                json.raw(",")
+                section.utf8.withUnsafeBufferPointer { json.string(utf8: $0) }
+                json.raw("]")
+            }
+            json.raw("]]")
+        }
+        json.raw("]")
+        return json.bytes
+    }
+
     /// Every page's postings of the terms in one part, each list in page order, with the
     /// terms' text (terms are numbered as first seen). Plain loops: this reads every term of
     /// the site, and a closure per posting cost as much as the rest.
-    static func postings(of documents: [SearchDocument], inPart part: Int) -> (terms: [String], postings: [[Posting]]) {
+    static func postings(of encodedTerms: [[UInt8]], inPart part: Int) -> (terms: [String], postings: [[Posting]]) {
         var lists: [[Posting]] = []
         var terms: [String] = []
         if part == TermParts.words {
@@ -203,8 +232,8 @@ public enum SearchIndex {
             // as pages count them; only longer ones by their text.
             var shortSlots = SlotTable()
             var longSlots: [String: Int] = [:]
-            for (index, document) in documents.enumerated() {
-                var reader = TermReader(document.terms.encoded)
+            for index in encodedTerms.indices {
+                var reader = TermReader(encodedTerms[index])
                 reader.forEachWordBytes { word, weight, section in
                     let slot: Int
                     if word.count <= 8 {
@@ -224,8 +253,8 @@ public enum SearchIndex {
             return (terms, lists)
         }
         var slots = SlotTable()
-        for (index, document) in documents.enumerated() {
-            var reader = TermReader(document.terms.encoded)
+        for index in encodedTerms.indices {
+            var reader = TermReader(encodedTerms[index])
             var block = reader.block(ofPart: part)
             while let term = reader.next(in: &block) {
                 let slot = slots.slot(of: term.code, next: lists.count)

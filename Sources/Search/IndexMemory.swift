@@ -1,0 +1,278 @@
+import DeskbookSupport
+
+/// What a search index keeps for the next build: every term's postings with their weights, and
+/// what each was encoded to. When the next build has the same pages in the same order, only
+/// the terms of pages whose terms changed are scored and encoded again, and nothing reads the
+/// terms of the pages that did not change: editing one page of ten thousand costs the terms
+/// of that page, not the site's.
+///
+/// A term's encoding depends on its postings, the lengths and boosts of their pages, the
+/// number of pages, the average length (`Scoring.averageLength`, rounded so that an edit
+/// rarely moves it) and the highest score of all. When either of the last two moves, every
+/// term is encoded again from the memory, which still reads no page's terms. The files are
+/// the same as a build from nothing would write.
+public struct IndexMemory: Sendable {
+    /// The last build's memory and each page's terms as they were then (nil where unknown).
+    public struct Previous: Sendable {
+        public var memory: IndexMemory
+        public var terms: [PageTerms?]
+
+        public init(memory: IndexMemory, terms: [PageTerms?]) {
+            self.memory = memory
+            self.terms = terms
+        }
+    }
+
+    /// Each page's URL and boost, hashed: the memory serves only the same pages in the same order.
+    private var pages: [UInt64]
+    /// Each page's encoded terms, hashed: which pages changed.
+    private var pageTerms: [UInt64]
+    private var averageLength: Double
+    private var highest: Double
+    private var terms: [String]
+    /// Each term's postings (`packed`); empty for a term no page has any longer.
+    private var postings: [[UInt8]]
+    /// Each term's highest score (`Scoring.highestScore(of:)`).
+    private var highests: [Float]
+    private var encoded: [[UInt8]]
+    /// The pages' details (`SearchIndex.chunk`) and their keys (`IndexInputs.chunkKeys`).
+    private(set) var chunks: [[UInt8]]
+    private var chunkKeys: [UInt64]
+
+    /// More changed pages than this share of all, and gathering every page's terms is cheaper.
+    static let mostChangedPages = 0.05
+
+    /// The terms of the index, encoded.
+    var encodedTerms: [(String, [UInt8])] {
+        terms.indices.compactMap { postings[$0].isEmpty ? nil : (terms[$0], encoded[$0]) }
+    }
+
+    /// Every page's terms, gathered a part of the terms at a time on every core.
+    init(gathering encodedTerms: [[UInt8]], inputs: IndexInputs, scoring: Scoring) {
+        let documents = inputs.documents
+        let parts = Array(0..<TermParts.count)
+        let gathered = parallelMap(parts) { part -> (highests: [Float], lists: Taken<(terms: [String], postings: [[SearchIndex.Posting]])>) in
+            let lists = SearchIndex.postings(of: encodedTerms, inPart: part)
+            return (lists.postings.map(scoring.highestScore(of:)), Taken(lists))
+        }
+        let highest = Double(gathered.lazy.flatMap(\.highests).max() ?? 0)
+        let packedParts = parallelMap(parts) { part -> (terms: [String], postings: [[UInt8]], encoded: [[UInt8]]) in
+            var lists = gathered[part].lists.take()
+            var packed: [[UInt8]] = []
+            var encoded: [[UInt8]] = []
+            for slot in lists.postings.indices {
+                packed.append(Self.packed(lists.postings[slot]))
+                encoded.append(scoring.encoded(lists.postings[slot], highest: highest))
+                lists.postings[slot] = []
+            }
+            return (lists.terms, packed, encoded)
+        }
+        pages = documents.map(Self.identity)
+        pageTerms = inputs.termHashes
+        chunkKeys = inputs.chunkKeys
+        chunks = parallelMap(Array(chunkKeys.indices)) { SearchIndex.chunk(documents, number: $0) }
+        averageLength = scoring.averageLength
+        self.highest = highest
+        terms = packedParts.flatMap(\.terms)
+        postings = packedParts.flatMap(\.postings)
+        highests = gathered.flatMap(\.highests)
+        encoded = packedParts.flatMap(\.encoded)
+    }
+
+    /// The last build's memory with the terms of the pages that changed gathered again; nil
+    /// when the pages are not the same ones, or too many changed, or the memory does not match
+    /// the terms it was made from.
+    init?(updating previous: Previous, inputs: IndexInputs, encodedTerms: [[UInt8]], scoring: Scoring) {
+        self = previous.memory
+        let documents = inputs.documents
+        guard pages.count == documents.count, previous.terms.count == documents.count,
+              zip(pages, documents).allSatisfy({ $0 == Self.identity($1) }) else { return nil }
+        let newPageTerms = inputs.termHashes
+        let changed = documents.indices.filter { newPageTerms[$0] != pageTerms[$0] }
+        guard Double(changed.count) <= Double(documents.count) * Self.mostChangedPages else { return nil }
+
+        // The terms the changed pages had and have; their new postings.
+        var slots = [String: Int](minimumCapacity: terms.count)
+        for (slot, term) in terms.enumerated() { slots[term] = slot }
+        var dirty = Set<Int>()
+        var added: [Int: [SearchIndex.Posting]] = [:]
+        for page in changed {
+            guard let old = previous.terms[page], StableHasher.hash(bytes: old.encoded) == pageTerms[page] else { return nil }
+            var missing = false
+            Self.forEachTerm(of: old.encoded) { term, _, _ in
+                if let slot = slots[term] { dirty.insert(slot) } else { missing = true }
+            }
+            if missing { return nil }
+            Self.forEachTerm(of: encodedTerms[page]) { term, weight, section in
+                let slot = slots[term] ?? terms.count
+                if slot == terms.count {
+                    slots[term] = slot
+                    terms.append(term)
+                    postings.append([])
+                    highests.append(0)
+                    encoded.append([])
+                }
+                dirty.insert(slot)
+                added[slot, default: []].append((Int32(page), weight, section))
+            }
+        }
+        let changedPages = changed.map(Int32.init)
+        var lists: [Int: [SearchIndex.Posting]] = [:]
+        for slot in dirty {
+            let list = Self.unpacked(postings[slot], replacing: changedPages, with: added[slot] ?? [])
+            postings[slot] = Self.packed(list)
+            lists[slot] = list
+        }
+        pageTerms = newPageTerms
+
+        // A new average length changes every term's highest score; a new highest of all,
+        // every term's encoding.
+        if scoring.averageLength != averageLength {
+            averageLength = scoring.averageLength
+            for slot in postings.indices where lists[slot] == nil { lists[slot] = Self.unpacked(postings[slot]) }
+        }
+        for (slot, list) in lists { highests[slot] = list.isEmpty ? 0 : scoring.highestScore(of: list) }
+        let newHighest = Double(highests.max() ?? 0)
+        if newHighest != highest {
+            highest = newHighest
+            for slot in postings.indices where lists[slot] == nil { lists[slot] = Self.unpacked(postings[slot]) }
+        }
+        let toEncode = Array(lists)
+        let highest = highest
+        let newEncoded = parallelMap(toEncode) { entry in entry.value.isEmpty ? [] : scoring.encoded(entry.value, highest: highest) }
+        for (entry, bytes) in zip(toEncode, newEncoded) { encoded[entry.key] = bytes }
+
+        let changedChunks = chunkKeys.indices.filter { chunkKeys[$0] != inputs.chunkKeys[$0] }
+        for (number, bytes) in zip(changedChunks, parallelMap(changedChunks) { SearchIndex.chunk(documents, number: $0) }) {
+            chunks[number] = bytes
+        }
+        chunkKeys = inputs.chunkKeys
+    }
+
+    private static func identity(_ document: SearchDocument) -> UInt64 {
+        var hasher = StableHasher()
+        hasher.combine(document.url)
+        hasher.combine(Int(document.boost * 1000))
+        return hasher.value
+    }
+
+    /// Every term of a page, with its text as the index shows it.
+    private static func forEachTerm(of encoded: [UInt8], _ body: (_ term: String, _ weight: Float, _ section: UInt8) -> Void) {
+        var reader = SearchIndex.TermReader(encoded)
+        reader.forEachCJK { code, weight, section in body(Tokenizer.string(of: code), weight, section) }
+        reader.forEachWord(body)
+    }
+
+    /// Postings in page order, compact: the gap from the last page, the weight in halves (both
+    /// as varints) and the section.
+    static func packed(_ list: [SearchIndex.Posting]) -> [UInt8] {
+        var out = ByteWriter()
+        out.bytes.reserveCapacity(list.count * 4)
+        var previous: Int32 = 0
+        for posting in list {
+            out.varint(UInt64(posting.document - previous))
+            out.varint(UInt64(posting.value * 2))
+            out.byte(posting.section)
+            previous = posting.document
+        }
+        return out.bytes
+    }
+
+    static func unpacked(_ bytes: [UInt8]) -> [SearchIndex.Posting] { unpacked(bytes, replacing: [], with: []) }
+
+    /// Postings with those of `pages` (in page order) left out and `added` (in page order, on
+    /// some of those pages) put in their place.
+    static func unpacked(_ bytes: [UInt8], replacing pages: [Int32], with added: [SearchIndex.Posting]) -> [SearchIndex.Posting] {
+        var input = ByteReader(bytes)
+        var list: [SearchIndex.Posting] = []
+        list.reserveCapacity(bytes.count / 3 + added.count)
+        var document: Int32 = 0
+        var nextPage = 0, nextAdded = 0
+        while let gap = input.varint(), let halves = input.varint(), let section = input.byte() {
+            document += Int32(truncatingIfNeeded: gap)
+            while nextAdded < added.count && added[nextAdded].document < document {
+                list.append(added[nextAdded])
+                nextAdded += 1
+            }
+            while nextPage < pages.count && pages[nextPage] < document { nextPage += 1 }
+            if nextPage < pages.count && pages[nextPage] == document { continue }
+            list.append((document, Float(halves) / 2, section))
+        }
+        list += added[nextAdded...]
+        return list
+    }
+
+    /// For the build cache.
+    public func encode(into out: inout ByteWriter) {
+        out.integer(pages.count)
+        for (page, terms) in zip(pages, pageTerms) {
+            out.word(page)
+            out.word(terms)
+        }
+        out.integer(chunks.count)
+        for (key, chunk) in zip(chunkKeys, chunks) {
+            out.word(key)
+            out.blob(chunk)
+        }
+        out.word(averageLength.bitPattern)
+        out.word(highest.bitPattern)
+        out.integer(postings.count { !$0.isEmpty })
+        for slot in terms.indices where !postings[slot].isEmpty {
+            out.text(terms[slot])
+            out.blob(postings[slot])
+            out.integer(Int(highests[slot].bitPattern))
+            out.blob(encoded[slot])
+        }
+    }
+
+    /// Nil at damaged bytes.
+    public static func decode(_ input: inout ByteReader) -> IndexMemory? {
+        guard let pageCount = input.count() else { return nil }
+        var pages: [UInt64] = [], pageTerms: [UInt64] = []
+        pages.reserveCapacity(pageCount)
+        pageTerms.reserveCapacity(pageCount)
+        for _ in 0..<pageCount {
+            guard let page = input.word(), let terms = input.word() else { return nil }
+            pages.append(page)
+            pageTerms.append(terms)
+        }
+        guard let chunkCount = input.count() else { return nil }
+        var chunks: [[UInt8]] = [], chunkKeys: [UInt64] = []
+        for _ in 0..<chunkCount {
+            guard let key = input.word(), let chunk = input.blob() else { return nil }
+            chunkKeys.append(key)
+            chunks.append(chunk)
+        }
+        guard let averageLength = input.word(), let highest = input.word(), let termCount = input.count() else { return nil }
+        var memory = IndexMemory(pages: pages, pageTerms: pageTerms, averageLength: Double(bitPattern: averageLength),
+                                 highest: Double(bitPattern: highest), terms: [], postings: [], highests: [], encoded: [],
+                                 chunks: chunks, chunkKeys: chunkKeys)
+        memory.terms.reserveCapacity(termCount)
+        memory.postings.reserveCapacity(termCount)
+        memory.highests.reserveCapacity(termCount)
+        memory.encoded.reserveCapacity(termCount)
+        for _ in 0..<termCount {
+            guard let term = input.text(), let postings = input.blob(), let highest = input.count(limit: Int(UInt32.max)),
+                  let encoded = input.blob() else { return nil }
+            memory.terms.append(term)
+            memory.postings.append(postings)
+            memory.highests.append(Float(bitPattern: UInt32(highest)))
+            memory.encoded.append(encoded)
+        }
+        return memory
+    }
+
+    private init(pages: [UInt64], pageTerms: [UInt64], averageLength: Double, highest: Double, terms: [String],
+                 postings: [[UInt8]], highests: [Float], encoded: [[UInt8]], chunks: [[UInt8]], chunkKeys: [UInt64]) {
+        self.pages = pages
+        self.pageTerms = pageTerms
+        self.averageLength = averageLength
+        self.highest = highest
+        self.terms = terms
+        self.postings = postings
+        self.highests = highests
+        self.encoded = encoded
+        self.chunks = chunks
+        self.chunkKeys = chunkKeys
+    }
+}

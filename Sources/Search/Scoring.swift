@@ -1,0 +1,70 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// BM25 over one site's pages: the page lengths, boosts and counts a term's postings are
+/// scored with.
+struct Scoring: Sendable {
+    let lengths: [Double]
+    let boosts: [Double]
+    private let count: Double
+    /// Rounded to a 32nd of an octave (about 2 %): a ranking cannot tell the difference, and an
+    /// edit to one page of many leaves it as it was, so the scores of the terms that page does
+    /// not have stay the same and the next build need not encode them again (`IndexMemory`).
+    let averageLength: Double
+
+    init(_ documents: [SearchDocument]) {
+        lengths = documents.map { SearchIndex.TermReader($0.terms.encoded).length }
+        boosts = documents.map(\.boost)
+        count = Double(max(documents.count, 1))
+        averageLength = Self.rounded(max(lengths.reduce(0, +) / count, 1))
+    }
+
+    static func rounded(_ length: Double) -> Double { exp2((log2(length) * 32).rounded() / 32) }
+
+    /// How rare a term on `documentFrequency` pages is.
+    func inverseFrequency(_ documentFrequency: Int) -> Double {
+        log1p((count - Double(documentFrequency) + 0.5) / (Double(documentFrequency) + 0.5))
+    }
+
+    /// What BM25 multiplies a term's rarity by, on `document` where it is weighted `weight`.
+    func scoreWithoutRarity(_ weight: Float, document: Int32) -> Double {
+        let weight = Double(weight)
+        let length = lengths[Int(document)]
+        return weight * (SearchIndex.k1 + 1) / (weight + SearchIndex.k1 * (1 - SearchIndex.b + SearchIndex.b * length / averageLength))
+            * boosts[Int(document)]
+    }
+
+    /// The highest score of a term's postings (weights as gathered), which its best page
+    /// gives: the term's rarity is the same for all its pages; the rest of the score is not.
+    /// Scores are quantized against the highest of all terms.
+    func highestScore(of postings: [SearchIndex.Posting]) -> Float {
+        var best = 0
+        var bestRest = -Double.infinity
+        for (position, posting) in postings.enumerated() {
+            let rest = scoreWithoutRarity(posting.value, document: posting.document)
+            if rest > bestRest { (best, bestRest) = (position, rest) }
+        }
+        return score(postings[best].value, document: postings[best].document, idf: inverseFrequency(postings.count))
+    }
+
+    /// A term's postings (weights as gathered, in page order) scored and encoded, quantized
+    /// against `highest`.
+    func encoded(_ postings: [SearchIndex.Posting], highest: Double) -> [UInt8] {
+        let idf = inverseFrequency(postings.count)
+        var scored = postings
+        for position in scored.indices {
+            scored[position].value = score(postings[position].value, document: postings[position].document, idf: idf)
+        }
+        return SearchIndex.encode(scored, highest: highest, documentCount: lengths.count)
+    }
+
+    /// BM25 of a term of inverse frequency `idf` on `document`, weighted `weight` there.
+    private func score(_ weight: Float, document: Int32, idf: Double) -> Float {
+        let weight = Double(weight)
+        let length = lengths[Int(document)]
+        let score = idf * weight * (SearchIndex.k1 + 1)
+            / (weight + SearchIndex.k1 * (1 - SearchIndex.b + SearchIndex.b * length / averageLength))
+        return Float(score * boosts[Int(document)])
+    }
+}

@@ -1,0 +1,101 @@
+import Testing
+import DeskbookSupport
+@testable import Search
+
+/// An index made again from the last build's memory must be the very files a build from
+/// nothing writes, whatever changed.
+@Suite struct IndexMemoryTests {
+    static let synonyms = [["按揭", "房貸"]]
+
+    static func withTerms(_ documents: [SearchDocument], page: Int, title: String, text: String) -> [SearchDocument] {
+        var documents = documents
+        documents[page].terms = PageTerms(title: title, synonyms: [], reply: nil, sections: [.init(anchor: "", heading: "", text: text)])
+        return documents
+    }
+
+    func expectSameFiles(_ made: [(path: String, bytes: [UInt8])], _ expected: [(path: String, bytes: [UInt8])], _ step: String,
+                         sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(made.map(\.path) == expected.map(\.path), "\(step)", sourceLocation: sourceLocation)
+        let differing = zip(made, expected).filter { $0.bytes != $1.bytes }.map(\.0.path)
+        #expect(differing.isEmpty, "after \(step): \(differing) differ from an index made from nothing", sourceLocation: sourceLocation)
+    }
+
+    @Test func anIndexMadeFromItsMemoryIsTheSameAsOneMadeFromNothing() throws {
+        let original = SearchIndexTests.documents
+        var documents = original
+        var memory = try #require(SearchIndex.build(IndexInputs(documents, synonyms: Self.synonyms), previous: nil).memory)
+        let longText = String(repeating: "車位交屋驗收的細節，請看合約附件。parking handover ", count: 200)
+        let steps: [(String, [SearchDocument], globalChange: Bool)] = [
+            ("a page's text with new terms", Self.withTerms(original, page: 7, title: "新的問題", text: "全新的詞語 quokka 與訂金退還"), false),
+            ("the page with the highest score losing its rare word", Self.withTerms(original, page: 250, title: "車位交屋", text: "車位"), true),
+            ("a page so long the average length moves", Self.withTerms(original, page: 9, title: "長頁", text: longText), true),
+            ("every page as it was", original, true),
+        ]
+        for (step, changed, globalChange) in steps {
+            let inputs = IndexInputs(changed, synonyms: Self.synonyms)
+            let previous = IndexMemory.Previous(memory: memory, terms: documents.map(\.terms))
+            let scoring = Scoring(changed)
+            // Made from the memory, not from every page's terms.
+            #expect(IndexMemory(updating: previous, inputs: inputs, encodedTerms: changed.map(\.terms.encoded), scoring: scoring) != nil, "\(step)")
+            let oldScoring = Scoring(documents)
+            if !globalChange { #expect(scoring.averageLength == oldScoring.averageLength, "\(step)") }
+            let made = SearchIndex.build(inputs, previous: previous)
+            expectSameFiles(made.files, SearchIndex.build(changed, synonyms: Self.synonyms), step)
+            memory = try #require(made.memory)
+            documents = changed
+        }
+    }
+
+    /// The average length is rounded so that an edit to one page of many leaves it, and the
+    /// other terms' scores, as they were.
+    @Test func theAverageLengthMovesOnlyWithLargeChanges() {
+        let original = SearchIndexTests.documents
+        let edited = Self.withTerms(original, page: 7, title: "新的問題", text: "全新的詞語 quokka 與訂金退還")
+        #expect(Scoring(original).averageLength == Scoring(edited).averageLength)
+        let long = Self.withTerms(original, page: 9, title: "長頁", text: String(repeating: "車位交屋驗收。", count: 2000))
+        #expect(Scoring(original).averageLength < Scoring(long).averageLength)
+    }
+
+    @Test func pagesAddedOrMovedAreIndexedFromEveryPage() throws {
+        let original = SearchIndexTests.documents
+        let memory = try #require(SearchIndex.build(IndexInputs(original, synonyms: Self.synonyms), previous: nil).memory)
+        var added = original
+        added.insert(SearchDocument(title: "新頁", url: "/faq/new/", place: "常見問題", reply: nil, boost: 1,
+                                    terms: PageTerms(title: "新頁", synonyms: [], reply: nil, sections: [])), at: 3)
+        let moved = Array(original.reversed())
+        for (step, changed, terms) in [("a page added", added, original.map(\.terms) + [nil]), ("pages reordered", moved, original.map(\.terms))] {
+            let inputs = IndexInputs(changed, synonyms: Self.synonyms)
+            let previous = IndexMemory.Previous(memory: memory, terms: terms.map { $0 })
+            #expect(IndexMemory(updating: previous, inputs: inputs, encodedTerms: changed.map(\.terms.encoded), scoring: Scoring(changed)) == nil)
+            expectSameFiles(SearchIndex.build(inputs, previous: previous).files, SearchIndex.build(changed, synonyms: Self.synonyms), step)
+        }
+    }
+
+    /// Terms that are not the ones the memory was made from cannot be taken out of it.
+    @Test func aMemoryOfOtherTermsIsNotUsed() throws {
+        let original = SearchIndexTests.documents
+        let memory = try #require(SearchIndex.build(IndexInputs(original, synonyms: Self.synonyms), previous: nil).memory)
+        let changed = Self.withTerms(original, page: 7, title: "新的問題", text: "全新的詞語")
+        let wrong = Self.withTerms(original, page: 7, title: "別的", text: "別的詞語")
+        let inputs = IndexInputs(changed, synonyms: Self.synonyms)
+        #expect(IndexMemory(updating: .init(memory: memory, terms: wrong.map(\.terms)), inputs: inputs,
+                            encodedTerms: changed.map(\.terms.encoded), scoring: Scoring(changed)) == nil)
+        #expect(IndexMemory(updating: .init(memory: memory, terms: original.map { _ in nil }), inputs: inputs,
+                            encodedTerms: changed.map(\.terms.encoded), scoring: Scoring(changed)) == nil)
+    }
+
+    @Test func aMemoryReadsBackAsItWasWritten() throws {
+        let original = SearchIndexTests.documents
+        let memory = try #require(SearchIndex.build(IndexInputs(original, synonyms: Self.synonyms), previous: nil).memory)
+        var out = ByteWriter()
+        memory.encode(into: &out)
+        var input = ByteReader(out.bytes)
+        let read = try #require(IndexMemory.decode(&input))
+        #expect(input.isAtEnd)
+        var again = ByteWriter()
+        read.encode(into: &again)
+        #expect(again.bytes == out.bytes)
+        var damaged = ByteReader(Array(out.bytes.prefix(out.bytes.count / 2)))
+        #expect(IndexMemory.decode(&damaged) == nil)
+    }
+}
