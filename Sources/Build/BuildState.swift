@@ -37,6 +37,8 @@ struct BuildState: Sendable {
     var markdown: [String: MarkdownEntry] = [:]
     /// Per tree: what its search index keeps for the next build (`IndexMemory`).
     var searchMemories: [String: IndexMemory] = [:]
+    /// What loading each Markdown file found (`LoadedFile`), by its path inside `content/`.
+    var loadedFiles: [String: LoadedFile] = [:]
 
     /// The search index files of the tree in `prefix` ("" for a site without audiences).
     func searchFiles(under prefix: String) -> [String] {
@@ -76,7 +78,23 @@ struct BuildState: Sendable {
         searchFiles = pages.searchFiles
         markdown = pages.markdown
         searchMemories = Self.loadSearchMemories(path, header: self) ?? [:]
+        loadedFiles = Self.loadLoadedFiles(path) ?? [:]
         return true
+    }
+
+    /// Each record stands for itself (a file's status must match it), so any complete file
+    /// of this version serves.
+    private static func loadLoadedFiles(_ path: String) -> [String: LoadedFile]? {
+        guard let bytes = try? FileSystem.readFile(path + ".content") else { return nil }
+        var input = ByteReader(bytes)
+        guard decodeHeader(&input) != nil, let count = input.count() else { return nil }
+        var files: [String: LoadedFile] = [:]
+        files.reserveCapacity(count)
+        for _ in 0..<count {
+            guard let path = input.text(), let file = LoadedFile.decode(&input) else { return nil }
+            files[path] = file
+        }
+        return input.isAtEnd ? files : nil
     }
 
     /// Written with the pages, read with them; none (the next index is built from every
@@ -106,6 +124,14 @@ struct BuildState: Sendable {
             memory.encode(into: &search)
         }
         try FileSystem.writeAtomically(path + ".search", search.bytes)
+        var content = ByteWriter()
+        encodeHeader(into: &content)
+        content.integer(loadedFiles.count)
+        for (file, loaded) in loadedFiles {
+            content.text(file)
+            loaded.encode(into: &content)
+        }
+        try FileSystem.writeAtomically(path + ".content", content.bytes)
         try FileSystem.writeAtomically(path, encodeSummary())
     }
 

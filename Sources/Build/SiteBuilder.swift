@@ -113,7 +113,8 @@ public enum SiteBuilder {
         let previousOutputs = previousState.flatMap { $0.release == liveRelease ? $0 : nil }
 
         var content = try phase("load content") { () throws(DiagnosticsError) -> SiteContent in
-            let (content, problems) = try ContentLoader.load(siteDirectory: options.siteDirectory, includeDrafts: options.includeDrafts)
+            let (content, problems) = try ContentLoader.load(siteDirectory: options.siteDirectory, includeDrafts: options.includeDrafts,
+                                                             known: previousState?.loadedFiles ?? [:])
             warnings += problems
             return content
         }
@@ -133,6 +134,8 @@ public enum SiteBuilder {
         }
         // One list of pages from here on (at 100,000 pages each copy is 40 MB).
         content.pages = []
+        let loadedFiles = content.loadedFiles
+        content.loadedFiles = [:]
         var pages = expansion.pages
         expansion.pages = []
         let strings = BlockStrings(theme.strings)
@@ -305,6 +308,7 @@ public enum SiteBuilder {
                     var state = BuildState()
                     state.inputs = inputs
                     state.release = name
+                    state.loadedFiles = loadedFiles
                     state.staleAfter = freshness.staleAfter
                     state.warnings = report.warnings
                     for (position, tree) in trees.enumerated() {
@@ -324,6 +328,7 @@ public enum SiteBuilder {
                         FileSystem.removeTree(statePath)
                         FileSystem.removeTree(statePath + ".pages")
                         FileSystem.removeTree(statePath + ".search")
+                        FileSystem.removeTree(statePath + ".content")
                     }
                 }
             }

@@ -9,10 +9,59 @@ public struct SiteContent: Sendable {
     public var pages: [Page]
     /// Non-Markdown files: path inside `content/` -> output path (without base path).
     public var staticFiles: [(source: String, output: String)]
+    /// What loading each Markdown file found, by its path inside `content/`, for the next build.
+    public var loadedFiles: [String: LoadedFile] = [:]
 
     public init(pages: [Page], staticFiles: [(source: String, output: String)]) {
         self.pages = pages
         self.staticFiles = staticFiles
+    }
+}
+
+/// What loading one Markdown file found: its front matter and where its body starts. The build
+/// cache keeps it, so that the next build does not read, check and split a file whose status
+/// (size, times, inode) is the one it had: a rebuild after one edit reads one file, not ten
+/// thousand. A file changed without its status changing is still caught when its page renders
+/// (its bytes must hash to `sourceHash`).
+public struct LoadedFile: Sendable {
+    /// Taken before the file was read: a change while it was read shows as a new status next time.
+    var status: FileSystem.Status
+    var yaml: String?
+    var bodyOffset: Int
+    var bodyLineOffset: Int
+    var mayHoldDataBlocks: Bool
+    var sourceHash: UInt64
+
+    public func encode(into out: inout ByteWriter) {
+        out.integer(status.size)
+        out.integer(status.modified)
+        out.integer(status.changed)
+        out.word(status.inode)
+        out.word(status.device)
+        out.byte(status.isDirectory ? 1 : 0)
+        out.byte(yaml == nil ? 0 : 1)
+        if let yaml { out.text(yaml) }
+        out.integer(bodyOffset)
+        out.integer(bodyLineOffset)
+        out.byte(mayHoldDataBlocks ? 1 : 0)
+        out.word(sourceHash)
+    }
+
+    /// Nil at damaged bytes.
+    public static func decode(_ input: inout ByteReader) -> LoadedFile? {
+        guard let size = input.count(limit: Int.max), let modified = input.integer(), let changed = input.integer(),
+              let inode = input.word(), let device = input.word(), let isDirectory = input.byte(), let hasYAML = input.byte() else { return nil }
+        var yaml: String?
+        if hasYAML == 1 {
+            guard let text = input.text() else { return nil }
+            yaml = text
+        }
+        guard let bodyOffset = input.count(limit: Int.max), let bodyLineOffset = input.count(limit: Int.max),
+              let mayHoldDataBlocks = input.byte(), let sourceHash = input.word() else { return nil }
+        return LoadedFile(status: .init(size: size, modified: Int(modified), changed: Int(changed), inode: inode, device: device,
+                                        isDirectory: isDirectory == 1),
+                          yaml: yaml, bodyOffset: bodyOffset, bodyLineOffset: bodyLineOffset, mayHoldDataBlocks: mayHoldDataBlocks == 1,
+                          sourceHash: sourceHash)
     }
 }
 
@@ -26,8 +75,10 @@ public enum ContentLoader {
     }
 
     /// Loads every page under `siteDirectory/content`. Errors in any file are collected and
-    /// thrown together; warnings are returned beside the content.
-    public static func load(siteDirectory: String, includeDrafts: Bool = false) throws(DiagnosticsError) -> (SiteContent, [Diagnostic]) {
+    /// thrown together; warnings are returned beside the content. A file in `known` (the last
+    /// build's `loadedFiles`) with the same status is not read again.
+    public static func load(siteDirectory: String, includeDrafts: Bool = false,
+                            known: [String: LoadedFile] = [:]) throws(DiagnosticsError) -> (SiteContent, [Diagnostic]) {
         let contentRoot = siteDirectory + "/content"
         guard FileSystem.isDirectory(contentRoot) else {
             throw DiagnosticsError([.error("content", "no content folder: create content/ with Markdown files")])
@@ -39,10 +90,13 @@ public enum ContentLoader {
         walk(root: contentRoot, resolvedRoot: resolvedRoot, relative: "", sectionPath: "", bundle: nil,
              visited: [], files: &files, statics: &statics, problems: &problems)
 
-        let loaded = parallelMap(files) { file in readPage(file, contentRoot: contentRoot) }
+        let loaded = parallelMap(files) { file in readPage(file, contentRoot: contentRoot, known: known[file.relativePath]) }
         var pages: [Page] = []
-        for (page, diagnostics) in loaded {
+        var loadedFiles: [String: LoadedFile] = [:]
+        loadedFiles.reserveCapacity(loaded.count)
+        for (file, (page, diagnostics, loadedFile)) in zip(files, loaded) {
             problems += diagnostics
+            loadedFiles[file.relativePath] = loadedFile
             if let page, includeDrafts || !page.frontMatter.draft { pages.append(page) }
         }
         if !problems.errors.isEmpty { throw DiagnosticsError(problems.sortedByLocation()) }
@@ -62,7 +116,9 @@ public enum ContentLoader {
             }
             return (source, defaultOutput)
         }
-        return (SiteContent(pages: pages, staticFiles: staticFiles), problems)
+        var content = SiteContent(pages: pages, staticFiles: staticFiles)
+        content.loadedFiles = loadedFiles
+        return (content, problems)
     }
 
     private static func walk(root: String, resolvedRoot: String, relative: String, sectionPath: String, bundle: String?,
@@ -117,32 +173,48 @@ public enum ContentLoader {
         }
     }
 
-    private static func readPage(_ file: FoundFile, contentRoot: String) -> (Page?, [Diagnostic]) {
+    /// A page from its file, or from what the last build found in it when its status is the same.
+    private static func readPage(_ file: FoundFile, contentRoot: String, known: LoadedFile?) -> (Page?, [Diagnostic], LoadedFile?) {
         let path = "content/" + file.relativePath
+        let fullPath = contentRoot + "/" + file.relativePath
+        let status = FileSystem.status(fullPath)
+        if let known, let status, known.status == status {
+            let (page, problems) = page(file, known, path: path, fullPath: fullPath)
+            return (page, problems, known)
+        }
         let bytes: [UInt8]
-        do { bytes = try FileSystem.readFile(contentRoot + "/" + file.relativePath) } catch {
-            return (nil, [.error(path, "cannot read: \(error)")])
+        do { bytes = try FileSystem.readFile(fullPath) } catch {
+            return (nil, [.error(path, "cannot read: \(error)")], nil)
         }
         let hasNUL = bytes.withUnsafeBytes { $0.baseAddress.map { memchr($0, 0, bytes.count) != nil } ?? false }
         guard !hasNUL, String(validating: bytes, as: UTF8.self) != nil else {
-            return (nil, [textProblem(bytes, path: path)])
+            return (nil, [textProblem(bytes, path: path)], nil)
         }
         let yaml: String?
         let bodyOffset: Int
         let lineOffset: Int
-        do { (yaml, bodyOffset, lineOffset) = try FrontMatter.split(utf8: bytes, path: path) } catch { return (nil, [error]) }
+        do { (yaml, bodyOffset, lineOffset) = try FrontMatter.split(utf8: bytes, path: path) } catch { return (nil, [error], nil) }
+        let mayHoldDataBlocks = bytes.withUnsafeBufferPointer { Page.mayHoldDataBlocks(UnsafeBufferPointer(rebasing: $0[bodyOffset...])) }
+        // A file whose status could not be taken is read again next time (a size of -1 matches none).
+        let loaded = LoadedFile(status: status ?? .init(size: -1, modified: 0, changed: 0, inode: 0, device: 0, isDirectory: false),
+                                yaml: yaml, bodyOffset: bodyOffset, bodyLineOffset: lineOffset,
+                                mayHoldDataBlocks: mayHoldDataBlocks, sourceHash: StableHasher.hash(bytes: bytes))
+        let (page, problems) = page(file, loaded, path: path, fullPath: fullPath)
+        return (page, problems, page == nil || status == nil ? nil : loaded)
+    }
+
+    /// The page of a file as loading found it; its body stays in the file until the page renders.
+    private static func page(_ file: FoundFile, _ loaded: LoadedFile, path: String, fullPath: String) -> (Page?, [Diagnostic]) {
         var matter = FrontMatter()
         var problems: [Diagnostic] = []
-        if let yaml { (matter, problems) = FrontMatter.parse(yaml, path: path) }
+        if let yaml = loaded.yaml { (matter, problems) = FrontMatter.parse(yaml, path: path) }
         if !problems.errors.isEmpty { return (nil, problems) }
         var page = Page(kind: file.kind, sourcePath: file.relativePath, frontMatter: matter, body: "",
-                        bodyLineOffset: lineOffset, urlPath: "", sectionPath: file.sectionPath,
+                        bodyLineOffset: loaded.bodyLineOffset, urlPath: "", sectionPath: file.sectionPath,
                         bundleDirectory: file.bundleDirectory)
-        page.sourceHash = StableHasher.hash(bytes: bytes)
-        page.frontMatterHash = StableHasher.hash(yaml ?? "")
-        // The body goes back to its file until the page renders.
-        let mayHoldDataBlocks = bytes.withUnsafeBufferPointer { Page.mayHoldDataBlocks(UnsafeBufferPointer(rebasing: $0[bodyOffset...])) }
-        page.leaveBodyInFile(path: contentRoot + "/" + file.relativePath, offset: bodyOffset, mayHoldDataBlocks: mayHoldDataBlocks)
+        page.sourceHash = loaded.sourceHash
+        page.frontMatterHash = StableHasher.hash(loaded.yaml ?? "")
+        page.leaveBodyInFile(path: fullPath, offset: loaded.bodyOffset, mayHoldDataBlocks: loaded.mayHoldDataBlocks)
         return (page, problems)
     }
 

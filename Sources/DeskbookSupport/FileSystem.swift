@@ -109,6 +109,15 @@ public enum FileSystem {
         public var inode: UInt64
         public var device: UInt64
         public var isDirectory: Bool
+
+        public init(size: Int, modified: Int, changed: Int, inode: UInt64, device: UInt64, isDirectory: Bool) {
+            self.size = size
+            self.modified = modified
+            self.changed = changed
+            self.inode = inode
+            self.device = device
+            self.isDirectory = isDirectory
+        }
     }
 
     /// `stat` (following symbolic links), or nil when the path does not exist.

@@ -30,6 +30,39 @@ import Testing
         #expect(fund.sectionPath == "faq/loans")
     }
 
+    /// What the last build found in a file serves while the file's status is the same: the
+    /// file is not read again. A file written since, or a new one, is read.
+    @Test func aFileWithTheSameStatusIsNotReadAgain() throws {
+        let site = try TestSite([
+            "content/faq/a.md": TestSite.page("甲", "內容"),
+            "content/faq/b.md": TestSite.page("乙", "內容", extra: "tags: [貸款]"),
+        ])
+        defer { site.remove() }
+        let (first, _) = try ContentLoader.load(siteDirectory: site.root)
+        #expect(Set(first.loadedFiles.keys) == ["faq/a.md", "faq/b.md"])
+        // A record that says something else about the same status shows it is what was used.
+        var known = first.loadedFiles
+        known["faq/a.md"]?.yaml = "title: 從記錄來的標題"
+        let (second, problems) = try ContentLoader.load(siteDirectory: site.root, known: known)
+        #expect(problems.isEmpty)
+        #expect(second.pages.first { $0.sourcePath == "faq/a.md" }?.title == "從記錄來的標題")
+        #expect(second.pages.first { $0.sourcePath == "faq/b.md" }?.frontMatter.tags == ["貸款"])
+        try site.write("content/faq/a.md", TestSite.page("改過的甲", "新的內容"))
+        try site.write("content/faq/c.md", TestSite.page("丙"))
+        let (third, _) = try ContentLoader.load(siteDirectory: site.root, known: known)
+        let edited = try #require(third.pages.first { $0.sourcePath == "faq/a.md" })
+        #expect(edited.title == "改過的甲")
+        #expect(try edited.loadingBody().body.contains("新的內容"))
+        #expect(third.pages.contains { $0.sourcePath == "faq/c.md" && $0.title == "丙" })
+        // Records read back as they were written.
+        var out = ByteWriter()
+        third.loadedFiles["faq/a.md"]?.encode(into: &out)
+        var input = ByteReader(out.bytes)
+        let read = try #require(LoadedFile.decode(&input))
+        #expect(read.yaml == third.loadedFiles["faq/a.md"]?.yaml && read.status == third.loadedFiles["faq/a.md"]?.status
+                && read.sourceHash == edited.sourceHash && read.bodyOffset == third.loadedFiles["faq/a.md"]?.bodyOffset)
+    }
+
     /// A page saved on Windows (CR LF line ends) loads like any other.
     @Test func aPageWithWindowsLineEndsLoads() throws {
         let site = try TestSite(["content/faq/crlf.md": "---\r\ntitle: 換約流程\r\n---\r\n先確認合約。\r\n"])
