@@ -69,6 +69,9 @@ struct BuildState: Sendable {
     /// Adds the page records written with this summary; false when they are missing or do not
     /// belong to it (a build killed between writing the two files).
     mutating func loadPages(_ path: String) -> Bool {
+        let summary = self
+        let memories = Background { Self.loadSearchMemories(path, header: summary) ?? [:] }
+        let files = Background { Self.loadLoadedFiles(path) ?? [:] }
         guard let bytes = try? FileSystem.readFile(path + ".pages") else { return false }
         var input = ByteReader(bytes)
         guard let header = Self.decodeHeader(&input), header.inputs == inputs, header.release == release,
@@ -77,8 +80,8 @@ struct BuildState: Sendable {
         searchKeys = pages.searchKeys
         searchFiles = pages.searchFiles
         markdown = pages.markdown
-        searchMemories = Self.loadSearchMemories(path, header: self) ?? [:]
-        loadedFiles = Self.loadLoadedFiles(path) ?? [:]
+        searchMemories = memories.result()
+        loadedFiles = files.result()
         return true
     }
 
@@ -112,27 +115,47 @@ struct BuildState: Sendable {
         return input.isAtEnd ? memories : nil
     }
 
+    /// The page records, the search memories and the loaded files are made and written on
+    /// threads of their own (tens of megabytes on a large site), then the summary.
     func save(_ path: String) throws {
         try FileSystem.makeDirectories(FileSystem.parentPath(path))
-        // Pages first: a summary always comes with the pages it was written with.
-        try FileSystem.writeAtomically(path + ".pages", producing: encodePages)
-        var search = ByteWriter()
-        encodeHeader(into: &search)
-        search.integer(searchMemories.count)
-        for (prefix, memory) in searchMemories.sorted(by: { $0.key < $1.key }) {
-            search.text(prefix)
-            memory.encode(into: &search)
+        let state = self
+        let others = [".search", ".content"].map { suffix in
+            Background { () -> Error? in
+                do {
+                    try FileSystem.writeAtomically(path + suffix, suffix == ".search" ? state.encodeSearchMemories() : state.encodeLoadedFiles())
+                    return nil
+                } catch { return error }
+            }
         }
-        try FileSystem.writeAtomically(path + ".search", search.bytes)
-        var content = ByteWriter()
-        encodeHeader(into: &content)
-        content.integer(loadedFiles.count)
-        for (file, loaded) in loadedFiles {
-            content.text(file)
-            loaded.encode(into: &content)
-        }
-        try FileSystem.writeAtomically(path + ".content", content.bytes)
+        let pages = Result { try FileSystem.writeAtomically(path + ".pages", producing: encodePages) }
+        for other in others { if let error = other.result() { throw error } }
+        try pages.get()
+        // Last: a summary always comes with the files it was written with.
         try FileSystem.writeAtomically(path, encodeSummary())
+    }
+
+    private func encodeSearchMemories() -> [UInt8] {
+        var out = ByteWriter()
+        encodeHeader(into: &out)
+        out.integer(searchMemories.count)
+        for (prefix, memory) in searchMemories {
+            out.text(prefix)
+            memory.encode(into: &out)
+        }
+        return out.bytes
+    }
+
+    private func encodeLoadedFiles() -> [UInt8] {
+        var out = ByteWriter()
+        out.bytes.reserveCapacity(loadedFiles.count * 400)
+        encodeHeader(into: &out)
+        out.integer(loadedFiles.count)
+        for (file, loaded) in loadedFiles {
+            out.text(file)
+            loaded.encode(into: &out)
+        }
+        return out.bytes
     }
 
     private func encodeHeader(into out: inout ByteWriter) {
@@ -165,7 +188,7 @@ struct BuildState: Sendable {
         var out = ByteWriter()
         encodeHeader(into: &out)
         out.integer(outputs.count)
-        for (path, key) in outputs.sorted(by: { $0.key < $1.key }) {
+        for (path, key) in outputs {
             out.text(path)
             out.word(key)
         }
@@ -177,7 +200,7 @@ struct BuildState: Sendable {
         out.integer(searchFiles.count)
         for file in searchFiles { out.text(file) }
         out.integer(markdown.count)
-        for (id, entry) in markdown.sorted(by: { $0.key < $1.key }) {
+        for (id, entry) in markdown {
             out.text(id)
             let digest = entry.digest
             out.word(entry.key)
@@ -186,7 +209,7 @@ struct BuildState: Sendable {
             for excerpt in digest.terms.excerpts {
                 out.text(excerpt.anchor)
                 out.text(excerpt.heading)
-                out.text(excerpt.text)
+                out.blob(excerpt.utf8)
             }
             out.blob(digest.terms.encoded)
             out.integer(digest.diagnostics.count)
@@ -238,8 +261,8 @@ struct BuildState: Sendable {
                   let excerptCount = input.count() else { return nil }
             var digest = PageDigest(summary: summary, terms: PageTerms(excerpts: [], encoded: []), diagnostics: [], attachments: [])
             for _ in 0..<excerptCount {
-                guard let anchor = input.text(), let heading = input.text(), let text = input.text() else { return nil }
-                digest.terms.excerpts.append(.init(anchor: anchor, heading: heading, text: text))
+                guard let anchor = input.text(), let heading = input.text(), let text = input.blob() else { return nil }
+                digest.terms.excerpts.append(.init(anchor: anchor, heading: heading, utf8: text))
             }
             guard let terms = input.blob(), let diagnosticCount = input.count() else { return nil }
             digest.terms.encoded = terms

@@ -26,7 +26,18 @@ struct OutputPlan: Sendable {
     func contains(_ path: String) -> Bool { paths.contains(path) }
 }
 
-/// Writes an `OutputPlan` into a new release folder: files whose bytes did not change are
+/// Where a release is written: its folder, and the live release it follows, whose files with
+/// the same bytes are hard-linked rather than written.
+struct Destination: Sendable {
+    let directory: String
+    let previous: String?
+    /// The folder is an old release being made over (`Releases.begin`): its files that are the
+    /// previous release's own stay, the others are replaced, and what the new release lacks
+    /// is removed at the end.
+    let recycled: Bool
+}
+
+/// Writes an `OutputPlan` into a release folder: files whose bytes did not change are
 /// hard-linked from the previous release, the others written.
 enum OutputWriter {
     static let manifestName = ".deskbook-manifest"
@@ -40,24 +51,55 @@ enum OutputWriter {
     /// Writes one output file of a new release; makes its folder first. A file with the same
     /// bytes in the previous release is hard-linked instead, so it keeps its modification time
     /// and costs no write. Returns whether the bytes changed.
-    static func write(_ path: String, _ bytes: [UInt8], into directory: String, previous: String?) -> Result<Bool, FileSystem.Failure> {
+    static func write(_ path: String, _ bytes: [UInt8], to destination: Destination) -> Result<Bool, FileSystem.Failure> {
         guard SiteBoundary.staysInside(path) else { return .failure(outsideFailure(path)) }
-        let full = directory + "/" + path
+        let full = destination.directory + "/" + path
         do {
-            let parent = FileSystem.parentPath(full)
-            try FileSystem.makeDirectories(parent)
-            if let previous {
+            if let previous = destination.previous {
                 let old = previous + "/" + path
                 if FileSystem.size(old) == bytes.count, let existing = try? FileSystem.readFile(old), existing == bytes,
-                   FileSystem.hardLink(old, full) {
+                   try link(old, at: full, in: destination) {
                     return .success(false)
                 }
             }
-            return .success(try FileSystem.writeIfChanged(full, bytes))
+            try makeFolder(of: full, in: destination)
+            if destination.recycled && FileSystem.isDirectory(full) { FileSystem.removeTree(full) }
+            try FileSystem.writeIfChanged(full, bytes)
+            return .success(true)
         } catch let failure as FileSystem.Failure {
             return .failure(failure)
         } catch {
             return .failure(FileSystem.Failure(path: path, reason: "\(error)"))
+        }
+    }
+
+    /// Hard-links `old` at `full`, making its folder; false when the two are on different file
+    /// systems. In a recycled release, a file at `full` that already is `old` stays (most do:
+    /// a file unchanged since that release was built is the same file in every release since).
+    static func link(_ old: String, at full: String, in destination: Destination) throws -> Bool {
+        if destination.recycled, let here = FileSystem.status(full) {
+            if let there = FileSystem.status(old), here.inode == there.inode, here.device == there.device { return true }
+            FileSystem.removeTree(full)
+        }
+        try makeFolder(of: full, in: destination)
+        return FileSystem.hardLink(old, full)
+    }
+
+    /// Makes the folder `full` goes in. In a recycled release a file may stand where a folder
+    /// must go now (a page that became a section): it is removed.
+    static func makeFolder(of full: String, in destination: Destination) throws {
+        let folder = FileSystem.parentPath(full)
+        do { try FileSystem.makeDirectories(folder) } catch {
+            guard destination.recycled else { throw error }
+            var path = destination.directory
+            for component in folder.dropFirst(destination.directory.count + 1).split(separator: "/") {
+                path += "/" + component
+                if let status = FileSystem.status(path), !status.isDirectory {
+                    FileSystem.removeTree(path)
+                    break
+                }
+            }
+            try FileSystem.makeDirectories(folder)
         }
     }
 
@@ -66,15 +108,15 @@ enum OutputWriter {
         FileSystem.Failure(path: path, reason: "refusing to write outside the output folder")
     }
 
-    /// Writes the rest of a release into `directory` (a new, empty folder) and its manifest;
-    /// counts what changed against the `previous` release.
-    static func publish(_ plan: OutputPlan, to directory: String, previous: String?) throws -> Summary {
+    /// Writes the rest of a release and its manifest; counts what changed against the
+    /// previous release. A recycled release loses the files the new one does not have.
+    static func publish(_ plan: OutputPlan, to destination: Destination) throws -> Summary {
         let outcomes = parallelMap(plan.files.indices.map { $0 }) { index -> Result<Bool, FileSystem.Failure> in
             let (path, source) = plan.files[index]
             switch source {
-            case .bytes(let bytes): return write(path, bytes, into: directory, previous: previous)
+            case .bytes(let bytes): return write(path, bytes, to: destination)
             case .copy(let from):
-                do { return write(path, try FileSystem.readFile(from), into: directory, previous: previous) } catch let failure as FileSystem.Failure {
+                do { return write(path, try FileSystem.readFile(from), to: destination) } catch let failure as FileSystem.Failure {
                     return .failure(failure)
                 } catch {
                     return .failure(FileSystem.Failure(path: from, reason: "\(error)"))
@@ -82,15 +124,15 @@ enum OutputWriter {
             case .written(let changed): return .success(changed)
             case .previous:
                 guard SiteBoundary.staysInside(path) else { return .failure(outsideFailure(path)) }
-                guard let previous else { return .failure(FileSystem.Failure(path: path, reason: "no previous release to take it from")) }
-                let full = directory + "/" + path
-                let parent = FileSystem.parentPath(full)
-                do { try FileSystem.makeDirectories(parent) } catch {
-                    return .failure(FileSystem.Failure(path: path, reason: "\(error)"))
+                guard let previous = destination.previous else {
+                    return .failure(FileSystem.Failure(path: path, reason: "no previous release to take it from"))
                 }
-                if FileSystem.hardLink(previous + "/" + path, full) { return .success(false) }
-                // Not linkable (another file system): copied instead.
-                do { return write(path, try FileSystem.readFile(previous + "/" + path), into: directory, previous: nil) } catch {
+                do {
+                    if try link(previous + "/" + path, at: destination.directory + "/" + path, in: destination) { return .success(false) }
+                    // Not linkable (another file system): copied instead.
+                    return write(path, try FileSystem.readFile(previous + "/" + path), to: Destination(
+                        directory: destination.directory, previous: nil, recycled: destination.recycled))
+                } catch {
                     return .failure(FileSystem.Failure(path: path, reason: "\(error)"))
                 }
             }
@@ -103,10 +145,27 @@ enum OutputWriter {
             }
         }
         let current = Set(plan.files.map(\.path))
-        let before = previous.flatMap { try? FileSystem.readText($0 + "/" + manifestName) }?.split(separator: "\n") ?? []
+        let before = destination.previous.flatMap { try? FileSystem.readText($0 + "/" + manifestName) }?.split(separator: "\n") ?? []
         summary.removed = before.filter { !current.contains(String($0)) }.count
+        if destination.recycled {
+            let held = (try? FileSystem.readText(destination.directory + "/" + manifestName))?.split(separator: "\n") ?? []
+            let stale = held.map(String.init).filter { !current.contains($0) && SiteBoundary.staysInside($0) }
+            // A stale file's path may be a folder of the new release now.
+            let folders = stale.isEmpty ? [] : Set(current.flatMap { path in
+                path.utf8.indices.filter { path.utf8[$0] == UInt8(ascii: "/") }.map { String(path[..<$0]) }
+            })
+            for path in stale where !folders.contains(path) {
+                FileSystem.removeTree(destination.directory + "/" + path)
+                // Folders left empty go too, up to the release's top.
+                var folder = FileSystem.parentPath(path)
+                while !folder.isEmpty && folder != "." && folder != "/" {
+                    FileSystem.removeDirectoryIfEmpty(destination.directory + "/" + folder)
+                    folder = FileSystem.parentPath(folder)
+                }
+            }
+        }
         let manifest = plan.files.map(\.path).sorted().joined(separator: "\n") + "\n"
-        try FileSystem.writeAtomically(directory + "/" + manifestName, Array(manifest.utf8))
+        try FileSystem.writeAtomically(destination.directory + "/" + manifestName, Array(manifest.utf8))
         return summary
     }
 }
@@ -116,21 +175,19 @@ enum OutputWriter {
 /// holding the whole site's HTML in memory.
 final class BackgroundWriter: @unchecked Sendable {
     static let backlog = 64
-    let directory: String
-    let previous: String?
+    let destination: Destination
     private let queue = DispatchQueue(label: "deskbook.writer")
     private let waiting = DispatchSemaphore(value: backlog)
     private var results: [String: Result<Bool, FileSystem.Failure>] = [:]
 
-    init(directory: String, previous: String?) {
-        self.directory = directory
-        self.previous = previous
+    init(_ destination: Destination) {
+        self.destination = destination
     }
 
     func write(_ path: String, _ bytes: [UInt8]) {
         waiting.wait()
         queue.async {
-            self.results[path] = OutputWriter.write(path, bytes, into: self.directory, previous: self.previous)
+            self.results[path] = OutputWriter.write(path, bytes, to: self.destination)
             self.waiting.signal()
         }
     }

@@ -56,8 +56,11 @@ struct Releases: Sendable {
         throw Failure(description: "\(live) is a folder Deskbook did not make; empty it or choose another output folder with -o")
     }
 
-    /// A new, empty release folder to build into; earlier incomplete ones are removed.
-    func begin() throws -> String {
+    /// The folder to build a new release in; earlier incomplete ones are removed. It is the
+    /// release the prune after this build would delete, when there is one, renamed (`recycled`):
+    /// making over an old release costs the files changed since it, where filling an empty
+    /// folder costs a hard link for every file of the site. Else a new, empty folder.
+    func begin() throws -> (path: String, recycled: Bool) {
         try checkOutputIsOurs()
         try FileSystem.makeDirectories(folder)
         for name in incomplete { FileSystem.removeTree(folder + "/" + name) }
@@ -75,8 +78,13 @@ struct Releases: Sendable {
             + zeroPadded(stamp.second) + "." + String(repeating: "0", count: 9 - nanoseconds.count) + nanoseconds
             + "-" + String(getpid())
         let path = folder + "/" + name + Self.incompleteSuffix
+        let live = current.map(FileSystem.lastComponent)
+        if let oldest = all.dropLast(Self.keep - 1).last(where: { $0 != live }),
+           Glibc.rename(folder + "/" + oldest, path) == 0 {
+            return (path, true)
+        }
         try FileSystem.makeDirectories(path)
-        return path
+        return (path, false)
     }
 
     /// Marks the release complete and makes it the live site in one rename. Old releases are

@@ -172,13 +172,14 @@ public enum SiteBuilder {
         // Each page is rendered in one go, Markdown then template, and written into the new
         // release at once: no page's HTML waits in memory for the others. The new release is
         // assembled beside the live site; only one build at a time.
-        var release: (releases: Releases, staging: String, previous: String?, lock: BuildLock)?
+        var release: (releases: Releases, staging: String, previous: String?, recycled: Bool, lock: BuildLock)?
         if options.writeOutput {
             do {
                 let releases = Releases(output: options.outputDirectory)
                 let lock = try BuildLock(releases: releases, wait: options.waitForLock)
                 let previous = releases.current
-                release = (releases, try releases.begin(), previous, lock)
+                let staging = try releases.begin()
+                release = (releases, staging.path, previous, staging.recycled, lock)
             } catch {
                 throw DiagnosticsError([.error(options.outputDirectory, "\(error)")])
             }
@@ -212,7 +213,8 @@ public enum SiteBuilder {
             for tree in trees {
                 let rendered = try renderPages(tree, reuse: samePrevious ? tree.reusable : .none, siteDirectory: options.siteDirectory,
                                                cachedMarkdown: cachedMarkdown, deferTerms: options.separatePhases,
-                                               writeInto: release.map { ($0.staging, $0.previous) }, plan: &plan)
+                                               writeInto: release.map { Destination(directory: $0.staging, previous: $0.previous, recycled: $0.recycled) },
+                                               plan: &plan)
                 tree.context.releaseListEntries()
                 digests.append(rendered.digests)
                 pendingTerms.append(rendered.sections)
@@ -268,7 +270,8 @@ public enum SiteBuilder {
 
         if let release {
             let summary = try phase("write") { () throws(DiagnosticsError) -> OutputWriter.Summary in
-                do { return try OutputWriter.publish(plan, to: release.staging, previous: release.previous) } catch {
+                let destination = Destination(directory: release.staging, previous: release.previous, recycled: release.recycled)
+                do { return try OutputWriter.publish(plan, to: destination) } catch {
                     throw DiagnosticsError([.error(options.outputDirectory, "cannot write the site: \(error)")])
                 }
             }
@@ -475,12 +478,12 @@ public enum SiteBuilder {
     /// section texts returned instead, for `searchTerms` to work out in a phase of their own.
     static func renderPages(_ tree: PreparedTree, reuse: Reuse, siteDirectory: String,
                             cachedMarkdown: [String: BuildState.MarkdownEntry], deferTerms: Bool = false,
-                            writeInto output: (staging: String, previous: String?)?,
+                            writeInto output: Destination?,
                             plan: inout OutputPlan) throws(DiagnosticsError) -> (digests: [PageDigest], sections: [Int: [SectionText]]) {
         let (model, context, jobs, prefix) = (tree.model, tree.context, tree.jobs, tree.prefix)
         let theme = context.theme
         // Pages go to a writer thread as they render: the disk works while the cores render.
-        let writer = output.map { BackgroundWriter(directory: $0.staging, previous: $0.previous) }
+        let writer = output.map { BackgroundWriter($0) }
         @Sendable func emit(_ position: Int, _ render: () -> [UInt8]) -> (String, OutputPlan.Source?) {
             let path = prefix + jobs[position].outputPath(model: model, context: context)
             if reuse.outputs.contains(position) { return (path, .previous) }

@@ -204,6 +204,10 @@ public struct IndexMemory: Sendable {
 
     /// For the build cache.
     public func encode(into out: inout ByteWriter) {
+        var size = pages.count * 16 + chunks.count * 16 + terms.count * 32
+        for slot in terms.indices { size += terms[slot].utf8.count + postings[slot].count + encoded[slot].count }
+        for chunk in chunks { size += chunk.count }
+        out.bytes.reserveCapacity(out.bytes.count + size)
         out.integer(pages.count)
         for (page, terms) in zip(pages, pageTerms) {
             out.word(page)

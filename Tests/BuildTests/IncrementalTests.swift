@@ -165,6 +165,40 @@ func outputTree(_ root: String) -> [String: [UInt8]] {
         try expectSameAsCold(site, "a rollback")
     }
 
+    /// Once there are as many releases as are kept, a build makes over the oldest instead of
+    /// filling an empty folder: it must come out as the cold build does, also where a file
+    /// of the old release stands where the new one has a folder, or the other way round.
+    @Test func anOldReleaseMadeOverIsTheSameAsAColdBuild() throws {
+        let site = try incrementalSite()
+        defer { site.remove() }
+        var edits = 0
+        func editAndBuild() throws {
+            edits += 1
+            try site.write("content/policies/leave.md", TestSite.page("請假規定", "第\(edits)版", extra: "date: 2026-02-01\nowner: 人資部"))
+            _ = try incremental(site)
+        }
+        try site.write("content/faq/guide", "一個沒有副檔名的檔案")
+        for _ in 0..<3 { try editAndBuild() }
+        let oldest = try #require(ReleaseHistory(output: site.output).names.first)
+        #expect(FileSystem.exists(site.output + "/faq/guide") && !FileSystem.isDirectory(site.output + "/faq/guide"))
+        // The file becomes a page: a folder where the oldest release has a file.
+        FileSystem.removeTree(site.root + "/content/faq/guide")
+        try site.write("content/faq/guide.md", TestSite.page("指南", "頁面內容"))
+        try editAndBuild()
+        #expect(!ReleaseHistory(output: site.output).names.contains(oldest))
+        #expect(ReleaseHistory(output: site.output).names.count == 3)
+        #expect(try #require(site.read("faq/guide/index.html")).contains("頁面內容"))
+        try expectSameAsCold(site, "a file become a page")
+        for _ in 0..<2 { try editAndBuild() }
+        // And back: a file where the oldest release has a folder.
+        FileSystem.removeTree(site.root + "/content/faq/guide.md")
+        try site.write("content/faq/guide", "又是檔案")
+        try editAndBuild()
+        #expect(try #require(site.read("faq/guide")) == "又是檔案")
+        try expectSameAsCold(site, "a page become a file")
+        #expect(ReleaseHistory(output: site.output).names.count == 3)
+    }
+
     @Test func aDamagedCacheIsIgnored() throws {
         let site = try incrementalSite()
         defer { site.remove() }

@@ -47,7 +47,7 @@ import Glibc
     func outputPathsThatWouldLeaveTheFolderAreRefused(path: String) {
         #expect(!SiteBoundary.staysInside(path))
         let folder = "/tmp/deskbook-never-made"
-        guard case .failure(let failure) = OutputWriter.write(path, [1], into: folder, previous: nil) else {
+        guard case .failure(let failure) = OutputWriter.write(path, [1], to: Destination(directory: folder, previous: nil, recycled: false)) else {
             Issue.record("\(path) was written")
             return
         }
