@@ -299,36 +299,48 @@ struct BuildState: Sendable {
 }
 
 /// A fingerprint of every file a build reads, from `stat` alone (size, times, inode), so that
-/// telling "nothing changed" costs a walk of the folders, not a read of every file.
-enum InputFingerprint {
-    static func of(siteDirectory: String, dataFiles: [String], options: BuildOptions) -> UInt64 {
+/// telling "nothing changed" costs a walk of the folders, not a read of every file. The status
+/// of each file under `content/` is kept for loading, which needs no second `stat`.
+struct InputFingerprint {
+    var value: UInt64
+    /// By path inside `content/`.
+    var contentStatuses: [String: FileSystem.Status] = [:]
+
+    static func of(siteDirectory: String, dataFiles: [String], options: BuildOptions) -> InputFingerprint {
+        var walker = InputFingerprint(value: 0)
         var hasher = StableHasher()
         hasher.combine(options.includeDrafts)
         hasher.combine(options.strict)
         hasher.combine(options.outputDirectory)
-        for name in [SiteConfig.fileName, SiteSynonyms.fileName] { add(siteDirectory + "/" + name, name, &hasher) }
+        for name in [SiteConfig.fileName, SiteSynonyms.fileName] { walker.add(siteDirectory + "/" + name, name, &hasher) }
         var visited: Set<[UInt64]> = []
-        for folder in ["content", "themes"] { walk(siteDirectory + "/" + folder, folder, &hasher, &visited) }
+        for folder in ["content", "themes"] { walker.walk(siteDirectory + "/" + folder, folder, &hasher, &visited) }
         for file in dataFiles.sorted() {
-            add(file, file, &hasher)
+            walker.add(file, file, &hasher)
             // A snapshot in WAL mode keeps recent commits beside it.
-            add(file + "-wal", file + "-wal", &hasher)
+            walker.add(file + "-wal", file + "-wal", &hasher)
         }
-        return hasher.value
+        walker.value = hasher.value
+        return walker
     }
 
-    private static func add(_ path: String, _ name: String, _ hasher: inout StableHasher) {
+    @discardableResult
+    private mutating func add(_ path: String, _ name: String, _ hasher: inout StableHasher) -> FileSystem.Status? {
         hasher.combine(name)
-        guard let status = FileSystem.status(path) else { return hasher.combine(-1) }
+        guard let status = FileSystem.status(path) else {
+            hasher.combine(-1)
+            return nil
+        }
         hasher.combine(status.size)
         hasher.combine(status.modified)
         hasher.combine(status.changed)
         hasher.combine(Int(truncatingIfNeeded: status.inode))
+        if name.hasPrefix("content/") { contentStatuses[String(name.dropFirst("content/".count))] = status }
+        return status
     }
 
-    private static func walk(_ path: String, _ name: String, _ hasher: inout StableHasher, _ visited: inout Set<[UInt64]>) {
-        add(path, name, &hasher)
-        guard let status = FileSystem.status(path), status.isDirectory,
+    private mutating func walk(_ path: String, _ name: String, _ hasher: inout StableHasher, _ visited: inout Set<[UInt64]>) {
+        guard let status = add(path, name, &hasher), status.isDirectory,
               visited.insert([status.device, status.inode]).inserted,
               let entries = try? FileSystem.listDirectory(path) else { return }
         for entry in entries {

@@ -5,14 +5,16 @@ import DeskbookSupport
 enum MachineFiles {
     static func sitemap(model: SiteModel, config: SiteConfig, links: LinkResolver) -> String {
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
-        let ordered = model.pages.sorted { $0.urlPath < $1.urlPath }
-        for page in ordered {
-            xml += "<url><loc>\(Escape.xml(config.origin + links.url(for: page.urlPath)))</loc>"
+        let origin = config.origin
+        // Positions are sorted, not pages: a page is a large value to move.
+        for index in model.pages.indices.sorted(by: { model.pages[$0].urlPath < model.pages[$1].urlPath }) {
+            let page = model.pages[index]
+            xml += "<url><loc>\(Escape.xml(origin + links.url(for: page.urlPath)))</loc>"
             if let date = page.updated { xml += "<lastmod>\(date.isoDay)</lastmod>" }
             xml += "</url>\n"
         }
         for path in model.generatedOutputs.sorted() {
-            xml += "<url><loc>\(Escape.xml(config.origin + links.url(for: path)))</loc></url>\n"
+            xml += "<url><loc>\(Escape.xml(origin + links.url(for: path)))</loc></url>\n"
         }
         return xml + "</urlset>\n"
     }

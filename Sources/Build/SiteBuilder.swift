@@ -94,7 +94,8 @@ public enum SiteBuilder {
         // then differs from what this build records, and the next build looks again.
         let statePath = options.writeOutput ? options.cacheDirectory.map { BuildState.path(cacheDirectory: $0, output: options.outputDirectory) } : nil
         let dataFiles = config.data.values.map { $0.hasPrefix("/") ? $0 : options.siteDirectory + "/" + $0 }
-        let inputs = InputFingerprint.of(siteDirectory: options.siteDirectory, dataFiles: dataFiles, options: options)
+        let fingerprint = InputFingerprint.of(siteDirectory: options.siteDirectory, dataFiles: dataFiles, options: options)
+        let inputs = fingerprint.value
         let liveRelease = Releases(output: options.outputDirectory).current.map(FileSystem.lastComponent)
         var previousState = statePath.flatMap(BuildState.loadSummary)
         if let previous = previousState, previous.release == liveRelease, previous.inputs == inputs,
@@ -114,7 +115,7 @@ public enum SiteBuilder {
 
         var content = try phase("load content") { () throws(DiagnosticsError) -> SiteContent in
             let (content, problems) = try ContentLoader.load(siteDirectory: options.siteDirectory, includeDrafts: options.includeDrafts,
-                                                             known: previousState?.loadedFiles ?? [:])
+                                                             known: previousState?.loadedFiles ?? [:], statuses: fingerprint.contentStatuses)
             warnings += problems
             return content
         }
@@ -404,11 +405,11 @@ public enum SiteBuilder {
         static let none = Reuse(outputs: [], pages: [])
     }
 
-    /// What the search index needs of each page: its terms and excerpts, where it stands,
-    /// and what makes it rank (an FAQ reply).
     /// The pages the search index holds: all but the home page.
     static func searchedPages(_ model: SiteModel) -> [Int] { model.pages.indices.filter { model.pages[$0].kind != .home } }
 
+    /// What the search index needs of each page: its terms and excerpts, where it stands,
+    /// and what makes it rank (an FAQ reply).
     static func searchDocuments(_ searched: [Int], model: SiteModel, digests: [PageDigest], links: LinkResolver) -> [SearchDocument] {
         searched.map { index -> SearchDocument in
             let page = model.pages[index]

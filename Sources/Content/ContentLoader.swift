@@ -76,9 +76,10 @@ public enum ContentLoader {
 
     /// Loads every page under `siteDirectory/content`. Errors in any file are collected and
     /// thrown together; warnings are returned beside the content. A file in `known` (the last
-    /// build's `loadedFiles`) with the same status is not read again.
-    public static func load(siteDirectory: String, includeDrafts: Bool = false,
-                            known: [String: LoadedFile] = [:]) throws(DiagnosticsError) -> (SiteContent, [Diagnostic]) {
+    /// build's `loadedFiles`) with the same status is not read again; `statuses` (by path inside
+    /// `content/`) are those taken before loading began, where the caller has them.
+    public static func load(siteDirectory: String, includeDrafts: Bool = false, known: [String: LoadedFile] = [:],
+                            statuses: [String: FileSystem.Status] = [:]) throws(DiagnosticsError) -> (SiteContent, [Diagnostic]) {
         let contentRoot = siteDirectory + "/content"
         guard FileSystem.isDirectory(contentRoot) else {
             throw DiagnosticsError([.error("content", "no content folder: create content/ with Markdown files")])
@@ -90,7 +91,9 @@ public enum ContentLoader {
         walk(root: contentRoot, resolvedRoot: resolvedRoot, relative: "", sectionPath: "", bundle: nil,
              visited: [], files: &files, statics: &statics, problems: &problems)
 
-        let loaded = parallelMap(files) { file in readPage(file, contentRoot: contentRoot, known: known[file.relativePath]) }
+        let loaded = parallelMap(files) { file in
+            readPage(file, contentRoot: contentRoot, known: known[file.relativePath], status: statuses[file.relativePath])
+        }
         var pages: [Page] = []
         var loadedFiles: [String: LoadedFile] = [:]
         loadedFiles.reserveCapacity(loaded.count)
@@ -174,10 +177,11 @@ public enum ContentLoader {
     }
 
     /// A page from its file, or from what the last build found in it when its status is the same.
-    private static func readPage(_ file: FoundFile, contentRoot: String, known: LoadedFile?) -> (Page?, [Diagnostic], LoadedFile?) {
+    private static func readPage(_ file: FoundFile, contentRoot: String, known: LoadedFile?,
+                                 status: FileSystem.Status?) -> (Page?, [Diagnostic], LoadedFile?) {
         let path = "content/" + file.relativePath
         let fullPath = contentRoot + "/" + file.relativePath
-        let status = FileSystem.status(fullPath)
+        let status = status ?? FileSystem.status(fullPath)
         if let known, let status, known.status == status {
             let (page, problems) = page(file, known, path: path, fullPath: fullPath)
             return (page, problems, known)
