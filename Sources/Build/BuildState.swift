@@ -66,12 +66,12 @@ struct BuildState: Sendable {
         return input.isAtEnd ? state : nil
     }
 
-    /// Adds the page records written with this summary; false when they are missing or do not
-    /// belong to it (a build killed between writing the two files).
+    /// Adds the page records and search memories written with this summary; false when they
+    /// are missing or do not belong to it (a build killed between writing the files). The
+    /// loaded files are read apart (`loadLoadedFiles`), as loading needs them first.
     mutating func loadPages(_ path: String) -> Bool {
         let summary = self
         let memories = Background { Self.loadSearchMemories(path, header: summary) ?? [:] }
-        let files = Background { Self.loadLoadedFiles(path) ?? [:] }
         guard let bytes = try? FileSystem.readFile(path + ".pages") else { return false }
         var input = ByteReader(bytes)
         guard let header = Self.decodeHeader(&input), header.inputs == inputs, header.release == release,
@@ -81,13 +81,12 @@ struct BuildState: Sendable {
         searchFiles = pages.searchFiles
         markdown = pages.markdown
         searchMemories = memories.result()
-        loadedFiles = files.result()
         return true
     }
 
     /// Each record stands for itself (a file's status must match it), so any complete file
     /// of this version serves.
-    private static func loadLoadedFiles(_ path: String) -> [String: LoadedFile]? {
+    static func loadLoadedFiles(_ path: String) -> [String: LoadedFile]? {
         guard let bytes = try? FileSystem.readFile(path + ".content") else { return nil }
         var input = ByteReader(bytes)
         guard decodeHeader(&input) != nil, let count = input.count() else { return nil }
@@ -113,6 +112,11 @@ struct BuildState: Sendable {
             memories[prefix] = memory
         }
         return input.isAtEnd ? memories : nil
+    }
+
+    /// Removes a state's files (one that could not be written whole).
+    static func remove(_ path: String) {
+        for suffix in ["", ".pages", ".search", ".content"] { FileSystem.removeTree(path + suffix) }
     }
 
     /// The page records, the search memories and the loaded files are made and written on

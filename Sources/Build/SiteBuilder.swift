@@ -105,17 +105,23 @@ public enum SiteBuilder {
             report.seconds = (ContinuousClock.now - started).seconds
             return report
         }
-        if let statePath, previousState != nil {
-            let complete = try phase("read build cache") { () throws(DiagnosticsError) -> Bool in previousState!.loadPages(statePath) }
-            if !complete { previousState = nil }
+        // What loading needs of the cache is read first; the page records and the search
+        // memories, tens of megabytes, are read while the content loads.
+        var knownFiles: [String: LoadedFile] = [:]
+        var readingPages: Background<BuildState?>?
+        if let statePath, let summary = previousState {
+            try phase("read build cache") { () throws(DiagnosticsError) in
+                knownFiles = BuildState.loadLoadedFiles(statePath) ?? [:]
+                readingPages = Background {
+                    var state = summary
+                    return state.loadPages(statePath) ? state : nil
+                }
+            }
         }
-        // The last state counts for reusing outputs only while its release is the one served
-        // (a rollback or a deleted release makes it void); its Markdown results count always.
-        let previousOutputs = previousState.flatMap { $0.release == liveRelease ? $0 : nil }
 
         var content = try phase("load content") { () throws(DiagnosticsError) -> SiteContent in
             let (content, problems) = try ContentLoader.load(siteDirectory: options.siteDirectory, includeDrafts: options.includeDrafts,
-                                                             known: previousState?.loadedFiles ?? [:], statuses: fingerprint.contentStatuses)
+                                                             known: knownFiles, statuses: fingerprint.contentStatuses)
             warnings += problems
             return content
         }
@@ -147,6 +153,10 @@ public enum SiteBuilder {
         if !audienceProblems.isEmpty { throw DiagnosticsError(audienceProblems.sortedByLocation()) }
         let freshness = Freshness(snapshots: snapshots.all, maxAge: config.maxDataAge, now: options.buildTime)
         let environmentKey = siteEnvironment(options.siteDirectory, freshness: freshness)
+        if let readingPages { previousState = try phase("read build cache (pages)") { () throws(DiagnosticsError) in readingPages.result() } }
+        // The last state counts for reusing outputs only while its release is the one served
+        // (a rollback or a deleted release makes it void); its Markdown results count always.
+        let previousOutputs = previousState.flatMap { $0.release == liveRelease ? $0 : nil }
         let previousRelease = liveRelease.flatMap { _ in Releases(output: options.outputDirectory).current }
         let cachedMarkdown = previousState?.markdown ?? [:]
         let blockEnvironment = { (basePath: String) in
@@ -270,20 +280,34 @@ public enum SiteBuilder {
         report.warnings = warnings.sortedByLocation()
 
         if let release {
+            let name = String(FileSystem.lastComponent(release.staging).dropLast(Releases.incompleteSuffix.count))
+            // The build cache is saved while the release is written and published: nothing in
+            // it depends on them. Should publishing fail, the cache names a release that is not
+            // live, and the next build reuses no output of it (its other records still hold).
+            let saving = statePath.map { statePath in
+                let state = cacheState(release: name, inputs: inputs, loadedFiles: loadedFiles, staleAfter: freshness.staleAfter,
+                                       warnings: report.warnings, trees: trees, digests: digests, searchKeys: searchKeys,
+                                       searchMemories: searchMemories, searchFiles: searchFiles)
+                return Background {
+                    // The cache only saves time: if it cannot be written, the next build does all the work.
+                    do { try state.save(statePath) } catch { BuildState.remove(statePath) }
+                }
+            }
+            // A failed build still finishes writing the cache before it reports.
+            defer { saving?.result() }
             let summary = try phase("write") { () throws(DiagnosticsError) -> OutputWriter.Summary in
                 let destination = Destination(directory: release.staging, previous: release.previous, recycled: release.recycled)
                 do { return try OutputWriter.publish(plan, to: destination) } catch {
                     throw DiagnosticsError([.error(options.outputDirectory, "cannot write the site: \(error)")])
                 }
             }
-            // Written: the index and other files held as bytes are let go before the cache is made.
+            // Written: the index and other files held as bytes are let go.
             plan = OutputPlan()
             Allocator.releaseFreeMemory()
             report.filesWritten = summary.written
             report.filesUnchanged = summary.unchanged
             report.filesRemoved = summary.removed
             report.seconds = (ContinuousClock.now - started).seconds
-            let name = String(FileSystem.lastComponent(release.staging).dropLast(Releases.incompleteSuffix.count))
             try phase("publish") { () throws(DiagnosticsError) in
                 do {
                     // The report and the status page sit at the top of the release, outside
@@ -307,39 +331,36 @@ public enum SiteBuilder {
                     throw DiagnosticsError([.error(options.outputDirectory, "cannot publish the site: \(error)")])
                 }
             }
-            if let statePath {
-                try phase("save build cache") { () throws(DiagnosticsError) in
-                    var state = BuildState()
-                    state.inputs = inputs
-                    state.release = name
-                    state.loadedFiles = loadedFiles
-                    state.staleAfter = freshness.staleAfter
-                    state.warnings = report.warnings
-                    for (position, tree) in trees.enumerated() {
-                        for (job, key) in zip(tree.jobs, tree.outputKeys) {
-                            state.outputs[tree.prefix + job.outputPath(model: tree.model, context: tree.context)] = key
-                        }
-                        state.searchKeys[tree.prefix] = searchKeys[position]
-                        state.searchMemories[tree.prefix] = searchMemories[position]
-                        state.searchFiles += searchFiles[position]
-                        for index in tree.model.pages.indices {
-                            state.markdown[tree.prefix + tree.model.pages[index].urlPath] = .init(key: tree.keys.markdown[index],
-                                                                                                 digest: digests[position][index])
-                        }
-                    }
-                    // The cache only saves time: if it cannot be written, the next build does all the work.
-                    do { try state.save(statePath) } catch {
-                        FileSystem.removeTree(statePath)
-                        FileSystem.removeTree(statePath + ".pages")
-                        FileSystem.removeTree(statePath + ".search")
-                        FileSystem.removeTree(statePath + ".content")
-                    }
-                }
-            }
+            if let saving { try phase("save build cache") { () throws(DiagnosticsError) in saving.result() } }
         }
         pruning?.result()
         report.seconds = (ContinuousClock.now - started).seconds
         return report
+    }
+
+    /// What the build cache keeps of this build for the next one (`BuildState`).
+    static func cacheState(release: String, inputs: UInt64, loadedFiles: [String: LoadedFile], staleAfter: Int, warnings: [Diagnostic],
+                           trees: [PreparedTree], digests: [[PageDigest]], searchKeys: [UInt64], searchMemories: [IndexMemory?],
+                           searchFiles: [[String]]) -> BuildState {
+        var state = BuildState()
+        state.inputs = inputs
+        state.release = release
+        state.loadedFiles = loadedFiles
+        state.staleAfter = staleAfter
+        state.warnings = warnings
+        for (position, tree) in trees.enumerated() {
+            for (job, key) in zip(tree.jobs, tree.outputKeys) {
+                state.outputs[tree.prefix + job.outputPath(model: tree.model, context: tree.context)] = key
+            }
+            state.searchKeys[tree.prefix] = searchKeys[position]
+            state.searchMemories[tree.prefix] = searchMemories[position]
+            state.searchFiles += searchFiles[position]
+            for index in tree.model.pages.indices {
+                state.markdown[tree.prefix + tree.model.pages[index].urlPath] = .init(key: tree.keys.markdown[index],
+                                                                                     digest: digests[position][index])
+            }
+        }
+        return state
     }
 
     /// CPU time (user and system, all threads) and the largest resident set of this process
