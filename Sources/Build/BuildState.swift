@@ -20,7 +20,15 @@ struct BuildState: Sendable {
         var digest: PageDigest
     }
 
-    static let formatVersion: Int64 = 4
+    /// One release a build published: the release it followed and the files it wrote (the
+    /// others are the same files as in that one, hard-linked).
+    struct ReleaseRecord: Sendable, Equatable {
+        var name: String
+        var base: String
+        var written: [String]
+    }
+
+    static let formatVersion: Int64 = 5
 
     var inputs: UInt64 = 0
     var release = ""
@@ -28,6 +36,8 @@ struct BuildState: Sendable {
     /// though no file did; 0 when none will.
     var staleAfter = 0
     var warnings: [Diagnostic] = []
+    /// The last releases published, oldest first (`changedSince`).
+    var releases: [ReleaseRecord] = []
     /// Output path -> key of everything it was rendered from.
     var outputs: [String: UInt64] = [:]
     /// Per tree (its folder, "" for a site without audiences): the key of its search index.
@@ -62,6 +72,16 @@ struct BuildState: Sendable {
         for _ in 0..<warningCount {
             guard let warning = decodeDiagnostic(&input) else { return nil }
             state.warnings.append(warning)
+        }
+        guard let releaseCount = input.count() else { return nil }
+        for _ in 0..<releaseCount {
+            guard let name = input.text(), let base = input.text(), let writtenCount = input.count() else { return nil }
+            var record = ReleaseRecord(name: name, base: base, written: [])
+            for _ in 0..<writtenCount {
+                guard let path = input.text() else { return nil }
+                record.written.append(path)
+            }
+            state.releases.append(record)
         }
         return input.isAtEnd ? state : nil
     }
@@ -119,9 +139,10 @@ struct BuildState: Sendable {
         for suffix in ["", ".pages", ".search", ".content"] { FileSystem.removeTree(path + suffix) }
     }
 
-    /// The page records, the search memories and the loaded files are made and written on
-    /// threads of their own (tens of megabytes on a large site), then the summary.
-    func save(_ path: String) throws {
+    /// The page records, the search memories and the loaded files, each made and written on a
+    /// thread of its own (tens of megabytes on a large site). The summary (`saveSummary`)
+    /// comes after them: a summary always comes with the records it was written with.
+    func saveRecords(_ path: String) throws {
         try FileSystem.makeDirectories(FileSystem.parentPath(path))
         let state = self
         let others = [".search", ".content"].map { suffix in
@@ -135,8 +156,15 @@ struct BuildState: Sendable {
         let pages = Result { try FileSystem.writeAtomically(path + ".pages", producing: encodePages) }
         for other in others { if let error = other.result() { throw error } }
         try pages.get()
-        // Last: a summary always comes with the files it was written with.
+    }
+
+    func saveSummary(_ path: String) throws {
         try FileSystem.writeAtomically(path, encodeSummary())
+    }
+
+    func save(_ path: String) throws {
+        try saveRecords(path)
+        try saveSummary(path)
     }
 
     private func encodeSearchMemories() -> [UInt8] {
@@ -184,7 +212,29 @@ struct BuildState: Sendable {
         out.integer(staleAfter)
         out.integer(warnings.count)
         for warning in warnings { encode(warning, into: &out) }
+        out.integer(releases.count)
+        for record in releases {
+            out.text(record.name)
+            out.text(record.base)
+            out.integer(record.written.count)
+            for path in record.written { out.text(path) }
+        }
         return out.bytes
+    }
+
+    /// The files that may differ between the release `old` and `live`: those written by the
+    /// builds from `old` to `live`, following each release back to the one it followed. Nil
+    /// when `old` is not on that line or a record is missing: then every file must be looked at.
+    static func changedSince(_ old: String, live: String, in releases: [ReleaseRecord]) -> Set<String>? {
+        let records = Dictionary(releases.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var changed = Set<String>()
+        var current = live
+        while current != old {
+            guard let record = records[current] else { return nil }
+            changed.formUnion(record.written)
+            current = record.base
+        }
+        return changed
     }
 
     /// The page records, a piece at a time: on a large site they are tens of megabytes.

@@ -35,6 +35,9 @@ struct Destination: Sendable {
     /// previous release's own stay, the others are replaced, and what the new release lacks
     /// is removed at the end.
     let recycled: Bool
+    /// In a recycled release, the files that may differ from the previous release's (those
+    /// written since it was built); the others are left as they are, unlooked at. Nil: unknown.
+    var changedSinceRecycled: Set<String>? = nil
 }
 
 /// Writes an `OutputPlan` into a release folder: files whose bytes did not change are
@@ -46,6 +49,8 @@ enum OutputWriter {
         var written = 0
         var unchanged = 0
         var removed = 0
+        /// The files whose bytes changed (`BuildState.ReleaseRecord`).
+        var writtenPaths: [String] = []
     }
 
     /// Writes one output file of a new release; makes its folder first. A file with the same
@@ -103,6 +108,12 @@ enum OutputWriter {
         }
     }
 
+    /// The files a release holds, from its manifest (one path a line); none when it has none.
+    static func manifest(of release: String) -> [String] {
+        guard let bytes = try? FileSystem.readFile(release + "/" + manifestName) else { return [] }
+        return bytes.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
+    }
+
     /// The last line of defence: no output path may leave the output folder.
     static func outsideFailure(_ path: String) -> FileSystem.Failure {
         FileSystem.Failure(path: path, reason: "refusing to write outside the output folder")
@@ -127,6 +138,7 @@ enum OutputWriter {
                 guard let previous = destination.previous else {
                     return .failure(FileSystem.Failure(path: path, reason: "no previous release to take it from"))
                 }
+                if let changed = destination.changedSinceRecycled, !changed.contains(path) { return .success(false) }
                 do {
                     if try link(previous + "/" + path, at: destination.directory + "/" + path, in: destination) { return .success(false) }
                     // Not linkable (another file system): copied instead.
@@ -138,18 +150,22 @@ enum OutputWriter {
             }
         }
         var summary = Summary()
-        for outcome in outcomes {
+        for (index, outcome) in outcomes.enumerated() {
             switch outcome {
-            case .success(let wrote): if wrote { summary.written += 1 } else { summary.unchanged += 1 }
+            case .success(let wrote):
+                if wrote {
+                    summary.written += 1
+                    summary.writtenPaths.append(plan.files[index].path)
+                } else {
+                    summary.unchanged += 1
+                }
             case .failure(let failure): throw failure
             }
         }
         let current = Set(plan.files.map(\.path))
-        let before = destination.previous.flatMap { try? FileSystem.readText($0 + "/" + manifestName) }?.split(separator: "\n") ?? []
-        summary.removed = before.filter { !current.contains(String($0)) }.count
+        summary.removed = destination.previous.map { manifest(of: $0).count { !current.contains($0) } } ?? 0
         if destination.recycled {
-            let held = (try? FileSystem.readText(destination.directory + "/" + manifestName))?.split(separator: "\n") ?? []
-            let stale = held.map(String.init).filter { !current.contains($0) && SiteBoundary.staysInside($0) }
+            let stale = manifest(of: destination.directory).filter { !current.contains($0) && SiteBoundary.staysInside($0) }
             // A stale file's path may be a folder of the new release now.
             let folders = stale.isEmpty ? [] : Set(current.flatMap { path in
                 path.utf8.indices.filter { path.utf8[$0] == UInt8(ascii: "/") }.map { String(path[..<$0]) }
@@ -164,8 +180,8 @@ enum OutputWriter {
                 }
             }
         }
-        let manifest = plan.files.map(\.path).sorted().joined(separator: "\n") + "\n"
-        try FileSystem.writeAtomically(destination.directory + "/" + manifestName, Array(manifest.utf8))
+        let listing = plan.files.map(\.path).sorted().joined(separator: "\n") + "\n"
+        try FileSystem.writeAtomically(destination.directory + "/" + manifestName, Array(listing.utf8))
         return summary
     }
 }

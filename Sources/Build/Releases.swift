@@ -60,7 +60,7 @@ struct Releases: Sendable {
     /// release the prune after this build would delete, when there is one, renamed (`recycled`):
     /// making over an old release costs the files changed since it, where filling an empty
     /// folder costs a hard link for every file of the site. Else a new, empty folder.
-    func begin() throws -> (path: String, recycled: Bool) {
+    func begin() throws -> (path: String, recycled: String?) {
         try checkOutputIsOurs()
         try FileSystem.makeDirectories(folder)
         for name in incomplete { FileSystem.removeTree(folder + "/" + name) }
@@ -81,10 +81,10 @@ struct Releases: Sendable {
         let live = current.map(FileSystem.lastComponent)
         if let oldest = all.dropLast(Self.keep - 1).last(where: { $0 != live }),
            Glibc.rename(folder + "/" + oldest, path) == 0 {
-            return (path, true)
+            return (path, oldest)
         }
         try FileSystem.makeDirectories(path)
-        return (path, false)
+        return (path, nil)
     }
 
     /// Marks the release complete and makes it the live site in one rename. Old releases are

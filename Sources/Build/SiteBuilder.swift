@@ -98,6 +98,8 @@ public enum SiteBuilder {
         let inputs = fingerprint.value
         let liveRelease = Releases(output: options.outputDirectory).current.map(FileSystem.lastComponent)
         var previousState = statePath.flatMap(BuildState.loadSummary)
+        // The releases the last builds published (`BuildState.changedSince`).
+        let previousReleases = previousState?.releases ?? []
         if let previous = previousState, previous.release == liveRelease, previous.inputs == inputs,
            previous.staleAfter == 0 || options.buildTime.secondsSinceEpoch < previous.staleAfter {
             report.nothingChanged = true
@@ -183,7 +185,7 @@ public enum SiteBuilder {
         // Each page is rendered in one go, Markdown then template, and written into the new
         // release at once: no page's HTML waits in memory for the others. The new release is
         // assembled beside the live site; only one build at a time.
-        var release: (releases: Releases, staging: String, previous: String?, recycled: Bool, lock: BuildLock)?
+        var release: (releases: Releases, staging: String, previous: String?, recycled: String?, lock: BuildLock)?
         if options.writeOutput {
             do {
                 let releases = Releases(output: options.outputDirectory)
@@ -224,7 +226,7 @@ public enum SiteBuilder {
             for tree in trees {
                 let rendered = try renderPages(tree, reuse: samePrevious ? tree.reusable : .none, siteDirectory: options.siteDirectory,
                                                cachedMarkdown: cachedMarkdown, deferTerms: options.separatePhases,
-                                               writeInto: release.map { Destination(directory: $0.staging, previous: $0.previous, recycled: $0.recycled) },
+                                               writeInto: release.map { Destination(directory: $0.staging, previous: $0.previous, recycled: $0.recycled != nil) },
                                                plan: &plan)
                 tree.context.releaseListEntries()
                 digests.append(rendered.digests)
@@ -281,22 +283,42 @@ public enum SiteBuilder {
 
         if let release {
             let name = String(FileSystem.lastComponent(release.staging).dropLast(Releases.incompleteSuffix.count))
-            // The build cache is saved while the release is written and published: nothing in
-            // it depends on them. Should publishing fail, the cache names a release that is not
-            // live, and the next build reuses no output of it (its other records still hold).
+            // The build cache's records are saved while the release is written and published:
+            // nothing in them depends on it. Its summary follows, with the files this build wrote.
+            var cache = statePath.map { _ in
+                cacheState(release: name, inputs: inputs, loadedFiles: loadedFiles, staleAfter: freshness.staleAfter,
+                           warnings: report.warnings, trees: trees, digests: digests, searchKeys: searchKeys,
+                           searchMemories: searchMemories, searchFiles: searchFiles)
+            }
             let saving = statePath.map { statePath in
-                let state = cacheState(release: name, inputs: inputs, loadedFiles: loadedFiles, staleAfter: freshness.staleAfter,
-                                       warnings: report.warnings, trees: trees, digests: digests, searchKeys: searchKeys,
-                                       searchMemories: searchMemories, searchFiles: searchFiles)
-                return Background {
+                let state = cache!
+                return Background { () -> Bool in
                     // The cache only saves time: if it cannot be written, the next build does all the work.
-                    do { try state.save(statePath) } catch { BuildState.remove(statePath) }
+                    do { try state.saveRecords(statePath) } catch {
+                        BuildState.remove(statePath)
+                        return false
+                    }
+                    return true
                 }
             }
-            // A failed build still finishes writing the cache before it reports.
-            defer { saving?.result() }
+            // Saved whether or not the release is published: a release that is not live is
+            // reused for nothing by the next build (its records of pages still hold).
+            var written: [String] = []
+            func saveSummary() {
+                guard let statePath, let saving, saving.result(), var summary = cache else { return }
+                cache = nil
+                let base = release.previous.map(FileSystem.lastComponent) ?? ""
+                summary.releases = Array((previousReleases + [.init(name: name, base: base, written: written)]).suffix(Releases.keep + 2))
+                do { try summary.saveSummary(statePath) } catch { BuildState.remove(statePath) }
+            }
+            defer { saveSummary() }
+            // A release made over changed only in the files written since it was built.
+            let changedSinceRecycled: Set<String>? = release.recycled.flatMap { recycled in
+                release.previous.flatMap { BuildState.changedSince(recycled, live: FileSystem.lastComponent($0), in: previousReleases) }
+            }
             let summary = try phase("write") { () throws(DiagnosticsError) -> OutputWriter.Summary in
-                let destination = Destination(directory: release.staging, previous: release.previous, recycled: release.recycled)
+                let destination = Destination(directory: release.staging, previous: release.previous, recycled: release.recycled != nil,
+                                              changedSinceRecycled: changedSinceRecycled)
                 do { return try OutputWriter.publish(plan, to: destination) } catch {
                     throw DiagnosticsError([.error(options.outputDirectory, "cannot write the site: \(error)")])
                 }
@@ -304,6 +326,7 @@ public enum SiteBuilder {
             // Written: the index and other files held as bytes are let go.
             plan = OutputPlan()
             Allocator.releaseFreeMemory()
+            written = summary.writtenPaths
             report.filesWritten = summary.written
             report.filesUnchanged = summary.unchanged
             report.filesRemoved = summary.removed
@@ -331,7 +354,7 @@ public enum SiteBuilder {
                     throw DiagnosticsError([.error(options.outputDirectory, "cannot publish the site: \(error)")])
                 }
             }
-            if let saving { try phase("save build cache") { () throws(DiagnosticsError) in saving.result() } }
+            if saving != nil { try phase("save build cache") { () throws(DiagnosticsError) in saveSummary() } }
         }
         pruning?.result()
         report.seconds = (ContinuousClock.now - started).seconds

@@ -197,6 +197,14 @@ func outputTree(_ root: String) -> [String: [UInt8]] {
         #expect(try #require(site.read("faq/guide")) == "又是檔案")
         try expectSameAsCold(site, "a page become a file")
         #expect(ReleaseHistory(output: site.output).names.count == 3)
+        // After a rollback, the release made over is followed back from the one served.
+        _ = try ReleaseHistory(output: site.output).rollBack()
+        try editAndBuild()
+        try expectSameAsCold(site, "a rollback")
+        // Without the cache's record of what each build wrote, every file is looked at.
+        FileSystem.removeTree(site.root + "/.deskbook-cache")
+        try editAndBuild()
+        try expectSameAsCold(site, "a lost cache")
     }
 
     @Test func aDamagedCacheIsIgnored() throws {
