@@ -148,7 +148,11 @@ struct BuildState: Sendable {
         let others = [".search", ".content"].map { suffix in
             Background { () -> Error? in
                 do {
-                    try FileSystem.writeAtomically(path + suffix, suffix == ".search" ? state.encodeSearchMemories() : state.encodeLoadedFiles())
+                    if suffix == ".search" {
+                        try FileSystem.writeAtomically(path + suffix, producing: state.encodeSearchMemories)
+                    } else {
+                        try FileSystem.writeAtomically(path + suffix, state.encodeLoadedFiles())
+                    }
                     return nil
                 } catch { return error }
             }
@@ -167,15 +171,19 @@ struct BuildState: Sendable {
         try saveSummary(path)
     }
 
-    private func encodeSearchMemories() -> [UInt8] {
+    /// A piece at a time, like the page records.
+    private func encodeSearchMemories(_ write: ([UInt8]) throws -> Void) throws {
         var out = ByteWriter()
         encodeHeader(into: &out)
         out.integer(searchMemories.count)
         for (prefix, memory) in searchMemories {
             out.text(prefix)
-            memory.encode(into: &out)
+            try memory.encode(into: &out) { full in
+                try write(full.bytes)
+                full.bytes.removeAll(keepingCapacity: true)
+            }
         }
-        return out.bytes
+        try write(out.bytes)
     }
 
     private func encodeLoadedFiles() -> [UInt8] {

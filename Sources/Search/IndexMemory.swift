@@ -203,11 +203,9 @@ public struct IndexMemory: Sendable {
     }
 
     /// For the build cache.
-    public func encode(into out: inout ByteWriter) {
-        var size = pages.count * 16 + chunks.count * 16 + terms.count * 32
-        for slot in terms.indices { size += terms[slot].utf8.count + postings[slot].count + encoded[slot].count }
-        for chunk in chunks { size += chunk.count }
-        out.bytes.reserveCapacity(out.bytes.count + size)
+    /// For the build cache, a piece at a time (`flush` takes what `out` holds past a
+    /// megabyte): the memory is tens of megabytes, and it is written while the site is.
+    public func encode(into out: inout ByteWriter, flush: (inout ByteWriter) throws -> Void = { _ in }) rethrows {
         out.integer(pages.count)
         for (page, terms) in zip(pages, pageTerms) {
             out.word(page)
@@ -217,6 +215,7 @@ public struct IndexMemory: Sendable {
         for (key, chunk) in zip(chunkKeys, chunks) {
             out.word(key)
             out.blob(chunk)
+            if out.bytes.count >= 1 << 20 { try flush(&out) }
         }
         out.word(averageLength.bitPattern)
         out.word(highest.bitPattern)
@@ -226,6 +225,7 @@ public struct IndexMemory: Sendable {
             out.blob(postings[slot])
             out.integer(Int(highests[slot].bitPattern))
             out.blob(encoded[slot])
+            if out.bytes.count >= 1 << 20 { try flush(&out) }
         }
     }
 
