@@ -28,7 +28,7 @@ struct BuildState: Sendable {
         var written: [String]
     }
 
-    static let formatVersion: Int64 = 5
+    static let formatVersion: Int64 = 6
 
     var inputs: UInt64 = 0
     var release = ""
@@ -274,6 +274,7 @@ struct BuildState: Sendable {
                 out.blob(excerpt.utf8)
             }
             out.blob(digest.terms.encoded)
+            out.word(digest.terms.hash)
             out.integer(digest.diagnostics.count)
             for diagnostic in digest.diagnostics { encode(diagnostic, into: &out) }
             out.integer(digest.attachments.count)
@@ -326,8 +327,8 @@ struct BuildState: Sendable {
                 guard let anchor = input.text(), let heading = input.text(), let text = input.blob() else { return nil }
                 digest.terms.excerpts.append(.init(anchor: anchor, heading: heading, utf8: text))
             }
-            guard let terms = input.blob(), let diagnosticCount = input.count() else { return nil }
-            digest.terms.encoded = terms
+            guard let terms = input.blob(), let termsHash = input.word(), let diagnosticCount = input.count() else { return nil }
+            digest.terms = PageTerms(excerpts: digest.terms.excerpts, encoded: terms, hash: termsHash)
             for _ in 0..<diagnosticCount {
                 guard let diagnostic = decodeDiagnostic(&input) else { return nil }
                 digest.diagnostics.append(diagnostic)

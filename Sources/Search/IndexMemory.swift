@@ -92,21 +92,23 @@ public struct IndexMemory: Sendable {
         guard Double(changed.count) <= Double(documents.count) * Self.mostChangedPages else { return nil }
 
         // The terms the changed pages had and have; their new postings.
-        var slots = [String: Int](minimumCapacity: terms.count)
-        for (slot, term) in terms.enumerated() { slots[term] = slot }
+        // By their bytes: two texts Swift holds equal (canonically equivalent) are two terms.
+        var slots = [[UInt8]: Int](minimumCapacity: terms.count)
+        for (slot, term) in terms.enumerated() { slots[Array(term.utf8)] = slot }
         var dirty = Set<Int>()
         var added: [Int: [SearchIndex.Posting]] = [:]
         for page in changed {
             guard let old = previous.terms[page], StableHasher.hash(bytes: old.encoded) == pageTerms[page] else { return nil }
             var missing = false
             Self.forEachTerm(of: old.encoded) { term, _, _ in
-                if let slot = slots[term] { dirty.insert(slot) } else { missing = true }
+                if let slot = slots[Array(term.utf8)] { dirty.insert(slot) } else { missing = true }
             }
             if missing { return nil }
             Self.forEachTerm(of: encodedTerms[page]) { term, weight, section in
-                let slot = slots[term] ?? terms.count
+                let bytes = Array(term.utf8)
+                let slot = slots[bytes] ?? terms.count
                 if slot == terms.count {
-                    slots[term] = slot
+                    slots[bytes] = slot
                     terms.append(term)
                     postings.append([])
                     highests.append(0)

@@ -14,7 +14,12 @@ public struct PageTerms: Sendable, Equatable {
     /// for each term the gap from the last packed code, the weight and the section), then
     /// its words in byte order (text, weight, section). Weights are sums of the field
     /// weights, all whole numbers of halves, and are stored as halves, exactly.
-    public var encoded: [UInt8]
+    public var encoded: [UInt8] {
+        didSet { hash = StableHasher.hash(bytes: encoded) }
+    }
+    /// `encoded`, hashed: the index tells the pages whose terms changed by it. Kept with the
+    /// terms in the build cache, so an unchanged page's terms are not hashed again.
+    public private(set) var hash: UInt64
 
     /// Each field's weight in halves: a word in a title counts four times one in the text.
     static let fieldWeights: (title: UInt32, synonyms: UInt32, reply: UInt32, heading: UInt32, text: UInt32) = (8, 6, 4, 3, 2)
@@ -22,8 +27,14 @@ public struct PageTerms: Sendable, Equatable {
     static let excerptLength = 40
 
     public init(excerpts: [SectionText], encoded: [UInt8]) {
+        self.init(excerpts: excerpts, encoded: encoded, hash: StableHasher.hash(bytes: encoded))
+    }
+
+    /// Terms read back from the build cache with the hash kept beside them.
+    public init(excerpts: [SectionText], encoded: [UInt8], hash: UInt64) {
         self.excerpts = excerpts
         self.encoded = encoded
+        self.hash = hash
     }
 
     /// The terms of a page's title, synonyms, reply and sections, each field weighted.
