@@ -33,9 +33,9 @@ struct PageContext: Sendable {
         self.theme = theme
         self.model = model
         self.links = links
-        let pageURLs = parallelMap(model.pages) { links.url(for: $0.urlPath) }
+        let pageURLs = parallelMap(Array(model.pages.indices)) { links.url(for: model.pages[$0].urlPath) }
         self.pageURLs = pageURLs
-        self.listEntries = ListEntries(model.pages.indices.map { index -> [String: Any] in
+        self.listEntries = ListEntries(count: model.pages.count) { index -> [String: Any] in
             let page = model.pages[index]
             var item: [String: Any] = ["title": page.title, "url": pageURLs[index]]
             if let summary = page.frontMatter.summary, !summary.isEmpty { item["summary"] = summary }
@@ -45,7 +45,7 @@ struct PageContext: Sendable {
                 item["replyID"] = "reply-\(index)"
             }
             return item
-        })
+        }
 
         var assets: [String: Any] = [:]
         for (name, path) in theme.assetPaths {
@@ -138,9 +138,9 @@ struct PageContext: Sendable {
     /// A page as a list entry; `html` is the `list-item` partial rendered for it once, as the
     /// same page appears in its section's list, its tags' lists and the recent changes.
     func listItem(_ index: Int) -> [String: Any] {
-        var item = listEntries.entries[index]
+        var item = listEntries[index]
         if theme.hasTemplate("list-item") {
-            item["html"] = itemHTML.value(for: index) { theme.renderHTML("list-item", context: listEntries.entries[index]) }
+            item["html"] = itemHTML.value(for: index) { theme.renderHTML("list-item", context: listEntries[index]) }
         }
         return item
     }
@@ -155,14 +155,27 @@ struct PageContext: Sendable {
         itemHTML.removeAll()
     }
 
-    /// Each page's values as a list entry (`[String: Any]` holds only immutable values). Read
+    /// Each page's values as a list entry (`[String: Any]` holds only immutable values), made
+    /// when a list first shows the page: a rebuild that renders a few pages makes a few. Read
     /// by every rendering thread; released by one once they are done.
     final class ListEntries: @unchecked Sendable {
-        private(set) var entries: [[String: Any]]
+        private var entries: [[String: Any]?]
+        private let make: (Int) -> [String: Any]
+        private let mutex = Mutex()
 
-        init(_ entries: [[String: Any]]) { self.entries = entries }
+        init(count: Int, make: @escaping (Int) -> [String: Any]) {
+            entries = Array(repeating: nil, count: count)
+            self.make = make
+        }
 
-        func release() { entries = [] }
+        subscript(index: Int) -> [String: Any] {
+            if let entry = mutex.withLock({ entries[index] }) { return entry }
+            let entry = make(index)
+            mutex.withLock { entries[index] = entry }
+            return entry
+        }
+
+        func release() { mutex.withLock { entries = [] } }
     }
 
     func sectionCard(_ folder: String) -> [String: Any] {

@@ -27,24 +27,25 @@ struct SiteModel: Sendable {
 
     init(pages: [Page]) {
         self.pages = pages
+        // Pages are read by position throughout: a page is a large value to copy.
         var sectionIndex: [String: Int] = [:]
-        for (index, page) in pages.enumerated() where page.kind != .page {
-            sectionIndex[page.kind == .home ? "" : page.sourceDirectory] = index
+        for index in pages.indices where pages[index].kind != .page {
+            sectionIndex[pages[index].kind == .home ? "" : pages[index].sourceDirectory] = index
         }
         self.sectionIndex = sectionIndex
         var members: [String: [Int]] = [:]
         var children: [String: [String]] = [:]
-        for (index, page) in pages.enumerated() {
-            switch page.kind {
-            case .page: members[page.sectionPath, default: []].append(index)
-            case .section: children[page.sectionPath, default: []].append(page.sourceDirectory)
+        for index in pages.indices {
+            switch pages[index].kind {
+            case .page: members[pages[index].sectionPath, default: []].append(index)
+            case .section: children[pages[index].sectionPath, default: []].append(pages[index].sourceDirectory)
             case .home: break
             }
         }
         // One sort of the whole site by listing order; every list then compares ranks.
-        let keys = pages.map { page in
-            (weight: page.frontMatter.weight == 0 ? Int.max : page.frontMatter.weight,
-             date: page.updated?.secondsSinceEpoch ?? Int.min, title: page.title, path: page.sourcePath)
+        let keys = pages.indices.map { index in
+            (weight: pages[index].frontMatter.weight == 0 ? Int.max : pages[index].frontMatter.weight,
+             date: pages[index].updated?.secondsSinceEpoch ?? Int.min, title: pages[index].title, path: pages[index].sourcePath)
         }
         var rank = Array(repeating: 0, count: pages.count)
         let sorted = pages.indices.sorted { lhs, rhs in
@@ -62,8 +63,8 @@ struct SiteModel: Sendable {
             folders.sorted { order(sectionIndex[$0]!, sectionIndex[$1]!) }
         }
         var byTag: [String: Tag] = [:]
-        for (index, page) in pages.enumerated() {
-            for name in Set(page.frontMatter.tags) where !name.isEmpty {
+        for index in pages.indices {
+            for name in Set(pages[index].frontMatter.tags) where !name.isEmpty {
                 let slug = Slug.make(name)
                 byTag[slug, default: Tag(name: name, outputPath: "tags/\(slug.isEmpty ? "tag" : slug)/", pageIndices: [])]
                     .pageIndices.append(index)
