@@ -47,8 +47,6 @@ struct BuildState: Sendable {
     var markdown: [String: MarkdownEntry] = [:]
     /// Per tree: what its search index keeps for the next build (`IndexMemory`).
     var searchMemories: [String: IndexMemory] = [:]
-    /// What loading each Markdown file found (`LoadedFile`), by its path inside `content/`.
-    var loadedFiles: [String: LoadedFile] = [:]
 
     /// The search index files of the tree in `prefix` ("" for a site without audiences).
     func searchFiles(under prefix: String) -> [String] {
@@ -139,26 +137,20 @@ struct BuildState: Sendable {
         for suffix in ["", ".pages", ".search", ".content"] { FileSystem.removeTree(path + suffix) }
     }
 
-    /// The page records, the search memories and the loaded files, each made and written on a
-    /// thread of its own (tens of megabytes on a large site). The summary (`saveSummary`)
-    /// comes after them: a summary always comes with the records it was written with.
+    /// The page records and the search memories, each made and written on a thread of its own
+    /// (tens of megabytes on a large site). The summary (`saveSummary`) comes after them: a
+    /// summary always comes with the records it was written with.
     func saveRecords(_ path: String) throws {
         try FileSystem.makeDirectories(FileSystem.parentPath(path))
         let state = self
-        let others = [".search", ".content"].map { suffix in
-            Background { () -> Error? in
-                do {
-                    if suffix == ".search" {
-                        try FileSystem.writeAtomically(path + suffix, producing: state.encodeSearchMemories)
-                    } else {
-                        try FileSystem.writeAtomically(path + suffix, state.encodeLoadedFiles())
-                    }
-                    return nil
-                } catch { return error }
-            }
+        let search = Background { () -> Error? in
+            do {
+                try FileSystem.writeAtomically(path + ".search", producing: state.encodeSearchMemories)
+                return nil
+            } catch { return error }
         }
         let pages = Result { try FileSystem.writeAtomically(path + ".pages", producing: encodePages) }
-        for other in others { if let error = other.result() { throw error } }
+        if let error = search.result() { throw error }
         try pages.get()
     }
 
@@ -186,16 +178,29 @@ struct BuildState: Sendable {
         try write(out.bytes)
     }
 
-    private func encodeLoadedFiles() -> [UInt8] {
-        var out = ByteWriter()
-        out.bytes.reserveCapacity(loadedFiles.count * 400)
-        encodeHeader(into: &out)
-        out.integer(loadedFiles.count)
-        for (file, loaded) in loadedFiles {
-            out.text(file)
-            loaded.encode(into: &out)
+    /// What loading found in each Markdown file (`LoadedFile`), by its path inside `content/`,
+    /// a piece at a time. Any complete file of this version serves a later build: each record
+    /// stands for itself. Not saved is not lost: the next build reads every file.
+    static func saveLoadedFiles(_ files: [String: LoadedFile], _ path: String) {
+        do {
+            try FileSystem.makeDirectories(FileSystem.parentPath(path))
+            try FileSystem.writeAtomically(path + ".content") { write in
+                var out = ByteWriter()
+                BuildState().encodeHeader(into: &out)
+                out.integer(files.count)
+                for (file, loaded) in files {
+                    out.text(file)
+                    loaded.encode(into: &out)
+                    if out.bytes.count >= 1 << 20 {
+                        try write(out.bytes)
+                        out.bytes.removeAll(keepingCapacity: true)
+                    }
+                }
+                try write(out.bytes)
+            }
+        } catch {
+            FileSystem.removeTree(path + ".content")
         }
-        return out.bytes
     }
 
     private func encodeHeader(into out: inout ByteWriter) {

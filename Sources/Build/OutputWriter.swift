@@ -24,6 +24,9 @@ struct OutputPlan: Sendable {
     }
 
     func contains(_ path: String) -> Bool { paths.contains(path) }
+
+    /// The file at `index` is in place (its bytes are let go).
+    mutating func markWritten(_ index: Int, changed: Bool) { files[index].source = .written(changed) }
 }
 
 /// Where a release is written: its folder, and the live release it follows, whose files with
@@ -108,6 +111,54 @@ enum OutputWriter {
         }
     }
 
+    /// Writes the files the plan holds as bytes (or copies) and marks them written, so that the
+    /// plan holds no file's bytes afterwards: at 100,000 pages they are 100 MB of search index.
+    static func writeHeld(_ plan: inout OutputPlan, to destination: Destination) throws {
+        let held = plan.files.indices.filter { index in
+            switch plan.files[index].source {
+            case .bytes, .copy: return true
+            case .written, .previous: return false
+            }
+        }
+        let files = plan.files
+        let outcomes = parallelMap(held) { place(files[$0], in: destination) }
+        for (index, outcome) in zip(held, outcomes) {
+            switch outcome {
+            case .success(let changed): plan.markWritten(index, changed: changed)
+            case .failure(let failure): throw failure
+            }
+        }
+    }
+
+    /// Puts one file of the plan in place; whether its bytes changed.
+    private static func place(_ file: (path: String, source: OutputPlan.Source), in destination: Destination) -> Result<Bool, FileSystem.Failure> {
+        let path = file.path
+        switch file.source {
+        case .bytes(let bytes): return write(path, bytes, to: destination)
+        case .copy(let from):
+            do { return write(path, try FileSystem.readFile(from), to: destination) } catch let failure as FileSystem.Failure {
+                return .failure(failure)
+            } catch {
+                return .failure(FileSystem.Failure(path: from, reason: "\(error)"))
+            }
+        case .written(let changed): return .success(changed)
+        case .previous:
+            guard SiteBoundary.staysInside(path) else { return .failure(outsideFailure(path)) }
+            guard let previous = destination.previous else {
+                return .failure(FileSystem.Failure(path: path, reason: "no previous release to take it from"))
+            }
+            if let changed = destination.changedSinceRecycled, !changed.contains(path) { return .success(false) }
+            do {
+                if try link(previous + "/" + path, at: destination.directory + "/" + path, in: destination) { return .success(false) }
+                // Not linkable (another file system): copied instead.
+                return write(path, try FileSystem.readFile(previous + "/" + path), to: Destination(
+                    directory: destination.directory, previous: nil, recycled: destination.recycled))
+            } catch {
+                return .failure(FileSystem.Failure(path: path, reason: "\(error)"))
+            }
+        }
+    }
+
     /// The files a release holds, from its manifest (one path a line); none when it has none.
     static func manifest(of release: String) -> [String] {
         guard let bytes = try? FileSystem.readFile(release + "/" + manifestName) else { return [] }
@@ -122,33 +173,7 @@ enum OutputWriter {
     /// Writes the rest of a release and its manifest; counts what changed against the
     /// previous release. A recycled release loses the files the new one does not have.
     static func publish(_ plan: OutputPlan, to destination: Destination) throws -> Summary {
-        let outcomes = parallelMap(plan.files.indices.map { $0 }) { index -> Result<Bool, FileSystem.Failure> in
-            let (path, source) = plan.files[index]
-            switch source {
-            case .bytes(let bytes): return write(path, bytes, to: destination)
-            case .copy(let from):
-                do { return write(path, try FileSystem.readFile(from), to: destination) } catch let failure as FileSystem.Failure {
-                    return .failure(failure)
-                } catch {
-                    return .failure(FileSystem.Failure(path: from, reason: "\(error)"))
-                }
-            case .written(let changed): return .success(changed)
-            case .previous:
-                guard SiteBoundary.staysInside(path) else { return .failure(outsideFailure(path)) }
-                guard let previous = destination.previous else {
-                    return .failure(FileSystem.Failure(path: path, reason: "no previous release to take it from"))
-                }
-                if let changed = destination.changedSinceRecycled, !changed.contains(path) { return .success(false) }
-                do {
-                    if try link(previous + "/" + path, at: destination.directory + "/" + path, in: destination) { return .success(false) }
-                    // Not linkable (another file system): copied instead.
-                    return write(path, try FileSystem.readFile(previous + "/" + path), to: Destination(
-                        directory: destination.directory, previous: nil, recycled: destination.recycled))
-                } catch {
-                    return .failure(FileSystem.Failure(path: path, reason: "\(error)"))
-                }
-            }
-        }
+        let outcomes = parallelMap(plan.files.indices.map { $0 }) { place(plan.files[$0], in: destination) }
         var summary = Summary()
         for (index, outcome) in outcomes.enumerated() {
             switch outcome {

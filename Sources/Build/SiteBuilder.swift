@@ -143,8 +143,13 @@ public enum SiteBuilder {
         }
         // One list of pages from here on (at 100,000 pages each copy is 40 MB).
         content.pages = []
-        let loadedFiles = content.loadedFiles
+        // What loading found is saved for the next build at once, and let go: each record
+        // stands for itself (a file's status must match it), whatever becomes of this build.
+        let savingLoadedFiles = statePath.map { [loadedFiles = content.loadedFiles] statePath in
+            Background { BuildState.saveLoadedFiles(loadedFiles, statePath) }
+        }
         content.loadedFiles = [:]
+        defer { savingLoadedFiles?.result() }
         var pages = expansion.pages
         expansion.pages = []
         let strings = BlockStrings(theme.strings)
@@ -283,16 +288,17 @@ public enum SiteBuilder {
 
         if let release {
             let name = String(FileSystem.lastComponent(release.staging).dropLast(Releases.incompleteSuffix.count))
-            // The build cache's records are saved while the release is written and published:
+            // The build cache's records are saved while the release is linked and published:
             // nothing in them depends on it. Its summary follows, with the files this build wrote.
-            var cache = statePath.map { _ in
-                cacheState(release: name, inputs: inputs, loadedFiles: loadedFiles, staleAfter: freshness.staleAfter,
-                           warnings: report.warnings, trees: trees, digests: digests, searchKeys: searchKeys,
-                           searchMemories: searchMemories, searchFiles: searchFiles)
-            }
-            let saving = statePath.map { statePath in
-                let state = cache!
-                return Background { () -> Bool in
+            var cache: BuildState?
+            var saving: Background<Bool>?
+            func startSaving() {
+                guard let statePath else { return }
+                let state = cacheState(release: name, inputs: inputs, staleAfter: freshness.staleAfter,
+                                       warnings: report.warnings, trees: trees, digests: digests, searchKeys: searchKeys,
+                                       searchMemories: searchMemories, searchFiles: searchFiles)
+                cache = state
+                saving = Background { () -> Bool in
                     // The cache only saves time: if it cannot be written, the next build does all the work.
                     do { try state.saveRecords(statePath) } catch {
                         BuildState.remove(statePath)
@@ -319,7 +325,14 @@ public enum SiteBuilder {
             let summary = try phase("write") { () throws(DiagnosticsError) -> OutputWriter.Summary in
                 let destination = Destination(directory: release.staging, previous: release.previous, recycled: release.recycled != nil,
                                               changedSinceRecycled: changedSinceRecycled)
-                do { return try OutputWriter.publish(plan, to: destination) } catch {
+                do {
+                    // The files held as bytes go first and are let go; the cache is saved
+                    // while the rest are linked.
+                    try OutputWriter.writeHeld(&plan, to: destination)
+                    Allocator.releaseFreeMemory()
+                    startSaving()
+                    return try OutputWriter.publish(plan, to: destination)
+                } catch {
                     throw DiagnosticsError([.error(options.outputDirectory, "cannot write the site: \(error)")])
                 }
             }
@@ -362,13 +375,12 @@ public enum SiteBuilder {
     }
 
     /// What the build cache keeps of this build for the next one (`BuildState`).
-    static func cacheState(release: String, inputs: UInt64, loadedFiles: [String: LoadedFile], staleAfter: Int, warnings: [Diagnostic],
+    static func cacheState(release: String, inputs: UInt64, staleAfter: Int, warnings: [Diagnostic],
                            trees: [PreparedTree], digests: [[PageDigest]], searchKeys: [UInt64], searchMemories: [IndexMemory?],
                            searchFiles: [[String]]) -> BuildState {
         var state = BuildState()
         state.inputs = inputs
         state.release = release
-        state.loadedFiles = loadedFiles
         state.staleAfter = staleAfter
         state.warnings = warnings
         for (position, tree) in trees.enumerated() {
