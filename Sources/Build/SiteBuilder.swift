@@ -467,11 +467,18 @@ public enum SiteBuilder {
     /// What the search index needs of each page: its terms and excerpts, where it stands,
     /// and what makes it rank (an FAQ reply).
     static func searchDocuments(_ searched: [Int], model: SiteModel, digests: [PageDigest], links: LinkResolver) -> [SearchDocument] {
-        searched.map { index -> SearchDocument in
+        // Every page of a section stands in the same place.
+        var places: [String: String] = [:]
+        return searched.map { index -> SearchDocument in
             let page = model.pages[index]
-            let place = model.ancestors(of: page).dropFirst().compactMap { model.sectionIndex[$0].map { model.pages[$0].title } }
+            let place = places[page.sectionPath] ?? {
+                let place = model.ancestors(of: page).dropFirst().compactMap { model.sectionIndex[$0].map { model.pages[$0].title } }
+                    .joined(separator: " › ")
+                places[page.sectionPath] = place
+                return place
+            }()
             let reply = page.frontMatter["reply"]?.scalar
-            return SearchDocument(title: page.title, url: links.url(for: page.urlPath), place: place.joined(separator: " › "),
+            return SearchDocument(title: page.title, url: links.url(for: page.urlPath), place: place,
                                   reply: reply, boost: reply == nil ? 1 : 1.6, terms: digests[index].terms)
         }
     }

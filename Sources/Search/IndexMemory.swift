@@ -92,23 +92,33 @@ public struct IndexMemory: Sendable {
         guard Double(changed.count) <= Double(documents.count) * Self.mostChangedPages else { return nil }
 
         // The terms the changed pages had and have; their new postings.
-        // By their bytes: two texts Swift holds equal (canonically equivalent) are two terms.
-        var slots = [[UInt8]: Int](minimumCapacity: terms.count)
-        for (slot, term) in terms.enumerated() { slots[Array(term.utf8)] = slot }
+        // By a hash of their bytes (two texts Swift holds equal, canonically equivalent, are two
+        // terms), each find checked against the term's bytes: two terms of one hash are left
+        // to a build from every page's terms.
+        var slots = [UInt64: Int](minimumCapacity: terms.count)
+        for (slot, term) in terms.enumerated() {
+            guard slots.updateValue(slot, forKey: StableHasher.hash(term)) == nil else { return nil }
+        }
+        var collided = false
+        func slot(of term: String) -> Int? {
+            guard let slot = slots[StableHasher.hash(term)] else { return nil }
+            if terms[slot].utf8.elementsEqual(term.utf8) { return slot }
+            collided = true
+            return nil
+        }
         var dirty = Set<Int>()
         var added: [Int: [SearchIndex.Posting]] = [:]
         for page in changed {
             guard let old = previous.terms[page], StableHasher.hash(bytes: old.encoded) == pageTerms[page] else { return nil }
             var missing = false
             Self.forEachTerm(of: old.encoded) { term, _, _ in
-                if let slot = slots[Array(term.utf8)] { dirty.insert(slot) } else { missing = true }
+                if let slot = slot(of: term) { dirty.insert(slot) } else { missing = true }
             }
             if missing { return nil }
             Self.forEachTerm(of: encodedTerms[page]) { term, weight, section in
-                let bytes = Array(term.utf8)
-                let slot = slots[bytes] ?? terms.count
+                let slot = slot(of: term) ?? terms.count
                 if slot == terms.count {
-                    slots[bytes] = slot
+                    slots[StableHasher.hash(term)] = slot
                     terms.append(term)
                     postings.append([])
                     highests.append(0)
@@ -117,6 +127,7 @@ public struct IndexMemory: Sendable {
                 dirty.insert(slot)
                 added[slot, default: []].append((Int32(page), weight, section))
             }
+            if collided { return nil }
         }
         let changedPages = changed.map(Int32.init)
         var lists: [Int: [SearchIndex.Posting]] = [:]
