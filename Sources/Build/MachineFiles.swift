@@ -8,9 +8,8 @@ enum MachineFiles {
         let origin = config.origin
         // Positions are sorted, not pages: a page is a large value to move.
         for index in model.pages.indices.sorted(by: { model.pages[$0].urlPath < model.pages[$1].urlPath }) {
-            let page = model.pages[index]
-            xml += "<url><loc>\(Escape.xml(origin + links.url(for: page.urlPath)))</loc>"
-            if let date = page.updated { xml += "<lastmod>\(date.isoDay)</lastmod>" }
+            xml += "<url><loc>\(Escape.xml(origin + links.url(for: model.pages[index].urlPath)))</loc>"
+            if let date = model.pages[index].updated { xml += "<lastmod>\(date.isoDay)</lastmod>" }
             xml += "</url>\n"
         }
         for path in model.generatedOutputs.sorted() {

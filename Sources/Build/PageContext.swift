@@ -368,14 +368,13 @@ struct PageContext: Sendable {
     /// once per path: every page of a long section's list asks for the same.
     func recentlyUpdated(limit: Int, under path: String = "") -> [Int] {
         Array(recentCache.value(for: path) {
-            model.pages.indices
-                .filter { model.pages[$0].kind == .page && model.pages[$0].updated != nil && model.pages[$0].urlPath.hasPrefix(path) }
-                .sorted { lhs, rhs in
-                    let left = model.pages[lhs], right = model.pages[rhs]
-                    if left.updated! != right.updated! { return left.updated! > right.updated! }
-                    return left.sourcePath < right.sourcePath
-                }
-                .prefix(20).map { $0 }
+            // Sorted by keys worked out once: a comparison of pages would copy two pages.
+            let dated = model.pages.indices.compactMap { index -> (seconds: Int, path: String, index: Int)? in
+                guard model.pages[index].kind == .page, let updated = model.pages[index].updated,
+                      model.pages[index].urlPath.hasPrefix(path) else { return nil }
+                return (updated.secondsSinceEpoch, model.pages[index].sourcePath, index)
+            }
+            return dated.sorted { $0.seconds != $1.seconds ? $0.seconds > $1.seconds : $0.path < $1.path }.prefix(20).map(\.index)
         }.prefix(limit))
     }
 
