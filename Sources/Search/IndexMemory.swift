@@ -179,16 +179,30 @@ public struct IndexMemory: Sendable {
     /// Postings in page order, compact: the gap from the last page, the weight in halves (both
     /// as varints) and the section.
     static func packed(_ list: [SearchIndex.Posting]) -> [UInt8] {
-        var out = ByteWriter()
-        out.bytes.reserveCapacity(list.count * 4)
-        var previous: Int32 = 0
-        for posting in list {
-            out.varint(UInt64(posting.document - previous))
-            out.varint(UInt64(posting.value * 2))
-            out.byte(posting.section)
-            previous = posting.document
+        // At most five bytes for each varint and one for the section, written in place: every
+        // posting of the site is packed when the index is built from nothing.
+        [UInt8](unsafeUninitializedCapacity: list.count * 11) { buffer, count in
+            var position = 0
+            func varint(_ value: UInt32) {
+                var rest = value
+                while rest >= 0x80 {
+                    buffer[position] = UInt8(truncatingIfNeeded: rest) | 0x80
+                    position += 1
+                    rest >>= 7
+                }
+                buffer[position] = UInt8(rest)
+                position += 1
+            }
+            var previous: Int32 = 0
+            for posting in list {
+                varint(UInt32(bitPattern: posting.document &- previous))
+                varint(UInt32(posting.value * 2))
+                buffer[position] = posting.section
+                position += 1
+                previous = posting.document
+            }
+            count = position
         }
-        return out.bytes
     }
 
     static func unpacked(_ bytes: [UInt8]) -> [SearchIndex.Posting] { unpacked(bytes, replacing: [], with: []) }
