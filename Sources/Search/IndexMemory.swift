@@ -130,11 +130,17 @@ public struct IndexMemory: Sendable {
             if collided { return nil }
         }
         let changedPages = changed.map(Int32.init)
+        // On every core: the common terms of a page are on most pages.
+        let dirtySlots = Array(dirty)
+        let oldPostings = postings, addedPostings = added
+        let remade = parallelMap(dirtySlots) { slot -> (packed: [UInt8], list: [SearchIndex.Posting]) in
+            let list = Self.unpacked(oldPostings[slot], replacing: changedPages, with: addedPostings[slot] ?? [])
+            return (Self.packed(list), list)
+        }
         var lists: [Int: [SearchIndex.Posting]] = [:]
-        for slot in dirty {
-            let list = Self.unpacked(postings[slot], replacing: changedPages, with: added[slot] ?? [])
-            postings[slot] = Self.packed(list)
-            lists[slot] = list
+        for (slot, made) in zip(dirtySlots, remade) {
+            postings[slot] = made.packed
+            lists[slot] = made.list
         }
         pageTerms = newPageTerms
 
@@ -144,7 +150,10 @@ public struct IndexMemory: Sendable {
             averageLength = scoring.averageLength
             for slot in postings.indices where lists[slot] == nil { lists[slot] = Self.unpacked(postings[slot]) }
         }
-        for (slot, list) in lists { highests[slot] = list.isEmpty ? 0 : scoring.highestScore(of: list) }
+        let scored = Array(lists)
+        for (entry, highest) in zip(scored, parallelMap(scored) { $0.value.isEmpty ? 0 : scoring.highestScore(of: $0.value) }) {
+            highests[entry.key] = highest
+        }
         let newHighest = Double(highests.max() ?? 0)
         if newHighest != highest {
             highest = newHighest
