@@ -158,11 +158,6 @@ struct BuildState: Sendable {
         try FileSystem.writeAtomically(path, encodeSummary())
     }
 
-    func save(_ path: String) throws {
-        try saveRecords(path)
-        try saveSummary(path)
-    }
-
     /// A piece at a time, like the page records.
     private func encodeSearchMemories(_ write: ([UInt8]) throws -> Void) throws {
         var out = ByteWriter()
