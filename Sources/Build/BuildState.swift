@@ -165,10 +165,7 @@ struct BuildState: Sendable {
         out.integer(searchMemories.count)
         for (prefix, memory) in searchMemories {
             out.text(prefix)
-            try memory.encode(into: &out) { full in
-                try write(full.bytes)
-                full.bytes.removeAll(keepingCapacity: true)
-            }
+            try memory.encode(into: &out, write: write)
         }
         try write(out.bytes)
     }
@@ -186,10 +183,7 @@ struct BuildState: Sendable {
                 for (file, loaded) in files {
                     out.text(file)
                     loaded.encode(into: &out)
-                    if out.bytes.count >= 1 << 20 {
-                        try write(out.bytes)
-                        out.bytes.removeAll(keepingCapacity: true)
-                    }
+                    try out.passOnWhenFull(to: write)
                 }
                 try write(out.bytes)
             }
@@ -279,10 +273,7 @@ struct BuildState: Sendable {
             for diagnostic in digest.diagnostics { encode(diagnostic, into: &out) }
             out.integer(digest.attachments.count)
             for path in digest.attachments { out.text(path) }
-            if out.bytes.count >= 1 << 20 {
-                try write(out.bytes)
-                out = ByteWriter()
-            }
+            try out.passOnWhenFull(to: write)
         }
         try write(out.bytes)
     }

@@ -29,6 +29,14 @@ public struct ByteWriter {
         bytes.append(contentsOf: value)
     }
 
+    /// Once what was written passes a megabyte, hands it to `write` and starts again: a file of
+    /// tens of megabytes (the build cache's records) is made and written a piece at a time.
+    public mutating func passOnWhenFull(to write: ([UInt8]) throws -> Void) rethrows {
+        guard bytes.count >= 1 << 20 else { return }
+        try write(bytes)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
     /// Seven bits a byte, the low ones first, the high bit meaning "more" (`ByteReader.varint`).
     public mutating func varint(_ value: UInt64) {
         var rest = value

@@ -238,10 +238,9 @@ public struct IndexMemory: Sendable {
         return list
     }
 
-    /// For the build cache.
-    /// For the build cache, a piece at a time (`flush` takes what `out` holds past a
-    /// megabyte): the memory is tens of megabytes, and it is written while the site is.
-    public func encode(into out: inout ByteWriter, flush: (inout ByteWriter) throws -> Void = { _ in }) rethrows {
+    /// For the build cache, a piece at a time (`ByteWriter.passOnWhenFull`): the memory is tens
+    /// of megabytes, and it is written while the site is. What `write` was not handed stays in `out`.
+    public func encode(into out: inout ByteWriter, write: ([UInt8]) throws -> Void) rethrows {
         out.integer(pages.count)
         for (page, terms) in zip(pages, pageTerms) {
             out.word(page)
@@ -251,7 +250,7 @@ public struct IndexMemory: Sendable {
         for (key, chunk) in zip(chunkKeys, chunks) {
             out.word(key)
             out.blob(chunk)
-            if out.bytes.count >= 1 << 20 { try flush(&out) }
+            try out.passOnWhenFull(to: write)
         }
         out.word(averageLength.bitPattern)
         out.word(highest.bitPattern)
@@ -261,7 +260,7 @@ public struct IndexMemory: Sendable {
             out.blob(postings[slot])
             out.integer(Int(highests[slot].bitPattern))
             out.blob(encoded[slot])
-            if out.bytes.count >= 1 << 20 { try flush(&out) }
+            try out.passOnWhenFull(to: write)
         }
     }
 
