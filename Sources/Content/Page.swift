@@ -11,60 +11,122 @@ public struct Page: Sendable {
         case page
     }
 
-    public var kind: Kind
+    /// The page's fields live in one shared box, copied only when a copy is changed: pages
+    /// are read by value all through the build (lists, keys, links), and a copy is then one
+    /// retain instead of one for each of the fifteen fields.
+    private final class Box: @unchecked Sendable {
+        var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private struct Fields {
+        var kind: Kind
+        var sourcePath: String
+        var frontMatter: FrontMatter
+        var body: String
+        var bodyFile: (path: String, offset: Int)?
+        var appendix = ""
+        var mayHoldDataBlocks: Bool
+        var bodyLineOffset: Int
+        var urlPath: String
+        var sectionPath: String
+        var bundleDirectory: String?
+        var sourceHash: UInt64 = 0
+        var frontMatterHash: UInt64 = 0
+    }
+
+    private var box: Box
+
+    /// The fields, for changing: the box is copied first when another page shares it.
+    private var fields: Fields {
+        get { box.fields }
+        _modify {
+            if !isKnownUniquelyReferenced(&box) { box = Box(box.fields) }
+            yield &box.fields
+        }
+    }
+
+    public var kind: Kind {
+        _read { yield box.fields.kind }
+        set { fields.kind = newValue }
+    }
     /// Path inside `content/`, e.g. `faq/loans/rate.md`.
-    public var sourcePath: String
-    public var frontMatter: FrontMatter
+    public var sourcePath: String {
+        _read { yield box.fields.sourcePath }
+        set { fields.sourcePath = newValue }
+    }
+    public var frontMatter: FrontMatter {
+        _read { yield box.fields.frontMatter }
+        set { fields.frontMatter = newValue }
+    }
     /// The Markdown after the front matter. A page read from a file holds it only while it
     /// renders: `ContentLoader` leaves it in the file (`bodyFile`) and `loadingBody()` reads it
     /// back, so a large site's text is never all in memory at once.
-    public var body: String
+    public var body: String {
+        _read { yield box.fields.body }
+        set { fields.body = newValue }
+    }
     /// Where `body` was left: the file's absolute path and the byte the body starts at.
-    public var bodyFile: (path: String, offset: Int)?
+    public var bodyFile: (path: String, offset: Int)? {
+        _read { yield box.fields.bodyFile }
+        set { fields.bodyFile = newValue }
+    }
     /// Markdown added after the body when the page renders (a course's sessions, from a snapshot).
-    public private(set) var appendix = ""
+    public var appendix: String { _read { yield box.fields.appendix } }
     /// Whether the body or appendix has `{{` or a `sql`, `chart`, `table` or `kpi` fence: only
     /// such a page can hold data blocks or inline values; the others skip the scan for queries.
-    public private(set) var mayHoldDataBlocks: Bool
+    public var mayHoldDataBlocks: Bool { box.fields.mayHoldDataBlocks }
     /// Lines of the file before the body, so Markdown positions map back to file lines.
-    public var bodyLineOffset: Int
+    public var bodyLineOffset: Int {
+        _read { yield box.fields.bodyLineOffset }
+        set { fields.bodyLineOffset = newValue }
+    }
     /// Output path without base path, with a trailing slash: `faq/loans/rate/`; empty for home.
-    public var urlPath: String
+    public var urlPath: String {
+        _read { yield box.fields.urlPath }
+        set { fields.urlPath = newValue }
+    }
     /// Folder inside `content/` of the section the page belongs to (`faq/loans`); empty for the root.
-    public var sectionPath: String
+    public var sectionPath: String {
+        _read { yield box.fields.sectionPath }
+        set { fields.sectionPath = newValue }
+    }
     /// For a bundle (`training/c1/index.md`), its folder; resources beside it belong to it.
-    public var bundleDirectory: String?
+    public var bundleDirectory: String? {
+        _read { yield box.fields.bundleDirectory }
+        set { fields.bundleDirectory = newValue }
+    }
     /// Hashes of the whole file and of its front matter alone, for the build cache: a page
     /// whose file is unchanged renders the same Markdown; one whose front matter is unchanged
     /// looks the same in lists.
-    public var sourceHash: UInt64 = 0
-    public var frontMatterHash: UInt64 = 0
+    public var sourceHash: UInt64 {
+        _read { yield box.fields.sourceHash }
+        set { fields.sourceHash = newValue }
+    }
+    public var frontMatterHash: UInt64 {
+        _read { yield box.fields.frontMatterHash }
+        set { fields.frontMatterHash = newValue }
+    }
 
     public init(kind: Kind, sourcePath: String, frontMatter: FrontMatter, body: String, bodyLineOffset: Int,
                 urlPath: String, sectionPath: String, bundleDirectory: String?) {
-        self.kind = kind
-        self.sourcePath = sourcePath
-        self.frontMatter = frontMatter
-        self.body = body
-        self.mayHoldDataBlocks = Self.mayHoldDataBlocks(body)
-        self.bodyLineOffset = bodyLineOffset
-        self.urlPath = urlPath
-        self.sectionPath = sectionPath
-        self.bundleDirectory = bundleDirectory
+        box = Box(Fields(kind: kind, sourcePath: sourcePath, frontMatter: frontMatter, body: body,
+                         mayHoldDataBlocks: Self.mayHoldDataBlocks(body), bodyLineOffset: bodyLineOffset,
+                         urlPath: urlPath, sectionPath: sectionPath, bundleDirectory: bundleDirectory))
     }
 
     /// Adds Markdown after the body (see `appendix`).
     public mutating func append(_ markdown: String) {
-        appendix += markdown
-        mayHoldDataBlocks = mayHoldDataBlocks || Self.mayHoldDataBlocks(markdown)
+        fields.appendix += markdown
+        fields.mayHoldDataBlocks = mayHoldDataBlocks || Self.mayHoldDataBlocks(markdown)
     }
 
     /// Leaves the body in its file (see `body`); `sourceHash` must be the file's hash, and
     /// `mayHoldDataBlocks` is worked out from the body's bytes there.
     mutating func leaveBodyInFile(path: String, offset: Int, mayHoldDataBlocks: Bool) {
-        body = ""
-        bodyFile = (path, offset)
-        self.mayHoldDataBlocks = mayHoldDataBlocks || Self.mayHoldDataBlocks(appendix)
+        fields.body = ""
+        fields.bodyFile = (path, offset)
+        fields.mayHoldDataBlocks = mayHoldDataBlocks || Self.mayHoldDataBlocks(appendix)
     }
 
     /// The page's whole Markdown as UTF-8: the body, read back from its file when it was left
@@ -91,7 +153,7 @@ public struct Page: Sendable {
         var page = self
         page.body = String(decoding: markdown, as: UTF8.self)
         page.bodyFile = nil
-        page.appendix = ""
+        page.fields.appendix = ""
         return page
     }
 
