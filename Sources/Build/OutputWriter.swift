@@ -65,7 +65,7 @@ enum OutputWriter {
         do {
             if let previous = destination.previous {
                 let old = previous + "/" + path
-                if FileSystem.size(old) == bytes.count, let existing = try? FileSystem.readFile(old), existing == bytes,
+                if FileSystem.size(old) == bytes.count, FileSystem.holds(old, bytes),
                    try link(old, at: full, in: destination) {
                     return .success(false)
                 }

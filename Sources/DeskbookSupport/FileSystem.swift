@@ -186,9 +186,17 @@ public enum FileSystem {
             try writeNew(path, bytes)
             return true
         }
-        if existingSize == bytes.count, let existing = try? readFile(path), existing == bytes { return false }
+        if existingSize == bytes.count, holds(path, bytes) { return false }
         try writeAtomically(path, bytes)
         return true
+    }
+
+    /// Whether the file holds exactly `bytes` (compared as memory: an index shard is megabytes).
+    public static func holds(_ path: String, _ bytes: [UInt8]) -> Bool {
+        guard let existing = try? readFile(path), existing.count == bytes.count else { return false }
+        return existing.withUnsafeBytes { old in bytes.withUnsafeBytes { new in
+            old.isEmpty || memcmp(old.baseAddress!, new.baseAddress!, old.count) == 0
+        } }
     }
 
     static func writeNew(_ path: String, _ bytes: [UInt8]) throws {
