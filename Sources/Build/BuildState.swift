@@ -28,7 +28,7 @@ struct BuildState: Sendable {
         var written: [String]
     }
 
-    static let formatVersion: Int64 = 6
+    static let formatVersion: Int64 = 7
 
     var inputs: UInt64 = 0
     var release = ""

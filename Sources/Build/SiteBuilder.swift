@@ -777,16 +777,20 @@ struct SearchBuild: Sendable {
         hasher.combine(BuildState.toolFingerprint)
         hasher.combine(inputs.key)
         key = hasher.value
-        if let previous, previous.state.searchKeys[prefix] == key {
+        // The files of the last build, when the release the new one is made from holds them.
+        let lastFiles = previous.map { previous in
             let files = previous.state.searchFiles(under: prefix)
-            if !files.isEmpty && files.allSatisfy({ FileSystem.exists(previous.release + "/" + $0) }) {
-                self.files = files.map { ($0, .previous) }
-                memory = previousIndex?.memory
-                return
-            }
+            return (files: files, kept: !files.isEmpty && files.allSatisfy { FileSystem.exists(previous.release + "/" + $0) })
         }
-        let index = SearchIndex.build(inputs, previous: previousIndex)
-        files = index.files.map { (prefix + $0.path, .bytes($0.bytes)) }
+        let kept = lastFiles?.kept ?? false
+        if kept, let previous, let lastFiles, previous.state.searchKeys[prefix] == key {
+            files = lastFiles.files.map { ($0, .previous) }
+            memory = previousIndex?.memory
+            return
+        }
+        // Files the update of the memory left as they were are taken from the last release.
+        let index = SearchIndex.build(inputs, previous: previousIndex, leavingOutUnchanged: kept)
+        files = index.files.map { (prefix + $0.path, $0.bytes.map(OutputPlan.Source.bytes) ?? .previous) }
         memory = index.memory
     }
 }

@@ -38,14 +38,21 @@ public struct IndexMemory: Sendable {
     /// The pages' details (`SearchIndex.chunk`) and their keys (`IndexInputs.chunkKeys`).
     private(set) var chunks: [[UInt8]]
     private var chunkKeys: [UInt64]
+    /// Each chunk's bytes hashed, for the index's version; nil until its file is made.
+    private var chunkHashes: [UInt64?]
+    /// Each term's shard (`SearchIndex.shardKey`), by its number in `shardNames`.
+    private var shardOfSlot: [Int32] = []
+    private var shardNames: [String] = []
+    /// Each shard's file hashed, for the index's version; nil until it is made.
+    private var shardHashes: [UInt64?] = []
+    private var cjkShards = 0
+    /// What the last update changed (terms by slot, chunks by number), so that only the files
+    /// that hold them are made again; nil for everything. Not kept in the build cache.
+    private var changedSlots: [Int]?
+    private var changedChunks: [Int]?
 
     /// More changed pages than this share of all, and gathering every page's terms is cheaper.
     static let mostChangedPages = 0.05
-
-    /// The terms of the index, encoded.
-    var encodedTerms: [(String, [UInt8])] {
-        terms.indices.compactMap { postings[$0].isEmpty ? nil : (terms[$0], encoded[$0]) }
-    }
 
     /// Every page's terms, gathered a part of the terms at a time on every core.
     init(gathering encodedTerms: [[UInt8]], inputs: IndexInputs, scoring: Scoring) {
@@ -71,12 +78,14 @@ public struct IndexMemory: Sendable {
         pageTerms = inputs.termHashes
         chunkKeys = inputs.chunkKeys
         chunks = parallelMap(Array(chunkKeys.indices)) { SearchIndex.chunk(documents, number: $0) }
+        chunkHashes = chunks.map { _ in nil }
         averageLength = scoring.averageLength
         self.highest = highest
         terms = packedParts.flatMap(\.terms)
         postings = packedParts.flatMap(\.postings)
         highests = gathered.flatMap(\.highests)
         encoded = packedParts.flatMap(\.encoded)
+        placeInShards()
     }
 
     /// The last build's memory with the terms of the pages that changed gathered again; nil
@@ -163,12 +172,84 @@ public struct IndexMemory: Sendable {
         let highest = highest
         let newEncoded = parallelMap(toEncode) { entry in entry.value.isEmpty ? [] : scoring.encoded(entry.value, highest: highest) }
         for (entry, bytes) in zip(toEncode, newEncoded) { encoded[entry.key] = bytes }
+        changedSlots = toEncode.map(\.key)
+        // New terms go into their shards; a new number of CJK shards moves every CJK term.
+        if SearchIndex.cjkShardCount(terms: postings.count { !$0.isEmpty }) == cjkShards {
+            placeInShards(from: shardOfSlot.count)
+        } else {
+            placeInShards()
+            changedSlots = nil
+        }
 
         let changedChunks = chunkKeys.indices.filter { chunkKeys[$0] != inputs.chunkKeys[$0] }
         for (number, bytes) in zip(changedChunks, parallelMap(changedChunks) { SearchIndex.chunk(documents, number: $0) }) {
             chunks[number] = bytes
         }
         chunkKeys = inputs.chunkKeys
+        self.changedChunks = changedChunks
+    }
+
+    /// Gives the terms from `first` on their shards; from 0, shards are numbered anew.
+    private mutating func placeInShards(from first: Int = 0) {
+        if first == 0 {
+            cjkShards = SearchIndex.cjkShardCount(terms: postings.count { !$0.isEmpty })
+            shardOfSlot = []
+            shardNames = []
+            shardHashes = []
+        }
+        var numbers = Dictionary(uniqueKeysWithValues: shardNames.enumerated().map { ($1, Int32($0)) })
+        for slot in first..<terms.count {
+            let key = SearchIndex.shardKey(terms[slot], cjkShards: cjkShards)
+            let number = numbers[key] ?? Int32(shardNames.count)
+            if number == shardNames.count {
+                numbers[key] = number
+                shardNames.append(key)
+                shardHashes.append(nil)
+            }
+            shardOfSlot.append(number)
+        }
+    }
+
+    /// The index's files. With `leavingOutUnchanged`, the shards and chunks of page details
+    /// that the last update did not change have nil bytes: the files the memory was last
+    /// made with stand. Only the shards that hold a changed term are put together again.
+    mutating func files(synonyms: [[String]], leavingOutUnchanged: Bool) -> [SearchIndex.File] {
+        let all = !leavingOutUnchanged || changedSlots == nil
+        var remade = shardHashes.map { all || $0 == nil }
+        for slot in changedSlots ?? [] { remade[Int(shardOfSlot[slot])] = true }
+        var termsOfShard = [[Int]](repeating: [], count: shardNames.count)
+        var held = [Bool](repeating: false, count: shardNames.count)
+        for slot in terms.indices where !postings[slot].isEmpty {
+            let shard = Int(shardOfSlot[slot])
+            held[shard] = true
+            if remade[shard] { termsOfShard[shard].append(slot) }
+        }
+        let toMake = shardNames.indices.filter { remade[$0] && held[$0] }
+        let (terms, encoded, slotsOfShard) = (terms, encoded, termsOfShard)
+        let made = parallelMap(toMake) { shard in SearchIndex.shardFile(slotsOfShard[shard].map { (terms[$0], encoded[$0]) }) }
+        var madeBytes = [[UInt8]?](repeating: nil, count: shardNames.count)
+        for (shard, bytes) in zip(toMake, made) {
+            madeBytes[shard] = bytes
+            shardHashes[shard] = StableHasher.hash(bytes: bytes)
+        }
+        var shards: [(key: String, hash: UInt64, bytes: [UInt8]?)] = []
+        for shard in shardNames.indices {
+            guard held[shard], let hash = shardHashes[shard] else {
+                shardHashes[shard] = nil
+                continue
+            }
+            shards.append((shardNames[shard], hash, madeBytes[shard]))
+        }
+
+        var chunksRemade = chunkHashes.map { all || $0 == nil }
+        for number in changedChunks ?? [] { chunksRemade[number] = true }
+        let chunkFiles = chunks.indices.map { number -> (hash: UInt64, bytes: [UInt8]?) in
+            if chunksRemade[number] { chunkHashes[number] = StableHasher.hash(bytes: chunks[number]) }
+            return (chunkHashes[number]!, chunksRemade[number] ? chunks[number] : nil)
+        }
+        changedSlots = []
+        changedChunks = []
+        return SearchIndex.files(shards: shards, chunks: chunkFiles, cjkShards: cjkShards, documentCount: pages.count, synonyms: synonyms)
     }
 
     private static func identity(_ document: SearchDocument) -> UInt64 {
@@ -247,21 +328,39 @@ public struct IndexMemory: Sendable {
             out.word(terms)
         }
         out.integer(chunks.count)
-        for (key, chunk) in zip(chunkKeys, chunks) {
-            out.word(key)
+        for (number, chunk) in chunks.enumerated() {
+            out.word(chunkKeys[number])
             out.blob(chunk)
+            optionalHash(chunkHashes[number], into: &out)
             try out.passOnWhenFull(to: write)
         }
         out.word(averageLength.bitPattern)
         out.word(highest.bitPattern)
+        out.integer(cjkShards)
+        out.integer(shardNames.count)
+        for (name, hash) in zip(shardNames, shardHashes) {
+            out.text(name)
+            optionalHash(hash, into: &out)
+        }
         out.integer(postings.count { !$0.isEmpty })
         for slot in terms.indices where !postings[slot].isEmpty {
             out.text(terms[slot])
             out.blob(postings[slot])
             out.integer(Int(highests[slot].bitPattern))
             out.blob(encoded[slot])
+            out.integer(Int(shardOfSlot[slot]))
             try out.passOnWhenFull(to: write)
         }
+    }
+
+    private func optionalHash(_ hash: UInt64?, into out: inout ByteWriter) {
+        out.byte(hash == nil ? 0 : 1)
+        out.word(hash ?? 0)
+    }
+
+    private static func optionalHash(_ input: inout ByteReader) -> UInt64?? {
+        guard let present = input.byte(), let hash = input.word() else { return nil }
+        return .some(present == 1 ? hash : nil)
     }
 
     /// Nil at damaged bytes.
@@ -276,33 +375,45 @@ public struct IndexMemory: Sendable {
             pageTerms.append(terms)
         }
         guard let chunkCount = input.count() else { return nil }
-        var chunks: [[UInt8]] = [], chunkKeys: [UInt64] = []
+        var chunks: [[UInt8]] = [], chunkKeys: [UInt64] = [], chunkHashes: [UInt64?] = []
         for _ in 0..<chunkCount {
-            guard let key = input.word(), let chunk = input.blob() else { return nil }
+            guard let key = input.word(), let chunk = input.blob(), let hash = optionalHash(&input) else { return nil }
             chunkKeys.append(key)
             chunks.append(chunk)
+            chunkHashes.append(hash)
         }
-        guard let averageLength = input.word(), let highest = input.word(), let termCount = input.count() else { return nil }
+        guard let averageLength = input.word(), let highest = input.word(), let cjkShards = input.count(),
+              let shardCount = input.count() else { return nil }
         var memory = IndexMemory(pages: pages, pageTerms: pageTerms, averageLength: Double(bitPattern: averageLength),
                                  highest: Double(bitPattern: highest), terms: [], postings: [], highests: [], encoded: [],
-                                 chunks: chunks, chunkKeys: chunkKeys)
+                                 chunks: chunks, chunkKeys: chunkKeys, chunkHashes: chunkHashes)
+        memory.cjkShards = cjkShards
+        for _ in 0..<shardCount {
+            guard let name = input.text(), let hash = optionalHash(&input) else { return nil }
+            memory.shardNames.append(name)
+            memory.shardHashes.append(hash)
+        }
+        guard let termCount = input.count() else { return nil }
         memory.terms.reserveCapacity(termCount)
         memory.postings.reserveCapacity(termCount)
         memory.highests.reserveCapacity(termCount)
         memory.encoded.reserveCapacity(termCount)
+        memory.shardOfSlot.reserveCapacity(termCount)
         for _ in 0..<termCount {
             guard let term = input.text(), let postings = input.blob(), let highest = input.count(limit: Int(UInt32.max)),
-                  let encoded = input.blob() else { return nil }
+                  let encoded = input.blob(), let shard = input.count(limit: shardCount - 1) else { return nil }
             memory.terms.append(term)
             memory.postings.append(postings)
             memory.highests.append(Float(bitPattern: UInt32(highest)))
             memory.encoded.append(encoded)
+            memory.shardOfSlot.append(Int32(shard))
         }
         return memory
     }
 
     private init(pages: [UInt64], pageTerms: [UInt64], averageLength: Double, highest: Double, terms: [String],
-                 postings: [[UInt8]], highests: [Float], encoded: [[UInt8]], chunks: [[UInt8]], chunkKeys: [UInt64]) {
+                 postings: [[UInt8]], highests: [Float], encoded: [[UInt8]], chunks: [[UInt8]], chunkKeys: [UInt64],
+                 chunkHashes: [UInt64?]) {
         self.pages = pages
         self.pageTerms = pageTerms
         self.averageLength = averageLength
@@ -313,5 +424,6 @@ public struct IndexMemory: Sendable {
         self.encoded = encoded
         self.chunks = chunks
         self.chunkKeys = chunkKeys
+        self.chunkHashes = chunkHashes
     }
 }

@@ -101,28 +101,42 @@ public enum SearchIndex {
 
     public static func build(_ documents: [SearchDocument], synonyms: [[String]],
                              postingsInOneReading: Int = postingsInOneReading) -> [(path: String, bytes: [UInt8])] {
+        // Every file is made: nothing is left out without a memory.
         build(IndexInputs(documents, synonyms: synonyms), postingsInOneReading: postingsInOneReading, previous: nil).files
+            .map { ($0.path, $0.bytes ?? []) }
     }
+
+    /// An index file: its path inside the index's folder and its bytes, nil for a file that is
+    /// as the last build wrote it (see `build`).
+    public typealias File = (path: String, bytes: [UInt8]?)
 
     /// The index, and what the next build needs to make it again from the pages that changed
     /// (nil for a site past `postingsInOneReading`, whose every build reads all its terms).
     /// `previous` is that of the last build, with the terms each page had then: when the pages
     /// are the same ones, in the same order, only the terms of the pages whose terms changed
     /// are gathered and scored again. Either way the files are the same.
+    ///
+    /// With `leavingOutUnchanged` (the release the new one is made from holds the files of the
+    /// build that made `previous`), the shards and chunks an update did not change are not made
+    /// again: their bytes are nil.
     public static func build(_ inputs: IndexInputs, postingsInOneReading: Int = postingsInOneReading,
-                             previous: IndexMemory.Previous?) -> (files: [(path: String, bytes: [UInt8])], memory: IndexMemory?) {
+                             previous: IndexMemory.Previous?, leavingOutUnchanged: Bool = false) -> (files: [File], memory: IndexMemory?) {
         let documents = inputs.documents
         let scoring = Scoring(documents)
         let encodedTerms = documents.map(\.terms.encoded)
         let estimatedPostings = encodedTerms.reduce(0) { $0 + $1.count } / 5
         guard estimatedPostings <= postingsInOneReading else {
             let encodedParts = encodedPartByPart(encodedTerms, scoring: scoring)
-            let chunks = parallelMap(Array(inputs.chunkKeys.indices)) { chunk(documents, number: $0) }
-            return (files(encodedParts, chunks: chunks, documents: documents, synonyms: inputs.synonyms), nil)
+            let chunks = parallelMap(Array(inputs.chunkKeys.indices)) { number -> (hash: UInt64, bytes: [UInt8]?) in
+                let bytes = chunk(documents, number: number)
+                return (StableHasher.hash(bytes: bytes), bytes)
+            }
+            return (files(encodedParts, chunks: chunks, documentCount: documents.count, synonyms: inputs.synonyms), nil)
         }
-        let memory = previous.flatMap { IndexMemory(updating: $0, inputs: inputs, encodedTerms: encodedTerms, scoring: scoring) }
-            ?? IndexMemory(gathering: encodedTerms, inputs: inputs, scoring: scoring)
-        return (files([memory.encodedTerms], chunks: memory.chunks, documents: documents, synonyms: inputs.synonyms), memory)
+        let updated = previous.flatMap { IndexMemory(updating: $0, inputs: inputs, encodedTerms: encodedTerms, scoring: scoring) }
+        var memory = updated ?? IndexMemory(gathering: encodedTerms, inputs: inputs, scoring: scoring)
+        let files = memory.files(synonyms: inputs.synonyms, leavingOutUnchanged: leavingOutUnchanged && updated != nil)
+        return (files, memory)
     }
 
     /// A site's terms encoded a part at a time, so that memory holds only the parts being
@@ -142,52 +156,72 @@ public enum SearchIndex {
         }
     }
 
-    /// The index's files: its terms' encoded postings (in groups, let go as they are sharded),
-    /// the pages' details, the folding table and the description of it all.
-    static func files(_ encodedParts: consuming [[(String, [UInt8])]], chunks: [[UInt8]], documents: [SearchDocument],
-                      synonyms: [[String]]) -> [(path: String, bytes: [UInt8])] {
-        let tokenizer = Tokenizer(folding: .standard)
-        let cjkShards = max(1, min(512, encodedParts.reduce(0) { $0 + $1.count } / 400))
-
-        // Shards of encoded postings.
-        var shards: [String: [(String, [UInt8])]] = [:]
+    /// The index's files from its terms' encoded postings (in groups, let go as they are
+    /// sharded) and the pages' details.
+    static func files(_ encodedParts: consuming [[(String, [UInt8])]], chunks: [(hash: UInt64, bytes: [UInt8]?)], documentCount: Int,
+                      synonyms: [[String]]) -> [File] {
+        let cjkShards = cjkShardCount(terms: encodedParts.reduce(0) { $0 + $1.count })
+        var grouped: [String: [(String, [UInt8])]] = [:]
         for part in encodedParts.indices {
             for (term, postings) in encodedParts[part] {
-                shards[shardKey(term, cjkShards: cjkShards), default: []].append((term, postings))
+                grouped[shardKey(term, cjkShards: cjkShards), default: []].append((term, postings))
             }
             encodedParts[part] = []
         }
-        let keys = shards.keys.sorted()
+        let keys = Array(grouped.keys)
         // Each shard's postings are let go once its file is made: they and the files are the
         // size of the whole index.
-        let sharded = keys.map { Taken(shards.removeValue(forKey: $0)!) }
-        var files = parallelMap(Array(keys.indices)) { number -> (path: String, bytes: [UInt8]) in
-            var json = JSONBytes()
-            json.raw("{")
-            // In the order of their UTF-8 bytes (a plain comparison of memory).
-            for (position, entry) in sharded[number].take().sorted(by: { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }).enumerated() {
-                if position > 0 { json.raw(",") }
-                json.string(entry.0)
-                json.raw(":")
-                json.plainString(entry.1)
-            }
-            json.raw("}")
-            return (folder + "t/" + keys[number] + ".json", json.bytes)
+        let taken = keys.map { Taken(grouped.removeValue(forKey: $0)!) }
+        let shards = parallelMap(Array(keys.indices)) { number -> (key: String, hash: UInt64, bytes: [UInt8]?) in
+            let bytes = shardFile(taken[number].take())
+            return (keys[number], StableHasher.hash(bytes: bytes), bytes)
         }
+        return files(shards: shards, chunks: chunks, cjkShards: cjkShards, documentCount: documentCount, synonyms: synonyms)
+    }
 
-        // Page details in chunks, for results and snippets.
-        for (number, bytes) in chunks.enumerated() { files.append((folder + "d/\(number).json", bytes)) }
+    /// CJK terms go into this many shards by their first character: more for more terms.
+    static func cjkShardCount(terms: Int) -> Int { max(1, min(512, terms / 400)) }
 
-        // The folding table and the description of it all.
-        files.append((folder + "fold.json", Array(jsonString(tokenizer.folding.pairs).utf8)))
-        let synonymJSON = "[" + synonyms.map { "[" + $0.map(jsonString).joined(separator: ",") + "]" }.joined(separator: ",") + "]"
+    /// One shard's file: its terms in the order of their UTF-8 bytes (a plain comparison of
+    /// memory), each with its encoded postings.
+    static func shardFile(_ entries: consuming [(String, [UInt8])]) -> [UInt8] {
+        entries.sort { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
+        var json = JSONBytes()
+        json.raw("{")
+        for (position, entry) in entries.enumerated() {
+            if position > 0 { json.raw(",") }
+            json.string(entry.0)
+            json.raw(":")
+            json.plainString(entry.1)
+        }
+        json.raw("}")
+        return json.bytes
+    }
+
+    /// The index's files from its shards and chunks of page details, each with the hash of its
+    /// bytes (nil bytes: the last build's file stands), with the folding table and the
+    /// description of it all.
+    static func files(shards: [(key: String, hash: UInt64, bytes: [UInt8]?)], chunks: [(hash: UInt64, bytes: [UInt8]?)], cjkShards: Int,
+                      documentCount: Int, synonyms: [[String]]) -> [File] {
+        let shards = shards.sorted { $0.key < $1.key }
+        var files: [File] = shards.map { (folder + "t/" + $0.key + ".json", $0.bytes) }
+        for (number, chunk) in chunks.enumerated() { files.append((folder + "d/\(number).json", chunk.bytes)) }
+        let fold = Array(jsonString(Tokenizer(folding: .standard).folding.pairs).utf8)
+        files.append((folder + "fold.json", fold))
+
         // Changes whenever any file does, so the script never mixes parts of two builds.
         var hasher = StableHasher()
-        for file in files { file.bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+        for shard in shards {
+            hasher.combine(shard.key)
+            hasher.combine(shard.hash)
+        }
+        for chunk in chunks { hasher.combine(chunk.hash) }
+        fold.withUnsafeBytes { hasher.combine(bytes: $0) }
         let digits = String(hasher.value, radix: 16)
         let version = String(repeating: "0", count: 16 - digits.count) + digits
-        let meta = "{\"version\":\(jsonString(String(version.prefix(12)))),\"documents\":\(documents.count),\"chunk\":\(chunkSize),"
-            + "\"cjkShards\":\(cjkShards),\"shards\":[" + keys.map(jsonString).joined(separator: ",") + "],\"synonyms\":\(synonymJSON)}"
+        let synonymJSON = "[" + synonyms.map { "[" + $0.map(jsonString).joined(separator: ",") + "]" }.joined(separator: ",") + "]"
+        let meta = "{\"version\":\(jsonString(String(version.prefix(12)))),\"documents\":\(documentCount),\"chunk\":\(chunkSize),"
+            + "\"cjkShards\":\(cjkShards),\"shards\":[" + shards.map { jsonString($0.key) }.joined(separator: ",") + "],\"synonyms\":\(synonymJSON)}"
         files.append((folder + "meta.json", Array(meta.utf8)))
         return files
     }

@@ -20,10 +20,15 @@ import DeskbookSupport
         #expect(differing.isEmpty, "after \(step): \(differing) differ from an index made from nothing", sourceLocation: sourceLocation)
     }
 
+    /// Each step's index is made from the last one's memory, read back from the build cache's
+    /// bytes, with the files it leaves out taken from the last step's files, as a build takes
+    /// them from the last release.
     @Test func anIndexMadeFromItsMemoryIsTheSameAsOneMadeFromNothing() throws {
         let original = SearchIndexTests.documents
         var documents = original
-        var memory = try #require(SearchIndex.build(IndexInputs(documents, synonyms: Self.synonyms), previous: nil).memory)
+        let first = SearchIndex.build(IndexInputs(documents, synonyms: Self.synonyms), previous: nil)
+        var memory = try #require(first.memory)
+        var lastFiles = Dictionary(uniqueKeysWithValues: first.files.map { ($0.path, $0.bytes ?? []) })
         let longText = String(repeating: "車位交屋驗收的細節，請看合約附件。parking handover ", count: 200)
         let steps: [(String, [SearchDocument], globalChange: Bool)] = [
             ("a page's text with new terms", Self.withTerms(original, page: 7, title: "新的問題", text: "全新的詞語 quokka 與訂金退還"), false),
@@ -33,17 +38,44 @@ import DeskbookSupport
         ]
         for (step, changed, globalChange) in steps {
             let inputs = IndexInputs(changed, synonyms: Self.synonyms)
-            let previous = IndexMemory.Previous(memory: memory, terms: documents.map(\.terms))
+            let previous = IndexMemory.Previous(memory: try #require(readBack(memory)), terms: documents.map(\.terms))
             let scoring = Scoring(changed)
             // Made from the memory, not from every page's terms.
             #expect(IndexMemory(updating: previous, inputs: inputs, encodedTerms: changed.map(\.terms.encoded), scoring: scoring) != nil, "\(step)")
             let oldScoring = Scoring(documents)
             if !globalChange { #expect(scoring.averageLength == oldScoring.averageLength, "\(step)") }
-            let made = SearchIndex.build(inputs, previous: previous)
-            expectSameFiles(made.files, SearchIndex.build(changed, synonyms: Self.synonyms), step)
+
+            let whole = SearchIndex.build(inputs, previous: previous)
+            #expect(whole.files.allSatisfy { $0.bytes != nil }, "\(step): a file left out that the last release may not hold")
+            let expected = SearchIndex.build(changed, synonyms: Self.synonyms)
+            expectSameFiles(whole.files.map { ($0.path, $0.bytes ?? []) }, expected, step)
+
+            let made = SearchIndex.build(inputs, previous: previous, leavingOutUnchanged: true)
+            let leftOut = made.files.filter { $0.bytes == nil }.map(\.path)
+            if !globalChange {
+                #expect(leftOut.count > made.files.count / 2, "\(step): only \(leftOut.count) of \(made.files.count) files left out")
+            }
+            #expect(leftOut.allSatisfy { lastFiles[$0] != nil }, "\(step): \(leftOut) left out but not made before")
+            let complete = made.files.map { ($0.path, $0.bytes ?? lastFiles[$0.path] ?? []) }
+            expectSameFiles(complete, expected, step)
+            lastFiles = Dictionary(uniqueKeysWithValues: complete)
             memory = try #require(made.memory)
             documents = changed
         }
+    }
+
+    /// The memory's bytes in the build cache.
+    func encoded(_ memory: IndexMemory) -> [UInt8] {
+        var pieces: [UInt8] = []
+        var out = ByteWriter()
+        memory.encode(into: &out) { pieces += $0 }
+        return pieces + out.bytes
+    }
+
+    /// The memory as the next build reads it from the cache.
+    func readBack(_ memory: IndexMemory) -> IndexMemory? {
+        var input = ByteReader(encoded(memory))
+        return IndexMemory.decode(&input)
     }
 
     /// The average length is rounded so that an edit to one page of many leaves it, and the
@@ -67,7 +99,8 @@ import DeskbookSupport
             let inputs = IndexInputs(changed, synonyms: Self.synonyms)
             let previous = IndexMemory.Previous(memory: memory, terms: terms.map { $0 })
             #expect(IndexMemory(updating: previous, inputs: inputs, encodedTerms: changed.map(\.terms.encoded), scoring: Scoring(changed)) == nil)
-            expectSameFiles(SearchIndex.build(inputs, previous: previous).files, SearchIndex.build(changed, synonyms: Self.synonyms), step)
+            expectSameFiles(SearchIndex.build(inputs, previous: previous, leavingOutUnchanged: true).files.map { ($0.path, $0.bytes ?? []) },
+                            SearchIndex.build(changed, synonyms: Self.synonyms), step)
         }
     }
 
@@ -87,12 +120,6 @@ import DeskbookSupport
     @Test func aMemoryReadsBackAsItWasWritten() throws {
         let original = SearchIndexTests.documents
         let memory = try #require(SearchIndex.build(IndexInputs(original, synonyms: Self.synonyms), previous: nil).memory)
-        func encoded(_ memory: IndexMemory) -> [UInt8] {
-            var pieces: [UInt8] = []
-            var out = ByteWriter()
-            memory.encode(into: &out) { pieces += $0 }
-            return pieces + out.bytes
-        }
         let bytes = encoded(memory)
         var input = ByteReader(bytes)
         let read = try #require(IndexMemory.decode(&input))
