@@ -14,31 +14,31 @@ public struct Page: Sendable {
     /// The page's fields live in one shared box, copied only when a copy is changed: pages
     /// are read by value all through the build (lists, keys, links), and a copy is then one
     /// retain instead of one for each of the fifteen fields.
-    private final class Box: @unchecked Sendable {
-        var fields: Fields
-        init(_ fields: Fields) { self.fields = fields }
+    @usableFromInline final class Box: @unchecked Sendable {
+        @usableFromInline var fields: Fields
+        @usableFromInline init(_ fields: Fields) { self.fields = fields }
     }
 
-    private struct Fields {
-        var kind: Kind
-        var sourcePath: String
-        var frontMatter: FrontMatter
-        var body: String
-        var bodyFile: (path: String, offset: Int)?
-        var appendix = ""
-        var mayHoldDataBlocks: Bool
-        var bodyLineOffset: Int
-        var urlPath: String
-        var sectionPath: String
-        var bundleDirectory: String?
-        var sourceHash: UInt64 = 0
-        var frontMatterHash: UInt64 = 0
+    @usableFromInline struct Fields {
+        @usableFromInline var kind: Kind
+        @usableFromInline var sourcePath: String
+        @usableFromInline var frontMatter: FrontMatter
+        @usableFromInline var body: String
+        @usableFromInline var bodyFile: (path: String, offset: Int)?
+        @usableFromInline var appendix = ""
+        @usableFromInline var mayHoldDataBlocks: Bool
+        @usableFromInline var bodyLineOffset: Int
+        @usableFromInline var urlPath: String
+        @usableFromInline var sectionPath: String
+        @usableFromInline var bundleDirectory: String?
+        @usableFromInline var sourceHash: UInt64 = 0
+        @usableFromInline var frontMatterHash: UInt64 = 0
     }
 
-    private var box: Box
+    @usableFromInline var box: Box
 
     /// The fields, for changing: the box is copied first when another page shares it.
-    private var fields: Fields {
+    @usableFromInline var fields: Fields {
         get { box.fields }
         _modify {
             if !isKnownUniquelyReferenced(&box) { box = Box(box.fields) }
@@ -46,64 +46,64 @@ public struct Page: Sendable {
         }
     }
 
-    public var kind: Kind {
+    @inlinable public var kind: Kind {
         _read { yield box.fields.kind }
         set { fields.kind = newValue }
     }
     /// Path inside `content/`, e.g. `faq/loans/rate.md`.
-    public var sourcePath: String {
+    @inlinable public var sourcePath: String {
         _read { yield box.fields.sourcePath }
         set { fields.sourcePath = newValue }
     }
-    public var frontMatter: FrontMatter {
+    @inlinable public var frontMatter: FrontMatter {
         _read { yield box.fields.frontMatter }
         set { fields.frontMatter = newValue }
     }
     /// The Markdown after the front matter. A page read from a file holds it only while it
     /// renders: `ContentLoader` leaves it in the file (`bodyFile`) and `loadingBody()` reads it
     /// back, so a large site's text is never all in memory at once.
-    public var body: String {
+    @inlinable public var body: String {
         _read { yield box.fields.body }
         set { fields.body = newValue }
     }
     /// Where `body` was left: the file's absolute path and the byte the body starts at.
-    public var bodyFile: (path: String, offset: Int)? {
+    @inlinable public var bodyFile: (path: String, offset: Int)? {
         _read { yield box.fields.bodyFile }
         set { fields.bodyFile = newValue }
     }
     /// Markdown added after the body when the page renders (a course's sessions, from a snapshot).
-    public var appendix: String { _read { yield box.fields.appendix } }
+    @inlinable public var appendix: String { _read { yield box.fields.appendix } }
     /// Whether the body or appendix has `{{` or a `sql`, `chart`, `table` or `kpi` fence: only
     /// such a page can hold data blocks or inline values; the others skip the scan for queries.
-    public var mayHoldDataBlocks: Bool { box.fields.mayHoldDataBlocks }
+    @inlinable public var mayHoldDataBlocks: Bool { box.fields.mayHoldDataBlocks }
     /// Lines of the file before the body, so Markdown positions map back to file lines.
-    public var bodyLineOffset: Int {
+    @inlinable public var bodyLineOffset: Int {
         _read { yield box.fields.bodyLineOffset }
         set { fields.bodyLineOffset = newValue }
     }
     /// Output path without base path, with a trailing slash: `faq/loans/rate/`; empty for home.
-    public var urlPath: String {
+    @inlinable public var urlPath: String {
         _read { yield box.fields.urlPath }
         set { fields.urlPath = newValue }
     }
     /// Folder inside `content/` of the section the page belongs to (`faq/loans`); empty for the root.
-    public var sectionPath: String {
+    @inlinable public var sectionPath: String {
         _read { yield box.fields.sectionPath }
         set { fields.sectionPath = newValue }
     }
     /// For a bundle (`training/c1/index.md`), its folder; resources beside it belong to it.
-    public var bundleDirectory: String? {
+    @inlinable public var bundleDirectory: String? {
         _read { yield box.fields.bundleDirectory }
         set { fields.bundleDirectory = newValue }
     }
     /// Hashes of the whole file and of its front matter alone, for the build cache: a page
     /// whose file is unchanged renders the same Markdown; one whose front matter is unchanged
     /// looks the same in lists.
-    public var sourceHash: UInt64 {
+    @inlinable public var sourceHash: UInt64 {
         _read { yield box.fields.sourceHash }
         set { fields.sourceHash = newValue }
     }
-    public var frontMatterHash: UInt64 {
+    @inlinable public var frontMatterHash: UInt64 {
         _read { yield box.fields.frontMatterHash }
         set { fields.frontMatterHash = newValue }
     }
