@@ -50,8 +50,22 @@ enum SiteBoundary {
 
     /// A relative path with no `..`, empty or `.` part: one that stays inside the folder it is
     /// joined to.
+    /// On bytes: every output path of every build passes here.
     static func staysInside(_ outputPath: String) -> Bool {
-        !outputPath.isEmpty && !outputPath.hasPrefix("/") && !outputPath.utf8.contains(0)
-            && outputPath.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { $0 != ".." && $0 != "." && !$0.isEmpty }
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        var partLength = 0, dots = 0
+        for byte in outputPath.utf8 {
+            if byte == 0 { return false }
+            if byte == slash {
+                // An empty part (also a leading slash), `.` or `..`.
+                if partLength == 0 || partLength == dots && dots <= 2 { return false }
+                partLength = 0
+                dots = 0
+            } else {
+                partLength += 1
+                if byte == dot { dots += 1 }
+            }
+        }
+        return partLength > 0 && !(partLength == dots && dots <= 2)
     }
 }

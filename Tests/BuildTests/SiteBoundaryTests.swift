@@ -43,7 +43,7 @@ import Glibc
         expectBuildError(site, "deskbook.yaml:1:1: error: leads outside the site folder")
     }
 
-    @Test(arguments: ["../x.html", "/etc/passwd", "a/../../b", "a//b", "./a", "a/.", ""])
+    @Test(arguments: ["../x.html", "/etc/passwd", "a/../../b", "a//b", "./a", "a/.", "a/..", "..", "a/b/", "a\u{0}b", ""])
     func outputPathsThatWouldLeaveTheFolderAreRefused(path: String) {
         #expect(!SiteBoundary.staysInside(path))
         let folder = "/tmp/deskbook-never-made"
@@ -59,5 +59,7 @@ import Glibc
         #expect(SiteBoundary.staysInside("faq/loans/rate/index.html"))
         #expect(SiteBoundary.staysInside("managers/budget/plan.csv"))
         #expect(SiteBoundary.staysInside("a..b/c"))
+        #expect(SiteBoundary.staysInside(".well-known/security.txt"))
+        #expect(SiteBoundary.staysInside("notes/.../x"))
     }
 }
