@@ -380,28 +380,33 @@ struct InputFingerprint {
 
     @discardableResult
     private mutating func add(_ path: String, _ name: String, _ hasher: inout StableHasher) -> FileSystem.Status? {
+        let status = FileSystem.status(path)
+        record(name, status, &hasher)
+        return status
+    }
+
+    private mutating func record(_ name: String, _ status: FileSystem.Status?, _ hasher: inout StableHasher) {
         hasher.combine(name)
-        guard let status = FileSystem.status(path) else {
+        guard let status else {
             hasher.combine(-1)
-            return nil
+            return
         }
         hasher.combine(status.size)
         hasher.combine(status.modified)
         hasher.combine(status.changed)
         hasher.combine(Int(truncatingIfNeeded: status.inode))
         if name.hasPrefix("content/") { contentStatuses[String(name.dropFirst("content/".count))] = status }
-        return status
     }
 
     private mutating func walk(_ path: String, _ name: String, _ hasher: inout StableHasher, _ visited: inout Set<[UInt64]>) {
         guard let status = add(path, name, &hasher), status.isDirectory,
               visited.insert([status.device, status.inode]).inserted,
-              let entries = try? FileSystem.listDirectory(path) else { return }
+              let entries = FileSystem.statuses(in: path) else { return }
         for entry in entries {
-            if entry.isDirectory {
+            if entry.status?.isDirectory == true {
                 walk(path + "/" + entry.name, name + "/" + entry.name, &hasher, &visited)
             } else {
-                add(path + "/" + entry.name, name + "/" + entry.name, &hasher)
+                record(name + "/" + entry.name, entry.status, &hasher)
             }
         }
     }

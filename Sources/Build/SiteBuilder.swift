@@ -433,10 +433,10 @@ public enum SiteBuilder {
     /// and which pages have all their outputs among them. `prefix` is the audience's folder.
     static func reusableOutputs(_ jobs: [RenderJob], outputKeys: [UInt64], model: SiteModel, context: PageContext, prefix: String,
                                 previous: BuildState?, previousRelease: String?) -> Reuse {
-        guard let previous, let previousRelease else { return .none }
+        guard let previous, let previousRelease, let release = FileSystem.OpenFolder(previousRelease) else { return .none }
         let reusable = parallelMap(Array(jobs.indices)) { position -> Bool in
             let path = prefix + jobs[position].outputPath(model: model, context: context)
-            return previous.outputs[path] == outputKeys[position] && FileSystem.exists(previousRelease + "/" + path)
+            return previous.outputs[path] == outputKeys[position] && release.contains(path)
         }
         var outputs: Set<Int> = []
         var pagesWithChanges: Set<Int> = []
@@ -447,7 +447,7 @@ public enum SiteBuilder {
         for index in model.pages.indices where !pagesWithChanges.contains(index) {
             // A page's downloads (CSV) come from the last release too.
             if let entry = previous.markdown[prefix + model.pages[index].urlPath],
-               entry.digest.attachments.allSatisfy({ FileSystem.exists(previousRelease + "/" + prefix + $0) }) {
+               entry.digest.attachments.allSatisfy({ release.contains(prefix + $0) }) {
                 pages.insert(index)
             }
         }

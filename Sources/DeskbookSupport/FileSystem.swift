@@ -102,6 +102,13 @@ public enum FileSystem {
 
     /// What `stat` says of a file: enough to tell that it changed without reading it.
     public struct Status: Sendable, Equatable {
+        init(_ info: stat) {
+            self.init(size: Int(info.st_size),
+                      modified: Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec),
+                      changed: Int(info.st_ctim.tv_sec) * 1_000_000_000 + Int(info.st_ctim.tv_nsec),
+                      inode: UInt64(info.st_ino), device: UInt64(info.st_dev), isDirectory: (info.st_mode & S_IFMT) == S_IFDIR)
+        }
+
         public var size: Int
         /// Modification and change times, in nanoseconds since 1970.
         public var modified: Int
@@ -124,10 +131,44 @@ public enum FileSystem {
     public static func status(_ path: String) -> Status? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
-        return Status(size: Int(info.st_size),
-                      modified: Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec),
-                      changed: Int(info.st_ctim.tv_sec) * 1_000_000_000 + Int(info.st_ctim.tv_nsec),
-                      inode: UInt64(info.st_ino), device: UInt64(info.st_dev), isDirectory: (info.st_mode & S_IFMT) == S_IFDIR)
+        return Status(info)
+    }
+
+    /// The entries of a folder with their statuses (following symbolic links; nil where an
+    /// entry cannot be read), sorted by name. Each is looked up from the open folder, not
+    /// from the root: a site's every file is looked at before each build.
+    public static func statuses(in path: String) -> [(name: String, status: Status?)]? {
+        guard let dir = opendir(path) else { return nil }
+        defer { closedir(dir) }
+        let folder = dirfd(dir)
+        var entries: [(name: String, status: Status?)] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name == "." || name == ".." { continue }
+            var info = stat()
+            entries.append((name, fstatat(folder, name, &info, 0) == 0 ? Status(info) : nil))
+        }
+        return entries.sorted { $0.name < $1.name }
+    }
+
+    /// A folder held open, to look up many paths below it without walking to it each time.
+    public final class OpenFolder: @unchecked Sendable {
+        private let descriptor: Int32
+
+        public init?(_ path: String) {
+            descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if descriptor < 0 { return nil }
+        }
+
+        deinit { close(descriptor) }
+
+        /// Whether `relativePath` exists below the folder (following symbolic links).
+        public func contains(_ relativePath: String) -> Bool {
+            var info = stat()
+            return fstatat(descriptor, relativePath, &info, 0) == 0
+        }
     }
 
     /// The entries of a folder, sorted by name so that builds are deterministic.
