@@ -3,19 +3,33 @@ import DeskbookSupport
 
 /// `sitemap.xml` and the Atom feed: files for machines rather than readers.
 enum MachineFiles {
-    static func sitemap(model: SiteModel, config: SiteConfig, links: LinkResolver) -> String {
-        var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
+    static func sitemap(model: SiteModel, config: SiteConfig, links: LinkResolver) -> [UInt8] {
+        // Appended as bytes: one entry for every page of the site, each build.
+        var xml: [UInt8] = []
+        xml.reserveCapacity(model.pages.count * 96)
+        xml += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n".utf8
         let origin = config.origin
+        func url(_ outputPath: String) {
+            xml += "<url><loc>".utf8
+            xml += Escape.xml(origin + links.url(for: outputPath)).utf8
+            xml += "</loc>".utf8
+        }
         // Positions are sorted, not pages: a page is a large value to move.
         for index in model.pages.indices.sorted(by: { model.pages[$0].urlPath < model.pages[$1].urlPath }) {
-            xml += "<url><loc>\(Escape.xml(origin + links.url(for: model.pages[index].urlPath)))</loc>"
-            if let date = model.pages[index].updated { xml += "<lastmod>\(date.isoDay)</lastmod>" }
-            xml += "</url>\n"
+            url(model.pages[index].urlPath)
+            if let date = model.pages[index].updated {
+                xml += "<lastmod>".utf8
+                xml += date.isoDay.utf8
+                xml += "</lastmod>".utf8
+            }
+            xml += "</url>\n".utf8
         }
         for path in model.generatedOutputs.sorted() {
-            xml += "<url><loc>\(Escape.xml(origin + links.url(for: path)))</loc></url>\n"
+            url(path)
+            xml += "</url>\n".utf8
         }
-        return xml + "</urlset>\n"
+        xml += "</urlset>\n".utf8
+        return xml
     }
 
     /// Atom 1.0 feed of the most recently updated pages.

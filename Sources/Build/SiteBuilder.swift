@@ -628,7 +628,7 @@ public enum SiteBuilder {
         for index in recent { summaries[index] = context.summary(model.pages[index], fallback: digests[index].summary) }
         plan.add(prefix + "feed.xml", MachineFiles.atomFeed(model: model, config: context.config, links: context.links,
                                                             recent: recent, summaries: summaries))
-        plan.add(prefix + "sitemap.xml", MachineFiles.sitemap(model: model, config: context.config, links: context.links))
+        plan.add(prefix + "sitemap.xml", .bytes(MachineFiles.sitemap(model: model, config: context.config, links: context.links)))
         return (digests, sections)
     }
 

@@ -122,7 +122,27 @@ public struct CalendarDate: Sendable, Hashable, Comparable {
     }
 
     /// `2026-03-14`
-    public var isoDay: String { "\(Self.pad(year, 4))-\(Self.pad(month))-\(Self.pad(day))" }
+    public var isoDay: String {
+        guard (0...9999).contains(year), (0...99).contains(month), (0...99).contains(day) else {
+            return "\(Self.pad(year, 4))-\(Self.pad(month))-\(Self.pad(day))"
+        }
+        // Ten ASCII digits and dashes written in place: the sitemap has one for every page.
+        return String(unsafeUninitializedCapacity: 10) { buffer in
+            func digits(_ value: Int, _ count: Int, at start: Int) {
+                var rest = value
+                for position in stride(from: start + count - 1, through: start, by: -1) {
+                    buffer[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+            }
+            digits(year, 4, at: 0)
+            buffer[4] = UInt8(ascii: "-")
+            digits(month, 2, at: 5)
+            buffer[7] = UInt8(ascii: "-")
+            digits(day, 2, at: 8)
+            return 10
+        }
+    }
 
     /// RFC 3339, as sitemaps and Atom feeds want: `2026-03-14T00:00:00Z`.
     public var rfc3339: String {

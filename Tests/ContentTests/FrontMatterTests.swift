@@ -95,6 +95,8 @@ import Testing
         #expect(CalendarDate(parsing: "next tuesday") == nil)
         let date = CalendarDate(year: 2026, month: 11, day: 26)
         #expect(CalendarDate(secondsSinceEpoch: date.secondsSinceEpoch).isoDay == "2026-11-26")
+        #expect(CalendarDate(year: 987, month: 1, day: 5).isoDay == "0987-01-05")
+        #expect(CalendarDate(year: 12026, month: 1, day: 5).isoDay == "12026-01-05")
     }
 }
 
