@@ -28,7 +28,7 @@ struct BuildState: Sendable {
         var written: [String]
     }
 
-    static let formatVersion: Int64 = 7
+    static let formatVersion: Int64 = 8
 
     var inputs: UInt64 = 0
     var release = ""
@@ -68,7 +68,7 @@ struct BuildState: Sendable {
         guard let staleAfter = input.integer(), let warningCount = input.count() else { return nil }
         state.staleAfter = Int(staleAfter)
         for _ in 0..<warningCount {
-            guard let warning = decodeDiagnostic(&input) else { return nil }
+            guard let warning = Diagnostic.decode(&input) else { return nil }
             state.warnings.append(warning)
         }
         guard let releaseCount = input.count() else { return nil }
@@ -213,7 +213,7 @@ struct BuildState: Sendable {
         encodeHeader(into: &out)
         out.integer(staleAfter)
         out.integer(warnings.count)
-        for warning in warnings { encode(warning, into: &out) }
+        for warning in warnings { warning.encode(into: &out) }
         out.integer(releases.count)
         for record in releases {
             out.text(record.name)
@@ -270,20 +270,12 @@ struct BuildState: Sendable {
             out.blob(digest.terms.encoded)
             out.word(digest.terms.hash)
             out.integer(digest.diagnostics.count)
-            for diagnostic in digest.diagnostics { encode(diagnostic, into: &out) }
+            for diagnostic in digest.diagnostics { diagnostic.encode(into: &out) }
             out.integer(digest.attachments.count)
             for path in digest.attachments { out.text(path) }
             try out.passOnWhenFull(to: write)
         }
         try write(out.bytes)
-    }
-
-    private func encode(_ diagnostic: Diagnostic, into out: inout ByteWriter) {
-        out.text(diagnostic.path)
-        out.integer(diagnostic.line)
-        out.integer(diagnostic.column)
-        out.byte(diagnostic.severity == .error ? 1 : 0)
-        out.text(diagnostic.message)
     }
 
     private static func decodePages(_ input: inout ByteReader)
@@ -321,7 +313,7 @@ struct BuildState: Sendable {
             guard let terms = input.blob(), let termsHash = input.word(), let diagnosticCount = input.count() else { return nil }
             digest.terms = PageTerms(excerpts: digest.terms.excerpts, encoded: terms, hash: termsHash)
             for _ in 0..<diagnosticCount {
-                guard let diagnostic = decodeDiagnostic(&input) else { return nil }
+                guard let diagnostic = Diagnostic.decode(&input) else { return nil }
                 digest.diagnostics.append(diagnostic)
             }
             guard let attachmentCount = input.count() else { return nil }
@@ -332,12 +324,6 @@ struct BuildState: Sendable {
             markdown[id] = MarkdownEntry(key: key, digest: digest)
         }
         return (outputs, searchKeys, searchFiles, markdown)
-    }
-
-    private static func decodeDiagnostic(_ input: inout ByteReader) -> Diagnostic? {
-        guard let path = input.text(), let line = input.count(), let column = input.count(),
-              let severity = input.byte(), let message = input.text() else { return nil }
-        return Diagnostic(path: path, line: line, column: column, severity: severity == 1 ? .error : .warning, message: message)
     }
 
     /// The running deskbook program itself (size and time of its file): a new version may

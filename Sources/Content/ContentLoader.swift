@@ -18,15 +18,19 @@ public struct SiteContent: Sendable {
     }
 }
 
-/// What loading one Markdown file found: its front matter and where its body starts. The build
-/// cache keeps it, so that the next build does not read, check and split a file whose status
-/// (size, times, inode) is the one it had: a rebuild after one edit reads one file, not ten
-/// thousand. A file changed without its status changing is still caught when its page renders
-/// (its bytes must hash to `sourceHash`).
+/// What loading one Markdown file found: its front matter, parsed and checked, and where its
+/// body starts. The build cache keeps it, so that the next build does not read, check, split
+/// and parse a file whose status (size, times, inode) is the one it had: a rebuild after one
+/// edit reads one file, not ten thousand. A file changed without its status changing is still
+/// caught when its page renders (its bytes must hash to `sourceHash`).
 public struct LoadedFile: Sendable {
     /// Taken before the file was read: a change while it was read shows as a new status next time.
     var status: FileSystem.Status
-    var yaml: String?
+    var frontMatter: FrontMatter
+    /// What checking the front matter found (a file with errors is not kept).
+    var problems: [Diagnostic]
+    /// The front matter's text, hashed (`Page.frontMatterHash`).
+    var frontMatterHash: UInt64
     var bodyOffset: Int
     var bodyLineOffset: Int
     var mayHoldDataBlocks: Bool
@@ -39,8 +43,10 @@ public struct LoadedFile: Sendable {
         out.word(status.inode)
         out.word(status.device)
         out.byte(status.isDirectory ? 1 : 0)
-        out.byte(yaml == nil ? 0 : 1)
-        if let yaml { out.text(yaml) }
+        frontMatter.encode(into: &out)
+        out.integer(problems.count)
+        for problem in problems { problem.encode(into: &out) }
+        out.word(frontMatterHash)
         out.integer(bodyOffset)
         out.integer(bodyLineOffset)
         out.byte(mayHoldDataBlocks ? 1 : 0)
@@ -50,17 +56,19 @@ public struct LoadedFile: Sendable {
     /// Nil at damaged bytes.
     public static func decode(_ input: inout ByteReader) -> LoadedFile? {
         guard let size = input.count(limit: Int.max), let modified = input.integer(), let changed = input.integer(),
-              let inode = input.word(), let device = input.word(), let isDirectory = input.byte(), let hasYAML = input.byte() else { return nil }
-        var yaml: String?
-        if hasYAML == 1 {
-            guard let text = input.text() else { return nil }
-            yaml = text
+              let inode = input.word(), let device = input.word(), let isDirectory = input.byte(),
+              let frontMatter = FrontMatter.decode(&input), let problemCount = input.count(limit: input.remaining) else { return nil }
+        var problems: [Diagnostic] = []
+        for _ in 0..<problemCount {
+            guard let problem = Diagnostic.decode(&input) else { return nil }
+            problems.append(problem)
         }
-        guard let bodyOffset = input.count(limit: Int.max), let bodyLineOffset = input.count(limit: Int.max),
+        guard let frontMatterHash = input.word(), let bodyOffset = input.count(limit: Int.max), let bodyLineOffset = input.count(limit: Int.max),
               let mayHoldDataBlocks = input.byte(), let sourceHash = input.word() else { return nil }
         return LoadedFile(status: .init(size: size, modified: Int(modified), changed: Int(changed), inode: inode, device: device,
                                         isDirectory: isDirectory == 1),
-                          yaml: yaml, bodyOffset: bodyOffset, bodyLineOffset: bodyLineOffset, mayHoldDataBlocks: mayHoldDataBlocks == 1,
+                          frontMatter: frontMatter, problems: problems, frontMatterHash: frontMatterHash,
+                          bodyOffset: bodyOffset, bodyLineOffset: bodyLineOffset, mayHoldDataBlocks: mayHoldDataBlocks == 1,
                           sourceHash: sourceHash)
     }
 }
@@ -199,9 +207,11 @@ public enum ContentLoader {
         let lineOffset: Int
         do { (yaml, bodyOffset, lineOffset) = try FrontMatter.split(utf8: bytes, path: path) } catch { return (nil, [error], nil) }
         let mayHoldDataBlocks = bytes.withUnsafeBufferPointer { Page.mayHoldDataBlocks(UnsafeBufferPointer(rebasing: $0[bodyOffset...])) }
+        let (matter, matterProblems) = yaml.map { FrontMatter.parse($0, path: path) } ?? (FrontMatter(), [])
         // A file whose status could not be taken is read again next time (a size of -1 matches none).
         let loaded = LoadedFile(status: status ?? .init(size: -1, modified: 0, changed: 0, inode: 0, device: 0, isDirectory: false),
-                                yaml: yaml, bodyOffset: bodyOffset, bodyLineOffset: lineOffset,
+                                frontMatter: matter, problems: matterProblems, frontMatterHash: StableHasher.hash(yaml ?? ""),
+                                bodyOffset: bodyOffset, bodyLineOffset: lineOffset,
                                 mayHoldDataBlocks: mayHoldDataBlocks, sourceHash: StableHasher.hash(bytes: bytes))
         let (page, problems) = page(file, loaded, path: path, fullPath: fullPath)
         return (page, problems, page == nil || status == nil ? nil : loaded)
@@ -209,17 +219,14 @@ public enum ContentLoader {
 
     /// The page of a file as loading found it; its body stays in the file until the page renders.
     private static func page(_ file: FoundFile, _ loaded: LoadedFile, path: String, fullPath: String) -> (Page?, [Diagnostic]) {
-        var matter = FrontMatter()
-        var problems: [Diagnostic] = []
-        if let yaml = loaded.yaml { (matter, problems) = FrontMatter.parse(yaml, path: path) }
-        if !problems.errors.isEmpty { return (nil, problems) }
-        var page = Page(kind: file.kind, sourcePath: file.relativePath, frontMatter: matter, body: "",
+        if !loaded.problems.errors.isEmpty { return (nil, loaded.problems) }
+        var page = Page(kind: file.kind, sourcePath: file.relativePath, frontMatter: loaded.frontMatter, body: "",
                         bodyLineOffset: loaded.bodyLineOffset, urlPath: "", sectionPath: file.sectionPath,
                         bundleDirectory: file.bundleDirectory)
         page.sourceHash = loaded.sourceHash
-        page.frontMatterHash = StableHasher.hash(loaded.yaml ?? "")
+        page.frontMatterHash = loaded.frontMatterHash
         page.leaveBodyInFile(path: fullPath, offset: loaded.bodyOffset, mayHoldDataBlocks: loaded.mayHoldDataBlocks)
-        return (page, problems)
+        return (page, loaded.problems)
     }
 
     /// Markdown must be UTF-8 text; a binary file or another encoding is named, not rendered

@@ -212,3 +212,95 @@ public struct PrivacyAllowance: Sendable, Equatable {
         return (allowances, problems)
     }
 }
+
+extension FrontMatter {
+    /// For the build cache (`LoadedFile`): a file whose status is unchanged is not parsed again.
+    public func encode(into out: inout ByteWriter) {
+        func optional(_ text: String?) {
+            out.byte(text == nil ? 0 : 1)
+            if let text { out.text(text) }
+        }
+        func optional(_ date: CalendarDate?) {
+            out.byte(date == nil ? 0 : 1)
+            date?.encode(into: &out)
+        }
+        func list(_ words: [String]) {
+            out.integer(words.count)
+            for word in words { out.text(word) }
+        }
+        optional(title)
+        optional(date)
+        optional(lastmod)
+        optional(summary)
+        list(tags)
+        out.integer(weight)
+        out.byte(draft ? 1 : 0)
+        optional(slug)
+        list(audience)
+        optional(template)
+        out.byte(toc.map { $0 ? 2 : 1 } ?? 0)
+        out.integer(privacyAllow.count)
+        for allowance in privacyAllow {
+            out.text(allowance.column)
+            out.text(allowance.reason)
+            out.integer(allowance.line)
+            out.integer(allowance.columnNumber)
+        }
+        out.integer(fields.count)
+        for (key, value) in fields {
+            out.text(key)
+            value.encode(into: &out)
+        }
+    }
+
+    /// Nil at damaged bytes.
+    public static func decode(_ input: inout ByteReader) -> FrontMatter? {
+        var failed = false
+        func optionalText() -> String? {
+            guard let present = input.byte() else { failed = true; return nil }
+            guard present == 1 else { return nil }
+            guard let text = input.text() else { failed = true; return nil }
+            return text
+        }
+        func optionalDate() -> CalendarDate? {
+            guard let present = input.byte() else { failed = true; return nil }
+            guard present == 1 else { return nil }
+            guard let date = CalendarDate.decode(&input) else { failed = true; return nil }
+            return date
+        }
+        func list() -> [String] {
+            guard let count = input.count(limit: input.remaining) else { failed = true; return [] }
+            var words: [String] = []
+            for _ in 0..<count {
+                guard let word = input.text() else { failed = true; return [] }
+                words.append(word)
+            }
+            return words
+        }
+        var matter = FrontMatter()
+        matter.title = optionalText()
+        matter.date = optionalDate()
+        matter.lastmod = optionalDate()
+        matter.summary = optionalText()
+        matter.tags = list()
+        guard !failed, let weight = input.integer(), let draft = input.byte() else { return nil }
+        matter.weight = Int(weight)
+        matter.draft = draft == 1
+        matter.slug = optionalText()
+        matter.audience = list()
+        matter.template = optionalText()
+        guard !failed, let toc = input.byte(), let allowanceCount = input.count(limit: input.remaining) else { return nil }
+        matter.toc = toc == 0 ? nil : toc == 2
+        for _ in 0..<allowanceCount {
+            guard let column = input.text(), let reason = input.text(), let line = input.count(), let columnNumber = input.count() else { return nil }
+            matter.privacyAllow.append(PrivacyAllowance(column: column, reason: reason, line: line, columnNumber: columnNumber))
+        }
+        guard let fieldCount = input.count(limit: input.remaining) else { return nil }
+        matter.fields.reserveCapacity(fieldCount)
+        for _ in 0..<fieldCount {
+            guard let key = input.text(), let value = YAMLNode.decode(&input) else { return nil }
+            matter.fields.append((key, value))
+        }
+        return failed ? nil : matter
+    }
+}

@@ -68,6 +68,8 @@ public struct ByteReader {
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     public var isAtEnd: Bool { index == bytes.count }
+    /// Bytes not read yet: a count read from damaged bytes is checked against it.
+    public var remaining: Int { bytes.count - index }
 
     /// How far it has read.
     public var position: Int { index }
@@ -135,5 +137,95 @@ public struct ByteReader {
             shift += 7
         }
         return nil
+    }
+}
+
+extension Diagnostic {
+    /// For the build cache: problems found once are reported again by builds that reuse the work.
+    public func encode(into out: inout ByteWriter) {
+        out.text(path)
+        out.integer(line)
+        out.integer(column)
+        out.byte(severity == .error ? 1 : 0)
+        out.text(message)
+    }
+
+    /// Nil at damaged bytes.
+    public static func decode(_ input: inout ByteReader) -> Diagnostic? {
+        guard let path = input.text(), let line = input.count(), let column = input.count(),
+              let severity = input.byte(), let message = input.text() else { return nil }
+        return Diagnostic(path: path, line: line, column: column, severity: severity == 1 ? .error : .warning, message: message)
+    }
+}
+
+extension CalendarDate {
+    public func encode(into out: inout ByteWriter) {
+        for part in [year, month, day, hour, minute, second] { out.integer(part) }
+        out.byte(utcOffsetMinutes == nil ? 0 : 1)
+        out.integer(utcOffsetMinutes ?? 0)
+        out.byte(hasTime ? 1 : 0)
+    }
+
+    /// Nil at damaged bytes.
+    public static func decode(_ input: inout ByteReader) -> CalendarDate? {
+        guard let year = input.integer(), let month = input.integer(), let day = input.integer(), let hour = input.integer(),
+              let minute = input.integer(), let second = input.integer(), let hasOffset = input.byte(), let offset = input.integer(),
+              let hasTime = input.byte() else { return nil }
+        return CalendarDate(year: Int(year), month: Int(month), day: Int(day), hour: Int(hour), minute: Int(minute), second: Int(second),
+                            utcOffsetMinutes: hasOffset == 1 ? Int(offset) : nil, hasTime: hasTime == 1)
+    }
+}
+
+extension YAMLNode {
+    public func encode(into out: inout ByteWriter) {
+        out.integer(line)
+        out.integer(column)
+        switch value {
+        case .scalar(let text, let quoted):
+            out.byte(quoted ? 1 : 0)
+            out.text(text)
+        case .sequence(let items):
+            out.byte(2)
+            out.integer(items.count)
+            for item in items { item.encode(into: &out) }
+        case .mapping(let pairs):
+            out.byte(3)
+            out.integer(pairs.count)
+            for (key, value) in pairs {
+                key.encode(into: &out)
+                value.encode(into: &out)
+            }
+        }
+    }
+
+    /// Nil at damaged bytes, or nested deeper than any front matter (which keeps a damaged
+    /// file from running the reader down the stack).
+    public static func decode(_ input: inout ByteReader, depth: Int = 0) -> YAMLNode? {
+        guard depth < 200, let line = input.count(), let column = input.count(), let kind = input.byte() else { return nil }
+        switch kind {
+        case 0, 1:
+            guard let text = input.text() else { return nil }
+            return YAMLNode(.scalar(text, quoted: kind == 1), line: line, column: column)
+        case 2:
+            guard let count = input.count(limit: input.remaining) else { return nil }
+            var items: [YAMLNode] = []
+            items.reserveCapacity(count)
+            for _ in 0..<count {
+                guard let item = decode(&input, depth: depth + 1) else { return nil }
+                items.append(item)
+            }
+            return YAMLNode(.sequence(items), line: line, column: column)
+        case 3:
+            guard let count = input.count(limit: input.remaining) else { return nil }
+            var pairs: [(key: YAMLNode, value: YAMLNode)] = []
+            pairs.reserveCapacity(count)
+            for _ in 0..<count {
+                guard let key = decode(&input, depth: depth + 1), let value = decode(&input, depth: depth + 1) else { return nil }
+                pairs.append((key, value))
+            }
+            return YAMLNode(.mapping(pairs), line: line, column: column)
+        default:
+            return nil
+        }
     }
 }

@@ -42,7 +42,7 @@ import Testing
         #expect(Set(first.loadedFiles.keys) == ["faq/a.md", "faq/b.md"])
         // A record that says something else about the same status shows it is what was used.
         var known = first.loadedFiles
-        known["faq/a.md"]?.yaml = "title: 從記錄來的標題"
+        known["faq/a.md"]?.frontMatter.title = "從記錄來的標題"
         let (second, problems) = try ContentLoader.load(siteDirectory: site.root, known: known)
         #expect(problems.isEmpty)
         #expect(second.pages.first { $0.sourcePath == "faq/a.md" }?.title == "從記錄來的標題")
@@ -59,8 +59,55 @@ import Testing
         third.loadedFiles["faq/a.md"]?.encode(into: &out)
         var input = ByteReader(out.bytes)
         let read = try #require(LoadedFile.decode(&input))
-        #expect(read.yaml == third.loadedFiles["faq/a.md"]?.yaml && read.status == third.loadedFiles["faq/a.md"]?.status
+        #expect(read.frontMatter.title == "改過的甲" && read.status == third.loadedFiles["faq/a.md"]?.status
                 && read.sourceHash == edited.sourceHash && read.bodyOffset == third.loadedFiles["faq/a.md"]?.bodyOffset)
+    }
+
+    /// Front matter of every kind of value comes back from the build cache as it was parsed.
+    @Test func frontMatterReadsBackFromTheCacheAsParsed() throws {
+        let site = try TestSite(["content/policies/leave.md": """
+            ---
+            title: "請假規定"
+            date: 2026-03-14T09:30:00+08:00
+            lastmod: 2026-04-01
+            summary: 年假與病假
+            tags: [人事, 假期]
+            weight: 3
+            draft: false
+            slug: leave
+            audience: [staff]
+            template: page
+            toc: true
+            params: {owner: 人事部, pages: [1, 2]}
+            history:
+              - {version: "1.1", date: 2026-04-01, note: 改年假天數}
+            privacy: {allow: [{column: phone, reason: 回撥專員需撥號}]}
+            ---
+            本文。
+            """])
+        defer { site.remove() }
+        let (content, problems) = try ContentLoader.load(siteDirectory: site.root)
+        #expect(problems.isEmpty)
+        let loaded = try #require(content.loadedFiles["policies/leave.md"])
+        var out = ByteWriter()
+        loaded.encode(into: &out)
+        var input = ByteReader(out.bytes)
+        let read = try #require(LoadedFile.decode(&input))
+        #expect(input.isAtEnd)
+        let matter = read.frontMatter
+        #expect(matter.title == "請假規定" && matter.summary == "年假與病假" && matter.slug == "leave" && matter.template == "page")
+        #expect(matter.date?.rfc3339 == "2026-03-14T09:30:00+08:00" && matter.lastmod?.isoDay == "2026-04-01")
+        #expect(matter.tags == ["人事", "假期"] && matter.audience == ["staff"] && matter.weight == 3 && !matter.draft && matter.toc == true)
+        #expect(matter.privacyAllow == loaded.frontMatter.privacyAllow && matter.privacyAllow.first?.reason == "回撥專員需撥號")
+        #expect(matter.fields.map(\.key) == loaded.frontMatter.fields.map(\.key))
+        #expect(matter["params"]?["pages"]?.sequence?.map(\.scalar) == ["1", "2"])
+        #expect(matter["history"]?.sequence?.first?["date"]?.line == 15)
+        #expect(read.frontMatterHash == loaded.frontMatterHash)
+        var again = ByteWriter()
+        read.encode(into: &again)
+        #expect(again.bytes == out.bytes)
+        var damaged = ByteReader(Array(out.bytes.prefix(out.bytes.count / 2)))
+        #expect(LoadedFile.decode(&damaged) == nil)
     }
 
     /// A page saved on Windows (CR LF line ends) loads like any other.
