@@ -104,14 +104,15 @@ struct BuildState: Sendable {
 
     /// Each record stands for itself (a file's status must match it), so any complete file
     /// of this version serves.
-    static func loadLoadedFiles(_ path: String) -> [String: LoadedFile]? {
+    static func loadLoadedFiles(_ path: String) -> [String: LoadedFile.Stored]? {
         guard let bytes = try? FileSystem.readFile(path + ".content") else { return nil }
         var input = ByteReader(bytes)
         guard decodeHeader(&input) != nil, let count = input.count() else { return nil }
-        var files: [String: LoadedFile] = [:]
+        var files: [String: LoadedFile.Stored] = [:]
         files.reserveCapacity(count)
         for _ in 0..<count {
-            guard let path = input.text(), let file = LoadedFile.decode(&input) else { return nil }
+            guard let path = input.text(), let length = input.count(), let range = input.skip(length),
+                  let file = LoadedFile.Stored(bytes, range: range) else { return nil }
             files[path] = file
         }
         return input.isAtEnd ? files : nil
@@ -180,9 +181,13 @@ struct BuildState: Sendable {
                 var out = ByteWriter()
                 BuildState().encodeHeader(into: &out)
                 out.integer(files.count)
+                var record = ByteWriter()
                 for (file, loaded) in files {
                     out.text(file)
-                    loaded.encode(into: &out)
+                    // Length first: the next build finds each record without decoding it.
+                    loaded.encode(into: &record)
+                    out.blob(record.bytes)
+                    record.bytes.removeAll(keepingCapacity: true)
                     try out.passOnWhenFull(to: write)
                 }
                 try write(out.bytes)

@@ -109,7 +109,7 @@ public enum SiteBuilder {
         }
         // What loading needs of the cache is read first; the page records and the search
         // memories, tens of megabytes, are read while the content loads.
-        var knownFiles: [String: LoadedFile] = [:]
+        var knownFiles: [String: LoadedFile.Stored] = [:]
         var readingPages: Background<BuildState?>?
         if let statePath, let summary = previousState {
             try phase("read build cache") { () throws(DiagnosticsError) in

@@ -55,9 +55,8 @@ public struct LoadedFile: Sendable {
 
     /// Nil at damaged bytes.
     public static func decode(_ input: inout ByteReader) -> LoadedFile? {
-        guard let size = input.count(limit: Int.max), let modified = input.integer(), let changed = input.integer(),
-              let inode = input.word(), let device = input.word(), let isDirectory = input.byte(),
-              let frontMatter = FrontMatter.decode(&input), let problemCount = input.count(limit: input.remaining) else { return nil }
+        guard let status = decodeStatus(&input), let frontMatter = FrontMatter.decode(&input),
+              let problemCount = input.count(limit: input.remaining) else { return nil }
         var problems: [Diagnostic] = []
         for _ in 0..<problemCount {
             guard let problem = Diagnostic.decode(&input) else { return nil }
@@ -65,11 +64,47 @@ public struct LoadedFile: Sendable {
         }
         guard let frontMatterHash = input.word(), let bodyOffset = input.count(limit: Int.max), let bodyLineOffset = input.count(limit: Int.max),
               let mayHoldDataBlocks = input.byte(), let sourceHash = input.word() else { return nil }
-        return LoadedFile(status: .init(size: size, modified: Int(modified), changed: Int(changed), inode: inode, device: device,
-                                        isDirectory: isDirectory == 1),
-                          frontMatter: frontMatter, problems: problems, frontMatterHash: frontMatterHash,
+        return LoadedFile(status: status, frontMatter: frontMatter, problems: problems, frontMatterHash: frontMatterHash,
                           bodyOffset: bodyOffset, bodyLineOffset: bodyLineOffset, mayHoldDataBlocks: mayHoldDataBlocks == 1,
                           sourceHash: sourceHash)
+    }
+
+    private static func decodeStatus(_ input: inout ByteReader) -> FileSystem.Status? {
+        guard let size = input.count(limit: Int.max), let modified = input.integer(), let changed = input.integer(),
+              let inode = input.word(), let device = input.word(), let isDirectory = input.byte() else { return nil }
+        return .init(size: size, modified: Int(modified), changed: Int(changed), inode: inode, device: device, isDirectory: isDirectory == 1)
+    }
+
+    /// A record as the build cache holds it: the file's status, read at once, and the rest
+    /// left in the cache's bytes until loading finds the file unchanged. It is decoded there,
+    /// on every core, rather than ten thousand at a time before loading starts.
+    public struct Stored: Sendable {
+        public let status: FileSystem.Status
+        let bytes: [UInt8]
+        let range: Range<Int>
+
+        /// The record in `range` of `bytes` (`LoadedFile.encode`); nil when its status is damaged.
+        public init?(_ bytes: [UInt8], range: Range<Int>) {
+            var input = ByteReader(bytes, range: range)
+            guard let status = LoadedFile.decodeStatus(&input) else { return nil }
+            self.status = status
+            self.bytes = bytes
+            self.range = range
+        }
+
+        /// The whole record; nil at damaged bytes.
+        func loaded() -> LoadedFile? {
+            var input = ByteReader(bytes, range: range)
+            guard let loaded = LoadedFile.decode(&input), input.isAtEnd else { return nil }
+            return loaded
+        }
+    }
+
+    /// The record as the build cache stores it.
+    public func stored() -> Stored? {
+        var out = ByteWriter()
+        encode(into: &out)
+        return Stored(out.bytes, range: out.bytes.indices)
     }
 }
 
@@ -86,7 +121,7 @@ public enum ContentLoader {
     /// thrown together; warnings are returned beside the content. A file in `known` (the last
     /// build's `loadedFiles`) with the same status is not read again; `statuses` (by path inside
     /// `content/`) are those taken before loading began, where the caller has them.
-    public static func load(siteDirectory: String, includeDrafts: Bool = false, known: [String: LoadedFile] = [:],
+    public static func load(siteDirectory: String, includeDrafts: Bool = false, known: [String: LoadedFile.Stored] = [:],
                             statuses: [String: FileSystem.Status] = [:]) throws(DiagnosticsError) -> (SiteContent, [Diagnostic]) {
         let contentRoot = siteDirectory + "/content"
         guard FileSystem.isDirectory(contentRoot) else {
@@ -185,14 +220,14 @@ public enum ContentLoader {
     }
 
     /// A page from its file, or from what the last build found in it when its status is the same.
-    private static func readPage(_ file: FoundFile, contentRoot: String, known: LoadedFile?,
+    private static func readPage(_ file: FoundFile, contentRoot: String, known: LoadedFile.Stored?,
                                  status: FileSystem.Status?) -> (Page?, [Diagnostic], LoadedFile?) {
         let path = "content/" + file.relativePath
         let fullPath = contentRoot + "/" + file.relativePath
         let status = status ?? FileSystem.status(fullPath)
-        if let known, let status, known.status == status {
-            let (page, problems) = page(file, known, path: path, fullPath: fullPath)
-            return (page, problems, known)
+        if let known, let status, known.status == status, let loaded = known.loaded() {
+            let (page, problems) = page(file, loaded, path: path, fullPath: fullPath)
+            return (page, problems, loaded)
         }
         let bytes: [UInt8]
         do { bytes = try FileSystem.readFile(fullPath) } catch {

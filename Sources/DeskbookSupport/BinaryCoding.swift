@@ -63,20 +63,43 @@ public struct ByteWriter {
 public struct ByteReader {
     // Visible to inlined code: the search index reads every term of the site through here.
     @usableFromInline let bytes: [UInt8]
-    @usableFromInline var index = 0
+    @usableFromInline var index: Int
+    /// Where reading stops: the end of the bytes, or of the range given.
+    @usableFromInline let end: Int
 
-    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    public init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        index = 0
+        end = bytes.count
+    }
 
-    public var isAtEnd: Bool { index == bytes.count }
+    /// Reads `range` of `bytes` only, without copying them: one record of a file read whole.
+    public init(_ bytes: [UInt8], range: Range<Int>) {
+        self.bytes = bytes
+        index = range.lowerBound
+        end = range.upperBound
+    }
+
+    public var isAtEnd: Bool { index == end }
     /// Bytes not read yet: a count read from damaged bytes is checked against it.
-    public var remaining: Int { bytes.count - index }
+    public var remaining: Int { end - index }
 
-    /// How far it has read.
+    /// How far it has read (in `bytes`).
     public var position: Int { index }
+
+    /// Skips `count` bytes and returns where they are in `bytes`; nil past the end.
+    public mutating func skip(_ count: Int) -> Range<Int>? {
+        guard count >= 0, count <= end - index else { return nil }
+        defer { index += count }
+        return index..<index + count
+    }
+
+    /// The array it reads, for a record to be read later by range (`init(_:range:)`).
+    public var source: [UInt8] { bytes }
 
     @inlinable
     public mutating func byte() -> UInt8? {
-        guard index < bytes.count else { return nil }
+        guard index < end else { return nil }
         defer { index += 1 }
         return bytes[index]
     }
@@ -84,7 +107,7 @@ public struct ByteReader {
     /// The next `count` bytes as they are.
     @inlinable
     public mutating func bytes(_ count: Int) -> ArraySlice<UInt8>? {
-        guard count >= 0, count <= bytes.count - index else { return nil }
+        guard count >= 0, count <= end - index else { return nil }
         defer { index += count }
         return bytes[index..<index + count]
     }
@@ -92,13 +115,13 @@ public struct ByteReader {
     /// Skips a block written with its length in bytes first (a `varint`); false at damaged bytes.
     @inlinable
     public mutating func skipBlock() -> Bool {
-        guard let length = varint(), length <= UInt64(bytes.count - index) else { return false }
+        guard let length = varint(), length <= UInt64(end - index) else { return false }
         index += Int(length)
         return true
     }
 
     public mutating func integer() -> Int64? {
-        guard index + 8 <= bytes.count else { return nil }
+        guard index + 8 <= end else { return nil }
         var value: UInt64 = 0
         for offset in 0..<8 { value |= UInt64(bytes[index + offset]) << (8 * offset) }
         index += 8
@@ -114,13 +137,13 @@ public struct ByteReader {
     public mutating func word() -> UInt64? { integer().map { UInt64(bitPattern: $0) } }
 
     public mutating func text() -> String? {
-        guard let count = count(), index + count <= bytes.count else { return nil }
+        guard let count = count(), index + count <= end else { return nil }
         defer { index += count }
         return String(decoding: bytes[index..<index + count], as: UTF8.self)
     }
 
     public mutating func blob() -> [UInt8]? {
-        guard let count = count(), index + count <= bytes.count else { return nil }
+        guard let count = count(), index + count <= end else { return nil }
         defer { index += count }
         return Array(bytes[index..<index + count])
     }
@@ -129,7 +152,7 @@ public struct ByteReader {
     public mutating func varint() -> UInt64? {
         var value: UInt64 = 0
         var shift: UInt64 = 0
-        while index < bytes.count && shift < 64 {
+        while index < end && shift < 64 {
             let byte = bytes[index]
             index += 1
             value |= UInt64(byte & 0x7F) << shift

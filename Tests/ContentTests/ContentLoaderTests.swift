@@ -41,8 +41,9 @@ import Testing
         let (first, _) = try ContentLoader.load(siteDirectory: site.root)
         #expect(Set(first.loadedFiles.keys) == ["faq/a.md", "faq/b.md"])
         // A record that says something else about the same status shows it is what was used.
-        var known = first.loadedFiles
-        known["faq/a.md"]?.frontMatter.title = "從記錄來的標題"
+        var records = first.loadedFiles
+        records["faq/a.md"]?.frontMatter.title = "從記錄來的標題"
+        let known = records.compactMapValues { $0.stored() }
         let (second, problems) = try ContentLoader.load(siteDirectory: site.root, known: known)
         #expect(problems.isEmpty)
         #expect(second.pages.first { $0.sourcePath == "faq/a.md" }?.title == "從記錄來的標題")
