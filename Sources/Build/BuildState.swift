@@ -174,20 +174,16 @@ struct BuildState: Sendable {
     /// What loading found in each Markdown file (`LoadedFile`), by its path inside `content/`,
     /// a piece at a time. Any complete file of this version serves a later build: each record
     /// stands for itself. Not saved is not lost: the next build reads every file.
-    static func saveLoadedFiles(_ files: [String: LoadedFile], _ path: String) {
+    static func saveLoadedFiles(_ files: [String: LoadedFile.Stored], _ path: String) {
         do {
             try FileSystem.makeDirectories(FileSystem.parentPath(path))
             try FileSystem.writeAtomically(path + ".content") { write in
                 var out = ByteWriter()
                 BuildState().encodeHeader(into: &out)
                 out.integer(files.count)
-                var record = ByteWriter()
                 for (file, loaded) in files {
                     out.text(file)
-                    // Length first: the next build finds each record without decoding it.
-                    loaded.encode(into: &record)
-                    out.blob(record.bytes)
-                    record.bytes.removeAll(keepingCapacity: true)
+                    loaded.encode(into: &out)
                     try out.passOnWhenFull(to: write)
                 }
                 try write(out.bytes)

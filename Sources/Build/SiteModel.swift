@@ -1,5 +1,8 @@
 import Content
 import DeskbookSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The shape of the site once every page has its URL: which pages a section holds, which
 /// sections the navigation shows, which pages carry which tag. Read-only after it is made.
@@ -42,18 +45,19 @@ struct SiteModel: Sendable {
             case .home: break
             }
         }
-        // One sort of the whole site by listing order; every list then compares ranks.
-        let keys = pages.indices.map { index in
-            (weight: pages[index].frontMatter.weight == 0 ? Int.max : pages[index].frontMatter.weight,
-             date: pages[index].updated?.secondsSinceEpoch ?? Int.min, title: pages[index].title, path: pages[index].sourcePath)
-        }
+        // One sort of the whole site by listing order; every list then compares ranks. Titles
+        // and paths compare as UTF-8 bytes, that is by code point: the order of String's own
+        // comparison for text in NFC (as typed text is), at the cost of comparing memory.
+        let weights = pages.indices.map { pages[$0].frontMatter.weight == 0 ? Int.max : pages[$0].frontMatter.weight }
+        let dates = pages.indices.map { pages[$0].updated?.secondsSinceEpoch ?? Int.min }
+        let titles = pages.indices.map { Array(pages[$0].title.utf8) }
+        let paths = pages.indices.map { Array(pages[$0].sourcePath.utf8) }
         var rank = Array(repeating: 0, count: pages.count)
         let sorted = pages.indices.sorted { lhs, rhs in
-            let left = keys[lhs], right = keys[rhs]
-            if left.weight != right.weight { return left.weight < right.weight }
-            if left.date != right.date { return left.date > right.date }
-            if left.title != right.title { return left.title < right.title }
-            return left.path < right.path
+            if weights[lhs] != weights[rhs] { return weights[lhs] < weights[rhs] }
+            if dates[lhs] != dates[rhs] { return dates[lhs] > dates[rhs] }
+            let byTitle = Self.compare(titles[lhs], titles[rhs])
+            return byTitle != 0 ? byTitle < 0 : Self.compare(paths[lhs], paths[rhs]) < 0
         }
         for (position, index) in sorted.enumerated() { rank[index] = position }
         self.listRank = rank
@@ -76,6 +80,17 @@ struct SiteModel: Sendable {
             return sorted
         }.sorted { $0.pageIndices.count != $1.pageIndices.count ? $0.pageIndices.count > $1.pageIndices.count : $0.name < $1.name }
         self.tagsBySlug = Dictionary(uniqueKeysWithValues: tags.enumerated().map { (Slug.make($1.name), $0) })
+    }
+
+    /// Negative, zero or positive as `left` sorts before, with or after `right`, byte by byte.
+    static func compare(_ left: [UInt8], _ right: [UInt8]) -> Int {
+        left.withUnsafeBytes { left in
+            right.withUnsafeBytes { right in
+                let common = min(left.count, right.count)
+                let order = common == 0 ? 0 : Int(memcmp(left.baseAddress!, right.baseAddress!, common))
+                return order != 0 ? order : left.count - right.count
+            }
+        }
     }
 
     /// The section folders above a page, outermost first (home is "").

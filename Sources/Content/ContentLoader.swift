@@ -10,7 +10,7 @@ public struct SiteContent: Sendable {
     /// Non-Markdown files: path inside `content/` -> output path (without base path).
     public var staticFiles: [(source: String, output: String)]
     /// What loading each Markdown file found, by its path inside `content/`, for the next build.
-    public var loadedFiles: [String: LoadedFile] = [:]
+    public var loadedFiles: [String: LoadedFile.Stored] = [:]
 
     public init(pages: [Page], staticFiles: [(source: String, output: String)]) {
         self.pages = pages
@@ -92,6 +92,13 @@ public struct LoadedFile: Sendable {
             self.range = range
         }
 
+        /// Length first, then the record as it was read: the next build finds each record
+        /// without decoding it, and an unchanged record is not encoded again.
+        public func encode(into out: inout ByteWriter) {
+            out.integer(range.count)
+            out.bytes += bytes[range]
+        }
+
         /// The whole record; nil at damaged bytes.
         func loaded() -> LoadedFile? {
             var input = ByteReader(bytes, range: range)
@@ -138,7 +145,7 @@ public enum ContentLoader {
             readPage(file, contentRoot: contentRoot, known: known[file.relativePath], status: statuses[file.relativePath])
         }
         var pages: [Page] = []
-        var loadedFiles: [String: LoadedFile] = [:]
+        var loadedFiles: [String: LoadedFile.Stored] = [:]
         loadedFiles.reserveCapacity(loaded.count)
         for (file, (page, diagnostics, loadedFile)) in zip(files, loaded) {
             problems += diagnostics
@@ -221,13 +228,13 @@ public enum ContentLoader {
 
     /// A page from its file, or from what the last build found in it when its status is the same.
     private static func readPage(_ file: FoundFile, contentRoot: String, known: LoadedFile.Stored?,
-                                 status: FileSystem.Status?) -> (Page?, [Diagnostic], LoadedFile?) {
+                                 status: FileSystem.Status?) -> (Page?, [Diagnostic], LoadedFile.Stored?) {
         let path = "content/" + file.relativePath
         let fullPath = contentRoot + "/" + file.relativePath
         let status = status ?? FileSystem.status(fullPath)
         if let known, let status, known.status == status, let loaded = known.loaded() {
             let (page, problems) = page(file, loaded, path: path, fullPath: fullPath)
-            return (page, problems, loaded)
+            return (page, problems, known)
         }
         let bytes: [UInt8]
         do { bytes = try FileSystem.readFile(fullPath) } catch {
@@ -249,7 +256,7 @@ public enum ContentLoader {
                                 bodyOffset: bodyOffset, bodyLineOffset: lineOffset,
                                 mayHoldDataBlocks: mayHoldDataBlocks, sourceHash: StableHasher.hash(bytes: bytes))
         let (page, problems) = page(file, loaded, path: path, fullPath: fullPath)
-        return (page, problems, page == nil || status == nil ? nil : loaded)
+        return (page, problems, page == nil || status == nil ? nil : loaded.stored())
     }
 
     /// The page of a file as loading found it; its body stays in the file until the page renders.
