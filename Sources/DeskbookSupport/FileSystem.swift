@@ -153,16 +153,23 @@ public enum FileSystem {
         guard let dir = opendir(path) else { return nil }
         defer { closedir(dir) }
         let folder = dirfd(dir)
-        var entries: [(name: String, status: Status?)] = []
+        var names: [String] = []
         while let entry = readdir(dir) {
             let name = withUnsafePointer(to: entry.pointee.d_name) {
                 $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
             }
-            if name == "." || name == ".." { continue }
-            var info = stat()
-            entries.append((name, fstatat(folder, name, &info, 0) == 0 ? Status(info) : nil))
+            if name != "." && name != ".." { names.append(name) }
         }
-        return entries.sorted { $0.name < $1.name }
+        let sorted = names.sorted()
+        // A large folder (thousands of FAQ entries) is looked at on every core, in runs.
+        let run = 512
+        let runs = parallelMap(Array(stride(from: 0, to: sorted.count, by: run))) { first in
+            sorted[first..<min(first + run, sorted.count)].map { name -> (name: String, status: Status?) in
+                var info = stat()
+                return (name, fstatat(folder, name, &info, 0) == 0 ? Status(info) : nil)
+            }
+        }
+        return runs.flatMap { $0 }
     }
 
     /// A folder held open, to look up many paths below it without walking to it each time.
