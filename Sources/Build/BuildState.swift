@@ -28,7 +28,7 @@ struct BuildState: Sendable {
         var written: [String]
     }
 
-    static let formatVersion: Int64 = 8
+    static let formatVersion: Int64 = 9
 
     var inputs: UInt64 = 0
     var release = ""

@@ -32,9 +32,17 @@ public struct IndexMemory: Sendable {
     private var terms: [String]
     /// Each term's postings (`packed`); empty for a term no page has any longer.
     private var postings: [[UInt8]]
-    /// Each term's highest score (`Scoring.highestScore(of:)`).
+    /// Each term's highest score (`Scoring.highest(of:)`), and the page that gives it with its weight there.
     private var highests: [Float]
+    private var bests: [Int32]
+    private var bestWeights: [Float]
     private var encoded: [[UInt8]]
+    /// Of each term's encoded postings (`SearchIndex.EncodedPostings`): how many, their scores'
+    /// sum and the score its best pages pass (nan for a list written out whole). With them, one
+    /// page's new weight for a term it had is put into a long list without scoring the others.
+    private var counts: [Int32]
+    private var totals: [Int64]
+    private var cuts: [Double]
     /// The pages' details (`SearchIndex.chunk`) and their keys (`IndexInputs.chunkKeys`).
     private(set) var chunks: [[UInt8]]
     private var chunkKeys: [UInt64]
@@ -50,6 +58,8 @@ public struct IndexMemory: Sendable {
     /// that hold them are made again; nil for everything. Not kept in the build cache.
     private var changedSlots: [Int]?
     private var changedChunks: [Int]?
+    /// How many terms the last update put one page's new posting into in place (`splice`).
+    private(set) var splicedTerms = 0
 
     /// More changed pages than this share of all, and gathering every page's terms is cheaper.
     static let mostChangedPages = 0.05
@@ -58,21 +68,23 @@ public struct IndexMemory: Sendable {
     init(gathering encodedTerms: [[UInt8]], inputs: IndexInputs, scoring: Scoring) {
         let documents = inputs.documents
         let parts = Array(0..<TermParts.count)
-        let gathered = parallelMap(parts) { part -> (highests: [Float], lists: Taken<(terms: [String], postings: [[SearchIndex.Posting]])>) in
+        let gathered = parallelMap(parts) { part -> (highests: [Scoring.Highest], lists: Taken<(terms: [String], postings: [[SearchIndex.Posting]])>) in
             let lists = SearchIndex.postings(of: encodedTerms, inPart: part)
-            return (lists.postings.map(scoring.highestScore(of:)), Taken(lists))
+            return (lists.postings.map(scoring.highest(of:)), Taken(lists))
         }
-        let highest = Double(gathered.lazy.flatMap(\.highests).max() ?? 0)
-        let packedParts = parallelMap(parts) { part -> (terms: [String], postings: [[UInt8]], encoded: [[UInt8]]) in
+        let highest = Double(gathered.lazy.flatMap(\.highests).map(\.score).max() ?? 0)
+        let packedParts = parallelMap(parts) { part -> (terms: [String], postings: [[UInt8]], encoded: [SearchIndex.EncodedPostings], counts: [Int32]) in
             var lists = gathered[part].lists.take()
             var packed: [[UInt8]] = []
-            var encoded: [[UInt8]] = []
+            var encoded: [SearchIndex.EncodedPostings] = []
+            var counts: [Int32] = []
             for slot in lists.postings.indices {
                 packed.append(Self.packed(lists.postings[slot]))
                 encoded.append(scoring.encoded(lists.postings[slot], highest: highest))
+                counts.append(Int32(lists.postings[slot].count))
                 lists.postings[slot] = []
             }
-            return (lists.terms, packed, encoded)
+            return (lists.terms, packed, encoded, counts)
         }
         pages = documents.map(Self.identity)
         pageTerms = inputs.termHashes
@@ -83,8 +95,13 @@ public struct IndexMemory: Sendable {
         self.highest = highest
         terms = packedParts.flatMap(\.terms)
         postings = packedParts.flatMap(\.postings)
-        highests = gathered.flatMap(\.highests)
-        encoded = packedParts.flatMap(\.encoded)
+        highests = gathered.flatMap { $0.highests.map(\.score) }
+        bests = gathered.flatMap { $0.highests.map(\.document) }
+        bestWeights = gathered.flatMap { $0.highests.map(\.weight) }
+        encoded = packedParts.flatMap { $0.encoded.map(\.bytes) }
+        counts = packedParts.flatMap(\.counts)
+        totals = packedParts.flatMap { $0.encoded.map(\.total) }
+        cuts = packedParts.flatMap { $0.encoded.map { $0.cut ?? .nan } }
         placeInShards()
     }
 
@@ -117,11 +134,18 @@ public struct IndexMemory: Sendable {
         }
         var dirty = Set<Int>()
         var added: [Int: [SearchIndex.Posting]] = [:]
+        // The slots of the terms the changed pages had.
+        var had = Set<Int>()
         for page in changed {
             guard let old = previous.terms[page], StableHasher.hash(bytes: old.encoded) == pageTerms[page] else { return nil }
             var missing = false
             Self.forEachTerm(of: old.encoded) { term, _, _ in
-                if let slot = slot(of: term) { dirty.insert(slot) } else { missing = true }
+                if let slot = slot(of: term) {
+                    dirty.insert(slot)
+                    had.insert(slot)
+                } else {
+                    missing = true
+                }
             }
             if missing { return nil }
             Self.forEachTerm(of: encodedTerms[page]) { term, weight, section in
@@ -131,7 +155,12 @@ public struct IndexMemory: Sendable {
                     terms.append(term)
                     postings.append([])
                     highests.append(0)
+                    bests.append(0)
+                    bestWeights.append(0)
                     encoded.append([])
+                    counts.append(0)
+                    totals.append(0)
+                    cuts.append(.nan)
                 }
                 dirty.insert(slot)
                 added[slot, default: []].append((Int32(page), weight, section))
@@ -139,8 +168,26 @@ public struct IndexMemory: Sendable {
             if collided { return nil }
         }
         let changedPages = changed.map(Int32.init)
-        // On every core: the common terms of a page are on most pages.
-        let dirtySlots = Array(dirty)
+        // One page changed, and its old length is known: in the long lists of the terms it had
+        // and has, its posting is put in place (`splice`) while the average length stands.
+        var spliced: [Int: Splice] = [:]
+        if changed.count == 1, scoring.averageLength == averageLength, let old = previous.terms[changed[0]] {
+            let oldLength = Double(SearchIndex.TermReader(old.encoded).length)
+            for slot in dirty where had.contains(slot) && added[slot]?.count == 1 && !cuts[slot].isNaN {
+                if let splice = splice(slot, added[slot]![0], oldLength: oldLength, scoring: scoring) { spliced[slot] = splice }
+            }
+        }
+        splicedTerms = spliced.count
+        for (slot, splice) in spliced {
+            postings[slot] = splice.packed
+            highests[slot] = splice.highest.score
+            bests[slot] = splice.highest.document
+            bestWeights[slot] = splice.highest.weight
+            totals[slot] = splice.total
+        }
+        // The others are made again from their postings, on every core: the common terms of a
+        // page are on most pages.
+        let dirtySlots = Array(dirty.subtracting(spliced.keys))
         let oldPostings = postings, addedPostings = added
         let remade = parallelMap(dirtySlots) { slot -> (packed: [UInt8], list: [SearchIndex.Posting]) in
             let list = Self.unpacked(oldPostings[slot], replacing: changedPages, with: addedPostings[slot] ?? [])
@@ -160,8 +207,10 @@ public struct IndexMemory: Sendable {
             for slot in postings.indices where lists[slot] == nil { lists[slot] = Self.unpacked(postings[slot]) }
         }
         let scored = Array(lists)
-        for (entry, highest) in zip(scored, parallelMap(scored) { $0.value.isEmpty ? 0 : scoring.highestScore(of: $0.value) }) {
-            highests[entry.key] = highest
+        for (entry, best) in zip(scored, parallelMap(scored) { $0.value.isEmpty ? nil : scoring.highest(of: $0.value) }) {
+            highests[entry.key] = best?.score ?? 0
+            bests[entry.key] = best?.document ?? 0
+            bestWeights[entry.key] = best?.weight ?? 0
         }
         let newHighest = Double(highests.max() ?? 0)
         if newHighest != highest {
@@ -170,9 +219,28 @@ public struct IndexMemory: Sendable {
         }
         let toEncode = Array(lists)
         let highest = highest
-        let newEncoded = parallelMap(toEncode) { entry in entry.value.isEmpty ? [] : scoring.encoded(entry.value, highest: highest) }
-        for (entry, bytes) in zip(toEncode, newEncoded) { encoded[entry.key] = bytes }
-        changedSlots = toEncode.map(\.key)
+        let newEncoded = parallelMap(toEncode) { entry in
+            entry.value.isEmpty ? SearchIndex.EncodedPostings(bytes: [], total: 0, cut: nil) : scoring.encoded(entry.value, highest: highest)
+        }
+        // Only the terms whose encoding changed put their shards together again.
+        var encodedAnew: [Int] = []
+        for (entry, made) in zip(toEncode, newEncoded) {
+            if encoded[entry.key] != made.bytes || made.bytes.isEmpty { encodedAnew.append(entry.key) }
+            encoded[entry.key] = made.bytes
+            counts[entry.key] = Int32(entry.value.count)
+            totals[entry.key] = made.total
+            cuts[entry.key] = made.cut ?? .nan
+        }
+        changedSlots = encodedAnew
+        // A spliced long list changes in its last character at most: the score of the pages
+        // outside its best ones.
+        for slot in spliced.keys where lists[slot] == nil {
+            let average = SearchIndex.averageCharacter(total: totals[slot], count: Int(counts[slot]), highest: highest)
+            if encoded[slot].last != average {
+                encoded[slot][encoded[slot].count - 1] = average
+                changedSlots?.append(slot)
+            }
+        }
         // New terms go into their shards; a new number of CJK shards moves every CJK term.
         if SearchIndex.cjkShardCount(terms: postings.count { !$0.isEmpty }) == cjkShards {
             placeInShards(from: shardOfSlot.count)
@@ -187,6 +255,61 @@ public struct IndexMemory: Sendable {
         }
         chunkKeys = inputs.chunkKeys
         self.changedChunks = changedChunks
+    }
+
+    /// A term's memory with one page's posting given its new weight and section.
+    private struct Splice {
+        var packed: [UInt8]
+        var highest: Scoring.Highest
+        var total: Int64
+    }
+
+    /// The term in `slot` with `posting`'s page, which it had before at `oldLength`, weighted
+    /// anew, the other pages' postings as they were: the term's rarity and the average length
+    /// are the same, so only that page's score moves. Nil when that is not enough: the page
+    /// enters or leaves the term's best pages, or was its best page and scores lower now.
+    private func splice(_ slot: Int, _ posting: SearchIndex.Posting, oldLength: Double, scoring: Scoring) -> Splice? {
+        let cut = cuts[slot]
+        // The page's posting in the packed list: gap, weight in halves (varints), section.
+        let bytes = postings[slot]
+        var reader = ByteReader(bytes)
+        var document: Int32 = 0
+        var found: (start: Int, end: Int, gap: UInt32, halves: UInt32)?
+        while !reader.isAtEnd {
+            let start = reader.position
+            guard let gap = reader.varint(), let halves = reader.varint(), reader.byte() != nil else { return nil }
+            document += Int32(truncatingIfNeeded: gap)
+            if document >= posting.document {
+                if document == posting.document { found = (start, reader.position, UInt32(gap), UInt32(halves)) }
+                break
+            }
+        }
+        guard let found else { return nil }
+        let idf = scoring.inverseFrequency(Int(counts[slot]))
+        let oldWeight = Float(found.halves) / 2
+        let oldScore = scoring.score(oldWeight, document: posting.document, idf: idf, length: oldLength)
+        let newScore = scoring.score(posting.value, document: posting.document, idf: idf)
+        guard Double(oldScore) < cut, Double(newScore) < cut else { return nil }
+
+        // The best page: the first of the highest scores without the rarity.
+        var best = (document: bests[slot], weight: bestWeights[slot])
+        let newRest = scoring.scoreWithoutRarity(posting.value, document: posting.document)
+        if best.document == posting.document {
+            guard newRest >= scoring.scoreWithoutRarity(oldWeight, document: posting.document, length: oldLength) else { return nil }
+            best.weight = posting.value
+        } else {
+            let bestRest = scoring.scoreWithoutRarity(best.weight, document: best.document)
+            if newRest > bestRest || (newRest == bestRest && posting.document < best.document) { best = (posting.document, posting.value) }
+        }
+        let highest = Scoring.Highest(score: scoring.score(best.weight, document: best.document, idf: idf),
+                                      document: best.document, weight: best.weight)
+
+        var packed = Array(bytes[..<found.start])
+        packed.reserveCapacity(bytes.count + 8)
+        packed += Self.packed([(Int32(bitPattern: found.gap), posting.value, posting.section)])
+        packed += bytes[found.end...]
+        return Splice(packed: packed, highest: highest,
+                      total: totals[slot] - SearchIndex.fixedPoint(oldScore) + SearchIndex.fixedPoint(newScore))
     }
 
     /// Gives the terms from `first` on their shards; from 0, shards are numbered anew.
@@ -347,7 +470,12 @@ public struct IndexMemory: Sendable {
             out.text(terms[slot])
             out.blob(postings[slot])
             out.integer(Int(highests[slot].bitPattern))
+            out.integer(Int(bests[slot]))
+            out.integer(Int(bestWeights[slot].bitPattern))
             out.blob(encoded[slot])
+            out.integer(Int(counts[slot]))
+            out.integer(totals[slot])
+            out.word(cuts[slot].bitPattern)
             out.integer(Int(shardOfSlot[slot]))
             try out.passOnWhenFull(to: write)
         }
@@ -385,8 +513,7 @@ public struct IndexMemory: Sendable {
         guard let averageLength = input.word(), let highest = input.word(), let cjkShards = input.count(),
               let shardCount = input.count() else { return nil }
         var memory = IndexMemory(pages: pages, pageTerms: pageTerms, averageLength: Double(bitPattern: averageLength),
-                                 highest: Double(bitPattern: highest), terms: [], postings: [], highests: [], encoded: [],
-                                 chunks: chunks, chunkKeys: chunkKeys, chunkHashes: chunkHashes)
+                                 highest: Double(bitPattern: highest), chunks: chunks, chunkKeys: chunkKeys, chunkHashes: chunkHashes)
         memory.cjkShards = cjkShards
         for _ in 0..<shardCount {
             guard let name = input.text(), let hash = optionalHash(&input) else { return nil }
@@ -398,30 +525,39 @@ public struct IndexMemory: Sendable {
         memory.postings.reserveCapacity(termCount)
         memory.highests.reserveCapacity(termCount)
         memory.encoded.reserveCapacity(termCount)
+        memory.bests.reserveCapacity(termCount)
+        memory.bestWeights.reserveCapacity(termCount)
+        memory.counts.reserveCapacity(termCount)
+        memory.totals.reserveCapacity(termCount)
+        memory.cuts.reserveCapacity(termCount)
         memory.shardOfSlot.reserveCapacity(termCount)
         for _ in 0..<termCount {
             guard let term = input.text(), let postings = input.blob(), let highest = input.count(limit: Int(UInt32.max)),
-                  let encoded = input.blob(), let shard = input.count(limit: shardCount - 1) else { return nil }
+                  let best = input.count(limit: pageCount), let bestWeight = input.count(limit: Int(UInt32.max)),
+                  let encoded = input.blob(), let count = input.count(limit: pageCount), let total = input.integer(),
+                  let cut = input.word(), let shard = input.count(limit: shardCount - 1) else { return nil }
             memory.terms.append(term)
             memory.postings.append(postings)
             memory.highests.append(Float(bitPattern: UInt32(highest)))
+            memory.bests.append(Int32(best))
+            memory.bestWeights.append(Float(bitPattern: UInt32(bestWeight)))
             memory.encoded.append(encoded)
+            memory.counts.append(Int32(count))
+            memory.totals.append(total)
+            memory.cuts.append(Double(bitPattern: cut))
             memory.shardOfSlot.append(Int32(shard))
         }
         return memory
     }
 
-    private init(pages: [UInt64], pageTerms: [UInt64], averageLength: Double, highest: Double, terms: [String],
-                 postings: [[UInt8]], highests: [Float], encoded: [[UInt8]], chunks: [[UInt8]], chunkKeys: [UInt64],
+    /// A memory with no terms yet (`decode` adds them).
+    private init(pages: [UInt64], pageTerms: [UInt64], averageLength: Double, highest: Double, chunks: [[UInt8]], chunkKeys: [UInt64],
                  chunkHashes: [UInt64?]) {
         self.pages = pages
         self.pageTerms = pageTerms
         self.averageLength = averageLength
         self.highest = highest
-        self.terms = terms
-        self.postings = postings
-        self.highests = highests
-        self.encoded = encoded
+        (terms, postings, highests, bests, bestWeights, encoded, counts, totals, cuts) = ([], [], [], [], [], [], [], [], [])
         self.chunks = chunks
         self.chunkKeys = chunkKeys
         self.chunkHashes = chunkHashes

@@ -28,41 +28,52 @@ struct Scoring: Sendable {
     }
 
     /// What BM25 multiplies a term's rarity by, on `document` where it is weighted `weight`.
-    func scoreWithoutRarity(_ weight: Float, document: Int32) -> Double {
+    func scoreWithoutRarity(_ weight: Float, document: Int32, length: Double? = nil) -> Double {
         let weight = Double(weight)
-        let length = lengths[Int(document)]
+        let length = length ?? lengths[Int(document)]
         return weight * (SearchIndex.k1 + 1) / (weight + SearchIndex.k1 * (1 - SearchIndex.b + SearchIndex.b * length / averageLength))
             * boosts[Int(document)]
     }
 
-    /// The highest score of a term's postings (weights as gathered), which its best page
-    /// gives: the term's rarity is the same for all its pages; the rest of the score is not.
-    /// Scores are quantized against the highest of all terms.
-    func highestScore(of postings: [SearchIndex.Posting]) -> Float {
+    /// The best page of a term's postings (weights as gathered) and the highest score, which
+    /// it gives: the term's rarity is the same for all its pages; the rest of the score is not.
+    /// The first page of the highest scores is the best. Scores are quantized against the
+    /// highest of all terms.
+    func highest(of postings: [SearchIndex.Posting]) -> Highest {
         var best = 0
         var bestRest = -Double.infinity
         for (position, posting) in postings.enumerated() {
             let rest = scoreWithoutRarity(posting.value, document: posting.document)
             if rest > bestRest { (best, bestRest) = (position, rest) }
         }
-        return score(postings[best].value, document: postings[best].document, idf: inverseFrequency(postings.count))
+        return Highest(score: score(postings[best].value, document: postings[best].document, idf: inverseFrequency(postings.count)),
+                       document: postings[best].document, weight: postings[best].value)
     }
+
+    struct Highest: Sendable {
+        var score: Float
+        var document: Int32
+        var weight: Float
+    }
+
+    func highestScore(of postings: [SearchIndex.Posting]) -> Float { highest(of: postings).score }
 
     /// A term's postings (weights as gathered, in page order) scored and encoded, quantized
     /// against `highest`.
-    func encoded(_ postings: [SearchIndex.Posting], highest: Double) -> [UInt8] {
+    func encoded(_ postings: [SearchIndex.Posting], highest: Double) -> SearchIndex.EncodedPostings {
         let idf = inverseFrequency(postings.count)
         var scored = postings
         for position in scored.indices {
             scored[position].value = score(postings[position].value, document: postings[position].document, idf: idf)
         }
-        return SearchIndex.encode(scored, highest: highest, documentCount: lengths.count)
+        return SearchIndex.encoded(scored, highest: highest, documentCount: lengths.count)
     }
 
-    /// BM25 of a term of inverse frequency `idf` on `document`, weighted `weight` there.
-    private func score(_ weight: Float, document: Int32, idf: Double) -> Float {
+    /// BM25 of a term of inverse frequency `idf` on `document`, weighted `weight` there; the
+    /// page's `length` when it is not the one it has now.
+    func score(_ weight: Float, document: Int32, idf: Double, length: Double? = nil) -> Float {
         let weight = Double(weight)
-        let length = lengths[Int(document)]
+        let length = length ?? lengths[Int(document)]
         let score = idf * weight * (SearchIndex.k1 + 1)
             / (weight + SearchIndex.k1 * (1 - SearchIndex.b + SearchIndex.b * length / averageLength))
         return Float(score * boosts[Int(document)])

@@ -149,7 +149,7 @@ public enum SearchIndex {
         return parallelMap(Array(0..<TermParts.count)) { part -> [(String, [UInt8])] in
             var lists = postings(of: encodedTerms, inPart: part)
             return lists.postings.indices.map { slot in
-                let bytes = scoring.encoded(lists.postings[slot], highest: highest)
+                let bytes = scoring.encoded(lists.postings[slot], highest: highest).bytes
                 lists.postings[slot] = []
                 return (lists.terms[slot], bytes)
             }
@@ -324,12 +324,37 @@ public enum SearchIndex {
     /// `topPostings` pages as above, `|`, a bitmap of every page that has the term (six pages
     /// per character), `|`, and one score for all the others.
     static func encode(_ postings: [Posting], highest: Double, documentCount: Int) -> [UInt8] {
-        func quantized(_ score: Double) -> Int { max(1, min(63, Int((score / max(highest, 1e-9) * 63).rounded(.up)))) }
+        encoded(postings, highest: highest, documentCount: documentCount).bytes
+    }
+
+    /// A term's postings encoded (`encode`), with what lets a later build put one page's new
+    /// score into a long list without the others (`IndexMemory`): the sum of the scores, and
+    /// the score the best pages pass (nil for a list written out whole).
+    struct EncodedPostings: Sendable {
+        var bytes: [UInt8]
+        var total: Int64
+        var cut: Double?
+    }
+
+    /// A score in the fixed point its list's sum is kept in: a sum of integers is the same
+    /// whichever order pages come and go in.
+    static func fixedPoint(_ score: Float) -> Int64 { Int64((Double(score) * 65_536).rounded()) }
+
+    static func quantized(_ score: Double, highest: Double) -> Int { max(1, min(63, Int((score / max(highest, 1e-9) * 63).rounded(.up)))) }
+
+    /// The last character of a long list: the score of the pages outside its best ones.
+    static func averageCharacter(total: Int64, count: Int, highest: Double) -> UInt8 {
+        digits[quantized(Double(total) / 65_536 / Double(count), highest: highest)]
+    }
+
+    static func encoded(_ postings: [Posting], highest: Double, documentCount: Int) -> EncodedPostings {
+        func quantized(_ score: Double) -> Int { Self.quantized(score, highest: highest) }
         // Postings arrive in page order: pages are read in order when they are gathered.
         let bitmapLength = (documentCount + 5) / 6
+        let total = postings.reduce(Int64(0)) { $0 + fixedPoint($1.value) }
         // About three characters a posting: a long list is cheaper as best pages plus a bitmap.
         guard postings.count > topPostings, postings.count * 3 > bitmapLength + topPostings * 4 else {
-            return encodeList(postings, quantized: quantized)
+            return EncodedPostings(bytes: encodeList(postings, quantized: quantized), total: total, cut: nil)
         }
         var scores = postings.map { Double($0.value) }
         let cut = nthLargest(&scores, topPostings)
@@ -340,15 +365,11 @@ public enum SearchIndex {
         out += encodeList(best, quantized: quantized)
         out.append(UInt8(ascii: "|"))
         var bits = [UInt8](repeating: 0, count: bitmapLength)
-        var total = 0.0
-        for posting in postings {
-            bits[Int(posting.document) / 6] |= 1 << (Int(posting.document) % 6)
-            total += Double(posting.value)
-        }
+        for posting in postings { bits[Int(posting.document) / 6] |= 1 << (Int(posting.document) % 6) }
         out += bits.map { digits[Int($0)] }
         out.append(UInt8(ascii: "|"))
-        out.append(digits[quantized(total / Double(postings.count))])
-        return out
+        out.append(averageCharacter(total: total, count: postings.count, highest: highest))
+        return EncodedPostings(bytes: out, total: total, cut: cut)
     }
 
     /// The `n`th largest value (quickselect); reorders `values`.

@@ -30,7 +30,10 @@ import DeskbookSupport
         var memory = try #require(first.memory)
         var lastFiles = Dictionary(uniqueKeysWithValues: first.files.map { ($0.path, $0.bytes ?? []) })
         let longText = String(repeating: "車位交屋驗收的細節，請看合約附件。parking handover ", count: 200)
+        var reweighted = original
+        reweighted[7] = SearchIndexTests.document(7, repeated: 2)
         let steps: [(String, [SearchDocument], globalChange: Bool)] = [
+            ("a page's words weighted anew", reweighted, false),
             ("a page's text with new terms", Self.withTerms(original, page: 7, title: "新的問題", text: "全新的詞語 quokka 與訂金退還"), false),
             ("the page with the highest score losing its rare word", Self.withTerms(original, page: 250, title: "車位交屋", text: "車位"), true),
             ("a page so long the average length moves", Self.withTerms(original, page: 9, title: "長頁", text: longText), true),
@@ -51,6 +54,16 @@ import DeskbookSupport
             expectSameFiles(whole.files.map { ($0.path, $0.bytes ?? []) }, expected, step)
 
             let made = SearchIndex.build(inputs, previous: previous, leavingOutUnchanged: true)
+            if step == "a page's words weighted anew" {
+                // The page's common words were put into their long lists in place, and the memory
+                // is the one a build from nothing makes: each term's sum, best page and cut.
+                let updated = try #require(made.memory)
+                #expect(updated.splicedTerms > 5, "\(step)")
+                var fresh = try #require(SearchIndex.build(inputs, previous: nil).memory)
+                _ = fresh.files(synonyms: Self.synonyms, leavingOutUnchanged: false)
+                let same = encoded(updated) == encoded(fresh)
+                #expect(same, "\(step): the memory differs from one made from nothing")
+            }
             let leftOut = made.files.filter { $0.bytes == nil }.map(\.path)
             if !globalChange {
                 #expect(leftOut.count > made.files.count / 2, "\(step): only \(leftOut.count) of \(made.files.count) files left out")

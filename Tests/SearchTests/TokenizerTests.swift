@@ -143,19 +143,20 @@ import Testing
 
 @Suite struct SearchIndexTests {
     /// 300 FAQ pages; `rarest` is in the text of page 5 and in the title of page 250.
-    static let documents: [SearchDocument] = {
+    static let documents: [SearchDocument] = (0..<300).map { document($0) }
+
+    /// Page `number` of `documents`; with its text `repeated`, the same terms weighted more.
+    static func document(_ number: Int, repeated: Int = 1) -> SearchDocument {
         let words = ["按揭", "貸款", "利率", "訂金", "退還", "車位", "交屋", "驗收", "mortgage", "deposit", "parking", "handover"]
-        return (0..<300).map { number -> SearchDocument in
-            let text = (0..<40).map { words[($0 * 7 + number * 3) % words.count] + (($0 + number) % 5 == 0 ? "。" : "") }.joined()
-                + (number == 5 ? " rarest" : "")
-            let title = words[number % words.count] + words[(number + 5) % words.count] + (number == 250 ? " rarest" : "")
-            let terms = PageTerms(title: title, synonyms: number % 3 == 0 ? ["房貸"] : [],
-                                  reply: number % 2 == 0 ? "可以，" + words[number % 4] : nil,
-                                  sections: [.init(anchor: "", heading: "", text: text), .init(anchor: "a", heading: words[number % 6], text: text)])
-            return SearchDocument(title: "問題 \(number)", url: "/faq/\(number)/", place: "常見問題", reply: nil,
-                                  boost: number % 2 == 0 ? 1.6 : 1, terms: terms)
-        }
-    }()
+        let once = (0..<40).map { words[($0 * 7 + number * 3) % words.count] + (($0 + number) % 5 == 0 ? "。" : "") }.joined()
+        let text = Array(repeating: once, count: repeated).joined(separator: "。") + (number == 5 ? " rarest" : "")
+        let title = words[number % words.count] + words[(number + 5) % words.count] + (number == 250 ? " rarest" : "")
+        let terms = PageTerms(title: title, synonyms: number % 3 == 0 ? ["房貸"] : [],
+                              reply: number % 2 == 0 ? "可以，" + words[number % 4] : nil,
+                              sections: [.init(anchor: "", heading: "", text: text), .init(anchor: "a", heading: words[number % 6], text: text)])
+        return SearchDocument(title: "問題 \(number)", url: "/faq/\(number)/", place: "常見問題", reply: nil,
+                              boost: number % 2 == 0 ? 1.6 : 1, terms: terms)
+    }
 
     /// The quantized scores (0-63) of `rarest` on its two pages, text then title, from the
     /// shard that holds it: `{"rarest":"<gap><score><section><gap><score><section>"}`.
