@@ -77,42 +77,58 @@ public struct LoadedFile: Sendable {
 
     /// A record as the build cache holds it: the file's status, read at once, and the rest
     /// left in the cache's bytes until loading finds the file unchanged. It is decoded there,
-    /// on every core, rather than ten thousand at a time before loading starts.
+    /// on every core, rather than ten thousand at a time before loading starts. A file read
+    /// anew keeps its record as it is until the cache is written (its front matter is the
+    /// page's own, not a copy).
     public struct Stored: Sendable {
         public let status: FileSystem.Status
-        let bytes: [UInt8]
-        let range: Range<Int>
+        private let source: Source
+
+        private enum Source: Sendable {
+            case bytes([UInt8], Range<Int>)
+            case record(LoadedFile)
+        }
 
         /// The record in `range` of `bytes` (`LoadedFile.encode`); nil when its status is damaged.
         public init?(_ bytes: [UInt8], range: Range<Int>) {
             var input = ByteReader(bytes, range: range)
             guard let status = LoadedFile.decodeStatus(&input) else { return nil }
             self.status = status
-            self.bytes = bytes
-            self.range = range
+            source = .bytes(bytes, range)
         }
 
-        /// Length first, then the record as it was read: the next build finds each record
-        /// without decoding it, and an unchanged record is not encoded again.
+        public init(_ record: LoadedFile) {
+            status = record.status
+            source = .record(record)
+        }
+
+        /// Length first, then the record: the next build finds each record without decoding
+        /// it, and a record read from the cache is written back as it was read.
         public func encode(into out: inout ByteWriter) {
-            out.integer(range.count)
-            out.bytes += bytes[range]
+            switch source {
+            case .bytes(let bytes, let range):
+                out.integer(range.count)
+                out.bytes += bytes[range]
+            case .record(let record):
+                var bytes = ByteWriter()
+                record.encode(into: &bytes)
+                out.blob(bytes.bytes)
+            }
         }
 
         /// The whole record; nil at damaged bytes.
         func loaded() -> LoadedFile? {
-            var input = ByteReader(bytes, range: range)
-            guard let loaded = LoadedFile.decode(&input), input.isAtEnd else { return nil }
-            return loaded
+            switch source {
+            case .bytes(let bytes, let range):
+                var input = ByteReader(bytes, range: range)
+                guard let loaded = LoadedFile.decode(&input), input.isAtEnd else { return nil }
+                return loaded
+            case .record(let record):
+                return record
+            }
         }
     }
 
-    /// The record as the build cache stores it.
-    public func stored() -> Stored? {
-        var out = ByteWriter()
-        encode(into: &out)
-        return Stored(out.bytes, range: out.bytes.indices)
-    }
 }
 
 /// Reads `content/`: walks folders, splits front matter, places pages at their URLs.
@@ -256,7 +272,7 @@ public enum ContentLoader {
                                 bodyOffset: bodyOffset, bodyLineOffset: lineOffset,
                                 mayHoldDataBlocks: mayHoldDataBlocks, sourceHash: StableHasher.hash(bytes: bytes))
         let (page, problems) = page(file, loaded, path: path, fullPath: fullPath)
-        return (page, problems, page == nil || status == nil ? nil : loaded.stored())
+        return (page, problems, page == nil || status == nil ? nil : LoadedFile.Stored(loaded))
     }
 
     /// The page of a file as loading found it; its body stays in the file until the page renders.

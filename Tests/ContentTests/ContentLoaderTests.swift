@@ -44,7 +44,7 @@ import Testing
         var record = try #require(first.loadedFiles["faq/a.md"]?.loaded())
         record.frontMatter.title = "從記錄來的標題"
         var known = first.loadedFiles
-        known["faq/a.md"] = record.stored()
+        known["faq/a.md"] = LoadedFile.Stored(record)
         let (second, problems) = try ContentLoader.load(siteDirectory: site.root, known: known)
         #expect(problems.isEmpty)
         #expect(second.pages.first { $0.sourcePath == "faq/a.md" }?.title == "從記錄來的標題")
