@@ -28,7 +28,7 @@ struct BuildState: Sendable {
         var written: [String]
     }
 
-    static let formatVersion: Int64 = 9
+    static let formatVersion: Int64 = 10
 
     var inputs: UInt64 = 0
     var release = ""
@@ -89,16 +89,14 @@ struct BuildState: Sendable {
     /// loaded files are read apart (`loadLoadedFiles`), as loading needs them first.
     mutating func loadPages(_ path: String) -> Bool {
         let summary = self
-        let memories = Background { Self.loadSearchMemories(path, header: summary) ?? [:] }
+        let search = Background { Self.loadSearch(path, header: summary) }
         guard let bytes = try? FileSystem.readFile(path + ".pages") else { return false }
         var input = ByteReader(bytes)
         guard let header = Self.decodeHeader(&input), header.inputs == inputs, header.release == release,
               let pages = Self.decodePages(&input), input.isAtEnd else { return false }
         outputs = pages.outputs
-        searchKeys = pages.searchKeys
-        searchFiles = pages.searchFiles
         markdown = pages.markdown
-        searchMemories = memories.result()
+        if let search = search.result() { (searchKeys, searchFiles, searchMemories) = search }
         return true
     }
 
@@ -118,19 +116,32 @@ struct BuildState: Sendable {
         return input.isAtEnd ? files : nil
     }
 
-    /// Written with the pages, read with them; none (the next index is built from every
-    /// page's terms) when missing, damaged or written with another summary.
-    private static func loadSearchMemories(_ path: String, header state: BuildState) -> [String: IndexMemory]? {
+    /// Read with the pages; none (the next index is built from every page's terms) when
+    /// missing, damaged or written with another summary.
+    private static func loadSearch(_ path: String, header state: BuildState)
+        -> (keys: [String: UInt64], files: [String], memories: [String: IndexMemory])? {
         guard let bytes = try? FileSystem.readFile(path + ".search") else { return nil }
         var input = ByteReader(bytes)
         guard let header = decodeHeader(&input), header.inputs == state.inputs, header.release == state.release,
-              let count = input.count() else { return nil }
+              let keyCount = input.count() else { return nil }
+        var keys: [String: UInt64] = [:]
+        for _ in 0..<keyCount {
+            guard let prefix = input.text(), let key = input.word() else { return nil }
+            keys[prefix] = key
+        }
+        guard let fileCount = input.count() else { return nil }
+        var files: [String] = []
+        for _ in 0..<fileCount {
+            guard let file = input.text() else { return nil }
+            files.append(file)
+        }
+        guard let count = input.count() else { return nil }
         var memories: [String: IndexMemory] = [:]
         for _ in 0..<count {
             guard let prefix = input.text(), let memory = IndexMemory.decode(&input) else { return nil }
             memories[prefix] = memory
         }
-        return input.isAtEnd ? memories : nil
+        return input.isAtEnd ? (keys, files, memories) : nil
     }
 
     /// Removes a state's files (one that could not be written whole).
@@ -138,21 +149,28 @@ struct BuildState: Sendable {
         for suffix in ["", ".pages", ".search", ".content"] { FileSystem.removeTree(path + suffix) }
     }
 
-    /// The page records and the search memories, each made and written on a thread of its own
-    /// (tens of megabytes on a large site). The summary (`saveSummary`) comes after them: a
-    /// summary always comes with the records it was written with.
-    func saveRecords(_ path: String) throws {
+    /// The page records (tens of megabytes on a large site), saved as soon as the pages are
+    /// rendered. The search's records follow (`saveSearch`), then the summary (`saveSummary`):
+    /// a summary always comes with the records it was written with.
+    func savePages(_ path: String) throws {
         try FileSystem.makeDirectories(FileSystem.parentPath(path))
-        let state = self
-        let search = Background { () -> Error? in
-            do {
-                try FileSystem.writeAtomically(path + ".search", producing: state.encodeSearchMemories)
-                return nil
-            } catch { return error }
+        try FileSystem.writeAtomically(path + ".pages", producing: encodePages)
+    }
+
+    /// The search indexes' keys, files and memories.
+    func saveSearch(_ path: String) throws {
+        try FileSystem.makeDirectories(FileSystem.parentPath(path))
+        try FileSystem.writeAtomically(path + ".search", producing: encodeSearchMemories)
+    }
+
+    /// Runs `save`; true when it saved. The cache only saves time: if it cannot be written, it
+    /// is removed, and the next build does all the work.
+    static func saved(_ path: String, _ save: () throws -> Void) -> Bool {
+        do { try save() } catch {
+            remove(path)
+            return false
         }
-        let pages = Result { try FileSystem.writeAtomically(path + ".pages", producing: encodePages) }
-        if let error = search.result() { throw error }
-        try pages.get()
+        return true
     }
 
     func saveSummary(_ path: String) throws {
@@ -163,6 +181,13 @@ struct BuildState: Sendable {
     private func encodeSearchMemories(_ write: ([UInt8]) throws -> Void) throws {
         var out = ByteWriter()
         encodeHeader(into: &out)
+        out.integer(searchKeys.count)
+        for (prefix, key) in searchKeys.sorted(by: { $0.key < $1.key }) {
+            out.text(prefix)
+            out.word(key)
+        }
+        out.integer(searchFiles.count)
+        for file in searchFiles { out.text(file) }
         out.integer(searchMemories.count)
         for (prefix, memory) in searchMemories {
             out.text(prefix)
@@ -249,13 +274,6 @@ struct BuildState: Sendable {
             out.text(path)
             out.word(key)
         }
-        out.integer(searchKeys.count)
-        for (prefix, key) in searchKeys.sorted(by: { $0.key < $1.key }) {
-            out.text(prefix)
-            out.word(key)
-        }
-        out.integer(searchFiles.count)
-        for file in searchFiles { out.text(file) }
         out.integer(markdown.count)
         for (id, entry) in markdown {
             out.text(id)
@@ -279,26 +297,13 @@ struct BuildState: Sendable {
         try write(out.bytes)
     }
 
-    private static func decodePages(_ input: inout ByteReader)
-        -> (outputs: [String: UInt64], searchKeys: [String: UInt64], searchFiles: [String], markdown: [String: MarkdownEntry])? {
+    private static func decodePages(_ input: inout ByteReader) -> (outputs: [String: UInt64], markdown: [String: MarkdownEntry])? {
         guard let outputCount = input.count() else { return nil }
         var outputs: [String: UInt64] = [:]
         outputs.reserveCapacity(outputCount)
         for _ in 0..<outputCount {
             guard let path = input.text(), let key = input.word() else { return nil }
             outputs[path] = key
-        }
-        guard let keyCount = input.count() else { return nil }
-        var searchKeys: [String: UInt64] = [:]
-        for _ in 0..<keyCount {
-            guard let prefix = input.text(), let key = input.word() else { return nil }
-            searchKeys[prefix] = key
-        }
-        guard let searchCount = input.count() else { return nil }
-        var searchFiles: [String] = []
-        for _ in 0..<searchCount {
-            guard let file = input.text() else { return nil }
-            searchFiles.append(file)
         }
         guard let pageCount = input.count() else { return nil }
         var markdown: [String: MarkdownEntry] = [:]
@@ -324,7 +329,7 @@ struct BuildState: Sendable {
             }
             markdown[id] = MarkdownEntry(key: key, digest: digest)
         }
-        return (outputs, searchKeys, searchFiles, markdown)
+        return (outputs, markdown)
     }
 
     /// The running deskbook program itself (size and time of its file): a new version may

@@ -269,6 +269,18 @@ public enum SiteBuilder {
         warnings += problems.warnings
         if !problems.errors.isEmpty { throw DiagnosticsError((problems.errors + warnings).sortedByLocation()) }
 
+        // The page records are saved while the search index is made and the site written:
+        // nothing in them depends on either. The search's records and the summary follow.
+        var records: BuildState?
+        var savingPages: Background<Bool>?
+        if let statePath, let release {
+            let state = pageRecords(release: Self.releaseName(release.staging), inputs: inputs, trees: trees, digests: digests)
+            records = state
+            savingPages = Background { BuildState.saved(statePath) { try state.savePages(statePath) } }
+        }
+        // Whatever happens, the records are whole before the build returns.
+        defer { _ = savingPages?.result() }
+
         var searchBuilds = try phase("index search") { () throws(DiagnosticsError) -> [SearchBuild] in searchIndexes.map { $0() } }
         for search in searchBuilds {
             for file in search.files { plan.add(file.path, file.source) }
@@ -287,31 +299,30 @@ public enum SiteBuilder {
         report.warnings = warnings.sortedByLocation()
 
         if let release {
-            let name = String(FileSystem.lastComponent(release.staging).dropLast(Releases.incompleteSuffix.count))
-            // The build cache's records are saved while the release is linked and published:
-            // nothing in them depends on it. Its summary follows, with the files this build wrote.
+            let name = Self.releaseName(release.staging)
+            // The search's records are saved while the release is linked and published: nothing
+            // in them depends on it. The summary follows, with the files this build wrote.
             var cache: BuildState?
-            var saving: Background<Bool>?
+            var savingSearch: Background<Bool>?
             func startSaving() {
-                guard let statePath else { return }
-                let state = cacheState(release: name, inputs: inputs, staleAfter: freshness.staleAfter,
-                                       warnings: report.warnings, trees: trees, digests: digests, searchKeys: searchKeys,
-                                       searchMemories: searchMemories, searchFiles: searchFiles)
-                cache = state
-                saving = Background { () -> Bool in
-                    // The cache only saves time: if it cannot be written, the next build does all the work.
-                    do { try state.saveRecords(statePath) } catch {
-                        BuildState.remove(statePath)
-                        return false
-                    }
-                    return true
+                guard let statePath, var state = records else { return }
+                records = nil
+                state.staleAfter = freshness.staleAfter
+                state.warnings = report.warnings
+                for (position, tree) in trees.enumerated() {
+                    state.searchKeys[tree.prefix] = searchKeys[position]
+                    state.searchMemories[tree.prefix] = searchMemories[position]
+                    state.searchFiles += searchFiles[position]
                 }
+                cache = state
+                savingSearch = Background { [state] in BuildState.saved(statePath) { try state.saveSearch(statePath) } }
             }
             // Saved whether or not the release is published: a release that is not live is
             // reused for nothing by the next build (its records of pages still hold).
             var written: [String] = []
             func saveSummary() {
-                guard let statePath, let saving, saving.result(), var summary = cache else { return }
+                guard let statePath, let savingPages, let savingSearch, savingPages.result(), savingSearch.result(),
+                      var summary = cache else { return }
                 cache = nil
                 let base = release.previous.map(FileSystem.lastComponent) ?? ""
                 summary.releases = Array((previousReleases + [.init(name: name, base: base, written: written)]).suffix(Releases.keep + 2))
@@ -367,35 +378,34 @@ public enum SiteBuilder {
                     throw DiagnosticsError([.error(options.outputDirectory, "cannot publish the site: \(error)")])
                 }
             }
-            if saving != nil { try phase("save build cache") { () throws(DiagnosticsError) in saveSummary() } }
+            if savingSearch != nil { try phase("save build cache") { () throws(DiagnosticsError) in saveSummary() } }
         }
         pruning?.result()
         report.seconds = (ContinuousClock.now - started).seconds
         return report
     }
 
-    /// What the build cache keeps of this build for the next one (`BuildState`).
-    static func cacheState(release: String, inputs: UInt64, staleAfter: Int, warnings: [Diagnostic],
-                           trees: [PreparedTree], digests: [[PageDigest]], searchKeys: [UInt64], searchMemories: [IndexMemory?],
-                           searchFiles: [[String]]) -> BuildState {
+    /// What the build cache keeps of this build's pages for the next one (`BuildState`): every
+    /// output's key and each page's Markdown key and digest.
+    static func pageRecords(release: String, inputs: UInt64, trees: [PreparedTree], digests: [[PageDigest]]) -> BuildState {
         var state = BuildState()
         state.inputs = inputs
         state.release = release
-        state.staleAfter = staleAfter
-        state.warnings = warnings
         for (position, tree) in trees.enumerated() {
             for (job, key) in zip(tree.jobs, tree.outputKeys) {
                 state.outputs[tree.prefix + job.outputPath(model: tree.model, context: tree.context)] = key
             }
-            state.searchKeys[tree.prefix] = searchKeys[position]
-            state.searchMemories[tree.prefix] = searchMemories[position]
-            state.searchFiles += searchFiles[position]
             for index in tree.model.pages.indices {
                 state.markdown[tree.prefix + tree.model.pages[index].urlPath] = .init(key: tree.keys.markdown[index],
                                                                                      digest: digests[position][index])
             }
         }
         return state
+    }
+
+    /// The name a release will have once published (`Releases.begin` gives its folder while built).
+    static func releaseName(_ staging: String) -> String {
+        String(FileSystem.lastComponent(staging).dropLast(Releases.incompleteSuffix.count))
     }
 
     /// CPU time (user and system, all threads) and the largest resident set of this process
