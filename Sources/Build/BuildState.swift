@@ -28,7 +28,7 @@ struct BuildState: Sendable {
         var written: [String]
     }
 
-    static let formatVersion: Int64 = 10
+    static let formatVersion: Int64 = 11
 
     var inputs: UInt64 = 0
     var release = ""

@@ -44,7 +44,7 @@ public struct LoadedFile: Sendable {
         out.word(status.device)
         out.byte(status.isDirectory ? 1 : 0)
         frontMatter.encode(into: &out)
-        out.integer(problems.count)
+        out.small(problems.count)
         for problem in problems { problem.encode(into: &out) }
         out.word(frontMatterHash)
         out.integer(bodyOffset)
@@ -56,7 +56,7 @@ public struct LoadedFile: Sendable {
     /// Nil at damaged bytes.
     public static func decode(_ input: inout ByteReader) -> LoadedFile? {
         guard let status = decodeStatus(&input), let frontMatter = FrontMatter.decode(&input),
-              let problemCount = input.count(limit: input.remaining) else { return nil }
+              let problemCount = input.small(limit: input.remaining) else { return nil }
         var problems: [Diagnostic] = []
         for _ in 0..<problemCount {
             guard let problem = Diagnostic.decode(&input) else { return nil }

@@ -225,7 +225,7 @@ extension FrontMatter {
             date?.encode(into: &out)
         }
         func list(_ words: [String]) {
-            out.integer(words.count)
+            out.small(words.count)
             for word in words { out.text(word) }
         }
         optional(title)
@@ -239,14 +239,14 @@ extension FrontMatter {
         list(audience)
         optional(template)
         out.byte(toc.map { $0 ? 2 : 1 } ?? 0)
-        out.integer(privacyAllow.count)
+        out.small(privacyAllow.count)
         for allowance in privacyAllow {
             out.text(allowance.column)
             out.text(allowance.reason)
-            out.integer(allowance.line)
-            out.integer(allowance.columnNumber)
+            out.small(allowance.line)
+            out.small(allowance.columnNumber)
         }
-        out.integer(fields.count)
+        out.small(fields.count)
         for (key, value) in fields {
             out.text(key)
             value.encode(into: &out)
@@ -269,7 +269,7 @@ extension FrontMatter {
             return date
         }
         func list() -> [String] {
-            guard let count = input.count(limit: input.remaining) else { failed = true; return [] }
+            guard let count = input.small(limit: input.remaining) else { failed = true; return [] }
             var words: [String] = []
             for _ in 0..<count {
                 guard let word = input.text() else { failed = true; return [] }
@@ -289,13 +289,13 @@ extension FrontMatter {
         matter.slug = optionalText()
         matter.audience = list()
         matter.template = optionalText()
-        guard !failed, let toc = input.byte(), let allowanceCount = input.count(limit: input.remaining) else { return nil }
+        guard !failed, let toc = input.byte(), let allowanceCount = input.small(limit: input.remaining) else { return nil }
         matter.toc = toc == 0 ? nil : toc == 2
         for _ in 0..<allowanceCount {
-            guard let column = input.text(), let reason = input.text(), let line = input.count(), let columnNumber = input.count() else { return nil }
+            guard let column = input.text(), let reason = input.text(), let line = input.small(), let columnNumber = input.small() else { return nil }
             matter.privacyAllow.append(PrivacyAllowance(column: column, reason: reason, line: line, columnNumber: columnNumber))
         }
-        guard let fieldCount = input.count(limit: input.remaining) else { return nil }
+        guard let fieldCount = input.small(limit: input.remaining) else { return nil }
         matter.fields.reserveCapacity(fieldCount)
         for _ in 0..<fieldCount {
             guard let key = input.text(), let value = YAMLNode.decode(&input) else { return nil }

@@ -47,6 +47,9 @@ public struct ByteWriter {
         bytes.append(UInt8(rest))
     }
 
+    /// A small count or position (a line, a column, a list's length) in as few bytes as it needs.
+    public mutating func small(_ value: Int) { varint(UInt64(max(value, 0))) }
+
     /// How many bytes a `varint` of `value` takes: seven bits a byte, the high bit meaning
     /// "more" (`ByteReader.varint` reads one; the search terms' encoder writes them).
     public static func varintSize(_ value: UInt64) -> Int {
@@ -128,6 +131,12 @@ public struct ByteReader {
         return Int64(bitPattern: value)
     }
 
+    /// A value written with `ByteWriter.small`, no larger than `limit`.
+    public mutating func small(limit: Int = Int(Int32.max)) -> Int? {
+        guard let value = varint(), value <= UInt64(limit) else { return nil }
+        return Int(value)
+    }
+
     /// A count or length: never negative, and no larger than `limit`.
     public mutating func count(limit: Int = Int(Int32.max)) -> Int? {
         guard let value = integer(), value >= 0, value <= limit else { return nil }
@@ -167,15 +176,15 @@ extension Diagnostic {
     /// For the build cache: problems found once are reported again by builds that reuse the work.
     public func encode(into out: inout ByteWriter) {
         out.text(path)
-        out.integer(line)
-        out.integer(column)
+        out.small(line)
+        out.small(column)
         out.byte(severity == .error ? 1 : 0)
         out.text(message)
     }
 
     /// Nil at damaged bytes.
     public static func decode(_ input: inout ByteReader) -> Diagnostic? {
-        guard let path = input.text(), let line = input.count(), let column = input.count(),
+        guard let path = input.text(), let line = input.small(), let column = input.small(),
               let severity = input.byte(), let message = input.text() else { return nil }
         return Diagnostic(path: path, line: line, column: column, severity: severity == 1 ? .error : .warning, message: message)
     }
@@ -183,7 +192,8 @@ extension Diagnostic {
 
 extension CalendarDate {
     public func encode(into out: inout ByteWriter) {
-        for part in [year, month, day, hour, minute, second] { out.integer(part) }
+        for part in [month, day, hour, minute, second] { out.small(part) }
+        out.integer(year)
         out.byte(utcOffsetMinutes == nil ? 0 : 1)
         out.integer(utcOffsetMinutes ?? 0)
         out.byte(hasTime ? 1 : 0)
@@ -191,8 +201,8 @@ extension CalendarDate {
 
     /// Nil at damaged bytes.
     public static func decode(_ input: inout ByteReader) -> CalendarDate? {
-        guard let year = input.integer(), let month = input.integer(), let day = input.integer(), let hour = input.integer(),
-              let minute = input.integer(), let second = input.integer(), let hasOffset = input.byte(), let offset = input.integer(),
+        guard let month = input.small(), let day = input.small(), let hour = input.small(), let minute = input.small(),
+              let second = input.small(), let year = input.integer(), let hasOffset = input.byte(), let offset = input.integer(),
               let hasTime = input.byte() else { return nil }
         return CalendarDate(year: Int(year), month: Int(month), day: Int(day), hour: Int(hour), minute: Int(minute), second: Int(second),
                             utcOffsetMinutes: hasOffset == 1 ? Int(offset) : nil, hasTime: hasTime == 1)
@@ -201,19 +211,19 @@ extension CalendarDate {
 
 extension YAMLNode {
     public func encode(into out: inout ByteWriter) {
-        out.integer(line)
-        out.integer(column)
+        out.small(line)
+        out.small(column)
         switch value {
         case .scalar(let text, let quoted):
             out.byte(quoted ? 1 : 0)
             out.text(text)
         case .sequence(let items):
             out.byte(2)
-            out.integer(items.count)
+            out.small(items.count)
             for item in items { item.encode(into: &out) }
         case .mapping(let pairs):
             out.byte(3)
-            out.integer(pairs.count)
+            out.small(pairs.count)
             for (key, value) in pairs {
                 key.encode(into: &out)
                 value.encode(into: &out)
@@ -224,13 +234,13 @@ extension YAMLNode {
     /// Nil at damaged bytes, or nested deeper than any front matter (which keeps a damaged
     /// file from running the reader down the stack).
     public static func decode(_ input: inout ByteReader, depth: Int = 0) -> YAMLNode? {
-        guard depth < 200, let line = input.count(), let column = input.count(), let kind = input.byte() else { return nil }
+        guard depth < 200, let line = input.small(), let column = input.small(), let kind = input.byte() else { return nil }
         switch kind {
         case 0, 1:
             guard let text = input.text() else { return nil }
             return YAMLNode(.scalar(text, quoted: kind == 1), line: line, column: column)
         case 2:
-            guard let count = input.count(limit: input.remaining) else { return nil }
+            guard let count = input.small(limit: input.remaining) else { return nil }
             var items: [YAMLNode] = []
             items.reserveCapacity(count)
             for _ in 0..<count {
@@ -239,7 +249,7 @@ extension YAMLNode {
             }
             return YAMLNode(.sequence(items), line: line, column: column)
         case 3:
-            guard let count = input.count(limit: input.remaining) else { return nil }
+            guard let count = input.small(limit: input.remaining) else { return nil }
             var pairs: [(key: YAMLNode, value: YAMLNode)] = []
             pairs.reserveCapacity(count)
             for _ in 0..<count {
