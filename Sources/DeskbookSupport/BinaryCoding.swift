@@ -29,6 +29,11 @@ public struct ByteWriter {
         bytes.append(contentsOf: value)
     }
 
+    public mutating func blob(_ value: ArraySlice<UInt8>) {
+        integer(value.count)
+        bytes.append(contentsOf: value)
+    }
+
     /// Once what was written passes a megabyte, hands it to `write` and starts again: a file of
     /// tens of megabytes (the build cache's records) is made and written a piece at a time.
     public mutating func passOnWhenFull(to write: ([UInt8]) throws -> Void) rethrows {
@@ -149,6 +154,12 @@ public struct ByteReader {
         guard let count = count(), index + count <= end else { return nil }
         defer { index += count }
         return String(decoding: bytes[index..<index + count], as: UTF8.self)
+    }
+
+    /// A blob left in the bytes read (a slice of them, not a copy).
+    public mutating func blobInPlace() -> ArraySlice<UInt8>? {
+        guard let count = count() else { return nil }
+        return bytes(count)
     }
 
     public mutating func blob() -> [UInt8]? {

@@ -30,13 +30,15 @@ public struct IndexMemory: Sendable {
     private var averageLength: Double
     private var highest: Double
     private var terms: [String]
-    /// Each term's postings (`packed`); empty for a term no page has any longer.
-    private var postings: [[UInt8]]
+    /// Each term's postings (`packed`); empty for a term no page has any longer. Its bytes and
+    /// the encoded ones are slices of the build cache's file as it was read, until they change:
+    /// the memory is read without a copy of each term's bytes.
+    private var postings: [ArraySlice<UInt8>]
     /// Each term's highest score (`Scoring.highest(of:)`), and the page that gives it with its weight there.
     private var highests: [Float]
     private var bests: [Int32]
     private var bestWeights: [Float]
-    private var encoded: [[UInt8]]
+    private var encoded: [ArraySlice<UInt8>]
     /// Of each term's encoded postings (`SearchIndex.EncodedPostings`): how many, their scores'
     /// sum and the score its best pages pass (nan for a list written out whole). With them, one
     /// page's new weight for a term it had is put into a long list without scoring the others.
@@ -94,11 +96,11 @@ public struct IndexMemory: Sendable {
         averageLength = scoring.averageLength
         self.highest = highest
         terms = packedParts.flatMap(\.terms)
-        postings = packedParts.flatMap(\.postings)
+        postings = packedParts.flatMap { $0.postings.map { $0[...] } }
         highests = gathered.flatMap { $0.highests.map(\.score) }
         bests = gathered.flatMap { $0.highests.map(\.document) }
         bestWeights = gathered.flatMap { $0.highests.map(\.weight) }
-        encoded = packedParts.flatMap { $0.encoded.map(\.bytes) }
+        encoded = packedParts.flatMap { $0.encoded.map { $0.bytes[...] } }
         counts = packedParts.flatMap(\.counts)
         totals = packedParts.flatMap { $0.encoded.map(\.total) }
         cuts = packedParts.flatMap { $0.encoded.map { $0.cut ?? .nan } }
@@ -179,7 +181,7 @@ public struct IndexMemory: Sendable {
         }
         splicedTerms = spliced.count
         for (slot, splice) in spliced {
-            postings[slot] = splice.packed
+            postings[slot] = splice.packed[...]
             highests[slot] = splice.highest.score
             bests[slot] = splice.highest.document
             bestWeights[slot] = splice.highest.weight
@@ -195,7 +197,7 @@ public struct IndexMemory: Sendable {
         }
         var lists: [Int: [SearchIndex.Posting]] = [:]
         for (slot, made) in zip(dirtySlots, remade) {
-            postings[slot] = made.packed
+            postings[slot] = made.packed[...]
             lists[slot] = made.list
         }
         pageTerms = newPageTerms
@@ -225,8 +227,8 @@ public struct IndexMemory: Sendable {
         // Only the terms whose encoding changed put their shards together again.
         var encodedAnew: [Int] = []
         for (entry, made) in zip(toEncode, newEncoded) {
-            if encoded[entry.key] != made.bytes || made.bytes.isEmpty { encodedAnew.append(entry.key) }
-            encoded[entry.key] = made.bytes
+            if !encoded[entry.key].elementsEqual(made.bytes) || made.bytes.isEmpty { encodedAnew.append(entry.key) }
+            encoded[entry.key] = made.bytes[...]
             counts[entry.key] = Int32(entry.value.count)
             totals[entry.key] = made.total
             cuts[entry.key] = made.cut ?? .nan
@@ -237,7 +239,9 @@ public struct IndexMemory: Sendable {
         for slot in spliced.keys where lists[slot] == nil {
             let average = SearchIndex.averageCharacter(total: totals[slot], count: Int(counts[slot]), highest: highest)
             if encoded[slot].last != average {
-                encoded[slot][encoded[slot].count - 1] = average
+                var bytes = Array(encoded[slot])
+                bytes[bytes.count - 1] = average
+                encoded[slot] = bytes[...]
                 changedSlots?.append(slot)
             }
         }
@@ -271,7 +275,7 @@ public struct IndexMemory: Sendable {
     private func splice(_ slot: Int, _ posting: SearchIndex.Posting, oldLength: Double, scoring: Scoring) -> Splice? {
         let cut = cuts[slot]
         // The page's posting in the packed list: gap, weight in halves (varints), section.
-        let bytes = postings[slot]
+        let bytes = Array(postings[slot])
         var reader = ByteReader(bytes)
         var document: Int32 = 0
         var found: (start: Int, end: Int, gap: UInt32, halves: UInt32)?
@@ -418,17 +422,34 @@ public struct IndexMemory: Sendable {
         }
     }
 
-    static func unpacked(_ bytes: [UInt8]) -> [SearchIndex.Posting] { unpacked(bytes, replacing: [], with: []) }
+    static func unpacked(_ bytes: ArraySlice<UInt8>) -> [SearchIndex.Posting] { unpacked(bytes, replacing: [], with: []) }
 
     /// Postings with those of `pages` (in page order) left out and `added` (in page order, on
     /// some of those pages) put in their place.
-    static func unpacked(_ bytes: [UInt8], replacing pages: [Int32], with added: [SearchIndex.Posting]) -> [SearchIndex.Posting] {
-        var input = ByteReader(bytes)
+    static func unpacked(_ bytes: ArraySlice<UInt8>, replacing pages: [Int32], with added: [SearchIndex.Posting]) -> [SearchIndex.Posting] {
         var list: [SearchIndex.Posting] = []
         list.reserveCapacity(bytes.count / 3 + added.count)
         var document: Int32 = 0
         var nextPage = 0, nextAdded = 0
-        while let gap = input.varint(), let halves = input.varint(), let section = input.byte() {
+        var position = bytes.startIndex
+        func varint() -> UInt64? {
+            var value: UInt64 = 0
+            var shift: UInt64 = 0
+            while position < bytes.endIndex && shift < 64 {
+                let byte = bytes[position]
+                position += 1
+                value |= UInt64(byte & 0x7F) << shift
+                if byte < 0x80 { return value }
+                shift += 7
+            }
+            return nil
+        }
+        func byte() -> UInt8? {
+            guard position < bytes.endIndex else { return nil }
+            defer { position += 1 }
+            return bytes[position]
+        }
+        while let gap = varint(), let halves = varint(), let section = byte() {
             document += Int32(truncatingIfNeeded: gap)
             while nextAdded < added.count && added[nextAdded].document < document {
                 list.append(added[nextAdded])
@@ -532,9 +553,9 @@ public struct IndexMemory: Sendable {
         memory.cuts.reserveCapacity(termCount)
         memory.shardOfSlot.reserveCapacity(termCount)
         for _ in 0..<termCount {
-            guard let term = input.text(), let postings = input.blob(), let highest = input.count(limit: Int(UInt32.max)),
+            guard let term = input.text(), let postings = input.blobInPlace(), let highest = input.count(limit: Int(UInt32.max)),
                   let best = input.count(limit: pageCount), let bestWeight = input.count(limit: Int(UInt32.max)),
-                  let encoded = input.blob(), let count = input.count(limit: pageCount), let total = input.integer(),
+                  let encoded = input.blobInPlace(), let count = input.count(limit: pageCount), let total = input.integer(),
                   let cut = input.word(), let shard = input.count(limit: shardCount - 1) else { return nil }
             memory.terms.append(term)
             memory.postings.append(postings)

@@ -173,7 +173,7 @@ public enum SearchIndex {
         // size of the whole index.
         let taken = keys.map { Taken(grouped.removeValue(forKey: $0)!) }
         let shards = parallelMap(Array(keys.indices)) { number -> (key: String, hash: UInt64, bytes: [UInt8]?) in
-            let bytes = shardFile(taken[number].take())
+            let bytes = shardFile(taken[number].take().map { ($0.0, $0.1[...]) })
             return (keys[number], StableHasher.hash(bytes: bytes), bytes)
         }
         return files(shards: shards, chunks: chunks, cjkShards: cjkShards, documentCount: documentCount, synonyms: synonyms)
@@ -184,7 +184,7 @@ public enum SearchIndex {
 
     /// One shard's file: its terms in the order of their UTF-8 bytes (a plain comparison of
     /// memory), each with its encoded postings.
-    static func shardFile(_ entries: consuming [(String, [UInt8])]) -> [UInt8] {
+    static func shardFile(_ entries: consuming [(String, ArraySlice<UInt8>)]) -> [UInt8] {
         entries.sort { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
         var json = JSONBytes()
         json.raw("{")
@@ -444,7 +444,7 @@ struct JSONBytes {
 
     /// A string literal of bytes that need no escaping (encoded postings: letters, digits,
     /// `-`, `_`, `!` and `|`).
-    mutating func plainString(_ text: [UInt8]) {
+    mutating func plainString(_ text: ArraySlice<UInt8>) {
         bytes.append(UInt8(ascii: "\""))
         bytes.append(contentsOf: text)
         bytes.append(UInt8(ascii: "\""))
