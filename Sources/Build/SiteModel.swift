@@ -26,6 +26,12 @@ struct SiteModel: Sendable {
     let listRank: [Int]
     /// Tag slug -> index in `tags`.
     let tagsBySlug: [String: Int]
+    /// Each page's tags, by index in `tags`, and its section, by a number: related pages are
+    /// worked out for every FAQ entry of the site (`related`), with integers only.
+    private let tagsOfPage: [[Int]]
+    private let sectionOfPage: [Int]
+    /// Whether a tag lists a page twice (two of its tags make one slug).
+    private let tagRepeatsPages: [Bool]
     let tagsOutputPath = "tags/"
 
     init(pages: [Page]) {
@@ -80,6 +86,18 @@ struct SiteModel: Sendable {
             return sorted
         }.sorted { $0.pageIndices.count != $1.pageIndices.count ? $0.pageIndices.count > $1.pageIndices.count : $0.name < $1.name }
         self.tagsBySlug = Dictionary(uniqueKeysWithValues: tags.enumerated().map { (Slug.make($1.name), $0) })
+        let tagsBySlug = self.tagsBySlug
+        tagsOfPage = pages.indices.map { index in
+            Set(pages[index].frontMatter.tags).compactMap { tagsBySlug[Slug.make($0)] }
+        }
+        var sectionNumbers: [String: Int] = [:]
+        sectionOfPage = pages.indices.map { index in
+            let folder = pages[index].sectionPath
+            if let number = sectionNumbers[folder] { return number }
+            sectionNumbers[folder] = sectionNumbers.count
+            return sectionNumbers.count - 1
+        }
+        tagRepeatsPages = tags.map { Set($0.pageIndices).count != $0.pageIndices.count }
     }
 
     /// Negative, zero or positive as `left` sorts before, with or after `right`, byte by byte.
@@ -114,17 +132,27 @@ struct SiteModel: Sendable {
     /// newest. Only the first pages of each tag are considered, so a tag on thousands of
     /// pages does not make every page compare itself with all of them.
     func related(to index: Int, limit: Int) -> [Int] {
-        let page = pages[index]
-        guard !page.frontMatter.tags.isEmpty else { return [] }
+        let pageTags = tagsOfPage[index]
+        let section = sectionOfPage[index]
+        if pageTags.count == 1 && !tagRepeatsPages[pageTags[0]] {
+            // One tag (most pages): its pages share one tag each and come in listing order, so
+            // those of the same section come first, then the others, each in that order.
+            var sameSection: [Int] = [], others: [Int] = []
+            for other in tags[pageTags[0]].pageIndices.prefix(200) where other != index {
+                if sectionOfPage[other] == section {
+                    if sameSection.count < limit { sameSection.append(other) }
+                } else if others.count < limit {
+                    others.append(other)
+                }
+            }
+            return Array((sameSection + others).prefix(limit))
+        }
         var shared: [Int: Int] = [:]
-        for name in Set(page.frontMatter.tags) {
-            guard let tag = tagsBySlug[Slug.make(name)] else { continue }
+        for tag in pageTags {
             for other in tags[tag].pageIndices.prefix(200) where other != index { shared[other, default: 0] += 1 }
         }
         // Integers only in the comparison: this runs for every page.
-        let ranked = shared.map { other, count in
-            (other, count, pages[other].sectionPath == page.sectionPath ? 0 : 1, listRank[other])
-        }
+        let ranked = shared.map { other, count in (other, count, sectionOfPage[other] == section ? 0 : 1, listRank[other]) }
         return ranked.sorted { lhs, rhs in
             if lhs.1 != rhs.1 { return lhs.1 > rhs.1 }
             if lhs.2 != rhs.2 { return lhs.2 < rhs.2 }
