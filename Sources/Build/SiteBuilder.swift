@@ -269,17 +269,6 @@ public enum SiteBuilder {
         warnings += problems.warnings
         if !problems.errors.isEmpty { throw DiagnosticsError((problems.errors + warnings).sortedByLocation()) }
 
-        // The page records are saved while the search index is made and the site written:
-        // nothing in them depends on either. The search's records and the summary follow.
-        var records: BuildState?
-        var savingPages: Background<Bool>?
-        if let statePath, let release {
-            let state = pageRecords(release: Self.releaseName(release.staging), inputs: inputs, trees: trees, digests: digests)
-            records = state
-            savingPages = Background { BuildState.saved(statePath) { try state.savePages(statePath) } }
-        }
-        // Whatever happens, the records are whole before the build returns.
-        defer { _ = savingPages?.result() }
 
         var searchBuilds = try phase("index search") { () throws(DiagnosticsError) -> [SearchBuild] in searchIndexes.map { $0() } }
         for search in searchBuilds {
@@ -300,13 +289,17 @@ public enum SiteBuilder {
 
         if let release {
             let name = Self.releaseName(release.staging)
-            // The search's records are saved while the release is linked and published: nothing
-            // in them depends on it. The summary follows, with the files this build wrote.
+            // The build cache's records are saved, the pages' and the search's each on a thread,
+            // while the release is linked and published: nothing in them depends on it. They
+            // start once the index's files are written and let go (the build's peak memory is
+            // the index's). The summary follows, with the files this build wrote.
             var cache: BuildState?
+            var savingPages: Background<Bool>?
             var savingSearch: Background<Bool>?
             func startSaving() {
-                guard let statePath, var state = records else { return }
-                records = nil
+                guard let statePath else { return }
+                var state = pageRecords(release: name, inputs: inputs, trees: trees, digests: digests)
+                savingPages = Background { [state] in BuildState.saved(statePath) { try state.savePages(statePath) } }
                 state.staleAfter = freshness.staleAfter
                 state.warnings = report.warnings
                 for (position, tree) in trees.enumerated() {
@@ -321,8 +314,9 @@ public enum SiteBuilder {
             // reused for nothing by the next build (its records of pages still hold).
             var written: [String] = []
             func saveSummary() {
-                guard let statePath, let savingPages, let savingSearch, savingPages.result(), savingSearch.result(),
-                      var summary = cache else { return }
+                // Both are waited for: neither is left half-written when the build returns.
+                let pagesSaved = savingPages?.result() ?? false, searchSaved = savingSearch?.result() ?? false
+                guard let statePath, pagesSaved, searchSaved, var summary = cache else { return }
                 cache = nil
                 let base = release.previous.map(FileSystem.lastComponent) ?? ""
                 summary.releases = Array((previousReleases + [.init(name: name, base: base, written: written)]).suffix(Releases.keep + 2))
