@@ -169,12 +169,17 @@ public struct ByteReader {
     }
 
     @inlinable
-    public mutating func varint() -> UInt64? {
+    public mutating func varint() -> UInt64? { Self.varint(bytes, at: &index, end: end) }
+
+    /// A `varint` at `position` of any bytes (a slice of a file read whole, say), moving past it.
+    @inlinable
+    public static func varint<Bytes: RandomAccessCollection>(_ bytes: Bytes, at position: inout Int, end: Int) -> UInt64?
+        where Bytes.Element == UInt8, Bytes.Index == Int {
         var value: UInt64 = 0
         var shift: UInt64 = 0
-        while index < end && shift < 64 {
-            let byte = bytes[index]
-            index += 1
+        while position < end && shift < 64 {
+            let byte = bytes[position]
+            position += 1
             value |= UInt64(byte & 0x7F) << shift
             if byte < 0x80 { return value }
             shift += 7

@@ -432,18 +432,7 @@ public struct IndexMemory: Sendable {
         var document: Int32 = 0
         var nextPage = 0, nextAdded = 0
         var position = bytes.startIndex
-        func varint() -> UInt64? {
-            var value: UInt64 = 0
-            var shift: UInt64 = 0
-            while position < bytes.endIndex && shift < 64 {
-                let byte = bytes[position]
-                position += 1
-                value |= UInt64(byte & 0x7F) << shift
-                if byte < 0x80 { return value }
-                shift += 7
-            }
-            return nil
-        }
+        func varint() -> UInt64? { ByteReader.varint(bytes, at: &position, end: bytes.endIndex) }
         func byte() -> UInt8? {
             guard position < bytes.endIndex else { return nil }
             defer { position += 1 }
