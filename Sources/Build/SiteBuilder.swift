@@ -269,7 +269,6 @@ public enum SiteBuilder {
         warnings += problems.warnings
         if !problems.errors.isEmpty { throw DiagnosticsError((problems.errors + warnings).sortedByLocation()) }
 
-
         var searchBuilds = try phase("index search") { () throws(DiagnosticsError) -> [SearchBuild] in searchIndexes.map { $0() } }
         for search in searchBuilds {
             for file in search.files { plan.add(file.path, file.source) }

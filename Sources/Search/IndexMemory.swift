@@ -9,8 +9,10 @@ import DeskbookSupport
 /// A term's encoding depends on its postings, the lengths and boosts of their pages, the
 /// number of pages, the average length (`Scoring.averageLength`, rounded so that an edit
 /// rarely moves it) and the highest score of all. When either of the last two moves, every
-/// term is encoded again from the memory, which still reads no page's terms. The files are
-/// the same as a build from nothing would write.
+/// term is encoded again from the memory, which still reads no page's terms. When one page
+/// changed, the words it had and has are not scored again: its posting is put into their
+/// lists in place (`splice`). Only the shards that hold a term whose encoding changed are
+/// written again (`files`). The files are the same as a build from nothing would write.
 public struct IndexMemory: Sendable {
     /// The last build's memory and each page's terms as they were then (nil where unknown).
     public struct Previous: Sendable {
