@@ -149,9 +149,9 @@ struct BuildState: Sendable {
         for suffix in ["", ".pages", ".search", ".content"] { FileSystem.removeTree(path + suffix) }
     }
 
-    /// The page records (tens of megabytes on a large site), saved as soon as the pages are
-    /// rendered. The search's records follow (`saveSearch`), then the summary (`saveSummary`):
-    /// a summary always comes with the records it was written with.
+    /// The page records (tens of megabytes on a large site), saved beside the search's
+    /// (`saveSearch`); the summary (`saveSummary`) comes after both: a summary always comes
+    /// with the records it was written with.
     func savePages(_ path: String) throws {
         try FileSystem.makeDirectories(FileSystem.parentPath(path))
         try FileSystem.writeAtomically(path + ".pages", producing: encodePages)

@@ -73,12 +73,19 @@ struct SiteModel: Sendable {
             folders.sorted { order(sectionIndex[$0]!, sectionIndex[$1]!) }
         }
         var byTag: [String: Tag] = [:]
+        // Each page's tags by slug, for its related pages (an empty name too, as they look it up).
+        var slugsOfPage: [[String]] = []
+        slugsOfPage.reserveCapacity(pages.count)
         for index in pages.indices {
-            for name in Set(pages[index].frontMatter.tags) where !name.isEmpty {
+            var slugs: [String] = []
+            for name in Set(pages[index].frontMatter.tags) {
                 let slug = Slug.make(name)
+                slugs.append(slug)
+                guard !name.isEmpty else { continue }
                 byTag[slug, default: Tag(name: name, outputPath: "tags/\(slug.isEmpty ? "tag" : slug)/", pageIndices: [])]
                     .pageIndices.append(index)
             }
+            slugsOfPage.append(slugs)
         }
         self.tags = byTag.values.map { tag in
             var sorted = tag
@@ -87,9 +94,7 @@ struct SiteModel: Sendable {
         }.sorted { $0.pageIndices.count != $1.pageIndices.count ? $0.pageIndices.count > $1.pageIndices.count : $0.name < $1.name }
         self.tagsBySlug = Dictionary(uniqueKeysWithValues: tags.enumerated().map { (Slug.make($1.name), $0) })
         let tagsBySlug = self.tagsBySlug
-        tagsOfPage = pages.indices.map { index in
-            Set(pages[index].frontMatter.tags).compactMap { tagsBySlug[Slug.make($0)] }
-        }
+        tagsOfPage = slugsOfPage.map { $0.compactMap { tagsBySlug[$0] } }
         var sectionNumbers: [String: Int] = [:]
         sectionOfPage = pages.indices.map { index in
             let folder = pages[index].sectionPath

@@ -107,8 +107,7 @@ public struct LoadedFile: Sendable {
         public func encode(into out: inout ByteWriter) {
             switch source {
             case .bytes(let bytes, let range):
-                out.integer(range.count)
-                out.bytes += bytes[range]
+                out.blob(bytes[range])
             case .record(let record):
                 var bytes = ByteWriter()
                 record.encode(into: &bytes)

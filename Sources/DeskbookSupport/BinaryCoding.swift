@@ -102,9 +102,6 @@ public struct ByteReader {
         return index..<index + count
     }
 
-    /// The array it reads, for a record to be read later by range (`init(_:range:)`).
-    public var source: [UInt8] { bytes }
-
     @inlinable
     public mutating func byte() -> UInt8? {
         guard index < end else { return nil }

@@ -155,9 +155,7 @@ public enum FileSystem {
         let folder = dirfd(dir)
         var names: [String] = []
         while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
+            let name = Self.name(of: entry)
             if name != "." && name != ".." { names.append(name) }
         }
         let sorted = names.sorted()
@@ -190,15 +188,20 @@ public enum FileSystem {
         }
     }
 
+    /// A folder entry's name, as `readdir` gives it.
+    private static func name(of entry: UnsafeMutablePointer<dirent>) -> String {
+        withUnsafePointer(to: entry.pointee.d_name) {
+            $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+        }
+    }
+
     /// The entries of a folder, sorted by name so that builds are deterministic.
     public static func listDirectory(_ path: String) throws -> [Entry] {
         guard let dir = opendir(path) else { throw failure(path) }
         defer { closedir(dir) }
         var entries: [Entry] = []
         while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
+            let name = Self.name(of: entry)
             if name == "." || name == ".." { continue }
             var type = entry.pointee.d_type
             let full = path + "/" + name

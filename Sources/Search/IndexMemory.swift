@@ -229,7 +229,7 @@ public struct IndexMemory: Sendable {
         // Only the terms whose encoding changed put their shards together again.
         var encodedAnew: [Int] = []
         for (entry, made) in zip(toEncode, newEncoded) {
-            if !encoded[entry.key].elementsEqual(made.bytes) || made.bytes.isEmpty { encodedAnew.append(entry.key) }
+            if !encoded[entry.key].elementsEqual(made.bytes) { encodedAnew.append(entry.key) }
             encoded[entry.key] = made.bytes[...]
             counts[entry.key] = Int32(entry.value.count)
             totals[entry.key] = made.total
@@ -277,16 +277,16 @@ public struct IndexMemory: Sendable {
     private func splice(_ slot: Int, _ posting: SearchIndex.Posting, oldLength: Double, scoring: Scoring) -> Splice? {
         let cut = cuts[slot]
         // The page's posting in the packed list: gap, weight in halves (varints), section.
-        let bytes = Array(postings[slot])
-        var reader = ByteReader(bytes)
+        let bytes = postings[slot]
+        var position = bytes.startIndex
         var document: Int32 = 0
-        var found: (start: Int, end: Int, gap: UInt32, halves: UInt32)?
-        while !reader.isAtEnd {
-            let start = reader.position
-            guard let gap = reader.varint(), let halves = reader.varint(), reader.byte() != nil else { return nil }
-            document += Int32(truncatingIfNeeded: gap)
+        var found: (start: Int, end: Int, gap: UInt64, halves: UInt64)?
+        while position < bytes.endIndex {
+            let start = position
+            guard let next = Self.nextPosting(bytes, at: &position) else { return nil }
+            document += Int32(truncatingIfNeeded: next.gap)
             if document >= posting.document {
-                if document == posting.document { found = (start, reader.position, UInt32(gap), UInt32(halves)) }
+                if document == posting.document { found = (start, position, next.gap, next.halves) }
                 break
             }
         }
@@ -312,7 +312,7 @@ public struct IndexMemory: Sendable {
 
         var packed = Array(bytes[..<found.start])
         packed.reserveCapacity(bytes.count + 8)
-        packed += Self.packed([(Int32(bitPattern: found.gap), posting.value, posting.section)])
+        packed += Self.packed([(Int32(truncatingIfNeeded: found.gap), posting.value, posting.section)])
         packed += bytes[found.end...]
         return Splice(packed: packed, highest: highest,
                       total: totals[slot] - SearchIndex.fixedPoint(oldScore) + SearchIndex.fixedPoint(newScore))
@@ -424,6 +424,15 @@ public struct IndexMemory: Sendable {
         }
     }
 
+    /// The posting of a packed list (`packed`) at `position`, an index of `bytes`, which moves
+    /// past it: the gap from the last page, the weight in halves and the section. Nil at the end.
+    static func nextPosting(_ bytes: ArraySlice<UInt8>, at position: inout Int) -> (gap: UInt64, halves: UInt64, section: UInt8)? {
+        guard let gap = ByteReader.varint(bytes, at: &position, end: bytes.endIndex),
+              let halves = ByteReader.varint(bytes, at: &position, end: bytes.endIndex), position < bytes.endIndex else { return nil }
+        defer { position += 1 }
+        return (gap, halves, bytes[position])
+    }
+
     static func unpacked(_ bytes: ArraySlice<UInt8>) -> [SearchIndex.Posting] { unpacked(bytes, replacing: [], with: []) }
 
     /// Postings with those of `pages` (in page order) left out and `added` (in page order, on
@@ -434,13 +443,7 @@ public struct IndexMemory: Sendable {
         var document: Int32 = 0
         var nextPage = 0, nextAdded = 0
         var position = bytes.startIndex
-        func varint() -> UInt64? { ByteReader.varint(bytes, at: &position, end: bytes.endIndex) }
-        func byte() -> UInt8? {
-            guard position < bytes.endIndex else { return nil }
-            defer { position += 1 }
-            return bytes[position]
-        }
-        while let gap = varint(), let halves = varint(), let section = byte() {
+        while let (gap, halves, section) = Self.nextPosting(bytes, at: &position) {
             document += Int32(truncatingIfNeeded: gap)
             while nextAdded < added.count && added[nextAdded].document < document {
                 list.append(added[nextAdded])

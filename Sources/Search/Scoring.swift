@@ -56,8 +56,6 @@ struct Scoring: Sendable {
         var weight: Float
     }
 
-    func highestScore(of postings: [SearchIndex.Posting]) -> Float { highest(of: postings).score }
-
     /// A term's postings (weights as gathered, in page order) scored and encoded, quantized
     /// against `highest`.
     func encoded(_ postings: [SearchIndex.Posting], highest: Double) -> SearchIndex.EncodedPostings {

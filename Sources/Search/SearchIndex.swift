@@ -316,18 +316,7 @@ public enum SearchIndex {
     /// 64 characters that need no escaping in JSON or URLs.
     static let digits = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_".utf8)
 
-    /// Postings as text: for each page, the gap from the previous page number (five bits per
-    /// character, the upper half of the alphabet meaning "more follows"), then the score
-    /// (0-63) and the section (0-63), one character each.
-    ///
-    /// A term on very many pages is written shorter when that is smaller: `!`, the best
-    /// `topPostings` pages as above, `|`, a bitmap of every page that has the term (six pages
-    /// per character), `|`, and one score for all the others.
-    static func encode(_ postings: [Posting], highest: Double, documentCount: Int) -> [UInt8] {
-        encoded(postings, highest: highest, documentCount: documentCount).bytes
-    }
-
-    /// A term's postings encoded (`encode`), with what lets a later build put one page's new
+    /// A term's postings encoded (`encoded`), with what lets a later build put one page's new
     /// score into a long list without the others (`IndexMemory`): the sum of the scores, and
     /// the score the best pages pass (nil for a list written out whole).
     struct EncodedPostings: Sendable {
@@ -347,6 +336,13 @@ public enum SearchIndex {
         digits[quantized(Double(total) / 65_536 / Double(count), highest: highest)]
     }
 
+    /// Postings as text: for each page, the gap from the previous page number (five bits per
+    /// character, the upper half of the alphabet meaning "more follows"), then the score
+    /// (0-63) and the section (0-63), one character each.
+    ///
+    /// A term on very many pages is written shorter when that is smaller: `!`, the best
+    /// `topPostings` pages as above, `|`, a bitmap of every page that has the term (six pages
+    /// per character), `|`, and one score for all the others.
     static func encoded(_ postings: [Posting], highest: Double, documentCount: Int) -> EncodedPostings {
         func quantized(_ score: Double) -> Int { Self.quantized(score, highest: highest) }
         // Postings arrive in page order: pages are read in order when they are gathered.

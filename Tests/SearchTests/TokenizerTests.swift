@@ -114,15 +114,15 @@ import Testing
     }
 
     @Test func postingsEncodeGapsScoresAndSections() {
-        let encoded = String(decoding: SearchIndex.encode([(document: 3, value: 1, section: 2), (document: 40, value: 0.5, section: 0)],
-                                                          highest: 1, documentCount: 50), as: UTF8.self)
+        let encoded = String(decoding: SearchIndex.encoded([(document: 3, value: 1, section: 2), (document: 40, value: 0.5, section: 0)],
+                                                          highest: 1, documentCount: 50).bytes, as: UTF8.self)
         // 3 -> "3"; score 63 -> "_"; section 2 -> "2"; gap 37 = 1*32 + 5 -> "X5"; score 32 -> "W"; section 0.
         #expect(encoded == "3_2X5W0")
     }
 
     @Test func termsOnMostPagesKeepTheirBestPagesAndABitmap() {
         let postings = (0..<600).map { (document: Int32($0), value: Float($0 % 7 + 1), section: UInt8(0)) }
-        let encoded = String(decoding: SearchIndex.encode(postings, highest: 7, documentCount: 600), as: UTF8.self)
+        let encoded = String(decoding: SearchIndex.encoded(postings, highest: 7, documentCount: 600).bytes, as: UTF8.self)
         #expect(encoded.hasPrefix("!"))
         let parts = encoded.dropFirst().split(separator: "|", omittingEmptySubsequences: false)
         #expect(parts.count == 3)
