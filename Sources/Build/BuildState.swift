@@ -28,7 +28,7 @@ struct BuildState: Sendable {
         var written: [String]
     }
 
-    static let formatVersion: Int64 = 11
+    static let formatVersion: Int64 = 12
 
     var inputs: UInt64 = 0
     var release = ""
@@ -47,6 +47,10 @@ struct BuildState: Sendable {
     var markdown: [String: MarkdownEntry] = [:]
     /// Per tree: what its search index keeps for the next build (`IndexMemory`).
     var searchMemories: [String: IndexMemory] = [:]
+    /// Where the pages' excerpts and search terms of `markdown` are kept, when read from the cache.
+    var termsStore: RecordStore?
+    /// Where the search memories' postings and chunks are kept, when read from the cache.
+    var searchStore: RecordStore?
 
     /// The search index files of the tree in `prefix` ("" for a site without audiences).
     func searchFiles(under prefix: String) -> [String] {
@@ -93,10 +97,11 @@ struct BuildState: Sendable {
         guard let bytes = try? FileSystem.readFile(path + ".pages") else { return false }
         var input = ByteReader(bytes)
         guard let header = Self.decodeHeader(&input), header.inputs == inputs, header.release == release,
-              let pages = Self.decodePages(&input), input.isAtEnd else { return false }
+              let pages = Self.decodePages(&input, termsStorePath: path + ".terms"), input.isAtEnd else { return false }
         outputs = pages.outputs
         markdown = pages.markdown
-        if let search = search.result() { (searchKeys, searchFiles, searchMemories) = search }
+        termsStore = pages.store
+        if let search = search.result() { (searchKeys, searchFiles, searchMemories, searchStore) = search }
         return true
     }
 
@@ -119,7 +124,7 @@ struct BuildState: Sendable {
     /// Read with the pages; none (the next index is built from every page's terms) when
     /// missing, damaged or written with another summary.
     private static func loadSearch(_ path: String, header state: BuildState)
-        -> (keys: [String: UInt64], files: [String], memories: [String: IndexMemory])? {
+        -> (keys: [String: UInt64], files: [String], memories: [String: IndexMemory], store: RecordStore)? {
         guard let bytes = try? FileSystem.readFile(path + ".search") else { return nil }
         var input = ByteReader(bytes)
         guard let header = decodeHeader(&input), header.inputs == state.inputs, header.release == state.release,
@@ -135,18 +140,19 @@ struct BuildState: Sendable {
             guard let file = input.text() else { return nil }
             files.append(file)
         }
-        guard let count = input.count() else { return nil }
+        guard let identity = input.word(), let end = input.count(limit: Int.max),
+              let store = RecordStore(path: path + ".postings", identity: identity, end: end), let count = input.count() else { return nil }
         var memories: [String: IndexMemory] = [:]
         for _ in 0..<count {
-            guard let prefix = input.text(), let memory = IndexMemory.decode(&input) else { return nil }
+            guard let prefix = input.text(), let memory = IndexMemory.decode(&input, store: store) else { return nil }
             memories[prefix] = memory
         }
-        return input.isAtEnd ? (keys, files, memories) : nil
+        return input.isAtEnd ? (keys, files, memories, store) : nil
     }
 
     /// Removes a state's files (one that could not be written whole).
     static func remove(_ path: String) {
-        for suffix in ["", ".pages", ".search", ".content"] { FileSystem.removeTree(path + suffix) }
+        for suffix in ["", ".pages", ".terms", ".search", ".postings", ".content"] { FileSystem.removeTree(path + suffix) }
     }
 
     /// The page records (tens of megabytes on a large site), saved beside the search's
@@ -154,13 +160,13 @@ struct BuildState: Sendable {
     /// with the records it was written with.
     func savePages(_ path: String) throws {
         try FileSystem.makeDirectories(FileSystem.parentPath(path))
-        try FileSystem.writeAtomically(path + ".pages", producing: encodePages)
+        try FileSystem.writeAtomically(path + ".pages") { write in try encodePages(termsStorePath: path + ".terms", write) }
     }
 
     /// The search indexes' keys, files and memories.
     func saveSearch(_ path: String) throws {
         try FileSystem.makeDirectories(FileSystem.parentPath(path))
-        try FileSystem.writeAtomically(path + ".search", producing: encodeSearchMemories)
+        try FileSystem.writeAtomically(path + ".search") { write in try encodeSearchMemories(storePath: path + ".postings", write) }
     }
 
     /// Runs `save`; true when it saved. The cache only saves time: if it cannot be written, it
@@ -177,8 +183,14 @@ struct BuildState: Sendable {
         try FileSystem.writeAtomically(path, encodeSummary())
     }
 
-    /// A piece at a time, like the page records.
-    private func encodeSearchMemories(_ write: ([UInt8]) throws -> Void) throws {
+    /// A piece at a time, like the page records. The memories' postings and chunks, most of
+    /// the bytes, go to a store of their own (`RecordStore`), where those an update did not
+    /// change stay as they are.
+    private func encodeSearchMemories(storePath: String, _ write: ([UInt8]) throws -> Void) throws {
+        let memories = searchMemories.sorted { $0.key < $1.key }
+        let blobs = memories.map { $0.value.blobs() }
+        let all = blobs.flatMap { $0 }
+        let store = try RecordStore.save(all.map(\.entry), to: storePath, previous: searchStore) { Array(all[$0].bytes) }
         var out = ByteWriter()
         encodeHeader(into: &out)
         out.integer(searchKeys.count)
@@ -188,10 +200,14 @@ struct BuildState: Sendable {
         }
         out.integer(searchFiles.count)
         for file in searchFiles { out.text(file) }
-        out.integer(searchMemories.count)
-        for (prefix, memory) in searchMemories {
+        out.word(store.identity)
+        out.integer(store.end)
+        out.integer(memories.count)
+        var first = 0
+        for ((prefix, memory), memoryBlobs) in zip(memories, blobs) {
             out.text(prefix)
-            try memory.encode(into: &out, write: write)
+            try memory.encode(into: &out, places: store.ranges[first..<(first + memoryBlobs.count)], write: write)
+            first += memoryBlobs.count
         }
         try write(out.bytes)
     }
@@ -265,8 +281,15 @@ struct BuildState: Sendable {
         return changed
     }
 
-    /// The page records, a piece at a time: on a large site they are tens of megabytes.
-    func encodePages(_ write: ([UInt8]) throws -> Void) throws {
+    /// The page records, a piece at a time. Each page's excerpts and search terms, most of the
+    /// bytes, go to the terms store (`RecordStore`), where an unchanged page's record stays
+    /// as it is; the page record points into it.
+    func encodePages(termsStorePath: String, _ write: ([UInt8]) throws -> Void) throws {
+        let entries = Array(markdown)
+        let terms = entries.map(\.value.digest.terms)
+        let store = try RecordStore.save(PageTerms.storeEntries(terms, in: termsStore), to: termsStorePath, previous: termsStore) {
+            terms[$0].record()
+        }
         var out = ByteWriter()
         encodeHeader(into: &out)
         out.integer(outputs.count)
@@ -274,20 +297,20 @@ struct BuildState: Sendable {
             out.text(path)
             out.word(key)
         }
-        out.integer(markdown.count)
-        for (id, entry) in markdown {
+        out.word(store.identity)
+        out.integer(store.end)
+        out.integer(entries.count)
+        for ((id, entry), range) in zip(entries, store.ranges) {
             out.text(id)
             let digest = entry.digest
             out.word(entry.key)
             out.text(digest.summary)
-            out.integer(digest.terms.excerpts.count)
-            for excerpt in digest.terms.excerpts {
-                out.text(excerpt.anchor)
-                out.text(excerpt.heading)
-                out.blob(excerpt.utf8)
-            }
-            out.blob(digest.terms.encoded)
             out.word(digest.terms.hash)
+            out.word(digest.terms.excerptsHash)
+            out.word(digest.terms.length.bitPattern)
+            out.integer(digest.terms.encodedCount)
+            out.integer(range.lowerBound)
+            out.integer(range.count)
             out.integer(digest.diagnostics.count)
             for diagnostic in digest.diagnostics { diagnostic.encode(into: &out) }
             out.integer(digest.attachments.count)
@@ -297,7 +320,8 @@ struct BuildState: Sendable {
         try write(out.bytes)
     }
 
-    private static func decodePages(_ input: inout ByteReader) -> (outputs: [String: UInt64], markdown: [String: MarkdownEntry])? {
+    private static func decodePages(_ input: inout ByteReader, termsStorePath: String)
+        -> (outputs: [String: UInt64], markdown: [String: MarkdownEntry], store: RecordStore)? {
         guard let outputCount = input.count() else { return nil }
         var outputs: [String: UInt64] = [:]
         outputs.reserveCapacity(outputCount)
@@ -305,19 +329,19 @@ struct BuildState: Sendable {
             guard let path = input.text(), let key = input.word() else { return nil }
             outputs[path] = key
         }
-        guard let pageCount = input.count() else { return nil }
+        guard let identity = input.word(), let end = input.count(limit: Int.max),
+              let store = RecordStore(path: termsStorePath, identity: identity, end: end),
+              let pageCount = input.count() else { return nil }
         var markdown: [String: MarkdownEntry] = [:]
         markdown.reserveCapacity(pageCount)
         for _ in 0..<pageCount {
-            guard let id = input.text(), let key = input.word(), let summary = input.text(),
-                  let excerptCount = input.count() else { return nil }
-            var digest = PageDigest(summary: summary, terms: PageTerms(excerpts: [], encoded: []), diagnostics: [], attachments: [])
-            for _ in 0..<excerptCount {
-                guard let anchor = input.text(), let heading = input.text(), let text = input.blob() else { return nil }
-                digest.terms.excerpts.append(.init(anchor: anchor, heading: heading, utf8: text))
-            }
-            guard let terms = input.blob(), let termsHash = input.word(), let diagnosticCount = input.count() else { return nil }
-            digest.terms = PageTerms(excerpts: digest.terms.excerpts, encoded: terms, hash: termsHash)
+            guard let id = input.text(), let key = input.word(), let summary = input.text(), let termsHash = input.word(),
+                  let excerptsHash = input.word(), let length = input.word(), let encodedCount = input.count(limit: Int.max),
+                  let start = input.count(limit: end), let count = input.count(limit: end - start),
+                  let diagnosticCount = input.count() else { return nil }
+            let terms = PageTerms(stored: store, range: start..<(start + count), hash: termsHash, excerptsHash: excerptsHash,
+                                  length: Double(bitPattern: length), encodedCount: encodedCount)
+            var digest = PageDigest(summary: summary, terms: terms, diagnostics: [], attachments: [])
             for _ in 0..<diagnosticCount {
                 guard let diagnostic = Diagnostic.decode(&input) else { return nil }
                 digest.diagnostics.append(diagnostic)
@@ -329,7 +353,7 @@ struct BuildState: Sendable {
             }
             markdown[id] = MarkdownEntry(key: key, digest: digest)
         }
-        return (outputs, markdown)
+        return (outputs, markdown, store)
     }
 
     /// The running deskbook program itself (size and time of its file): a new version may

@@ -270,6 +270,12 @@ public enum SiteBuilder {
         if !problems.errors.isEmpty { throw DiagnosticsError((problems.errors + warnings).sortedByLocation()) }
 
         var searchBuilds = try phase("index search") { () throws(DiagnosticsError) -> [SearchBuild] in searchIndexes.map { $0() } }
+        // The pages' terms and excerpts of the last build are read as needed; one that did not
+        // read back as it was saved leaves what was made of it unfit to publish.
+        if let damage = previousState?.termsStore?.damaged ?? previousState?.searchStore?.damaged {
+            statePath.map(BuildState.remove)
+            throw DiagnosticsError([.error(damage, "the build cache changed while it was read; it has been removed: build again")])
+        }
         for search in searchBuilds {
             for file in search.files { plan.add(file.path, file.source) }
         }
@@ -298,6 +304,7 @@ public enum SiteBuilder {
             func startSaving() {
                 guard let statePath else { return }
                 var state = pageRecords(release: name, inputs: inputs, trees: trees, digests: digests)
+                (state.termsStore, state.searchStore) = (previousState?.termsStore, previousState?.searchStore)
                 savingPages = Background { [state] in BuildState.saved(statePath) { try state.savePages(statePath) } }
                 state.staleAfter = freshness.staleAfter
                 state.warnings = report.warnings

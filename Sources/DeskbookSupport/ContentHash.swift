@@ -72,7 +72,9 @@ public struct StableHasher: Sendable {
         return hasher.value
     }
 
-    public static func hash(bytes: [UInt8]) -> UInt64 {
+    public static func hash(bytes: [UInt8]) -> UInt64 { hash(bytes: bytes[...]) }
+
+    public static func hash(bytes: ArraySlice<UInt8>) -> UInt64 {
         var hasher = StableHasher()
         bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
         return hasher.value

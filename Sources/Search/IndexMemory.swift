@@ -32,15 +32,17 @@ public struct IndexMemory: Sendable {
     private var averageLength: Double
     private var highest: Double
     private var terms: [String]
-    /// Each term's postings (`packed`); empty for a term no page has any longer. Its bytes and
-    /// the encoded ones are slices of the build cache's file as it was read, until they change:
-    /// the memory is read without a copy of each term's bytes.
-    private var postings: [ArraySlice<UInt8>]
+    /// Where the postings, encoded postings and chunks of a memory read from the build cache
+    /// are (`Blob.stored`) until they change: a rebuild reads those of the terms and chunks it
+    /// changes, not the tens of megabytes of all of them.
+    private var store: RecordStore?
+    /// Each term's postings (`packed`); empty for a term no page has any longer.
+    private var postings: [Blob]
     /// Each term's highest score (`Scoring.highest(of:)`), and the page that gives it with its weight there.
     private var highests: [Float]
     private var bests: [Int32]
     private var bestWeights: [Float]
-    private var encoded: [ArraySlice<UInt8>]
+    private var encoded: [Blob]
     /// Of each term's encoded postings (`SearchIndex.EncodedPostings`): how many, their scores'
     /// sum and the score its best pages pass (nan for a list written out whole). With them, one
     /// page's new weight for a term it had is put into a long list without scoring the others.
@@ -48,7 +50,7 @@ public struct IndexMemory: Sendable {
     private var totals: [Int64]
     private var cuts: [Double]
     /// The pages' details (`SearchIndex.chunk`) and their keys (`IndexInputs.chunkKeys`).
-    private(set) var chunks: [[UInt8]]
+    private var chunks: [Blob]
     private var chunkKeys: [UInt64]
     /// Each chunk's bytes hashed, for the index's version; nil until its file is made.
     private var chunkHashes: [UInt64?]
@@ -64,6 +66,53 @@ public struct IndexMemory: Sendable {
     private var changedChunks: [Int]?
     /// How many terms the last update put one page's new posting into in place (`splice`).
     private(set) var splicedTerms = 0
+
+    /// Bytes held in memory, or a record of the memory's store with its hash, read when
+    /// needed (`bytes`).
+    enum Blob: Sendable {
+        case held(ArraySlice<UInt8>)
+        case stored(Range<Int>, hash: UInt64)
+
+        var isEmpty: Bool {
+            switch self {
+            case .held(let bytes): bytes.isEmpty
+            case .stored(let range, _): range.isEmpty
+            }
+        }
+    }
+
+    /// The bytes of `blob`; empty where the store cannot give them as they were saved (it is
+    /// then marked damaged, and the build does not publish).
+    private func bytes(_ blob: Blob) -> ArraySlice<UInt8> {
+        switch blob {
+        case .held(let bytes): return bytes
+        case .stored(let range, let hash):
+            guard let store, let bytes = store.bytes(range) else { return [] }
+            guard StableHasher.hash(bytes: bytes) == hash else {
+                store.markDamaged("the search memory's record at \(range.lowerBound) is not the one saved there")
+                return []
+            }
+            return bytes[...]
+        }
+    }
+
+    /// Reads the whole store once, for an update that needs every term's bytes.
+    private mutating func holdAll() {
+        guard let store else { return }
+        let whole = store.whole() ?? []
+        func held(_ blob: Blob) -> Blob {
+            guard case .stored(let range, let hash) = blob else { return blob }
+            guard range.upperBound <= min(whole.count, store.end), StableHasher.hash(bytes: whole[range]) == hash else {
+                store.markDamaged("the search memory's record at \(range.lowerBound) is not the one saved there")
+                return .held([])
+            }
+            return .held(whole[range])
+        }
+        postings = postings.map(held)
+        encoded = encoded.map(held)
+        chunks = chunks.map(held)
+        self.store = nil
+    }
 
     /// More changed pages than this share of all, and gathering every page's terms is cheaper.
     static let mostChangedPages = 0.05
@@ -93,16 +142,16 @@ public struct IndexMemory: Sendable {
         pages = documents.map(Self.identity)
         pageTerms = inputs.termHashes
         chunkKeys = inputs.chunkKeys
-        chunks = parallelMap(Array(chunkKeys.indices)) { SearchIndex.chunk(documents, number: $0) }
+        chunks = parallelMap(Array(chunkKeys.indices)) { .held(SearchIndex.chunk(documents, number: $0)[...]) }
         chunkHashes = chunks.map { _ in nil }
         averageLength = scoring.averageLength
         self.highest = highest
         terms = packedParts.flatMap(\.terms)
-        postings = packedParts.flatMap { $0.postings.map { $0[...] } }
+        postings = packedParts.flatMap { $0.postings.map { .held($0[...]) } }
         highests = gathered.flatMap { $0.highests.map(\.score) }
         bests = gathered.flatMap { $0.highests.map(\.document) }
         bestWeights = gathered.flatMap { $0.highests.map(\.weight) }
-        encoded = packedParts.flatMap { $0.encoded.map { $0.bytes[...] } }
+        encoded = packedParts.flatMap { $0.encoded.map { .held($0.bytes[...]) } }
         counts = packedParts.flatMap(\.counts)
         totals = packedParts.flatMap { $0.encoded.map(\.total) }
         cuts = packedParts.flatMap { $0.encoded.map { $0.cut ?? .nan } }
@@ -112,7 +161,7 @@ public struct IndexMemory: Sendable {
     /// The last build's memory with the terms of the pages that changed gathered again; nil
     /// when the pages are not the same ones, or too many changed, or the memory does not match
     /// the terms it was made from.
-    init?(updating previous: Previous, inputs: IndexInputs, encodedTerms: [[UInt8]], scoring: Scoring) {
+    init?(updating previous: Previous, inputs: IndexInputs, scoring: Scoring) {
         self = previous.memory
         let documents = inputs.documents
         guard pages.count == documents.count, previous.terms.count == documents.count,
@@ -141,9 +190,9 @@ public struct IndexMemory: Sendable {
         // The slots of the terms the changed pages had.
         var had = Set<Int>()
         for page in changed {
-            guard let old = previous.terms[page], StableHasher.hash(bytes: old.encoded) == pageTerms[page] else { return nil }
+            guard let old = previous.terms[page]?.encoded, StableHasher.hash(bytes: old) == pageTerms[page] else { return nil }
             var missing = false
-            Self.forEachTerm(of: old.encoded) { term, _, _ in
+            Self.forEachTerm(of: old) { term, _, _ in
                 if let slot = slot(of: term) {
                     dirty.insert(slot)
                     had.insert(slot)
@@ -152,16 +201,16 @@ public struct IndexMemory: Sendable {
                 }
             }
             if missing { return nil }
-            Self.forEachTerm(of: encodedTerms[page]) { term, weight, section in
+            Self.forEachTerm(of: documents[page].terms.encoded) { term, weight, section in
                 let slot = slot(of: term) ?? terms.count
                 if slot == terms.count {
                     slots[StableHasher.hash(term)] = slot
                     terms.append(term)
-                    postings.append([])
+                    postings.append(.held([]))
                     highests.append(0)
                     bests.append(0)
                     bestWeights.append(0)
-                    encoded.append([])
+                    encoded.append(.held([]))
                     counts.append(0)
                     totals.append(0)
                     cuts.append(.nan)
@@ -176,14 +225,14 @@ public struct IndexMemory: Sendable {
         // and has, its posting is put in place (`splice`) while the average length stands.
         var spliced: [Int: Splice] = [:]
         if changed.count == 1, scoring.averageLength == averageLength, let old = previous.terms[changed[0]] {
-            let oldLength = Double(SearchIndex.TermReader(old.encoded).length)
+            let oldLength = old.length
             for slot in dirty where had.contains(slot) && added[slot]?.count == 1 && !cuts[slot].isNaN {
                 if let splice = splice(slot, added[slot]![0], oldLength: oldLength, scoring: scoring) { spliced[slot] = splice }
             }
         }
         splicedTerms = spliced.count
         for (slot, splice) in spliced {
-            postings[slot] = splice.packed[...]
+            postings[slot] = .held(splice.packed[...])
             highests[slot] = splice.highest.score
             bests[slot] = splice.highest.document
             bestWeights[slot] = splice.highest.weight
@@ -192,14 +241,14 @@ public struct IndexMemory: Sendable {
         // The others are made again from their postings, on every core: the common terms of a
         // page are on most pages.
         let dirtySlots = Array(dirty.subtracting(spliced.keys))
-        let oldPostings = postings, addedPostings = added
+        let memory = self, addedPostings = added
         let remade = parallelMap(dirtySlots) { slot -> (packed: [UInt8], list: [SearchIndex.Posting]) in
-            let list = Self.unpacked(oldPostings[slot], replacing: changedPages, with: addedPostings[slot] ?? [])
+            let list = Self.unpacked(memory.bytes(memory.postings[slot]), replacing: changedPages, with: addedPostings[slot] ?? [])
             return (Self.packed(list), list)
         }
         var lists: [Int: [SearchIndex.Posting]] = [:]
         for (slot, made) in zip(dirtySlots, remade) {
-            postings[slot] = made.packed[...]
+            postings[slot] = .held(made.packed[...])
             lists[slot] = made.list
         }
         pageTerms = newPageTerms
@@ -208,7 +257,8 @@ public struct IndexMemory: Sendable {
         // every term's encoding.
         if scoring.averageLength != averageLength {
             averageLength = scoring.averageLength
-            for slot in postings.indices where lists[slot] == nil { lists[slot] = Self.unpacked(postings[slot]) }
+            holdAll()
+            for slot in postings.indices where lists[slot] == nil { lists[slot] = Self.unpacked(bytes(postings[slot])) }
         }
         let scored = Array(lists)
         for (entry, best) in zip(scored, parallelMap(scored) { $0.value.isEmpty ? nil : scoring.highest(of: $0.value) }) {
@@ -219,7 +269,8 @@ public struct IndexMemory: Sendable {
         let newHighest = Double(highests.max() ?? 0)
         if newHighest != highest {
             highest = newHighest
-            for slot in postings.indices where lists[slot] == nil { lists[slot] = Self.unpacked(postings[slot]) }
+            holdAll()
+            for slot in postings.indices where lists[slot] == nil { lists[slot] = Self.unpacked(bytes(postings[slot])) }
         }
         let toEncode = Array(lists)
         let highest = highest
@@ -229,8 +280,8 @@ public struct IndexMemory: Sendable {
         // Only the terms whose encoding changed put their shards together again.
         var encodedAnew: [Int] = []
         for (entry, made) in zip(toEncode, newEncoded) {
-            if !encoded[entry.key].elementsEqual(made.bytes) { encodedAnew.append(entry.key) }
-            encoded[entry.key] = made.bytes[...]
+            if !bytes(encoded[entry.key]).elementsEqual(made.bytes) { encodedAnew.append(entry.key) }
+            encoded[entry.key] = .held(made.bytes[...])
             counts[entry.key] = Int32(entry.value.count)
             totals[entry.key] = made.total
             cuts[entry.key] = made.cut ?? .nan
@@ -240,10 +291,10 @@ public struct IndexMemory: Sendable {
         // outside its best ones.
         for slot in spliced.keys where lists[slot] == nil {
             let average = SearchIndex.averageCharacter(total: totals[slot], count: Int(counts[slot]), highest: highest)
-            if encoded[slot].last != average {
-                var bytes = Array(encoded[slot])
-                bytes[bytes.count - 1] = average
-                encoded[slot] = bytes[...]
+            var list = Array(bytes(encoded[slot]))
+            if let last = list.indices.last, list[last] != average {
+                list[last] = average
+                encoded[slot] = .held(list[...])
                 changedSlots?.append(slot)
             }
         }
@@ -257,7 +308,7 @@ public struct IndexMemory: Sendable {
 
         let changedChunks = chunkKeys.indices.filter { chunkKeys[$0] != inputs.chunkKeys[$0] }
         for (number, bytes) in zip(changedChunks, parallelMap(changedChunks) { SearchIndex.chunk(documents, number: $0) }) {
-            chunks[number] = bytes
+            chunks[number] = .held(bytes[...])
         }
         chunkKeys = inputs.chunkKeys
         self.changedChunks = changedChunks
@@ -277,13 +328,13 @@ public struct IndexMemory: Sendable {
     private func splice(_ slot: Int, _ posting: SearchIndex.Posting, oldLength: Double, scoring: Scoring) -> Splice? {
         let cut = cuts[slot]
         // The page's posting in the packed list: gap, weight in halves (varints), section.
-        let bytes = postings[slot]
-        var position = bytes.startIndex
+        let list = bytes(postings[slot])
+        var position = list.startIndex
         var document: Int32 = 0
         var found: (start: Int, end: Int, gap: UInt64, halves: UInt64)?
-        while position < bytes.endIndex {
+        while position < list.endIndex {
             let start = position
-            guard let next = Self.nextPosting(bytes, at: &position) else { return nil }
+            guard let next = Self.nextPosting(list, at: &position) else { return nil }
             document += Int32(truncatingIfNeeded: next.gap)
             if document >= posting.document {
                 if document == posting.document { found = (start, position, next.gap, next.halves) }
@@ -310,10 +361,10 @@ public struct IndexMemory: Sendable {
         let highest = Scoring.Highest(score: scoring.score(best.weight, document: best.document, idf: idf),
                                       document: best.document, weight: best.weight)
 
-        var packed = Array(bytes[..<found.start])
-        packed.reserveCapacity(bytes.count + 8)
+        var packed = Array(list[..<found.start])
+        packed.reserveCapacity(list.count + 8)
         packed += Self.packed([(Int32(truncatingIfNeeded: found.gap), posting.value, posting.section)])
-        packed += bytes[found.end...]
+        packed += list[found.end...]
         return Splice(packed: packed, highest: highest,
                       total: totals[slot] - SearchIndex.fixedPoint(oldScore) + SearchIndex.fixedPoint(newScore))
     }
@@ -344,6 +395,7 @@ public struct IndexMemory: Sendable {
     /// made with stand. Only the shards that hold a changed term are put together again.
     mutating func files(synonyms: [[String]], leavingOutUnchanged: Bool) -> [SearchIndex.File] {
         let all = !leavingOutUnchanged || changedSlots == nil
+        if all { holdAll() }
         var remade = shardHashes.map { all || $0 == nil }
         for slot in changedSlots ?? [] { remade[Int(shardOfSlot[slot])] = true }
         var termsOfShard = [[Int]](repeating: [], count: shardNames.count)
@@ -354,8 +406,10 @@ public struct IndexMemory: Sendable {
             if remade[shard] { termsOfShard[shard].append(slot) }
         }
         let toMake = shardNames.indices.filter { remade[$0] && held[$0] }
-        let (terms, encoded, slotsOfShard) = (terms, encoded, termsOfShard)
-        let made = parallelMap(toMake) { shard in SearchIndex.shardFile(slotsOfShard[shard].map { (terms[$0], encoded[$0]) }) }
+        let (memory, slotsOfShard) = (self, termsOfShard)
+        let made = parallelMap(toMake) { shard in
+            SearchIndex.shardFile(slotsOfShard[shard].map { (memory.terms[$0], memory.bytes(memory.encoded[$0])) })
+        }
         var madeBytes = [[UInt8]?](repeating: nil, count: shardNames.count)
         for (shard, bytes) in zip(toMake, made) {
             madeBytes[shard] = bytes
@@ -373,8 +427,10 @@ public struct IndexMemory: Sendable {
         var chunksRemade = chunkHashes.map { all || $0 == nil }
         for number in changedChunks ?? [] { chunksRemade[number] = true }
         let chunkFiles = chunks.indices.map { number -> (hash: UInt64, bytes: [UInt8]?) in
-            if chunksRemade[number] { chunkHashes[number] = StableHasher.hash(bytes: chunks[number]) }
-            return (chunkHashes[number]!, chunksRemade[number] ? chunks[number] : nil)
+            guard chunksRemade[number] else { return (chunkHashes[number]!, nil) }
+            let bytes = Array(bytes(chunks[number]))
+            chunkHashes[number] = StableHasher.hash(bytes: bytes)
+            return (chunkHashes[number]!, bytes)
         }
         changedSlots = []
         changedChunks = []
@@ -457,20 +513,50 @@ public struct IndexMemory: Sendable {
         return list
     }
 
-    /// For the build cache, a piece at a time (`ByteWriter.passOnWhenFull`): the memory is tens
-    /// of megabytes, and it is written while the site is. What `write` was not handed stays in `out`.
-    public func encode(into out: inout ByteWriter, write: ([UInt8]) throws -> Void) rethrows {
+    /// The memory's byte strings in the order `encode` writes their places: each term's
+    /// postings and encoded postings, then the chunks. Those of the store it was read from are
+    /// `.stored` there; the others are new, with their bytes.
+    public func blobs() -> [(entry: RecordStore.Entry, bytes: ArraySlice<UInt8>)] {
+        var blobs: [(entry: RecordStore.Entry, bytes: ArraySlice<UInt8>)] = []
+        blobs.reserveCapacity(2 * terms.count + chunks.count)
+        func add(_ blob: Blob) {
+            switch blob {
+            case .held(let bytes): blobs.append((.new, bytes))
+            case .stored(let range, _): blobs.append((.stored(range), []))
+            }
+        }
+        for slot in terms.indices where !postings[slot].isEmpty {
+            add(postings[slot])
+            add(encoded[slot])
+        }
+        chunks.forEach(add)
+        return blobs
+    }
+
+    /// For the build cache, a piece at a time (`ByteWriter.passOnWhenFull`), while the site is
+    /// written. With `places` (where a store holds `blobs()`, in their order), the memory names
+    /// them, with their hashes; without, it holds their bytes. What `write` was not handed
+    /// stays in `out`.
+    public func encode(into out: inout ByteWriter, places: ArraySlice<Range<Int>>? = nil, write: ([UInt8]) throws -> Void) rethrows {
+        var place = places?.startIndex ?? 0
+        func blob(_ blob: Blob) {
+            if let places {
+                out.varint(UInt64(places[place].lowerBound))
+                out.varint(UInt64(places[place].count))
+                place += 1
+                switch blob {
+                case .held(let bytes): out.word(StableHasher.hash(bytes: bytes))
+                case .stored(_, let hash): out.word(hash)
+                }
+            } else {
+                out.blob(bytes(blob))
+            }
+        }
+        out.byte(places == nil ? 0 : 1)
         out.integer(pages.count)
         for (page, terms) in zip(pages, pageTerms) {
             out.word(page)
             out.word(terms)
-        }
-        out.integer(chunks.count)
-        for (number, chunk) in chunks.enumerated() {
-            out.word(chunkKeys[number])
-            out.blob(chunk)
-            optionalHash(chunkHashes[number], into: &out)
-            try out.passOnWhenFull(to: write)
         }
         out.word(averageLength.bitPattern)
         out.word(highest.bitPattern)
@@ -483,15 +569,22 @@ public struct IndexMemory: Sendable {
         out.integer(postings.count { !$0.isEmpty })
         for slot in terms.indices where !postings[slot].isEmpty {
             out.text(terms[slot])
-            out.blob(postings[slot])
-            out.integer(Int(highests[slot].bitPattern))
-            out.integer(Int(bests[slot]))
-            out.integer(Int(bestWeights[slot].bitPattern))
-            out.blob(encoded[slot])
-            out.integer(Int(counts[slot]))
+            blob(postings[slot])
+            out.varint(UInt64(highests[slot].bitPattern))
+            out.small(Int(bests[slot]))
+            out.varint(UInt64(bestWeights[slot].bitPattern))
+            blob(encoded[slot])
+            out.small(Int(counts[slot]))
             out.integer(totals[slot])
             out.word(cuts[slot].bitPattern)
-            out.integer(Int(shardOfSlot[slot]))
+            out.small(Int(shardOfSlot[slot]))
+            try out.passOnWhenFull(to: write)
+        }
+        out.integer(chunks.count)
+        for (number, chunk) in chunks.enumerated() {
+            out.word(chunkKeys[number])
+            blob(chunk)
+            optionalHash(chunkHashes[number], into: &out)
             try out.passOnWhenFull(to: write)
         }
     }
@@ -506,8 +599,15 @@ public struct IndexMemory: Sendable {
         return .some(present == 1 ? hash : nil)
     }
 
-    /// Nil at damaged bytes.
-    public static func decode(_ input: inout ByteReader) -> IndexMemory? {
+    /// Nil at damaged bytes, or when the memory names places in a store and `store` is not given.
+    public static func decode(_ input: inout ByteReader, store: RecordStore? = nil) -> IndexMemory? {
+        guard let inStore = input.byte(), inStore <= 1, inStore == 0 || store != nil else { return nil }
+        func blob(_ input: inout ByteReader) -> Blob? {
+            guard inStore == 1 else { return input.blobInPlace().map(Blob.held) }
+            guard let store, let start = input.varint(), let count = input.varint(), start <= UInt64(store.end),
+                  count <= UInt64(store.end) - start, let hash = input.word() else { return nil }
+            return .stored(Int(start)..<Int(start + count), hash: hash)
+        }
         guard let pageCount = input.count() else { return nil }
         var pages: [UInt64] = [], pageTerms: [UInt64] = []
         pages.reserveCapacity(pageCount)
@@ -517,18 +617,11 @@ public struct IndexMemory: Sendable {
             pages.append(page)
             pageTerms.append(terms)
         }
-        guard let chunkCount = input.count() else { return nil }
-        var chunks: [[UInt8]] = [], chunkKeys: [UInt64] = [], chunkHashes: [UInt64?] = []
-        for _ in 0..<chunkCount {
-            guard let key = input.word(), let chunk = input.blob(), let hash = optionalHash(&input) else { return nil }
-            chunkKeys.append(key)
-            chunks.append(chunk)
-            chunkHashes.append(hash)
-        }
         guard let averageLength = input.word(), let highest = input.word(), let cjkShards = input.count(),
               let shardCount = input.count() else { return nil }
         var memory = IndexMemory(pages: pages, pageTerms: pageTerms, averageLength: Double(bitPattern: averageLength),
-                                 highest: Double(bitPattern: highest), chunks: chunks, chunkKeys: chunkKeys, chunkHashes: chunkHashes)
+                                 highest: Double(bitPattern: highest))
+        memory.store = inStore == 1 ? store : nil
         memory.cjkShards = cjkShards
         for _ in 0..<shardCount {
             guard let name = input.text(), let hash = optionalHash(&input) else { return nil }
@@ -547,10 +640,10 @@ public struct IndexMemory: Sendable {
         memory.cuts.reserveCapacity(termCount)
         memory.shardOfSlot.reserveCapacity(termCount)
         for _ in 0..<termCount {
-            guard let term = input.text(), let postings = input.blobInPlace(), let highest = input.count(limit: Int(UInt32.max)),
-                  let best = input.count(limit: pageCount), let bestWeight = input.count(limit: Int(UInt32.max)),
-                  let encoded = input.blobInPlace(), let count = input.count(limit: pageCount), let total = input.integer(),
-                  let cut = input.word(), let shard = input.count(limit: shardCount - 1) else { return nil }
+            guard let term = input.text(), let postings = blob(&input), let highest = input.varint(), highest <= UInt64(UInt32.max),
+                  let best = input.small(limit: pageCount), let bestWeight = input.varint(), bestWeight <= UInt64(UInt32.max),
+                  let encoded = blob(&input), let count = input.small(limit: pageCount), let total = input.integer(),
+                  let cut = input.word(), let shard = input.small(), shard < shardCount else { return nil }
             memory.terms.append(term)
             memory.postings.append(postings)
             memory.highests.append(Float(bitPattern: UInt32(highest)))
@@ -562,19 +655,23 @@ public struct IndexMemory: Sendable {
             memory.cuts.append(Double(bitPattern: cut))
             memory.shardOfSlot.append(Int32(shard))
         }
+        guard let chunkCount = input.count() else { return nil }
+        for _ in 0..<chunkCount {
+            guard let key = input.word(), let chunk = blob(&input), let hash = optionalHash(&input) else { return nil }
+            memory.chunkKeys.append(key)
+            memory.chunks.append(chunk)
+            memory.chunkHashes.append(hash)
+        }
         return memory
     }
 
-    /// A memory with no terms yet (`decode` adds them).
-    private init(pages: [UInt64], pageTerms: [UInt64], averageLength: Double, highest: Double, chunks: [[UInt8]], chunkKeys: [UInt64],
-                 chunkHashes: [UInt64?]) {
+    /// A memory with no terms or chunks yet (`decode` adds them).
+    private init(pages: [UInt64], pageTerms: [UInt64], averageLength: Double, highest: Double) {
         self.pages = pages
         self.pageTerms = pageTerms
         self.averageLength = averageLength
         self.highest = highest
         (terms, postings, highests, bests, bestWeights, encoded, counts, totals, cuts) = ([], [], [], [], [], [], [], [], [])
-        self.chunks = chunks
-        self.chunkKeys = chunkKeys
-        self.chunkHashes = chunkHashes
+        (chunks, chunkKeys, chunkHashes) = ([], [], [])
     }
 }

@@ -5,8 +5,32 @@ import DeskbookSupport
 /// cache: the weighted count of each of its terms, and an excerpt of each section. The page's
 /// text itself is not kept, so the index costs a few bytes a term however large the site.
 public struct PageTerms: Sendable, Equatable {
+    /// Where the excerpts and encoded terms are: in memory, or in a record of the build
+    /// cache's store, read only when asked for (most pages of a rebuild never are).
+    private enum Source: Sendable {
+        case held(excerpts: [SectionText], encoded: [UInt8])
+        case stored(RecordStore, Range<Int>)
+    }
+
+    private let source: Source
+    /// `encoded`, hashed: the index tells the pages whose terms changed by it. Kept with the
+    /// terms in the build cache, so an unchanged page's terms are not hashed again.
+    public let hash: UInt64
+    /// `excerpts`, hashed: the index tells the chunks of page details that changed by it.
+    public let excerptsHash: UInt64
+    /// The page's length (the sum of its terms' weights), which scoring needs of every page.
+    public let length: Double
+    /// How many bytes `encoded` is.
+    public let encodedCount: Int
+
     /// Each section's anchor and heading, and the first words of its text (`excerpt`).
-    public var excerpts: [SectionText]
+    public var excerpts: [SectionText] {
+        switch source {
+        case .held(let excerpts, _): excerpts
+        case .stored(let store, let range): stored(store, range)?.excerpts ?? []
+        }
+    }
+
     /// The terms, encoded: about four bytes a term. Read with `SearchIndex.TermReader`.
     ///
     /// The page's length, then its CJK terms in code order, part by part (`TermParts`; each
@@ -15,11 +39,43 @@ public struct PageTerms: Sendable, Equatable {
     /// its words in byte order (text, weight, section). Weights are sums of the field
     /// weights, all whole numbers of halves, and are stored as halves, exactly.
     public var encoded: [UInt8] {
-        didSet { hash = StableHasher.hash(bytes: encoded) }
+        switch source {
+        case .held(_, let encoded): encoded
+        case .stored(let store, let range): stored(store, range)?.encoded ?? []
+        }
     }
-    /// `encoded`, hashed: the index tells the pages whose terms changed by it. Kept with the
-    /// terms in the build cache, so an unchanged page's terms are not hashed again.
-    public private(set) var hash: UInt64
+
+    /// The record in `range` of `store`, checked against the hashes the page record holds of it.
+    private func stored(_ store: RecordStore, _ range: Range<Int>) -> (excerpts: [SectionText], encoded: [UInt8])? {
+        guard let bytes = store.bytes(range) else { return nil }
+        guard let record = Self.decodeRecord(bytes), StableHasher.hash(bytes: record.encoded) == hash,
+              Self.hash(record.excerpts) == excerptsHash else {
+            store.markDamaged("a page's search terms at \(range.lowerBound) are not those its record names")
+            return nil
+        }
+        return record
+    }
+
+    /// What saving `terms` into `store` (the store they were read from, if any) takes: a
+    /// page's record stays where it is, or where one with the same hashes is, or is added
+    /// once (`record()` makes its bytes).
+    public static func storeEntries(_ terms: [PageTerms], in store: RecordStore?) -> [RecordStore.Entry] {
+        struct Key: Hashable {
+            let hash, excerptsHash: UInt64
+            let encodedCount: Int
+        }
+        func key(_ terms: PageTerms) -> Key { Key(hash: terms.hash, excerptsHash: terms.excerptsHash, encodedCount: terms.encodedCount) }
+        var known: [Key: RecordStore.Entry] = [:]
+        known.reserveCapacity(terms.count)
+        for page in terms {
+            if case .stored(let source, let range) = page.source, source === store { known[key(page)] = .stored(range) }
+        }
+        return terms.enumerated().map { position, page in
+            if let entry = known[key(page)] { return entry }
+            known[key(page)] = .same(as: position)
+            return .new
+        }
+    }
 
     /// Each field's weight in halves: a word in a title counts four times one in the text.
     static let fieldWeights: (title: UInt32, synonyms: UInt32, reply: UInt32, heading: UInt32, text: UInt32) = (8, 6, 4, 3, 2)
@@ -27,14 +83,64 @@ public struct PageTerms: Sendable, Equatable {
     static let excerptLength = 40
 
     public init(excerpts: [SectionText], encoded: [UInt8]) {
-        self.init(excerpts: excerpts, encoded: encoded, hash: StableHasher.hash(bytes: encoded))
+        source = .held(excerpts: excerpts, encoded: encoded)
+        hash = StableHasher.hash(bytes: encoded)
+        excerptsHash = Self.hash(excerpts)
+        length = SearchIndex.TermReader(encoded).length
+        encodedCount = encoded.count
     }
 
-    /// Terms read back from the build cache with the hash kept beside them.
-    public init(excerpts: [SectionText], encoded: [UInt8], hash: UInt64) {
-        self.excerpts = excerpts
-        self.encoded = encoded
+    /// A page's record in `store`, with what the page's record in the build cache says of it.
+    public init(stored store: RecordStore, range: Range<Int>, hash: UInt64, excerptsHash: UInt64, length: Double, encodedCount: Int) {
+        source = .stored(store, range)
         self.hash = hash
+        self.excerptsHash = excerptsHash
+        self.length = length
+        self.encodedCount = encodedCount
+    }
+
+    /// Equal hashes, equal terms and excerpts: whether either is held or stored.
+    public static func == (left: PageTerms, right: PageTerms) -> Bool {
+        left.hash == right.hash && left.excerptsHash == right.excerptsHash && left.encodedCount == right.encodedCount
+    }
+
+    static func hash(_ excerpts: [SectionText]) -> UInt64 {
+        var hasher = StableHasher()
+        hasher.combine(excerpts.count)
+        for excerpt in excerpts {
+            hasher.combine(excerpt.anchor)
+            hasher.combine(excerpt.heading)
+            excerpt.utf8.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+        return hasher.value
+    }
+
+    /// The excerpts and the encoded terms as the store keeps them.
+    public func record() -> [UInt8] {
+        var out = ByteWriter()
+        let excerpts = excerpts
+        out.integer(excerpts.count)
+        for excerpt in excerpts {
+            out.text(excerpt.anchor)
+            out.text(excerpt.heading)
+            out.blob(excerpt.utf8)
+        }
+        out.blob(encoded)
+        return out.bytes
+    }
+
+    /// Nil at damaged bytes.
+    static func decodeRecord(_ bytes: [UInt8]) -> (excerpts: [SectionText], encoded: [UInt8])? {
+        var input = ByteReader(bytes)
+        guard let count = input.count(limit: bytes.count) else { return nil }
+        var excerpts: [SectionText] = []
+        excerpts.reserveCapacity(count)
+        for _ in 0..<count {
+            guard let anchor = input.text(), let heading = input.text(), let text = input.blob() else { return nil }
+            excerpts.append(SectionText(anchor: anchor, heading: heading, utf8: text))
+        }
+        guard let encoded = input.blob(), input.isAtEnd else { return nil }
+        return (excerpts, encoded)
     }
 
     /// The terms of a page's title, synonyms, reply and sections, each field weighted.

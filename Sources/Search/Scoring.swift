@@ -14,7 +14,7 @@ struct Scoring: Sendable {
     let averageLength: Double
 
     init(_ documents: [SearchDocument]) {
-        lengths = documents.map { SearchIndex.TermReader($0.terms.encoded).length }
+        lengths = documents.map(\.terms.length)
         boosts = documents.map(\.boost)
         count = Double(max(documents.count, 1))
         averageLength = Self.rounded(max(lengths.reduce(0, +) / count, 1))

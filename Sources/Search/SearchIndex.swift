@@ -52,12 +52,7 @@ public struct IndexInputs: Sendable {
                 hasher.combine(document.place)
                 hasher.combine(document.reply)
                 hasher.combine(Int(document.boost * 1000))
-                hasher.combine(document.terms.excerpts.count)
-                for excerpt in document.terms.excerpts {
-                    hasher.combine(excerpt.anchor)
-                    hasher.combine(excerpt.heading)
-                    excerpt.utf8.withUnsafeBytes { hasher.combine(bytes: $0) }
-                }
+                hasher.combine(document.terms.excerptsHash)
             }
             return hasher.value
         }
@@ -123,9 +118,9 @@ public enum SearchIndex {
                              previous: IndexMemory.Previous?, leavingOutUnchanged: Bool = false) -> (files: [File], memory: IndexMemory?) {
         let documents = inputs.documents
         let scoring = Scoring(documents)
-        let encodedTerms = documents.map(\.terms.encoded)
-        let estimatedPostings = encodedTerms.reduce(0) { $0 + $1.count } / 5
+        let estimatedPostings = documents.reduce(0) { $0 + $1.terms.encodedCount } / 5
         guard estimatedPostings <= postingsInOneReading else {
+            let encodedTerms = documents.map(\.terms.encoded)
             let encodedParts = encodedPartByPart(encodedTerms, scoring: scoring)
             let chunks = parallelMap(Array(inputs.chunkKeys.indices)) { number -> (hash: UInt64, bytes: [UInt8]?) in
                 let bytes = chunk(documents, number: number)
@@ -133,8 +128,8 @@ public enum SearchIndex {
             }
             return (files(encodedParts, chunks: chunks, documentCount: documents.count, synonyms: inputs.synonyms), nil)
         }
-        let updated = previous.flatMap { IndexMemory(updating: $0, inputs: inputs, encodedTerms: encodedTerms, scoring: scoring) }
-        var memory = updated ?? IndexMemory(gathering: encodedTerms, inputs: inputs, scoring: scoring)
+        let updated = previous.flatMap { IndexMemory(updating: $0, inputs: inputs, scoring: scoring) }
+        var memory = updated ?? IndexMemory(gathering: documents.map(\.terms.encoded), inputs: inputs, scoring: scoring)
         let files = memory.files(synonyms: inputs.synonyms, leavingOutUnchanged: leavingOutUnchanged && updated != nil)
         return (files, memory)
     }

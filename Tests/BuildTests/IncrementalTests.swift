@@ -223,4 +223,30 @@ func outputTree(_ root: String) -> [String: [UInt8]] {
         #expect(!report.nothingChanged && report.pagesRendered > 20)
         try expectSameAsCold(site, "a damaged cache")
     }
+
+    /// The pages' search terms and the index's postings are read from the cache as a build
+    /// needs them. A cache changed under its records stops the build before it publishes;
+    /// the cache goes, and the next build is whole.
+    @Test func aCacheChangedUnderItsRecordsStopsTheBuildBeforePublishing() throws {
+        for store in [".terms", ".postings"] {
+            let site = try incrementalSite()
+            defer { site.remove() }
+            _ = try incremental(site)
+            let live = FileSystem.symlinkTarget(site.output)
+            let builds = site.root + "/.deskbook-cache/builds"
+            for entry in try FileSystem.listDirectory(builds) where entry.name.hasSuffix(store) {
+                var bytes = try FileSystem.readFile(builds + "/" + entry.name)
+                for index in 16..<bytes.count { bytes[index] ^= 0x5A }
+                try FileSystem.writeAtomically(builds + "/" + entry.name, bytes)
+            }
+            try site.write("content/faq/loans/q7.md", TestSite.page("貸款問題7", "新的回答內容。",
+                                                                   extra: "date: 2026-05-17\ntags: [貸款]\nreply: 簡答7"))
+            let problems = try #require(diagnostics { () throws(DiagnosticsError) in _ = try incremental(site) }, "\(store)")
+            #expect(problems.contains { $0.message.contains("the build cache changed while it was read") }, "\(store): \(problems)")
+            #expect(FileSystem.symlinkTarget(site.output) == live, "\(store)")
+            let report = try incremental(site)
+            #expect(report.pagesRendered > 20, "\(store)")
+            try expectSameAsCold(site, "a build after the cache changed under its records (\(store))")
+        }
+    }
 }

@@ -1,4 +1,7 @@
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 import DeskbookSupport
 @testable import Search
 
@@ -24,6 +27,8 @@ import DeskbookSupport
     /// bytes, with the files it leaves out taken from the last step's files, as a build takes
     /// them from the last release.
     @Test func anIndexMadeFromItsMemoryIsTheSameAsOneMadeFromNothing() throws {
+        var cache = Cache()
+        defer { cache.remove() }
         let original = SearchIndexTests.documents
         var documents = original
         let first = SearchIndex.build(IndexInputs(documents, synonyms: Self.synonyms), previous: nil)
@@ -41,10 +46,11 @@ import DeskbookSupport
         ]
         for (step, changed, globalChange) in steps {
             let inputs = IndexInputs(changed, synonyms: Self.synonyms)
-            let previous = IndexMemory.Previous(memory: try #require(readBack(memory)), terms: documents.map(\.terms))
+            let readBack = try cache.readBack(memory)
+            let previous = IndexMemory.Previous(memory: try #require(readBack), terms: documents.map(\.terms))
             let scoring = Scoring(changed)
             // Made from the memory, not from every page's terms.
-            #expect(IndexMemory(updating: previous, inputs: inputs, encodedTerms: changed.map(\.terms.encoded), scoring: scoring) != nil, "\(step)")
+            #expect(IndexMemory(updating: previous, inputs: inputs, scoring: scoring) != nil, "\(step)")
             let oldScoring = Scoring(documents)
             if !globalChange { #expect(scoring.averageLength == oldScoring.averageLength, "\(step)") }
 
@@ -85,10 +91,27 @@ import DeskbookSupport
         return pieces + out.bytes
     }
 
-    /// The memory as the next build reads it from the cache.
-    func readBack(_ memory: IndexMemory) -> IndexMemory? {
-        var input = ByteReader(encoded(memory))
-        return IndexMemory.decode(&input)
+    /// The build cache's store of memories' bytes, saved into and read back from as builds do.
+    struct Cache {
+        let folder = temporaryFolder()
+        /// The store the last memory was read back with.
+        var store: RecordStore?
+
+        /// The memory as the next build reads it from the cache: its bytes in the store (added
+        /// to the one it was read from), the rest in the memory's record.
+        mutating func readBack(_ memory: IndexMemory) throws -> IndexMemory? {
+            let blobs = memory.blobs()
+            let saved = try RecordStore.save(blobs.map(\.entry), to: folder + "/postings", previous: store) { Array(blobs[$0].bytes) }
+            var pieces: [UInt8] = []
+            var out = ByteWriter()
+            memory.encode(into: &out, places: saved.ranges[...]) { pieces += $0 }
+            store = RecordStore(path: folder + "/postings", identity: saved.identity, end: saved.end)
+            var input = ByteReader(pieces + out.bytes)
+            let read = IndexMemory.decode(&input, store: store)
+            return input.isAtEnd ? read : nil
+        }
+
+        func remove() { FileSystem.removeTree(folder) }
     }
 
     /// The average length is rounded so that an edit to one page of many leaves it, and the
@@ -111,7 +134,7 @@ import DeskbookSupport
         for (step, changed, terms) in [("a page added", added, original.map(\.terms) + [nil]), ("pages reordered", moved, original.map(\.terms))] {
             let inputs = IndexInputs(changed, synonyms: Self.synonyms)
             let previous = IndexMemory.Previous(memory: memory, terms: terms.map { $0 })
-            #expect(IndexMemory(updating: previous, inputs: inputs, encodedTerms: changed.map(\.terms.encoded), scoring: Scoring(changed)) == nil)
+            #expect(IndexMemory(updating: previous, inputs: inputs, scoring: Scoring(changed)) == nil)
             expectSameFiles(SearchIndex.build(inputs, previous: previous, leavingOutUnchanged: true).files.map { ($0.path, $0.bytes ?? []) },
                             SearchIndex.build(changed, synonyms: Self.synonyms), step)
         }
@@ -125,9 +148,9 @@ import DeskbookSupport
         let wrong = Self.withTerms(original, page: 7, title: "別的", text: "別的詞語")
         let inputs = IndexInputs(changed, synonyms: Self.synonyms)
         #expect(IndexMemory(updating: .init(memory: memory, terms: wrong.map(\.terms)), inputs: inputs,
-                            encodedTerms: changed.map(\.terms.encoded), scoring: Scoring(changed)) == nil)
+                            scoring: Scoring(changed)) == nil)
         #expect(IndexMemory(updating: .init(memory: memory, terms: original.map { _ in nil }), inputs: inputs,
-                            encodedTerms: changed.map(\.terms.encoded), scoring: Scoring(changed)) == nil)
+                            scoring: Scoring(changed)) == nil)
     }
 
     @Test func aMemoryReadsBackAsItWasWritten() throws {
@@ -140,5 +163,37 @@ import DeskbookSupport
         #expect(encoded(read) == bytes)
         var damaged = ByteReader(Array(bytes.prefix(bytes.count / 2)))
         #expect(IndexMemory.decode(&damaged) == nil)
+
+        // Through the store: the same memory, whose bytes are read as they are needed.
+        var cache = Cache()
+        defer { cache.remove() }
+        let readBack = try cache.readBack(memory)
+        let stored = try #require(readBack)
+        #expect(encoded(stored) == bytes)
+        // A memory that names its bytes in a store is not read without it.
+        var named = ByteWriter()
+        stored.encode(into: &named, places: stored.blobs().indices.map { $0..<$0 }[...]) { _ in }
+        var withoutStore = ByteReader(named.bytes)
+        #expect(IndexMemory.decode(&withoutStore) == nil)
+    }
+
+    /// Bytes of the store changed under the memory are found out, never used.
+    @Test func aStoreChangedUnderTheMemoryIsFoundOut() throws {
+        let original = SearchIndexTests.documents
+        let memory = try #require(SearchIndex.build(IndexInputs(original, synonyms: Self.synonyms), previous: nil).memory)
+        var cache = Cache()
+        defer { cache.remove() }
+        let readBack = try cache.readBack(memory)
+        var stored = try #require(readBack)
+        let store = try #require(cache.store)
+        // Changed in place, as the memory's file.
+        let descriptor = open(cache.folder + "/postings", O_WRONLY)
+        #expect(descriptor >= 0)
+        let garbage = [UInt8](repeating: 0x5A, count: store.end - 16)
+        #expect(garbage.withUnsafeBytes { pwrite(descriptor, $0.baseAddress!, $0.count, 16) } == garbage.count)
+        close(descriptor)
+        #expect(store.damaged == nil)
+        _ = stored.files(synonyms: Self.synonyms, leavingOutUnchanged: false)
+        #expect(store.damaged != nil)
     }
 }
