@@ -41,7 +41,7 @@ def main():
 
     if shutil.which("hugo") is None:
         subprocess.run(["apt-get", "install", "-y", "-qq", "hugo"], check=True)
-    subprocess.run(["swift", "build", "-c", "release", "--product", "deskbook"], cwd=ROOT, check=True,
+    subprocess.run([os.path.join(ROOT, "scripts", "build-release")], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
     deskbook = os.path.join(ROOT, ".build", "release", "deskbook")
 

@@ -64,7 +64,7 @@ def main():
     args = parser.parse_args()
     if shutil.which("sqlite3") is None:
         subprocess.run(["apt-get", "install", "-y", "-qq", "sqlite3"], check=True)
-    subprocess.run(["swift", "build", "-c", "release", "--product", "deskbook"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([os.path.join(ROOT, "scripts", "build-release")], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     deskbook = os.path.join(ROOT, ".build", "release", "deskbook")
 
     database = os.path.join(WORK, f"office-{args.deals}.sqlite")

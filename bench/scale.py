@@ -20,7 +20,7 @@ def main():
     parser.add_argument("--large", type=int, default=100000)
     args = parser.parse_args()
 
-    subprocess.run(["swift", "build", "-c", "release", "--product", "deskbook"], cwd=ROOT, check=True,
+    subprocess.run([os.path.join(ROOT, "scripts", "build-release")], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
     deskbook = os.path.join(ROOT, ".build", "release", "deskbook")
     sizes = [args.small, args.large]

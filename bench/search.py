@@ -26,7 +26,7 @@ def main():
     parser.add_argument("--runs", type=int, default=3, help="Deskbook builds; the median is reported")
     args = parser.parse_args()
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "pagefind[extended]"], check=True)
-    subprocess.run(["swift", "build", "-c", "release", "--product", "deskbook"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([os.path.join(ROOT, "scripts", "build-release")], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     deskbook = os.path.join(ROOT, ".build", "release", "deskbook")
     corpus = os.path.join(WORK, f"corpus-{args.pages}")
     if not os.path.isdir(corpus):
