@@ -166,6 +166,11 @@ public enum SiteBuilder {
         let previousOutputs = previousState.flatMap { $0.release == liveRelease ? $0 : nil }
         let previousRelease = liveRelease.flatMap { _ in Releases(output: options.outputDirectory).current }
         let cachedMarkdown = previousState?.markdown ?? [:]
+        // Which of the last build's files the live release no longer holds (removed by hand),
+        // looked up on another core while the site is prepared.
+        let missingFromRelease = previousOutputs.flatMap { previous in
+            previousRelease.map { release in Background { missingFiles(Array(previous.outputs.keys), in: release) } }
+        }
         let blockEnvironment = { (basePath: String) in
             BlockEnvironment(snapshots: snapshots, locale: config.formatLocale, strings: strings, basePath: basePath)
         }
@@ -179,7 +184,8 @@ public enum SiteBuilder {
             return specs.map { spec in
                 PreparedTree(audience: spec.name, pageIndices: spec.pages, allPages: pages, audiences: audiences, content: content,
                              config: config, theme: theme, options: options, expansion: expansion, environmentKey: environmentKey,
-                             snapshots: snapshots, blocks: blockEnvironment, previous: previousOutputs, previousRelease: previousRelease)
+                             snapshots: snapshots, blocks: blockEnvironment, previous: previousOutputs, previousRelease: previousRelease,
+                             missingFromRelease: missingFromRelease)
             }
         }
         let unknownTemplates = templateProblems(pages, theme: theme)
@@ -439,14 +445,21 @@ public enum SiteBuilder {
         return hasher.value
     }
 
+    /// The paths of `files` (inside `release`) that are not there, looked up on every core.
+    static func missingFiles(_ files: [String], in release: String) -> Set<String> {
+        guard let folder = FileSystem.OpenFolder(release) else { return Set(files) }
+        return Set(zip(files, parallelMap(files) { folder.contains($0) }).compactMap { $1 ? nil : $0 })
+    }
+
     /// Which outputs the last release already holds exactly as this build would render them,
-    /// and which pages have all their outputs among them. `prefix` is the audience's folder.
+    /// and which pages have all their outputs among them. `prefix` is the audience's folder;
+    /// `missing`, the last build's outputs the release no longer holds (`missingFiles`).
     static func reusableOutputs(_ jobs: [RenderJob], outputKeys: [UInt64], model: SiteModel, context: PageContext, prefix: String,
-                                previous: BuildState?, previousRelease: String?) -> Reuse {
+                                previous: BuildState?, previousRelease: String?, missing: Set<String>) -> Reuse {
         guard let previous, let previousRelease, let release = FileSystem.OpenFolder(previousRelease) else { return .none }
         let reusable = parallelMap(Array(jobs.indices)) { position -> Bool in
             let path = prefix + jobs[position].outputPath(model: model, context: context)
-            return previous.outputs[path] == outputKeys[position] && release.contains(path)
+            return previous.outputs[path] == outputKeys[position] && !missing.contains(path)
         }
         var outputs: Set<Int> = []
         var pagesWithChanges: Set<Int> = []
@@ -673,7 +686,7 @@ struct PreparedTree: Sendable {
     init(audience: String?, pageIndices: [Int], allPages: [Page], audiences: Audiences, content: SiteContent,
          config siteConfig: SiteConfig, theme: Theme, options: BuildOptions, expansion: TemplatedPages.Expansion,
          environmentKey: UInt64, snapshots: SnapshotSet, blocks: (String) -> BlockEnvironment,
-         previous: BuildState?, previousRelease: String?) {
+         previous: BuildState?, previousRelease: String?, missingFromRelease: Background<Set<String>>?) {
         self.audience = audience
         let prefix = audience.map { $0 + "/" } ?? ""
         self.prefix = prefix
@@ -731,7 +744,8 @@ struct PreparedTree: Sendable {
         let outputKeys = parallelMap(jobs) { keys.key($0, model: model, context: context) }
         self.outputKeys = outputKeys
         let reusable = SiteBuilder.reusableOutputs(jobs, outputKeys: outputKeys, model: model, context: context, prefix: prefix,
-                                                   previous: previous, previousRelease: previousRelease)
+                                                   previous: previous, previousRelease: previousRelease,
+                                                   missing: missingFromRelease?.result() ?? [])
         self.reusable = reusable
         markdownRenderer = MarkdownRenderer(unsafeHTML: config.unsafeHTML, allowedURLSchemes: config.allowedURLSchemes)
         blockEnvironment = blocks(config.basePath)

@@ -42,15 +42,6 @@ struct SiteModel: Sendable {
             sectionIndex[pages[index].kind == .home ? "" : pages[index].sourceDirectory] = index
         }
         self.sectionIndex = sectionIndex
-        var members: [String: [Int]] = [:]
-        var children: [String: [String]] = [:]
-        for index in pages.indices {
-            switch pages[index].kind {
-            case .page: members[pages[index].sectionPath, default: []].append(index)
-            case .section: children[pages[index].sectionPath, default: []].append(pages[index].sourceDirectory)
-            case .home: break
-            }
-        }
         // One sort of the whole site by listing order; every list then compares ranks. Titles
         // and paths compare as UTF-8 bytes, that is by code point: the order of String's own
         // comparison for text in NFC (as typed text is), at the cost of comparing memory.
@@ -67,34 +58,43 @@ struct SiteModel: Sendable {
         }
         for (position, index) in sorted.enumerated() { rank[index] = position }
         self.listRank = rank
-        let order = { (lhs: Int, rhs: Int) -> Bool in rank[lhs] < rank[rhs] }
-        self.pagesInSection = members.mapValues { $0.sorted(by: order) }
-        self.childSections = children.mapValues { folders in
-            folders.sorted { order(sectionIndex[$0]!, sectionIndex[$1]!) }
-        }
-        var byTag: [String: Tag] = [:]
-        // Each page's tags by slug, for its related pages (an empty name too, as they look it up).
-        var slugsOfPage: [[String]] = []
-        slugsOfPage.reserveCapacity(pages.count)
-        for index in pages.indices {
-            var slugs: [String] = []
-            for name in Set(pages[index].frontMatter.tags) {
-                let slug = Slug.make(name)
-                slugs.append(slug)
-                guard !name.isEmpty else { continue }
-                byTag[slug, default: Tag(name: name, outputPath: "tags/\(slug.isEmpty ? "tag" : slug)/", pageIndices: [])]
-                    .pageIndices.append(index)
+        // Every list is made in listing order, walking the pages once in that order.
+        var members: [String: [Int]] = [:]
+        var children: [String: [String]] = [:]
+        for index in sorted {
+            switch pages[index].kind {
+            case .page: members[pages[index].sectionPath, default: []].append(index)
+            case .section: children[pages[index].sectionPath, default: []].append(pages[index].sourceDirectory)
+            case .home: break
             }
-            slugsOfPage.append(slugs)
         }
-        self.tags = byTag.values.map { tag in
-            var sorted = tag
-            sorted.pageIndices.sort(by: order)
-            return sorted
-        }.sorted { $0.pageIndices.count != $1.pageIndices.count ? $0.pageIndices.count > $1.pageIndices.count : $0.name < $1.name }
+        self.pagesInSection = members
+        self.childSections = children
+        // A tag is named as the first page by path spells it; each page's tags by slug, for
+        // its related pages (an empty name too, as they look it up).
+        var byTag: [String: Tag] = [:]
+        var slugsOfPage = [[String]](repeating: [], count: pages.count)
+        var tagSizes: [String: Int] = [:]
+        for index in pages.indices {
+            let names = pages[index].frontMatter.tags
+            for (position, name) in names.enumerated() where !names[..<position].contains(name) {
+                let slug = Slug.make(name)
+                slugsOfPage[index].append(slug)
+                guard !name.isEmpty else { continue }
+                if byTag[slug] == nil { byTag[slug] = Tag(name: name, outputPath: "tags/\(slug.isEmpty ? "tag" : slug)/", pageIndices: []) }
+                tagSizes[slug, default: 0] += 1
+            }
+        }
+        var tags = byTag.map { slug, tag in (tag, size: tagSizes[slug]!) }.sorted {
+            $0.size != $1.size ? $0.size > $1.size : $0.0.name < $1.0.name
+        }.map(\.0)
         self.tagsBySlug = Dictionary(uniqueKeysWithValues: tags.enumerated().map { (Slug.make($1.name), $0) })
         let tagsBySlug = self.tagsBySlug
         tagsOfPage = slugsOfPage.map { $0.compactMap { tagsBySlug[$0] } }
+        for index in sorted {
+            for tag in tagsOfPage[index] { tags[tag].pageIndices.append(index) }
+        }
+        self.tags = tags
         var sectionNumbers: [String: Int] = [:]
         sectionOfPage = pages.indices.map { index in
             let folder = pages[index].sectionPath

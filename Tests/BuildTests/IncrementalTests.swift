@@ -249,4 +249,21 @@ func outputTree(_ root: String) -> [String: [UInt8]] {
             try expectSameAsCold(site, "a build after the cache changed under its records (\(store))")
         }
     }
+
+    /// A file of the live release removed by hand is made again by the next build that changes
+    /// anything, not taken from a release that no longer holds it.
+    @Test func aFileRemovedFromTheLiveReleaseIsMadeAgain() throws {
+        let site = try incrementalSite()
+        defer { site.remove() }
+        _ = try incremental(site)
+        let live = try #require(FileSystem.symlinkTarget(site.output))
+        let release = live.hasPrefix("/") ? live : FileSystem.parentPath(site.output) + "/" + live
+        FileSystem.removeTree(release + "/policies/leave/index.html")
+        try site.write("content/faq/loans/q7.md", TestSite.page("貸款問題7", "新的回答內容。",
+                                                               extra: "date: 2026-05-17\ntags: [貸款]\nreply: 簡答7"))
+        let report = try incremental(site)
+        #expect(report.pagesRendered == 2, "the edited page and the one removed: \(report.pagesRendered)")
+        #expect(try #require(site.read("policies/leave/index.html")).contains("請假規定"))
+        try expectSameAsCold(site, "a file removed from the live release")
+    }
 }
