@@ -188,9 +188,13 @@ struct BuildState: Sendable {
     /// change stay as they are.
     private func encodeSearchMemories(storePath: String, _ write: ([UInt8]) throws -> Void) throws {
         let memories = searchMemories.sorted { $0.key < $1.key }
-        let blobs = memories.map { $0.value.blobs() }
-        let all = blobs.flatMap { $0 }
-        let store = try RecordStore.save(all.map(\.entry), to: storePath, previous: searchStore) { Array(all[$0].bytes) }
+        let blobs = memories.map { $0.value.storeEntries() }
+        // Each memory's first position among all of them.
+        let firsts = blobs.reduce(into: [0]) { $0.append($0.last! + $1.entries.count) }
+        let store = try RecordStore.save(blobs.flatMap(\.entries), to: storePath, previous: searchStore) { position in
+            let memory = firsts.lastIndex { $0 <= position }!
+            return blobs[memory].bytes(position - firsts[memory])
+        }
         var out = ByteWriter()
         encodeHeader(into: &out)
         out.integer(searchKeys.count)
@@ -203,11 +207,9 @@ struct BuildState: Sendable {
         out.word(store.identity)
         out.integer(store.end)
         out.integer(memories.count)
-        var first = 0
-        for ((prefix, memory), memoryBlobs) in zip(memories, blobs) {
+        for (number, (prefix, memory)) in memories.enumerated() {
             out.text(prefix)
-            try memory.encode(into: &out, places: store.ranges[first..<(first + memoryBlobs.count)], write: write)
-            first += memoryBlobs.count
+            try memory.encode(into: &out, places: store.ranges[firsts[number]..<firsts[number + 1]], write: write)
         }
         try write(out.bytes)
     }

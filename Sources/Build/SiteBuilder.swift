@@ -398,9 +398,7 @@ public enum SiteBuilder {
         state.inputs = inputs
         state.release = release
         for (position, tree) in trees.enumerated() {
-            for (job, key) in zip(tree.jobs, tree.outputKeys) {
-                state.outputs[tree.prefix + job.outputPath(model: tree.model, context: tree.context)] = key
-            }
+            for (path, key) in zip(tree.outputPaths, tree.outputKeys) { state.outputs[path] = key }
             for index in tree.model.pages.indices {
                 state.markdown[tree.prefix + tree.model.pages[index].urlPath] = .init(key: tree.keys.markdown[index],
                                                                                      digest: digests[position][index])
@@ -454,11 +452,11 @@ public enum SiteBuilder {
     /// Which outputs the last release already holds exactly as this build would render them,
     /// and which pages have all their outputs among them. `prefix` is the audience's folder;
     /// `missing`, the last build's outputs the release no longer holds (`missingFiles`).
-    static func reusableOutputs(_ jobs: [RenderJob], outputKeys: [UInt64], model: SiteModel, context: PageContext, prefix: String,
+    static func reusableOutputs(_ jobs: [RenderJob], outputPaths: [String], outputKeys: [UInt64], model: SiteModel, prefix: String,
                                 previous: BuildState?, previousRelease: String?, missing: Set<String>) -> Reuse {
         guard let previous, let previousRelease, let release = FileSystem.OpenFolder(previousRelease) else { return .none }
         let reusable = parallelMap(Array(jobs.indices)) { position -> Bool in
-            let path = prefix + jobs[position].outputPath(model: model, context: context)
+            let path = outputPaths[position]
             return previous.outputs[path] == outputKeys[position] && !missing.contains(path)
         }
         var outputs: Set<Int> = []
@@ -571,8 +569,9 @@ public enum SiteBuilder {
         let theme = context.theme
         // Pages go to a writer thread as they render: the disk works while the cores render.
         let writer = output.map { BackgroundWriter($0) }
+        let outputPaths = tree.outputPaths
         @Sendable func emit(_ position: Int, _ render: () -> [UInt8]) -> (String, OutputPlan.Source?) {
-            let path = prefix + jobs[position].outputPath(model: model, context: context)
+            let path = outputPaths[position]
             if reuse.outputs.contains(position) { return (path, .previous) }
             let html = render()
             guard let writer else { return (path, .bytes(html)) }
@@ -607,7 +606,7 @@ public enum SiteBuilder {
             case .page(let index):
                 let page = model.pages[index]
                 if reuse.pages.contains(index), let cached = cachedMarkdown[prefix + page.urlPath], cached.key == tree.keys.markdown[index] {
-                    return (cached.digest, [], jobsOfPage[index].map { ($0, prefix + jobs[$0].outputPath(model: model, context: context), .previous) },
+                    return (cached.digest, [], jobsOfPage[index].map { ($0, outputPaths[$0], .previous) },
                             nil)
                 }
                 let render = tree.renderMarkdown(index)
@@ -674,6 +673,8 @@ struct PreparedTree: Sendable {
     let context: PageContext
     let keys: RenderKeys
     let jobs: [SiteBuilder.RenderJob]
+    /// Each job's output path inside the release (the tree's folder included), in job order.
+    let outputPaths: [String]
     /// The cache key of each job's output, in job order.
     let outputKeys: [UInt64]
     let reusable: SiteBuilder.Reuse
@@ -740,10 +741,12 @@ struct PreparedTree: Sendable {
         self.keys = keys
         let jobs = SiteBuilder.renderJobs(model: model, context: context)
         self.jobs = jobs
+        let outputPaths = jobs.map { prefix + $0.outputPath(model: model, context: context) }
+        self.outputPaths = outputPaths
         // Worked out once: compared with the last build's here, recorded for the next one.
         let outputKeys = parallelMap(jobs) { keys.key($0, model: model, context: context) }
         self.outputKeys = outputKeys
-        let reusable = SiteBuilder.reusableOutputs(jobs, outputKeys: outputKeys, model: model, context: context, prefix: prefix,
+        let reusable = SiteBuilder.reusableOutputs(jobs, outputPaths: outputPaths, outputKeys: outputKeys, model: model, prefix: prefix,
                                                    previous: previous, previousRelease: previousRelease,
                                                    missing: missingFromRelease?.result() ?? [])
         self.reusable = reusable

@@ -513,28 +513,33 @@ public struct IndexMemory: Sendable {
         return list
     }
 
-    /// The memory's byte strings in the order `encode` writes their places: each term's
-    /// postings and encoded postings, then the chunks. Those of the store it was read from are
-    /// `.stored` there; the others are new, with their bytes.
-    public func blobs() -> [(entry: RecordStore.Entry, bytes: ArraySlice<UInt8>)] {
-        var blobs: [(entry: RecordStore.Entry, bytes: ArraySlice<UInt8>)] = []
-        blobs.reserveCapacity(2 * terms.count + chunks.count)
+    /// The memory's byte strings as a store saves them (`RecordStore.save`), in the order
+    /// `encode` writes their places: each term's postings and encoded postings, then the
+    /// chunks. Those of the store the memory was read from are `.stored` there; the others are
+    /// new, and `bytes` gives them by their position.
+    public func storeEntries() -> (entries: [RecordStore.Entry], bytes: @Sendable (Int) -> [UInt8]) {
+        let slots = terms.indices.filter { !postings[$0].isEmpty }
+        var entries: [RecordStore.Entry] = []
+        entries.reserveCapacity(2 * slots.count + chunks.count)
         func add(_ blob: Blob) {
-            switch blob {
-            case .held(let bytes): blobs.append((.new, bytes))
-            case .stored(let range, _): blobs.append((.stored(range), []))
-            }
+            if case .stored(let range, _) = blob { entries.append(.stored(range)) } else { entries.append(.new) }
         }
-        for slot in terms.indices where !postings[slot].isEmpty {
+        for slot in slots {
             add(postings[slot])
             add(encoded[slot])
         }
         chunks.forEach(add)
-        return blobs
+        let memory = self
+        return (entries, { position in
+            let blob = position < 2 * slots.count
+                ? (position % 2 == 0 ? memory.postings[slots[position / 2]] : memory.encoded[slots[position / 2]])
+                : memory.chunks[position - 2 * slots.count]
+            return Array(memory.bytes(blob))
+        })
     }
 
     /// For the build cache, a piece at a time (`ByteWriter.passOnWhenFull`), while the site is
-    /// written. With `places` (where a store holds `blobs()`, in their order), the memory names
+    /// written. With `places` (where a store holds `storeEntries()`, in their order), the memory names
     /// them, with their hashes; without, it holds their bytes. What `write` was not handed
     /// stays in `out`.
     public func encode(into out: inout ByteWriter, places: ArraySlice<Range<Int>>? = nil, write: ([UInt8]) throws -> Void) rethrows {

@@ -100,8 +100,8 @@ import DeskbookSupport
         /// The memory as the next build reads it from the cache: its bytes in the store (added
         /// to the one it was read from), the rest in the memory's record.
         mutating func readBack(_ memory: IndexMemory) throws -> IndexMemory? {
-            let blobs = memory.blobs()
-            let saved = try RecordStore.save(blobs.map(\.entry), to: folder + "/postings", previous: store) { Array(blobs[$0].bytes) }
+            let blobs = memory.storeEntries()
+            let saved = try RecordStore.save(blobs.entries, to: folder + "/postings", previous: store, bytes: blobs.bytes)
             var pieces: [UInt8] = []
             var out = ByteWriter()
             memory.encode(into: &out, places: saved.ranges[...]) { pieces += $0 }
@@ -172,7 +172,7 @@ import DeskbookSupport
         #expect(encoded(stored) == bytes)
         // A memory that names its bytes in a store is not read without it.
         var named = ByteWriter()
-        stored.encode(into: &named, places: stored.blobs().indices.map { $0..<$0 }[...]) { _ in }
+        stored.encode(into: &named, places: stored.storeEntries().entries.indices.map { $0..<$0 }[...]) { _ in }
         var withoutStore = ByteReader(named.bytes)
         #expect(IndexMemory.decode(&withoutStore) == nil)
     }
