@@ -160,7 +160,12 @@ public enum SiteBuilder {
         if !audienceProblems.isEmpty { throw DiagnosticsError(audienceProblems.sortedByLocation()) }
         let freshness = Freshness(snapshots: snapshots.all, maxAge: config.maxDataAge, now: options.buildTime)
         let environmentKey = siteEnvironment(options.siteDirectory, freshness: freshness)
-        if let readingPages { previousState = try phase("read build cache (pages)") { () throws(DiagnosticsError) in readingPages.result() } }
+        if let reading = readingPages { previousState = try phase("read build cache (pages)") { () throws(DiagnosticsError) in reading.result() } }
+        readingPages = nil
+        // Taken out of the last state: an index's update changes its memory in place, which
+        // copies nothing only while the update holds the one reference to it.
+        var previousMemories = previousState?.searchMemories ?? [:]
+        previousState?.searchMemories = [:]
         // The last state counts for reusing outputs only while its release is the one served
         // (a rollback or a deleted release makes it void); its Markdown results count always.
         let previousOutputs = previousState.flatMap { $0.release == liveRelease ? $0 : nil }
@@ -220,16 +225,17 @@ public enum SiteBuilder {
         // with `separatePhases`).
         var searchIndexes: [() -> SearchBuild] = []
         var plan = OutputPlan()
-        let previousMemories = previousState?.searchMemories ?? [:]
         func indexSearch(_ tree: PreparedTree, _ treeDigests: [PageDigest]) -> @Sendable () -> SearchBuild {
             let searched = searchedPages(tree.model)
             let documents = searchDocuments(searched, model: tree.model, digests: treeDigests, links: tree.context.links)
             let previous = samePrevious ? previousOutputs.map { ($0, previousRelease!) } : nil
             // The terms each page had when the memory was made, from the same build's cache.
-            let previousIndex = previousMemories[tree.prefix].map { memory in
+            let previousIndex = Taken(previousMemories.removeValue(forKey: tree.prefix).map { memory in
                 IndexMemory.Previous(memory: memory, terms: searched.map { cachedMarkdown[tree.prefix + tree.model.pages[$0].urlPath]?.digest.terms })
+            })
+            return {
+                SearchBuild(documents: documents, synonyms: synonyms, prefix: tree.prefix, previous: previous, previousIndex: previousIndex.take())
             }
-            return { SearchBuild(documents: documents, synonyms: synonyms, prefix: tree.prefix, previous: previous, previousIndex: previousIndex) }
         }
         var pendingTerms: [[Int: [SectionText]]] = []
         var digests = try phase("render pages") { () throws(DiagnosticsError) -> [[PageDigest]] in
@@ -798,7 +804,7 @@ struct SearchBuild: Sendable {
     let memory: IndexMemory?
 
     init(documents: [SearchDocument], synonyms: [[String]], prefix: String, previous: (state: BuildState, release: String)?,
-         previousIndex: IndexMemory.Previous?) {
+         previousIndex: consuming IndexMemory.Previous?) {
         let inputs = IndexInputs(documents, synonyms: synonyms)
         var hasher = StableHasher()
         hasher.combine(BuildState.toolFingerprint)
@@ -816,7 +822,7 @@ struct SearchBuild: Sendable {
             return
         }
         // Files the update of the memory left as they were are taken from the last release.
-        let index = SearchIndex.build(inputs, previous: previousIndex, leavingOutUnchanged: kept)
+        let index = SearchIndex.build(inputs, previous: consume previousIndex, leavingOutUnchanged: kept)
         files = index.files.map { (prefix + $0.path, $0.bytes.map(OutputPlan.Source.bytes) ?? .previous) }
         memory = index.memory
     }

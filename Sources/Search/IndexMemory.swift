@@ -161,11 +161,13 @@ public struct IndexMemory: Sendable {
     /// The last build's memory with the terms of the pages that changed gathered again; nil
     /// when the pages are not the same ones, or too many changed, or the memory does not match
     /// the terms it was made from.
-    init?(updating previous: Previous, inputs: IndexInputs, scoring: Scoring) {
-        self = previous.memory
+    init?(updating previous: consuming Previous, inputs: IndexInputs, scoring: Scoring) {
+        // The memory's arrays are changed in place: `previous` gives up its reference.
+        let previousTerms = previous.terms
+        self = (consume previous).memory
         let documents = inputs.documents
-        guard pages.count == documents.count, previous.terms.count == documents.count,
-              zip(pages, documents).allSatisfy({ $0 == Self.identity($1) }) else { return nil }
+        guard pages.count == documents.count, previousTerms.count == documents.count,
+              documents.indices.allSatisfy({ pages[$0] == Self.identity(documents[$0]) }) else { return nil }
         let newPageTerms = inputs.termHashes
         let changed = documents.indices.filter { newPageTerms[$0] != pageTerms[$0] }
         guard Double(changed.count) <= Double(documents.count) * Self.mostChangedPages else { return nil }
@@ -190,7 +192,7 @@ public struct IndexMemory: Sendable {
         // The slots of the terms the changed pages had.
         var had = Set<Int>()
         for page in changed {
-            guard let old = previous.terms[page]?.encoded, StableHasher.hash(bytes: old) == pageTerms[page] else { return nil }
+            guard let old = previousTerms[page]?.encoded, StableHasher.hash(bytes: old) == pageTerms[page] else { return nil }
             var missing = false
             Self.forEachTerm(of: old) { term, _, _ in
                 if let slot = slot(of: term) {
@@ -224,7 +226,7 @@ public struct IndexMemory: Sendable {
         // One page changed, and its old length is known: in the long lists of the terms it had
         // and has, its posting is put in place (`splice`) while the average length stands.
         var spliced: [Int: Splice] = [:]
-        if changed.count == 1, scoring.averageLength == averageLength, let old = previous.terms[changed[0]] {
+        if changed.count == 1, scoring.averageLength == averageLength, let old = previousTerms[changed[0]] {
             let oldLength = old.length
             for slot in dirty where had.contains(slot) && added[slot]?.count == 1 && !cuts[slot].isNaN {
                 if let splice = splice(slot, added[slot]![0], oldLength: oldLength, scoring: scoring) { spliced[slot] = splice }
@@ -241,11 +243,13 @@ public struct IndexMemory: Sendable {
         // The others are made again from their postings, on every core: the common terms of a
         // page are on most pages.
         let dirtySlots = Array(dirty.subtracting(spliced.keys))
-        let memory = self, addedPostings = added
-        let remade = parallelMap(dirtySlots) { slot -> (packed: [UInt8], list: [SearchIndex.Posting]) in
-            let list = Self.unpacked(memory.bytes(memory.postings[slot]), replacing: changedPages, with: addedPostings[slot] ?? [])
-            return (Self.packed(list), list)
-        }
+        let remade = { [self, added] in
+            // The copy of the memory lives only here: the lists it holds are changed next.
+            parallelMap(dirtySlots) { slot -> (packed: [UInt8], list: [SearchIndex.Posting]) in
+                let list = Self.unpacked(bytes(postings[slot]), replacing: changedPages, with: added[slot] ?? [])
+                return (Self.packed(list), list)
+            }
+        }()
         var lists: [Int: [SearchIndex.Posting]] = [:]
         for (slot, made) in zip(dirtySlots, remade) {
             postings[slot] = .held(made.packed[...])
@@ -406,10 +410,9 @@ public struct IndexMemory: Sendable {
             if remade[shard] { termsOfShard[shard].append(slot) }
         }
         let toMake = shardNames.indices.filter { remade[$0] && held[$0] }
-        let (memory, slotsOfShard) = (self, termsOfShard)
-        let made = parallelMap(toMake) { shard in
-            SearchIndex.shardFile(slotsOfShard[shard].map { (memory.terms[$0], memory.bytes(memory.encoded[$0])) })
-        }
+        let made = { [self, termsOfShard] in
+            parallelMap(toMake) { shard in SearchIndex.shardFile(termsOfShard[shard].map { (terms[$0], bytes(encoded[$0])) }) }
+        }()
         var madeBytes = [[UInt8]?](repeating: nil, count: shardNames.count)
         for (shard, bytes) in zip(toMake, made) {
             madeBytes[shard] = bytes

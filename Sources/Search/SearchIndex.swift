@@ -115,7 +115,7 @@ public enum SearchIndex {
     /// build that made `previous`), the shards and chunks an update did not change are not made
     /// again: their bytes are nil.
     public static func build(_ inputs: IndexInputs, postingsInOneReading: Int = postingsInOneReading,
-                             previous: IndexMemory.Previous?, leavingOutUnchanged: Bool = false) -> (files: [File], memory: IndexMemory?) {
+                             previous: consuming IndexMemory.Previous?, leavingOutUnchanged: Bool = false) -> (files: [File], memory: IndexMemory?) {
         let documents = inputs.documents
         let scoring = Scoring(documents)
         let estimatedPostings = documents.reduce(0) { $0 + $1.terms.encodedCount } / 5
@@ -128,7 +128,8 @@ public enum SearchIndex {
             }
             return (files(encodedParts, chunks: chunks, documentCount: documents.count, synonyms: inputs.synonyms), nil)
         }
-        let updated = previous.flatMap { IndexMemory(updating: $0, inputs: inputs, scoring: scoring) }
+        var updated: IndexMemory?
+        if let previous = consume previous { updated = IndexMemory(updating: previous, inputs: inputs, scoring: scoring) }
         var memory = updated ?? IndexMemory(gathering: documents.map(\.terms.encoded), inputs: inputs, scoring: scoring)
         let files = memory.files(synonyms: inputs.synonyms, leavingOutUnchanged: leavingOutUnchanged && updated != nil)
         return (files, memory)
@@ -411,17 +412,6 @@ public enum SearchIndex {
         var json = JSONBytes()
         json.string(text)
         return String(decoding: json.bytes, as: UTF8.self)
-    }
-}
-
-/// A value that one thread takes, leaving nothing behind to hold memory.
-final class Taken<Value>: @unchecked Sendable {
-    private var value: Value?
-    init(_ value: Value) { self.value = value }
-    /// Only once, by one thread.
-    func take() -> Value {
-        defer { value = nil }
-        return value!
     }
 }
 
