@@ -315,9 +315,14 @@ public enum SiteBuilder {
             var savingSearch: Background<Bool>?
             func startSaving() {
                 guard let statePath else { return }
-                var state = pageRecords(release: name, inputs: inputs, trees: trees, digests: digests)
-                (state.termsStore, state.searchStore) = (previousState?.termsStore, previousState?.searchStore)
-                savingPages = Background { [state] in BuildState.saved(statePath) { try state.savePages(statePath) } }
+                let termsStore = previousState?.termsStore
+                savingPages = Background { [digests] in
+                    var records = pageRecords(release: name, inputs: inputs, trees: trees, digests: digests)
+                    records.termsStore = termsStore
+                    return BuildState.saved(statePath) { try records.savePages(statePath) }
+                }
+                var state = BuildState()
+                (state.inputs, state.release, state.searchStore) = (inputs, name, previousState?.searchStore)
                 state.staleAfter = freshness.staleAfter
                 state.warnings = report.warnings
                 for (position, tree) in trees.enumerated() {
@@ -496,14 +501,15 @@ public enum SiteBuilder {
     static func searchDocuments(_ searched: [Int], model: SiteModel, digests: [PageDigest], links: LinkResolver) -> [SearchDocument] {
         // Every page of a section stands in the same place.
         var places: [String: String] = [:]
-        return searched.map { index -> SearchDocument in
+        for index in searched where places[model.pages[index].sectionPath] == nil {
             let page = model.pages[index]
-            let place = places[page.sectionPath] ?? {
-                let place = model.ancestors(of: page).dropFirst().compactMap { model.sectionIndex[$0].map { model.pages[$0].title } }
-                    .joined(separator: " › ")
-                places[page.sectionPath] = place
-                return place
-            }()
+            places[page.sectionPath] = model.ancestors(of: page).dropFirst().compactMap { model.sectionIndex[$0].map { model.pages[$0].title } }
+                .joined(separator: " › ")
+        }
+        let placeOfSection = places
+        return parallelMap(searched) { index -> SearchDocument in
+            let page = model.pages[index]
+            let place = placeOfSection[page.sectionPath]!
             let reply = page.frontMatter["reply"]?.scalar
             return SearchDocument(title: page.title, url: links.url(for: page.urlPath), place: place,
                                   reply: reply, boost: reply == nil ? 1 : 1.6, terms: digests[index].terms)
@@ -573,6 +579,8 @@ public enum SiteBuilder {
                             plan: inout OutputPlan) throws(DiagnosticsError) -> (digests: [PageDigest], sections: [Int: [SectionText]]) {
         let (model, context, jobs, prefix) = (tree.model, tree.context, tree.jobs, tree.prefix)
         let theme = context.theme
+        // The sitemap depends on no page's rendering: it is made on another thread meanwhile.
+        let sitemap = Background { MachineFiles.sitemap(model: model, config: context.config, links: context.links) }
         // Pages go to a writer thread as they render: the disk works while the cores render.
         let writer = output.map { BackgroundWriter($0) }
         let outputPaths = tree.outputPaths
@@ -656,7 +664,7 @@ public enum SiteBuilder {
         for index in recent { summaries[index] = context.summary(model.pages[index], fallback: digests[index].summary) }
         plan.add(prefix + "feed.xml", MachineFiles.atomFeed(model: model, config: context.config, links: context.links,
                                                             recent: recent, summaries: summaries))
-        plan.add(prefix + "sitemap.xml", .bytes(MachineFiles.sitemap(model: model, config: context.config, links: context.links)))
+        plan.add(prefix + "sitemap.xml", .bytes(sitemap.result()))
         return (digests, sections)
     }
 
