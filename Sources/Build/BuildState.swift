@@ -155,14 +155,6 @@ struct BuildState: Sendable {
         for suffix in ["", ".pages", ".terms", ".search", ".postings", ".content"] { FileSystem.removeTree(path + suffix) }
     }
 
-    /// The page records (tens of megabytes on a large site), saved beside the search's
-    /// (`saveSearch`); the summary (`saveSummary`) comes after both: a summary always comes
-    /// with the records it was written with.
-    func savePages(_ path: String) throws {
-        try FileSystem.makeDirectories(FileSystem.parentPath(path))
-        try FileSystem.writeAtomically(path + ".pages") { write in try encodePages(termsStorePath: path + ".terms", write) }
-    }
-
     /// The search indexes' keys, files and memories.
     func saveSearch(_ path: String) throws {
         try FileSystem.makeDirectories(FileSystem.parentPath(path))
@@ -283,41 +275,70 @@ struct BuildState: Sendable {
         return changed
     }
 
+    /// What the page records are written from: each tree's outputs (paths, with its folder, and
+    /// keys in job order) and pages (ids are the tree's folder and the page's URL path), as the
+    /// build has them, so that nothing is gathered into tables only to be written out.
+    struct PageRecords {
+        struct Tree {
+            var prefix: String
+            var outputPaths: [String]
+            var outputKeys: [UInt64]
+            var urlPaths: [String]
+            var markdownKeys: [UInt64]
+            var digests: [PageDigest]
+        }
+
+        var trees: [Tree]
+    }
+
+    /// Saves the page records (`PageRecords`) beside the search's (`saveSearch`); the summary
+    /// (`saveSummary`) comes after both: a summary always comes with the records it was
+    /// written with.
+    func savePages(_ records: PageRecords, to path: String) throws {
+        try FileSystem.makeDirectories(FileSystem.parentPath(path))
+        try FileSystem.writeAtomically(path + ".pages") { write in try encodePages(records, termsStorePath: path + ".terms", write) }
+    }
+
     /// The page records, a piece at a time. Each page's excerpts and search terms, most of the
     /// bytes, go to the terms store (`RecordStore`), where an unchanged page's record stays
     /// as it is; the page record points into it.
-    func encodePages(termsStorePath: String, _ write: ([UInt8]) throws -> Void) throws {
-        let entries = Array(markdown)
-        let terms = entries.map(\.value.digest.terms)
+    func encodePages(_ records: PageRecords, termsStorePath: String, _ write: ([UInt8]) throws -> Void) throws {
+        let terms = records.trees.flatMap { $0.digests.map(\.terms) }
         let store = try RecordStore.save(PageTerms.storeEntries(terms, in: termsStore), to: termsStorePath, previous: termsStore) {
             terms[$0].record()
         }
         var out = ByteWriter()
         encodeHeader(into: &out)
-        out.integer(outputs.count)
-        for (path, key) in outputs {
-            out.text(path)
-            out.word(key)
+        out.integer(records.trees.reduce(0) { $0 + $1.outputPaths.count })
+        for tree in records.trees {
+            for (path, key) in zip(tree.outputPaths, tree.outputKeys) {
+                out.text(path)
+                out.word(key)
+            }
         }
         out.word(store.identity)
         out.integer(store.end)
-        out.integer(entries.count)
-        for ((id, entry), range) in zip(entries, store.ranges) {
-            out.text(id)
-            let digest = entry.digest
-            out.word(entry.key)
-            out.text(digest.summary)
-            out.word(digest.terms.hash)
-            out.word(digest.terms.excerptsHash)
-            out.word(digest.terms.length.bitPattern)
-            out.integer(digest.terms.encodedCount)
-            out.integer(range.lowerBound)
-            out.integer(range.count)
-            out.integer(digest.diagnostics.count)
-            for diagnostic in digest.diagnostics { diagnostic.encode(into: &out) }
-            out.integer(digest.attachments.count)
-            for path in digest.attachments { out.text(path) }
-            try out.passOnWhenFull(to: write)
+        out.integer(terms.count)
+        var ranges = store.ranges.makeIterator()
+        for tree in records.trees {
+            for index in tree.urlPaths.indices {
+                let range = ranges.next()!
+                out.text(tree.prefix, tree.urlPaths[index])
+                let digest = tree.digests[index]
+                out.word(tree.markdownKeys[index])
+                out.text(digest.summary)
+                out.word(digest.terms.hash)
+                out.word(digest.terms.excerptsHash)
+                out.word(digest.terms.length.bitPattern)
+                out.integer(digest.terms.encodedCount)
+                out.integer(range.lowerBound)
+                out.integer(range.count)
+                out.integer(digest.diagnostics.count)
+                for diagnostic in digest.diagnostics { diagnostic.encode(into: &out) }
+                out.integer(digest.attachments.count)
+                for path in digest.attachments { out.text(path) }
+                try out.passOnWhenFull(to: write)
+            }
         }
         try write(out.bytes)
     }
@@ -343,17 +364,19 @@ struct BuildState: Sendable {
                   let diagnosticCount = input.count() else { return nil }
             let terms = PageTerms(stored: store, range: start..<(start + count), hash: termsHash, excerptsHash: excerptsHash,
                                   length: Double(bitPattern: length), encodedCount: encodedCount)
-            var digest = PageDigest(summary: summary, terms: terms, diagnostics: [], attachments: [])
+            var diagnostics: [Diagnostic] = []
             for _ in 0..<diagnosticCount {
                 guard let diagnostic = Diagnostic.decode(&input) else { return nil }
-                digest.diagnostics.append(diagnostic)
+                diagnostics.append(diagnostic)
             }
             guard let attachmentCount = input.count() else { return nil }
+            var attachments: [String] = []
             for _ in 0..<attachmentCount {
                 guard let path = input.text() else { return nil }
-                digest.attachments.append(path)
+                attachments.append(path)
             }
-            markdown[id] = MarkdownEntry(key: key, digest: digest)
+            markdown[id] = MarkdownEntry(key: key, digest: PageDigest(summary: summary, terms: terms, diagnostics: diagnostics,
+                                                                      attachments: attachments))
         }
         return (outputs, markdown, store)
     }
@@ -386,7 +409,9 @@ struct InputFingerprint {
         hasher.combine(options.outputDirectory)
         for name in [SiteConfig.fileName, SiteSynonyms.fileName] { walker.add(siteDirectory + "/" + name, name, &hasher) }
         var visited: Set<[UInt64]> = []
-        for folder in ["content", "themes"] { walker.walk(siteDirectory + "/" + folder, folder, &hasher, &visited) }
+        for folder in ["content", "themes"] {
+            walker.walk(siteDirectory + "/" + folder, folder, inContent: folder == "content" ? "" : nil, &hasher, &visited)
+        }
         for file in dataFiles.sorted() {
             walker.add(file, file, &hasher)
             // A snapshot in WAL mode keeps recent commits beside it.
@@ -403,7 +428,8 @@ struct InputFingerprint {
         return status
     }
 
-    private mutating func record(_ name: String, _ status: FileSystem.Status?, _ hasher: inout StableHasher) {
+    /// `inContent`: the file's path inside `content/`, for a file there.
+    private mutating func record(_ name: String, _ status: FileSystem.Status?, inContent: String? = nil, _ hasher: inout StableHasher) {
         hasher.combine(name)
         guard let status else {
             hasher.combine(-1)
@@ -413,18 +439,21 @@ struct InputFingerprint {
         hasher.combine(status.modified)
         hasher.combine(status.changed)
         hasher.combine(Int(truncatingIfNeeded: status.inode))
-        if name.hasPrefix("content/") { contentStatuses[String(name.dropFirst("content/".count))] = status }
+        if let inContent { contentStatuses[inContent] = status }
     }
 
-    private mutating func walk(_ path: String, _ name: String, _ hasher: inout StableHasher, _ visited: inout Set<[UInt64]>) {
+    private mutating func walk(_ path: String, _ name: String, inContent: String?, _ hasher: inout StableHasher,
+                               _ visited: inout Set<[UInt64]>) {
         guard let status = add(path, name, &hasher), status.isDirectory,
               visited.insert([status.device, status.inode]).inserted,
               let entries = FileSystem.statuses(in: path) else { return }
+        contentStatuses.reserveCapacity(contentStatuses.count + entries.count)
         for entry in entries {
+            let inside = inContent.map { $0.isEmpty ? entry.name : $0 + "/" + entry.name }
             if entry.status?.isDirectory == true {
-                walk(path + "/" + entry.name, name + "/" + entry.name, &hasher, &visited)
+                walk(path + "/" + entry.name, name + "/" + entry.name, inContent: inside, &hasher, &visited)
             } else {
-                record(name + "/" + entry.name, entry.status, &hasher)
+                record(name + "/" + entry.name, entry.status, inContent: inside, &hasher)
             }
         }
     }

@@ -262,7 +262,7 @@ public enum SiteBuilder {
                 for (position, tree) in trees.enumerated() {
                     let pending = Array(pendingTerms[position])
                     let terms = parallelMap(pending) { searchTerms(tree.model.pages[$0.key], sections: $0.value) }
-                    for (entry, pageTerms) in zip(pending, terms) { digests[position][entry.key].terms = pageTerms }
+                    for (entry, pageTerms) in zip(pending, terms) { digests[position][entry.key] = digests[position][entry.key].with(terms: pageTerms) }
                     searchIndexes.append(indexSearch(tree, digests[position]))
                 }
             }
@@ -316,13 +316,14 @@ public enum SiteBuilder {
             func startSaving() {
                 guard let statePath else { return }
                 let termsStore = previousState?.termsStore
-                savingPages = Background { [digests] in
-                    var records = pageRecords(release: name, inputs: inputs, trees: trees, digests: digests)
-                    records.termsStore = termsStore
-                    return BuildState.saved(statePath) { try records.savePages(statePath) }
-                }
                 var state = BuildState()
-                (state.inputs, state.release, state.searchStore) = (inputs, name, previousState?.searchStore)
+                (state.inputs, state.release) = (inputs, name)
+                savingPages = Background { [state, digests] in
+                    var pages = state
+                    pages.termsStore = termsStore
+                    return BuildState.saved(statePath) { try pages.savePages(pageRecords(trees: trees, digests: digests), to: statePath) }
+                }
+                state.searchStore = previousState?.searchStore
                 state.staleAfter = freshness.staleAfter
                 state.warnings = report.warnings
                 for (position, tree) in trees.enumerated() {
@@ -404,18 +405,11 @@ public enum SiteBuilder {
 
     /// What the build cache keeps of this build's pages for the next one (`BuildState`): every
     /// output's key and each page's Markdown key and digest.
-    static func pageRecords(release: String, inputs: UInt64, trees: [PreparedTree], digests: [[PageDigest]]) -> BuildState {
-        var state = BuildState()
-        state.inputs = inputs
-        state.release = release
-        for (position, tree) in trees.enumerated() {
-            for (path, key) in zip(tree.outputPaths, tree.outputKeys) { state.outputs[path] = key }
-            for index in tree.model.pages.indices {
-                state.markdown[tree.prefix + tree.model.pages[index].urlPath] = .init(key: tree.keys.markdown[index],
-                                                                                     digest: digests[position][index])
-            }
-        }
-        return state
+    static func pageRecords(trees: [PreparedTree], digests: [[PageDigest]]) -> BuildState.PageRecords {
+        BuildState.PageRecords(trees: zip(trees, digests).map { tree, digests in
+            .init(prefix: tree.prefix, outputPaths: tree.outputPaths, outputKeys: tree.outputKeys,
+                  urlPaths: tree.model.pages.map(\.urlPath), markdownKeys: tree.keys.markdown, digests: digests)
+        })
     }
 
     /// The name a release will have once published (`Releases.begin` gives its folder while built).
@@ -791,14 +785,26 @@ struct PreparedTree: Sendable {
 /// What rendering a page leaves for the rest of the build and for the next build: its share
 /// of the search index, its first paragraph as a summary (for the feed), its warnings, and the
 /// files its data blocks added. Small, unlike the page's HTML, which is written and dropped.
-struct PageDigest: Sendable {
+/// Shared, not copied: a rebuild hands every unchanged page's digest from the cache on through
+/// several lists.
+final class PageDigest: Sendable {
     /// The page's first paragraph as a summary (`PageContext.summary(fromFirstParagraph:)`),
     /// for a page whose front matter has none.
-    var summary: String
-    var terms: PageTerms
-    var diagnostics: [Diagnostic]
+    let summary: String
+    let terms: PageTerms
+    let diagnostics: [Diagnostic]
     /// Output paths of the page's attachments (CSV downloads).
-    var attachments: [String]
+    let attachments: [String]
+
+    init(summary: String, terms: PageTerms, diagnostics: [Diagnostic], attachments: [String]) {
+        self.summary = summary
+        self.terms = terms
+        self.diagnostics = diagnostics
+        self.attachments = attachments
+    }
+
+    /// The same digest with other search terms.
+    func with(terms: PageTerms) -> PageDigest { PageDigest(summary: summary, terms: terms, diagnostics: diagnostics, attachments: attachments) }
 }
 
 /// One tree's search index: the last release's files when the documents and synonyms are

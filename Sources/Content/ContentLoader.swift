@@ -302,22 +302,27 @@ public enum ContentLoader {
     /// Gives every page its URL; two pages at one URL are an error naming both files.
     static func assignURLs(_ pages: inout [Page]) throws(DiagnosticsError) {
         var owners: [String: Int] = [:]
+        owners.reserveCapacity(pages.count)
         var problems: [Diagnostic] = []
-        for index in pages.indices {
+        // Worked out on every core from a copy of the pages that is let go before they change.
+        let urls = { [pages] in parallelMap(Array(pages.indices)) { index -> String in
             let page = pages[index]
-            var url: String
             switch page.kind {
             case .home:
-                url = ""
+                return ""
             case .section:
-                url = page.sourceDirectory + "/"
+                return page.sourceDirectory + "/"
             case .page:
                 let directory = page.bundleDirectory.map { FileSystem.parentPath("/" + $0).trimmingSlashes } ?? page.sourceDirectory
                 let name = page.bundleDirectory.map(FileSystem.lastComponent) ?? String(FileSystem.lastComponent(page.sourcePath).dropLast(3))
                 let segment = page.frontMatter.slug ?? name
-                url = (directory.isEmpty ? "" : directory + "/") + segment + "/"
+                return (directory.isEmpty ? "" : directory + "/") + segment + "/"
             }
+        } }()
+        for index in pages.indices {
+            let url = urls[index]
             pages[index].urlPath = url
+            let page = pages[index]
             if let other = owners[url] {
                 let first = pages[other]
                 let slug = page.frontMatter["slug"]

@@ -23,6 +23,13 @@ public struct ByteWriter {
         bytes.append(contentsOf: value.utf8)
     }
 
+    /// Two texts written as one (`text()` reads them back joined), without joining them first.
+    public mutating func text(_ first: String, _ second: String) {
+        integer(first.utf8.count + second.utf8.count)
+        bytes.append(contentsOf: first.utf8)
+        bytes.append(contentsOf: second.utf8)
+    }
+
     /// Bytes as they are, length first.
     public mutating func blob(_ value: [UInt8]) {
         integer(value.count)
