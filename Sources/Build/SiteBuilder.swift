@@ -94,6 +94,9 @@ public enum SiteBuilder {
         // then differs from what this build records, and the next build looks again.
         let statePath = options.writeOutput ? options.cacheDirectory.map { BuildState.path(cacheDirectory: $0, output: options.outputDirectory) } : nil
         let dataFiles = config.data.values.map { $0.hasPrefix("/") ? $0 : options.siteDirectory + "/" + $0 }
+        // What the last build found in each Markdown file is read on another core meanwhile;
+        // a build with nothing changed does not wait for it.
+        let readingLoadedFiles = statePath.map { statePath in Background { BuildState.loadLoadedFiles(statePath) } }
         let fingerprint = InputFingerprint.of(siteDirectory: options.siteDirectory, dataFiles: dataFiles, options: options)
         let inputs = fingerprint.value
         let liveRelease = Releases(output: options.outputDirectory).current.map(FileSystem.lastComponent)
@@ -107,19 +110,17 @@ public enum SiteBuilder {
             report.seconds = (ContinuousClock.now - started).seconds
             return report
         }
-        // What loading needs of the cache is read first; the page records and the search
-        // memories, tens of megabytes, are read while the content loads.
-        var knownFiles: [String: LoadedFile.Stored] = [:]
+        // The page records and the search memories are read while the content loads. What
+        // loading needs of the cache was read while the inputs were fingerprinted; each of its
+        // records stands for itself (a file's status must match it), with a summary or without.
         var readingPages: Background<BuildState?>?
         if let statePath, let summary = previousState {
-            try phase("read build cache") { () throws(DiagnosticsError) in
-                knownFiles = BuildState.loadLoadedFiles(statePath) ?? [:]
-                readingPages = Background {
-                    var state = summary
-                    return state.loadPages(statePath) ? state : nil
-                }
+            readingPages = Background {
+                var state = summary
+                return state.loadPages(statePath) ? state : nil
             }
         }
+        let knownFiles = try phase("read build cache") { () throws(DiagnosticsError) in readingLoadedFiles?.result() ?? [:] }
 
         var content = try phase("load content") { () throws(DiagnosticsError) -> SiteContent in
             let (content, problems) = try ContentLoader.load(siteDirectory: options.siteDirectory, includeDrafts: options.includeDrafts,

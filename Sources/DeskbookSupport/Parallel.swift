@@ -5,14 +5,18 @@ import Dispatch
 /// the concurrency they need.
 public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
     if items.count < 2 { return items.map(transform) }
-    let results = UnsafeMutableBufferPointer<R?>.allocate(capacity: items.count)
-    results.initialize(repeating: nil)
+    let results = UnsafeMutableBufferPointer<R>.allocate(capacity: items.count)
     defer { results.deallocate() }
     nonisolated(unsafe) let output = results
     // One iteration per item: Dispatch hands them out as threads free up, so a few heavy
-    // items (a long list page) do not leave a core idle.
+    // items (a long list page) do not leave a core idle. Each iteration initializes its
+    // own element, once.
     DispatchQueue.concurrentPerform(iterations: items.count) { index in
-        output[index] = transform(items[index])
+        (output.baseAddress! + index).initialize(to: transform(items[index]))
     }
-    return results.map { $0! }
+    // The array takes the results over, neither copied nor left behind.
+    return [R](unsafeUninitializedCapacity: items.count) { buffer, count in
+        buffer.baseAddress!.moveInitialize(from: results.baseAddress!, count: items.count)
+        count = items.count
+    }
 }
