@@ -156,17 +156,20 @@ public enum ContentLoader {
         walk(root: contentRoot, resolvedRoot: resolvedRoot, relative: "", sectionPath: "", bundle: nil,
              visited: [], files: &files, statics: &statics, problems: &problems)
 
-        let loaded = parallelMap(files) { file in
+        var loaded = parallelMap(files) { file in
             readPage(file, contentRoot: contentRoot, known: known[file.relativePath], status: statuses[file.relativePath])
         }
         var pages: [Page] = []
+        pages.reserveCapacity(loaded.count)
         var loadedFiles: [String: LoadedFile.Stored] = [:]
         loadedFiles.reserveCapacity(loaded.count)
-        for (file, (page, diagnostics, loadedFile)) in zip(files, loaded) {
-            problems += diagnostics
-            loadedFiles[file.relativePath] = loadedFile
-            if let page, includeDrafts || !page.frontMatter.draft { pages.append(page) }
+        for index in loaded.indices {
+            problems += loaded[index].1
+            loadedFiles[files[index].relativePath] = loaded[index].2
+            if let page = loaded[index].0, includeDrafts || !page.frontMatter.draft { pages.append(page) }
         }
+        // Let go now: each page is then held once, and giving it its URL changes it in place.
+        loaded = []
         if !problems.errors.isEmpty { throw DiagnosticsError(problems.sortedByLocation()) }
         if !pages.contains(where: { $0.kind == .home }) {
             // A folder of Markdown without content/_index.md still gets a home page.

@@ -46,13 +46,13 @@ public struct IndexInputs: Sendable {
         let chunkSize = SearchIndex.chunkSize
         chunkKeys = parallelMap(Array(stride(from: 0, to: documents.count, by: chunkSize))) { first in
             var hasher = StableHasher()
-            for document in documents[first..<min(first + chunkSize, documents.count)] {
-                hasher.combine(document.title)
-                hasher.combine(document.url)
-                hasher.combine(document.place)
-                hasher.combine(document.reply)
-                hasher.combine(Int(document.boost * 1000))
-                hasher.combine(document.terms.excerptsHash)
+            for index in first..<min(first + chunkSize, documents.count) {
+                hasher.combine(documents[index].title)
+                hasher.combine(documents[index].url)
+                hasher.combine(documents[index].place)
+                hasher.combine(documents[index].reply)
+                hasher.combine(Int(documents[index].boost * 1000))
+                hasher.combine(documents[index].terms.excerptsHash)
             }
             return hasher.value
         }
