@@ -30,6 +30,10 @@ struct BuildState: Sendable {
 
     static let formatVersion: Int64 = 12
 
+    /// A page's id in the page records: its tree's folder and URL path, hashed (the records
+    /// hold them as text; a table of ten thousand hashes is made without a string each).
+    static func pageID(prefix: String, urlPath: String) -> UInt64 { StableHasher.hash(prefix.isEmpty ? urlPath : prefix + urlPath) }
+
     var inputs: UInt64 = 0
     var release = ""
     /// When a snapshot that was fresh turns stale (seconds since 1970), which changes pages
@@ -43,8 +47,8 @@ struct BuildState: Sendable {
     /// Per tree (its folder, "" for a site without audiences): the key of its search index.
     var searchKeys: [String: UInt64] = [:]
     var searchFiles: [String] = []
-    /// Page id (source path, and the row for a templated page) -> its Markdown's results.
-    var markdown: [String: MarkdownEntry] = [:]
+    /// Page id (`pageID`) -> its Markdown's results.
+    var markdown: [UInt64: MarkdownEntry] = [:]
     /// Per tree: what its search index keeps for the next build (`IndexMemory`).
     var searchMemories: [String: IndexMemory] = [:]
     /// Where the pages' excerpts and search terms of `markdown` are kept, when read from the cache.
@@ -344,7 +348,7 @@ struct BuildState: Sendable {
     }
 
     private static func decodePages(_ input: inout ByteReader, termsStorePath: String)
-        -> (outputs: [String: UInt64], markdown: [String: MarkdownEntry], store: RecordStore)? {
+        -> (outputs: [String: UInt64], markdown: [UInt64: MarkdownEntry], store: RecordStore)? {
         guard let outputCount = input.count() else { return nil }
         var outputs: [String: UInt64] = [:]
         outputs.reserveCapacity(outputCount)
@@ -355,10 +359,11 @@ struct BuildState: Sendable {
         guard let identity = input.word(), let end = input.count(limit: Int.max),
               let store = RecordStore(path: termsStorePath, identity: identity, end: end),
               let pageCount = input.count() else { return nil }
-        var markdown: [String: MarkdownEntry] = [:]
+        var markdown: [UInt64: MarkdownEntry] = [:]
         markdown.reserveCapacity(pageCount)
         for _ in 0..<pageCount {
-            guard let id = input.text(), let key = input.word(), let summary = input.text(), let termsHash = input.word(),
+            guard let id = input.blobInPlace().map(StableHasher.hash(bytes:)), let key = input.word(), let summary = input.text(),
+                  let termsHash = input.word(),
                   let excerptsHash = input.word(), let length = input.word(), let encodedCount = input.count(limit: Int.max),
                   let start = input.count(limit: end), let count = input.count(limit: end - start),
                   let diagnosticCount = input.count() else { return nil }

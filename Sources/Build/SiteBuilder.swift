@@ -232,7 +232,9 @@ public enum SiteBuilder {
             let previous = samePrevious ? previousOutputs.map { ($0, previousRelease!) } : nil
             // The terms each page had when the memory was made, from the same build's cache.
             let previousIndex = Taken(previousMemories.removeValue(forKey: tree.prefix).map { memory in
-                IndexMemory.Previous(memory: memory, terms: searched.map { cachedMarkdown[tree.prefix + tree.model.pages[$0].urlPath]?.digest.terms })
+                IndexMemory.Previous(memory: memory, terms: searched.map {
+                    cachedMarkdown[BuildState.pageID(prefix: tree.prefix, urlPath: tree.model.pages[$0].urlPath)]?.digest.terms
+                })
             })
             return {
                 SearchBuild(documents: documents, synonyms: synonyms, prefix: tree.prefix, previous: previous, previousIndex: previousIndex.take())
@@ -473,7 +475,7 @@ public enum SiteBuilder {
         var pages: Set<Int> = []
         for index in model.pages.indices where !pagesWithChanges.contains(index) {
             // A page's downloads (CSV) come from the last release too.
-            if let entry = previous.markdown[prefix + model.pages[index].urlPath],
+            if let entry = previous.markdown[BuildState.pageID(prefix: prefix, urlPath: model.pages[index].urlPath)],
                entry.digest.attachments.allSatisfy({ release.contains(prefix + $0) }) {
                 pages.insert(index)
             }
@@ -569,7 +571,7 @@ public enum SiteBuilder {
     /// With `deferTerms` (`--separate-phases`), pages' search terms are left empty and their
     /// section texts returned instead, for `searchTerms` to work out in a phase of their own.
     static func renderPages(_ tree: PreparedTree, reuse: Reuse, siteDirectory: String,
-                            cachedMarkdown: [String: BuildState.MarkdownEntry], deferTerms: Bool = false,
+                            cachedMarkdown: [UInt64: BuildState.MarkdownEntry], deferTerms: Bool = false,
                             writeInto output: Destination?,
                             plan: inout OutputPlan) throws(DiagnosticsError) -> (digests: [PageDigest], sections: [Int: [SectionText]]) {
         let (model, context, jobs, prefix) = (tree.model, tree.context, tree.jobs, tree.prefix)
@@ -597,8 +599,10 @@ public enum SiteBuilder {
         // Lists (tags) first, so they do not finish last on one core.
         enum Task: Sendable { case other(Int), page(Int) }
         let tasks = otherJobs.map(Task.other) + model.pages.indices.map(Task.page)
+        /// A task's digest (for a page), its files, and whether the page came from the cache
+        /// whole (its outputs are then the last release's, listed once all tasks are done).
         typealias Done = (digest: PageDigest?, attachments: [(path: String, bytes: [UInt8])], outputs: [(Int, String, OutputPlan.Source?)],
-                          sections: [SectionText]?)
+                          sections: [SectionText]?, reused: Bool)
         let done = parallelMap(tasks) { task -> Done in
             switch task {
             case .other(let position):
@@ -611,12 +615,11 @@ public enum SiteBuilder {
                     case .content: fatalError("a page's outputs are rendered with its Markdown")
                     }
                 }
-                return (nil, [], [(position, output.0, output.1)], nil)
+                return (nil, [], [(position, output.0, output.1)], nil, false)
             case .page(let index):
                 let page = model.pages[index]
-                if reuse.pages.contains(index), let cached = cachedMarkdown[prefix + page.urlPath], cached.key == tree.keys.markdown[index] {
-                    return (cached.digest, [], jobsOfPage[index].map { ($0, outputPaths[$0], .previous) },
-                            nil)
+                if reuse.pages.contains(index), let cached = cachedMarkdown[BuildState.pageID(prefix: prefix, urlPath: page.urlPath)], cached.key == tree.keys.markdown[index] {
+                    return (cached.digest, [], [], nil, true)
                 }
                 let render = tree.renderMarkdown(index)
                 let template = page.frontMatter.template ?? (page.kind == .home ? "home" : page.kind == .section ? "section" : "page")
@@ -629,14 +632,19 @@ public enum SiteBuilder {
                 let digest = PageDigest(summary: context.summary(fromFirstParagraph: render.markdown.firstParagraph) ?? "", terms: terms,
                                         diagnostics: render.markdown.diagnostics,
                                         attachments: render.attachments.map(\.path))
-                return (digest, render.attachments, outputs, deferTerms ? render.markdown.sections : nil)
+                return (digest, render.attachments, outputs, deferTerms ? render.markdown.sections : nil, false)
             }
         }
         let written = writer?.finish() ?? [:]
         let failures = written.values.compactMap { if case .failure(let failure) = $0 { return failure } else { return nil } }
         if !failures.isEmpty { throw DiagnosticsError(failures.map { .error($0.path, "cannot write the site: \($0.reason)") }) }
         var outputs = [(path: String, source: OutputPlan.Source?)](repeating: ("", nil), count: jobs.count)
-        for (position, path, source) in done.flatMap(\.outputs) { outputs[position] = (path, source) }
+        for task in done {
+            for (position, path, source) in task.outputs { outputs[position] = (path, source) }
+        }
+        for (index, task) in done.dropFirst(otherJobs.count).enumerated() where task.reused {
+            for position in jobsOfPage[index] { outputs[position] = (outputPaths[position], .previous) }
+        }
         for (path, source) in outputs {
             if case .success(let changed) = written[path] { plan.add(path, .written(changed)) } else if let source { plan.add(path, source) }
         }
