@@ -81,8 +81,7 @@ struct BuildCommand: ParsableCommand {
         // On a terminal, one line that shows the phase done last; elsewhere (cron, CI, a
         // log) every phase on its own line with its time. -v prints the lines on a terminal too.
         let progress = Progress(mode: quiet ? .silent : verbose || isatty(1) == 0 ? .lines : .oneLine)
-        do {
-            let report = try SiteBuilder.build(options) { line in progress.show(line) }
+        func show(_ report: BuildReport) {
             progress.finish()
             if verbose { print("queries run: \(report.queriesRun) (the others came from the cache)") }
             Console.report(report.warnings)
@@ -96,6 +95,15 @@ struct BuildCommand: ParsableCommand {
                       + "\(report.warnings.count) warnings "
                       + "in \(formatSeconds(seconds)) s")
             }
+        }
+        do {
+            // The process ends as soon as the site is published and the report shown: the system
+            // takes back the build's memory faster than the build could free it.
+            let report = try SiteBuilder.build(options, log: { line in progress.show(line) }, built: { report in
+                show(report)
+                Glibc.exit(0)
+            })
+            show(report)
         } catch {
             progress.finish()
             Console.report(error.diagnostics)
