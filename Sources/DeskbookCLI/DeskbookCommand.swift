@@ -18,6 +18,10 @@ public struct DeskbookCommand: ParsableCommand {
     )
 
     public init() {}
+
+    /// Set by the program, not by a test running commands in its own process: a build then
+    /// ends the process as soon as its report is shown (`BuildCommand`).
+    nonisolated(unsafe) public static var endsProcessWhenBuilt = false
 }
 
 /// Options every command that reads a site shares.
@@ -100,6 +104,7 @@ struct BuildCommand: ParsableCommand {
             // The process ends as soon as the site is published and the report shown: the system
             // takes back the build's memory faster than the build could free it.
             let report = try SiteBuilder.build(options, log: { line in progress.show(line) }, built: { report in
+                guard DeskbookCommand.endsProcessWhenBuilt else { return }
                 show(report)
                 Glibc.exit(0)
             })

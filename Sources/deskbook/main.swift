@@ -2,4 +2,5 @@ import DeskbookCLI
 import DeskbookSupport
 
 Allocator.tuneForBuilds()
+DeskbookCommand.endsProcessWhenBuilt = true
 DeskbookCommand.main()

@@ -106,4 +106,32 @@ import Testing
             #expect(Releases(output: disk + "/public").incomplete.isEmpty)
         }
     }
+
+    /// The program ends as soon as the site is published and its report shown, without freeing
+    /// what the build held: the build cache must be saved whole by then, and nothing left half-written.
+    @Test func theProgramEndsWithItsReportAndItsCacheSavedWhole() throws {
+        let site = try largeSite()
+        defer { site.remove() }
+        func run() throws -> (status: Int32, output: String) {
+            guard let process = buildProcess(site, quiet: false) else { return (-1, "") }
+            process.arguments = ["build", "-s", site.root]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, output)
+        }
+        let first = try run()
+        #expect(first.status == 0)
+        #expect(first.output.contains("built 1202 pages"), "\(first.output)")
+        try site.write("content/faq/q7.md", TestSite.page("問題 7", "改過的內容"))
+        let second = try run()
+        #expect(second.status == 0)
+        #expect(second.output.contains("1 pages rendered"), "the cache was not saved whole: \(second.output)")
+        let third = try run()
+        #expect(third.output.contains("nothing changed"), "\(third.output)")
+        let cache = try FileSystem.listDirectory(site.root + "/.deskbook-cache/builds").map(\.name)
+        #expect(!cache.contains { $0.hasPrefix(".deskbook-tmp") }, "\(cache)")
+    }
 }
