@@ -60,12 +60,13 @@ struct RenderKeys: Sendable {
             }
             return hasher.value
         }
-        let cards = model.pages.indices.map { index in
+        let pageURLs = context.pageURLs
+        let cards = parallelMap(Array(model.pages.indices)) { index in
             let page = model.pages[index]
             var hasher = StableHasher()
             hasher.combine(page.frontMatterHash)
             hasher.combine(page.title)
-            hasher.combine(context.pageURLs[index])
+            hasher.combine(pageURLs[index])
             // An FAQ entry's copy button is named after its position.
             if page.frontMatter["reply"] != nil { hasher.combine(index) }
             return hasher.value

@@ -768,7 +768,7 @@ struct PreparedTree: Sendable {
         self.keys = keys
         let jobs = SiteBuilder.renderJobs(model: model, context: context)
         self.jobs = jobs
-        let outputPaths = jobs.map { prefix + $0.outputPath(model: model, context: context) }
+        let outputPaths = parallelMap(jobs) { prefix + $0.outputPath(model: model, context: context) }
         self.outputPaths = outputPaths
         // Worked out once: compared with the last build's here, recorded for the next one.
         let outputKeys = parallelMap(jobs) { keys.key($0, model: model, context: context) }
