@@ -135,7 +135,7 @@ public final class RecordStore: @unchecked Sendable {
     }
 
     /// The store written whole under a new identity, each record once: stored ones copied from
-    /// `previous`, new ones as `entry` makes them.
+    /// `previous`, new ones as `bytes` makes them.
     private static func written(_ entries: [Entry], _ bytes: (Int) -> [UInt8], previous: RecordStore?, to path: String) throws
         -> (identity: UInt64, end: Int, ranges: [Range<Int>]) {
         let identity = UInt64.random(in: 1...UInt64.max)

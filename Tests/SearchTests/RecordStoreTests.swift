@@ -17,7 +17,8 @@ func temporaryFolder() -> String {
     func save(_ records: [[UInt8]?], stored: [Range<Int>] = [], to path: String, previous: RecordStore?) throws
         -> (store: RecordStore, ranges: [Range<Int>]) {
         var entries: [RecordStore.Entry] = stored.map { .stored($0) }
-        entries += records.enumerated().map { position, record in record == nil ? .same(as: stored.count) : .new }
+        // A nil record is the same as the first new one.
+        entries += records.map { $0 == nil ? .same(as: stored.count) : .new }
         let saved = try RecordStore.save(entries, to: path, previous: previous) { records[$0 - stored.count]! }
         return (try #require(RecordStore(path: path, identity: saved.identity, end: saved.end)), saved.ranges)
     }
