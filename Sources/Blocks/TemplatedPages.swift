@@ -70,6 +70,8 @@ public enum TemplatedPages {
                 output.append(made)
             }
         }
+        // Loading gave every file's page a URL of its own: only rows can share one.
+        if parameters.isEmpty { return (Expansion(pages: output, parameters: parameters), problems) }
         // Each URL's page, by its place in `output` (a map of whole pages would copy every one).
         var seen: [String: Int] = [:]
         seen.reserveCapacity(output.count)

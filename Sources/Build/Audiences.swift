@@ -14,6 +14,10 @@ struct Audiences: Sendable {
     /// Works out each page's audiences; a name not in the config, a page claiming an audience
     /// its section excludes, or `audience:` without `audiences:` in the config is an error.
     static func assign(_ pages: [Page], names: [String]) -> (Audiences, [Diagnostic]) {
+        // One site for everyone, and no page asks for less: nothing to work out page by page.
+        if names.isEmpty && pages.allSatisfy({ $0.frontMatter.audience.isEmpty }) {
+            return (Audiences(names: [], visible: Array(repeating: [], count: pages.count)), [])
+        }
         var problems: [Diagnostic] = []
         let everyone = Set(names)
         var sections: [String: Int] = [:]

@@ -28,7 +28,7 @@ struct BuildState: Sendable {
         var written: [String]
     }
 
-    static let formatVersion: Int64 = 12
+    static let formatVersion: Int64 = 13
 
     /// A page's id in the page records: its tree's folder and URL path, hashed (the records
     /// hold them as text; a table of ten thousand hashes is made without a string each).
@@ -399,12 +399,13 @@ struct BuildState: Sendable {
 }
 
 /// A fingerprint of every file a build reads, from `stat` alone (size, times, inode), so that
-/// telling "nothing changed" costs a walk of the folders, not a read of every file. The status
-/// of each file under `content/` is kept for loading, which needs no second `stat`.
+/// telling "nothing changed" costs a walk of the folders, not a read of every file. What it
+/// found in each folder under `content/` is kept for loading, which then neither lists a
+/// folder again nor takes a second `stat`.
 struct InputFingerprint {
     var value: UInt64
-    /// By path inside `content/`.
-    var contentStatuses: [String: FileSystem.Status] = [:]
+    /// Each folder's entries, by path inside `content/` ("" for `content/` itself).
+    var contentFolders: [String: [FileSystem.Listed]] = [:]
 
     static func of(siteDirectory: String, dataFiles: [String], options: BuildOptions) -> InputFingerprint {
         var walker = InputFingerprint(value: 0)
@@ -433,8 +434,7 @@ struct InputFingerprint {
         return status
     }
 
-    /// `inContent`: the file's path inside `content/`, for a file there.
-    private mutating func record(_ name: String, _ status: FileSystem.Status?, inContent: String? = nil, _ hasher: inout StableHasher) {
+    private func record(_ name: String, _ status: FileSystem.Status?, _ hasher: inout StableHasher) {
         hasher.combine(name)
         guard let status else {
             hasher.combine(-1)
@@ -444,21 +444,24 @@ struct InputFingerprint {
         hasher.combine(status.modified)
         hasher.combine(status.changed)
         hasher.combine(Int(truncatingIfNeeded: status.inode))
-        if let inContent { contentStatuses[inContent] = status }
     }
 
+    /// `inContent`: the folder's path inside `content/`, for a folder there. A file's name goes
+    /// into the fingerprint after its folder's: ten thousand paths are not put together.
     private mutating func walk(_ path: String, _ name: String, inContent: String?, _ hasher: inout StableHasher,
                                _ visited: inout Set<[UInt64]>) {
         guard let status = add(path, name, &hasher), status.isDirectory,
               visited.insert([status.device, status.inode]).inserted,
               let entries = FileSystem.statuses(in: path) else { return }
-        contentStatuses.reserveCapacity(contentStatuses.count + entries.count)
+        if let inContent { contentFolders[inContent] = entries }
+        // The count marks where the folder ends: a name is in the folder listed before it.
+        hasher.combine(entries.count)
         for entry in entries {
-            let inside = inContent.map { $0.isEmpty ? entry.name : $0 + "/" + entry.name }
             if entry.status?.isDirectory == true {
-                walk(path + "/" + entry.name, name + "/" + entry.name, inContent: inside, &hasher, &visited)
+                walk(path + "/" + entry.name, name + "/" + entry.name,
+                     inContent: inContent.map { $0.isEmpty ? entry.name : $0 + "/" + entry.name }, &hasher, &visited)
             } else {
-                record(name + "/" + entry.name, entry.status, inContent: inside, &hasher)
+                record(entry.name, entry.status, &hasher)
             }
         }
     }

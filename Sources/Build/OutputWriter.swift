@@ -159,10 +159,9 @@ enum OutputWriter {
         }
     }
 
-    /// The files a release holds, from its manifest (one path a line); none when it has none.
-    static func manifest(of release: String) -> [String] {
-        guard let bytes = try? FileSystem.readFile(release + "/" + manifestName) else { return [] }
-        return bytes.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
+    /// The files a release's manifest names (one path a line).
+    private static func lines(_ manifest: [UInt8]) -> [String] {
+        manifest.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The last line of defence: no output path may leave the output folder.
@@ -187,10 +186,18 @@ enum OutputWriter {
             case .failure(let failure): throw failure
             }
         }
-        let current = Set(plan.files.map(\.path))
-        summary.removed = destination.previous.map { manifest(of: $0).count { !current.contains($0) } } ?? 0
-        if destination.recycled {
-            let stale = manifest(of: destination.directory).filter { !current.contains($0) && SiteBoundary.staysInside($0) }
+        let listing = Array((plan.files.map(\.path).sorted().joined(separator: "\n") + "\n").utf8)
+        // Most rebuilds publish the files the releases before had: their manifests are the
+        // same bytes, and no path needs looking up.
+        let previousListing = destination.previous.flatMap { try? FileSystem.readFile($0 + "/" + manifestName) }
+        let recycledListing = destination.recycled ? try? FileSystem.readFile(destination.directory + "/" + manifestName) : nil
+        let current = previousListing == listing && recycledListing.map({ $0 == listing }) != false
+            ? [] : Set(plan.files.map(\.path))
+        summary.removed = previousListing.map { previousListing in
+            previousListing == listing ? 0 : lines(previousListing).count { !current.contains($0) }
+        } ?? 0
+        if destination.recycled, let recycledListing, recycledListing != listing {
+            let stale = lines(recycledListing).filter { !current.contains($0) && SiteBoundary.staysInside($0) }
             // A stale file's path may be a folder of the new release now.
             let folders = stale.isEmpty ? [] : Set(current.flatMap { path in
                 path.utf8.indices.filter { path.utf8[$0] == UInt8(ascii: "/") }.map { String(path[..<$0]) }
@@ -205,8 +212,7 @@ enum OutputWriter {
                 }
             }
         }
-        let listing = plan.files.map(\.path).sorted().joined(separator: "\n") + "\n"
-        try FileSystem.writeAtomically(destination.directory + "/" + manifestName, Array(listing.utf8))
+        try FileSystem.writeAtomically(destination.directory + "/" + manifestName, listing)
         return summary
     }
 }

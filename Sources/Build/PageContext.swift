@@ -374,7 +374,18 @@ struct PageContext: Sendable {
                       model.pages[index].urlPath.hasPrefix(path) else { return nil }
                 return (updated.secondsSinceEpoch, model.pages[index].sourcePath, index)
             }
-            return dated.sorted { $0.seconds != $1.seconds ? $0.seconds > $1.seconds : $0.path < $1.path }.prefix(20).map(\.index)
+            // The newest twenty, kept in order as the pages pass: most are older than the
+            // twentieth and cost one comparison.
+            func newer(_ lhs: (seconds: Int, path: String, index: Int), _ rhs: (seconds: Int, path: String, index: Int)) -> Bool {
+                lhs.seconds != rhs.seconds ? lhs.seconds > rhs.seconds : lhs.path < rhs.path
+            }
+            var newest: [(seconds: Int, path: String, index: Int)] = []
+            for entry in dated where newest.count < 20 || newer(entry, newest[19]) {
+                let place = newest.firstIndex { newer(entry, $0) } ?? newest.count
+                newest.insert(entry, at: place)
+                if newest.count > 20 { newest.removeLast() }
+            }
+            return newest.map(\.index)
         }.prefix(limit))
     }
 

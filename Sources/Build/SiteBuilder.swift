@@ -129,7 +129,7 @@ public enum SiteBuilder {
 
         var content = try phase("load content") { () throws(DiagnosticsError) -> SiteContent in
             let (content, problems) = try ContentLoader.load(siteDirectory: options.siteDirectory, includeDrafts: options.includeDrafts,
-                                                             known: knownFiles, statuses: fingerprint.contentStatuses)
+                                                             known: knownFiles, folders: fingerprint.contentFolders)
             warnings += problems
             return content
         }
@@ -159,8 +159,11 @@ public enum SiteBuilder {
         var pages = expansion.pages
         expansion.pages = []
         let strings = BlockStrings(theme.strings)
-        for index in pages.indices {
-            if let appendix = CourseSessions.appendix(for: pages[index], snapshots: snapshots, strings: strings) { pages[index].append(appendix) }
+        // Course sessions come from a snapshot: a site without data has none to add.
+        if !snapshots.names.isEmpty {
+            for index in pages.indices {
+                if let appendix = CourseSessions.appendix(for: pages[index], snapshots: snapshots, strings: strings) { pages[index].append(appendix) }
+            }
         }
         let (audiences, audienceProblems) = Audiences.assign(pages, names: config.audiences)
         if !audienceProblems.isEmpty { throw DiagnosticsError(audienceProblems.sortedByLocation()) }

@@ -37,72 +37,122 @@ struct SiteModel: Sendable {
     init(pages: [Page]) {
         self.pages = pages
         // Pages are read by position throughout: a page is a large value to copy.
-        var sectionIndex: [String: Int] = [:]
-        for index in pages.indices where pages[index].kind != .page {
-            sectionIndex[pages[index].kind == .home ? "" : pages[index].sourceDirectory] = index
-        }
-        self.sectionIndex = sectionIndex
         // One sort of the whole site by listing order; every list then compares ranks. Titles
         // and paths compare as UTF-8 bytes, that is by code point: the order of String's own
         // comparison for text in NFC (as typed text is), at the cost of comparing memory.
-        let weights = pages.indices.map { pages[$0].frontMatter.weight == 0 ? Int.max : pages[$0].frontMatter.weight }
-        let dates = pages.indices.map { pages[$0].updated?.secondsSinceEpoch ?? Int.min }
-        let titles = pages.indices.map { Array(pages[$0].title.utf8) }
-        let paths = pages.indices.map { Array(pages[$0].sourcePath.utf8) }
-        var rank = Array(repeating: 0, count: pages.count)
-        let sorted = pages.indices.sorted { lhs, rhs in
-            if weights[lhs] != weights[rhs] { return weights[lhs] < weights[rhs] }
-            if dates[lhs] != dates[rhs] { return dates[lhs] > dates[rhs] }
-            let byTitle = Self.compare(titles[lhs], titles[rhs])
-            return byTitle != 0 ? byTitle < 0 : Self.compare(paths[lhs], paths[rhs]) < 0
+        // What the lists need of each page is gathered on every core into one array: each
+        // page's fields sit in a box of their own, and reading them in listing order, page by
+        // page, waits on memory more than it computes.
+        let facts = parallelMap(Array(pages.indices)) { index in
+            let page = pages[index]
+            return Facts(listing: ListingKey(weight: page.frontMatter.weight == 0 ? Int.max : page.frontMatter.weight,
+                                             date: page.updated?.secondsSinceEpoch ?? Int.min,
+                                             title: Array(page.title.utf8), path: Array(page.sourcePath.utf8)),
+                         kind: page.kind, sectionPath: page.sectionPath,
+                         folder: page.kind == .section ? page.sourceDirectory : "", tags: page.frontMatter.tags)
         }
+        let sorted = pages.indices.sorted { facts[$0].listing.sortsBefore(facts[$1].listing) }
+        var rank = Array(repeating: 0, count: pages.count)
         for (position, index) in sorted.enumerated() { rank[index] = position }
         self.listRank = rank
+        var sectionIndex: [String: Int] = [:]
+        for index in pages.indices where facts[index].kind != .page { sectionIndex[facts[index].folder] = index }
+        self.sectionIndex = sectionIndex
+        // Folders and tag names are looked up by their bytes, once for each page: `String`'s
+        // own hashing normalizes every Chinese character of them.
+        var sectionNumbers: [UTF8Key: Int] = [:]
+        var folders: [String] = []
+        sectionOfPage = pages.indices.map { index in
+            let folder = UTF8Key(facts[index].sectionPath)
+            if let number = sectionNumbers[folder] { return number }
+            sectionNumbers[folder] = folders.count
+            folders.append(folder.text)
+            return folders.count - 1
+        }
         // Every list is made in listing order, walking the pages once in that order.
-        var members: [String: [Int]] = [:]
-        var children: [String: [String]] = [:]
+        var members = [[Int]](repeating: [], count: folders.count)
+        var children = [[String]](repeating: [], count: folders.count)
         for index in sorted {
-            switch pages[index].kind {
-            case .page: members[pages[index].sectionPath, default: []].append(index)
-            case .section: children[pages[index].sectionPath, default: []].append(pages[index].sourceDirectory)
+            switch facts[index].kind {
+            case .page: members[sectionOfPage[index]].append(index)
+            case .section: children[sectionOfPage[index]].append(facts[index].folder)
             case .home: break
             }
         }
-        self.pagesInSection = members
-        self.childSections = children
+        // Two folders whose names differ only in their normal form are one section to `String`.
+        func byFolder<T>(_ lists: [[T]], merging: @escaping ([T], [T]) -> [T]) -> [String: [T]] {
+            Dictionary(zip(folders, lists).filter { !$0.1.isEmpty }, uniquingKeysWith: merging)
+        }
+        self.pagesInSection = byFolder(members) { ($0 + $1).sorted { rank[$0] < rank[$1] } }
+        self.childSections = byFolder(children) { $0 + $1 }
         // A tag is named as the first page by path spells it; each page's tags by slug, for
-        // its related pages (an empty name too, as they look it up).
-        var byTag: [String: Tag] = [:]
-        var slugsOfPage = [[String]](repeating: [], count: pages.count)
-        var tagSizes: [String: Int] = [:]
+        // its related pages (an empty name too, as they look it up). Each spelling's slug is
+        // worked out once.
+        var spellings: [UTF8Key: Int] = [:]
+        var slugOfSpelling: [Int] = []
+        var slugNumbers: [String: Int] = [:]
+        var slugs: [(slug: String, name: String?, size: Int)] = []
+        var slugsOfPage = [[Int]](repeating: [], count: pages.count)
         for index in pages.indices {
-            let names = pages[index].frontMatter.tags
+            let names = facts[index].tags
             for (position, name) in names.enumerated() where !names[..<position].contains(name) {
-                let slug = Slug.make(name)
+                let spelling = spellings[UTF8Key(name)] ?? {
+                    let slug = Slug.make(name)
+                    let number = slugNumbers[slug] ?? slugs.count
+                    if number == slugs.count {
+                        slugNumbers[slug] = number
+                        slugs.append((slug, nil, 0))
+                    }
+                    spellings[UTF8Key(name)] = slugOfSpelling.count
+                    slugOfSpelling.append(number)
+                    return slugOfSpelling.count - 1
+                }()
+                let slug = slugOfSpelling[spelling]
                 slugsOfPage[index].append(slug)
                 guard !name.isEmpty else { continue }
-                if byTag[slug] == nil { byTag[slug] = Tag(name: name, outputPath: "tags/\(slug.isEmpty ? "tag" : slug)/", pageIndices: []) }
-                tagSizes[slug, default: 0] += 1
+                if slugs[slug].name == nil { slugs[slug].name = name }
+                slugs[slug].size += 1
             }
         }
-        var tags = byTag.map { slug, tag in (tag, size: tagSizes[slug]!) }.sorted {
+        var tags = slugs.compactMap { entry in
+            entry.name.map { (Tag(name: $0, outputPath: "tags/\(entry.slug.isEmpty ? "tag" : entry.slug)/", pageIndices: []), size: entry.size) }
+        }.sorted {
             $0.size != $1.size ? $0.size > $1.size : $0.0.name < $1.0.name
         }.map(\.0)
         self.tagsBySlug = Dictionary(uniqueKeysWithValues: tags.enumerated().map { (Slug.make($1.name), $0) })
-        let tagsBySlug = self.tagsBySlug
-        tagsOfPage = slugsOfPage.map { $0.compactMap { tagsBySlug[$0] } }
+        let tagOfSlug = slugs.map { [tagsBySlug] in tagsBySlug[$0.slug] }
+        tagsOfPage = slugsOfPage.map { $0.compactMap { tagOfSlug[$0] } }
         for index in sorted {
             for tag in tagsOfPage[index] { tags[tag].pageIndices.append(index) }
         }
         self.tags = tags
-        var sectionNumbers: [String: Int] = [:]
-        sectionOfPage = pages.indices.map { index in
-            let folder = pages[index].sectionPath
-            if let number = sectionNumbers[folder] { return number }
-            sectionNumbers[folder] = sectionNumbers.count
-            return sectionNumbers.count - 1
-        }
         tagRepeatsPages = tags.map { Set($0.pageIndices).count != $0.pageIndices.count }
+    }
+
+    /// What the site's lists need of one page.
+    struct Facts: Sendable {
+        var listing: ListingKey
+        var kind: Page.Kind
+        var sectionPath: String
+        /// A section's own folder.
+        var folder: String
+        var tags: [String]
+    }
+
+    /// What a page is listed by: explicit weight first (1, 2, …), then newest first, then
+    /// by title, then by path.
+    struct ListingKey: Sendable {
+        var weight: Int
+        var date: Int
+        var title: [UInt8]
+        var path: [UInt8]
+
+        func sortsBefore(_ other: ListingKey) -> Bool {
+            if weight != other.weight { return weight < other.weight }
+            if date != other.date { return date > other.date }
+            let byTitle = SiteModel.compare(title, other.title)
+            return byTitle != 0 ? byTitle < 0 : SiteModel.compare(path, other.path) < 0
+        }
     }
 
     /// Negative, zero or positive as `left` sorts before, with or after `right`, byte by byte.

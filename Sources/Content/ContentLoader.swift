@@ -137,14 +137,17 @@ public enum ContentLoader {
         var kind: Page.Kind
         var bundleDirectory: String?
         var sectionPath: String
+        /// Taken as its folder was listed, when it was.
+        var status: FileSystem.Status?
     }
 
     /// Loads every page under `siteDirectory/content`. Errors in any file are collected and
     /// thrown together; warnings are returned beside the content. A file in `known` (the last
-    /// build's `loadedFiles`) with the same status is not read again; `statuses` (by path inside
-    /// `content/`) are those taken before loading began, where the caller has them.
+    /// build's `loadedFiles`) with the same status is not read again. `folders` (by path inside
+    /// `content/`) are listings with statuses taken before loading began, where the caller has
+    /// them (`FileSystem.statuses(in:)`); other folders are listed here.
     public static func load(siteDirectory: String, includeDrafts: Bool = false, known: [String: LoadedFile.Stored] = [:],
-                            statuses: [String: FileSystem.Status] = [:]) throws(DiagnosticsError) -> (SiteContent, [Diagnostic]) {
+                            folders: [String: [FileSystem.Listed]] = [:]) throws(DiagnosticsError) -> (SiteContent, [Diagnostic]) {
         let contentRoot = siteDirectory + "/content"
         guard FileSystem.isDirectory(contentRoot) else {
             throw DiagnosticsError([.error("content", "no content folder: create content/ with Markdown files")])
@@ -154,22 +157,22 @@ public enum ContentLoader {
         var statics: [(String, String)] = []
         var problems: [Diagnostic] = []
         walk(root: contentRoot, resolvedRoot: resolvedRoot, relative: "", sectionPath: "", bundle: nil,
-             visited: [], files: &files, statics: &statics, problems: &problems)
+             visited: [], listed: folders, files: &files, statics: &statics, problems: &problems)
 
-        var loaded = parallelMap(files) { file in
-            readPage(file, contentRoot: contentRoot, known: known[file.relativePath], status: statuses[file.relativePath])
-        }
         var pages: [Page] = []
-        pages.reserveCapacity(loaded.count)
+        pages.reserveCapacity(files.count)
         var loadedFiles: [String: LoadedFile.Stored] = [:]
-        loadedFiles.reserveCapacity(loaded.count)
-        for index in loaded.indices {
-            problems += loaded[index].1
-            loadedFiles[files[index].relativePath] = loaded[index].2
-            if let page = loaded[index].0, includeDrafts || !page.frontMatter.draft { pages.append(page) }
-        }
-        // Let go now: each page is then held once, and giving it its URL changes it in place.
-        loaded = []
+        loadedFiles.reserveCapacity(files.count)
+        var position = 0
+        parallelMap(files, { file in
+            readPage(file, contentRoot: contentRoot, known: known[file.relativePath])
+        }, taking: { loaded in
+            let (page, pageProblems, record) = loaded
+            if !pageProblems.isEmpty { problems += pageProblems }
+            if let record { loadedFiles[files[position].relativePath] = record }
+            if let page, includeDrafts || !page.frontMatter.draft { pages.append(page) }
+            position += 1
+        })
         if !problems.errors.isEmpty { throw DiagnosticsError(problems.sortedByLocation()) }
         if !pages.contains(where: { $0.kind == .home }) {
             // A folder of Markdown without content/_index.md still gets a home page.
@@ -193,13 +196,21 @@ public enum ContentLoader {
     }
 
     private static func walk(root: String, resolvedRoot: String, relative: String, sectionPath: String, bundle: String?,
-                             visited: Set<String>, files: inout [FoundFile], statics: inout [(String, String)],
-                             problems: inout [Diagnostic]) {
+                             visited: Set<String>, listed: [String: [FileSystem.Listed]], files: inout [FoundFile],
+                             statics: inout [(String, String)], problems: inout [Diagnostic]) {
         let absolute = relative.isEmpty ? root : root + "/" + relative
-        let entries: [FileSystem.Entry]
-        do { entries = try FileSystem.listDirectory(absolute) } catch {
-            problems.append(.error("content/" + relative, "cannot read folder: \(error)"))
-            return
+        let entries: [FileSystem.Listed]
+        if let listing = listed[relative] {
+            entries = listing
+        } else {
+            do {
+                entries = try FileSystem.listDirectory(absolute).map {
+                    FileSystem.Listed(name: $0.name, status: nil, isDirectory: $0.isDirectory, isSymlink: $0.isSymlink)
+                }
+            } catch {
+                problems.append(.error("content/" + relative, "cannot read folder: \(error)"))
+                return
+            }
         }
         guard let resolvedHere = FileSystem.resolvedPath(absolute) else {
             problems.append(.error("content/" + relative, "cannot resolve folder (symlink loop?)"))
@@ -210,9 +221,9 @@ public enum ContentLoader {
             return
         }
         let visitedHere = visited.union([resolvedHere])
-        let names = Set(entries.map(\.name))
-        let isSection = names.contains("_index.md") && bundle == nil
-        let isBundle = bundle == nil && names.contains("index.md") && !relative.isEmpty && !names.contains("_index.md")
+        let hasSectionIndex = entries.contains { $0.name == "_index.md" }
+        let isSection = hasSectionIndex && bundle == nil
+        let isBundle = bundle == nil && !hasSectionIndex && !relative.isEmpty && entries.contains { $0.name == "index.md" }
         let currentSection = isSection ? relative : sectionPath
         let currentBundle = bundle ?? (isBundle ? relative : nil)
 
@@ -230,14 +241,14 @@ public enum ContentLoader {
             }
             if entry.isDirectory {
                 walk(root: root, resolvedRoot: resolvedRoot, relative: path, sectionPath: currentSection, bundle: currentBundle,
-                     visited: visitedHere, files: &files, statics: &statics, problems: &problems)
+                     visited: visitedHere, listed: listed, files: &files, statics: &statics, problems: &problems)
             } else if entry.name.hasSuffix(".md") && (currentBundle == nil || currentBundle == relative && entry.name == "index.md") {
                 let kind: Page.Kind
                 if entry.name == "_index.md" { kind = relative.isEmpty ? .home : .section } else { kind = .page }
                 files.append(FoundFile(relativePath: path, kind: kind,
                                        bundleDirectory: entry.name == "index.md" ? currentBundle : nil,
                                        // A section belongs to the nearest section above its folder.
-                                       sectionPath: kind == .section ? sectionPath : currentSection))
+                                       sectionPath: kind == .section ? sectionPath : currentSection, status: entry.status))
             } else {
                 statics.append((path, path))
             }
@@ -245,11 +256,10 @@ public enum ContentLoader {
     }
 
     /// A page from its file, or from what the last build found in it when its status is the same.
-    private static func readPage(_ file: FoundFile, contentRoot: String, known: LoadedFile.Stored?,
-                                 status: FileSystem.Status?) -> (Page?, [Diagnostic], LoadedFile.Stored?) {
+    private static func readPage(_ file: FoundFile, contentRoot: String, known: LoadedFile.Stored?) -> (Page?, [Diagnostic], LoadedFile.Stored?) {
         let path = "content/" + file.relativePath
         let fullPath = contentRoot + "/" + file.relativePath
-        let status = status ?? FileSystem.status(fullPath)
+        let status = file.status ?? FileSystem.status(fullPath)
         if let known, let status, known.status == status, let loaded = known.loaded() {
             let (page, problems) = page(file, loaded, path: path, fullPath: fullPath)
             return (page, problems, known)
@@ -307,25 +317,23 @@ public enum ContentLoader {
         var owners: [String: Int] = [:]
         owners.reserveCapacity(pages.count)
         var problems: [Diagnostic] = []
-        // Worked out on every core from a copy of the pages that is let go before they change.
-        let urls = { [pages] in parallelMap(Array(pages.indices)) { index -> String in
-            let page = pages[index]
+        // Worked out and set on every core, each page changed in place.
+        parallelUpdate(&pages) { _, page in
             switch page.kind {
             case .home:
-                return ""
+                page.urlPath = ""
             case .section:
-                return page.sourceDirectory + "/"
+                page.urlPath = page.sourceDirectory + "/"
             case .page:
                 let directory = page.bundleDirectory.map { FileSystem.parentPath("/" + $0).trimmingSlashes } ?? page.sourceDirectory
                 let name = page.bundleDirectory.map(FileSystem.lastComponent) ?? String(FileSystem.lastComponent(page.sourcePath).dropLast(3))
                 let segment = page.frontMatter.slug ?? name
-                return (directory.isEmpty ? "" : directory + "/") + segment + "/"
+                page.urlPath = (directory.isEmpty ? "" : directory + "/") + segment + "/"
             }
-        } }()
+        }
         for index in pages.indices {
-            let url = urls[index]
-            pages[index].urlPath = url
             let page = pages[index]
+            let url = page.urlPath
             if let other = owners[url] {
                 let first = pages[other]
                 let slug = page.frontMatter["slug"]

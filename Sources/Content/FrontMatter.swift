@@ -128,31 +128,39 @@ public struct FrontMatter: Sendable {
             }
         }
         if !problems.isEmpty { return (matter, problems) }
-        matter.title = matter["title"]?.scalar
-        matter.date = matter["date"].flatMap { $0.isNull ? nil : CalendarDate(parsing: $0.scalar ?? "") }
-        matter.lastmod = matter["lastmod"].flatMap { $0.isNull ? nil : CalendarDate(parsing: $0.scalar ?? "") }
-        matter.summary = matter["summary"].flatMap { $0.isNull ? nil : $0.scalar }
-        matter.tags = matter["tags"]?.stringList ?? []
-        matter.weight = matter["weight"]?.int ?? 0
-        matter.draft = matter["draft"]?.bool ?? false
-        if let slug = matter["slug"], !slug.isNull {
-            matter.slug = slug.scalar
-            if let text = slug.scalar, text.isEmpty || text.contains("/") || text.contains("\\") || text == "." || text == ".." {
-                problems.append(.error(path, line: slug.line, column: slug.column,
+        problems += matter.readKnownKeys(path: path)
+        return (matter, problems)
+    }
+
+    /// Sets the typed fields from `fields`, checked already; what is wrong in a slug or a
+    /// privacy allowance is returned. The build cache keeps `fields` alone and reads the
+    /// rest anew: the title and summary are then one string each, not two.
+    mutating func readKnownKeys(path: String) -> [Diagnostic] {
+        var problems: [Diagnostic] = []
+        func given(_ key: String) -> YAMLNode? { self[key].flatMap { $0.isNull ? nil : $0 } }
+        title = self["title"]?.scalar
+        date = given("date").flatMap { CalendarDate(parsing: $0.scalar ?? "") }
+        lastmod = given("lastmod").flatMap { CalendarDate(parsing: $0.scalar ?? "") }
+        summary = given("summary")?.scalar
+        tags = self["tags"]?.stringList ?? []
+        weight = self["weight"]?.int ?? 0
+        draft = self["draft"]?.bool ?? false
+        if let node = given("slug") {
+            slug = node.scalar
+            if let text = node.scalar, text.isEmpty || text.contains("/") || text.contains("\\") || text == "." || text == ".." {
+                problems.append(.error(path, line: node.line, column: node.column,
                                        "slug '\(text)' must be a single URL segment without '/' or '..'"))
             }
         }
-        matter.audience = matter["audience"]?.stringList ?? []
-        if let template = matter["template"], !template.isNull {
-            matter.template = template.scalar
-        }
-        matter.toc = matter["toc"]?.bool
-        if let privacy = matter["privacy"], !privacy.isNull {
+        audience = self["audience"]?.stringList ?? []
+        template = given("template")?.scalar
+        toc = self["toc"]?.bool
+        if let privacy = given("privacy") {
             let (allowances, privacyProblems) = PrivacyAllowance.parse(privacy, path: path)
-            matter.privacyAllow = allowances
+            privacyAllow = allowances
             problems += privacyProblems
         }
-        return (matter, problems)
+        return problems
     }
 }
 
@@ -214,38 +222,9 @@ public struct PrivacyAllowance: Sendable, Equatable {
 }
 
 extension FrontMatter {
-    /// For the build cache (`LoadedFile`): a file whose status is unchanged is not parsed again.
+    /// For the build cache (`LoadedFile`): a file whose status is unchanged is not parsed
+    /// again. Only its keys are kept; the typed fields are read from them (`readKnownKeys`).
     public func encode(into out: inout ByteWriter) {
-        func optional(_ text: String?) {
-            out.byte(text == nil ? 0 : 1)
-            if let text { out.text(text) }
-        }
-        func optional(_ date: CalendarDate?) {
-            out.byte(date == nil ? 0 : 1)
-            date?.encode(into: &out)
-        }
-        func list(_ words: [String]) {
-            out.small(words.count)
-            for word in words { out.text(word) }
-        }
-        optional(title)
-        optional(date)
-        optional(lastmod)
-        optional(summary)
-        list(tags)
-        out.integer(weight)
-        out.byte(draft ? 1 : 0)
-        optional(slug)
-        list(audience)
-        optional(template)
-        out.byte(toc.map { $0 ? 2 : 1 } ?? 0)
-        out.small(privacyAllow.count)
-        for allowance in privacyAllow {
-            out.text(allowance.column)
-            out.text(allowance.reason)
-            out.small(allowance.line)
-            out.small(allowance.columnNumber)
-        }
         out.small(fields.count)
         for (key, value) in fields {
             out.text(key)
@@ -253,54 +232,17 @@ extension FrontMatter {
         }
     }
 
-    /// Nil at damaged bytes.
+    /// Nil at damaged bytes. The front matter of a file whose checks found errors is not
+    /// kept (`LoadedFile`), so its keys read back as they were checked.
     public static func decode(_ input: inout ByteReader) -> FrontMatter? {
-        var failed = false
-        func optionalText() -> String? {
-            guard let present = input.byte() else { failed = true; return nil }
-            guard present == 1 else { return nil }
-            guard let text = input.text() else { failed = true; return nil }
-            return text
-        }
-        func optionalDate() -> CalendarDate? {
-            guard let present = input.byte() else { failed = true; return nil }
-            guard present == 1 else { return nil }
-            guard let date = CalendarDate.decode(&input) else { failed = true; return nil }
-            return date
-        }
-        func list() -> [String] {
-            guard let count = input.small(limit: input.remaining) else { failed = true; return [] }
-            var words: [String] = []
-            for _ in 0..<count {
-                guard let word = input.text() else { failed = true; return [] }
-                words.append(word)
-            }
-            return words
-        }
         var matter = FrontMatter()
-        matter.title = optionalText()
-        matter.date = optionalDate()
-        matter.lastmod = optionalDate()
-        matter.summary = optionalText()
-        matter.tags = list()
-        guard !failed, let weight = input.integer(), let draft = input.byte() else { return nil }
-        matter.weight = Int(weight)
-        matter.draft = draft == 1
-        matter.slug = optionalText()
-        matter.audience = list()
-        matter.template = optionalText()
-        guard !failed, let toc = input.byte(), let allowanceCount = input.small(limit: input.remaining) else { return nil }
-        matter.toc = toc == 0 ? nil : toc == 2
-        for _ in 0..<allowanceCount {
-            guard let column = input.text(), let reason = input.text(), let line = input.small(), let columnNumber = input.small() else { return nil }
-            matter.privacyAllow.append(PrivacyAllowance(column: column, reason: reason, line: line, columnNumber: columnNumber))
-        }
         guard let fieldCount = input.small(limit: input.remaining) else { return nil }
         matter.fields.reserveCapacity(fieldCount)
         for _ in 0..<fieldCount {
             guard let key = input.text(), let value = YAMLNode.decode(&input) else { return nil }
             matter.fields.append((key, value))
         }
-        return failed ? nil : matter
+        _ = matter.readKnownKeys(path: "")
+        return matter
     }
 }

@@ -132,28 +132,34 @@ public struct ByteReader {
         return true
     }
 
+    /// Eight bytes, least significant first, read as one word: every length and count of the
+    /// build cache is one, tens of thousands of them a build.
+    @inlinable
     public mutating func integer() -> Int64? {
-        guard index + 8 <= end else { return nil }
-        var value: UInt64 = 0
-        for offset in 0..<8 { value |= UInt64(bytes[index + offset]) << (8 * offset) }
+        guard index >= 0, index + 8 <= end, end <= bytes.count else { return nil }
+        let value = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: index, as: UInt64.self)) }
         index += 8
         return Int64(bitPattern: value)
     }
 
     /// A value written with `ByteWriter.small`, no larger than `limit`.
+    @inlinable
     public mutating func small(limit: Int = Int(Int32.max)) -> Int? {
         guard let value = varint(), value <= UInt64(limit) else { return nil }
         return Int(value)
     }
 
     /// A count or length: never negative, and no larger than `limit`.
+    @inlinable
     public mutating func count(limit: Int = Int(Int32.max)) -> Int? {
         guard let value = integer(), value >= 0, value <= limit else { return nil }
         return Int(value)
     }
 
+    @inlinable
     public mutating func word() -> UInt64? { integer().map { UInt64(bitPattern: $0) } }
 
+    @inlinable
     public mutating func text() -> String? {
         guard let count = count(), index + count <= end else { return nil }
         defer { index += count }

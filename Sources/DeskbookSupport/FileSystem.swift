@@ -149,25 +149,44 @@ public enum FileSystem {
     /// The entries of a folder with their statuses (following symbolic links; nil where an
     /// entry cannot be read), sorted by name. Each is looked up from the open folder, not
     /// from the root: a site's every file is looked at before each build.
-    public static func statuses(in path: String) -> [(name: String, status: Status?)]? {
+    public static func statuses(in path: String) -> [Listed]? {
         guard let dir = opendir(path) else { return nil }
         defer { closedir(dir) }
         let folder = dirfd(dir)
-        var names: [String] = []
+        var names: [(name: String, type: UInt8)] = []
         while let entry = readdir(dir) {
             let name = Self.name(of: entry)
-            if name != "." && name != ".." { names.append(name) }
+            if name != "." && name != ".." { names.append((name, entry.pointee.d_type)) }
         }
-        let sorted = names.sorted()
+        let sorted = names.sorted { $0.name < $1.name }
         // A large folder (thousands of FAQ entries) is looked at on every core, in runs.
         let run = 512
         let runs = parallelMap(Array(stride(from: 0, to: sorted.count, by: run))) { first in
-            sorted[first..<min(first + run, sorted.count)].map { name -> (name: String, status: Status?) in
+            sorted[first..<min(first + run, sorted.count)].map { name, type -> Listed in
                 var info = stat()
-                return (name, fstatat(folder, name, &info, 0) == 0 ? Status(info) : nil)
+                var isSymlink = type == UInt8(DT_LNK)
+                // Some file systems do not say what an entry is.
+                if type == UInt8(DT_UNKNOWN), fstatat(folder, name, &info, AT_SYMLINK_NOFOLLOW) == 0 {
+                    isSymlink = (info.st_mode & S_IFMT) == S_IFLNK
+                }
+                let status = fstatat(folder, name, &info, 0) == 0 ? Status(info) : nil
+                return Listed(name: name, status: status, isDirectory: status?.isDirectory == true, isSymlink: isSymlink)
             }
         }
         return runs.flatMap { $0 }
+    }
+
+    /// An entry of a folder with its status (that of what a symlink leads to; nil when that
+    /// cannot be taken), as `statuses(in:)` lists them.
+    public struct Listed: Sendable {
+        public let name: String
+        public let status: Status?
+        public let isDirectory: Bool
+        public let isSymlink: Bool
+
+        public init(name: String, status: Status?, isDirectory: Bool, isSymlink: Bool) {
+            (self.name, self.status, self.isDirectory, self.isSymlink) = (name, status, isDirectory, isSymlink)
+        }
     }
 
     /// A folder held open, to look up many paths below it without walking to it each time.
@@ -204,17 +223,16 @@ public enum FileSystem {
             let name = Self.name(of: entry)
             if name == "." || name == ".." { continue }
             var type = entry.pointee.d_type
-            let full = path + "/" + name
             var isSymlink = type == UInt8(DT_LNK)
             if type == UInt8(DT_UNKNOWN) {
                 var info = stat()
-                if lstat(full, &info) == 0 {
+                if lstat(path + "/" + name, &info) == 0 {
                     isSymlink = (info.st_mode & S_IFMT) == S_IFLNK
                     type = (info.st_mode & S_IFMT) == S_IFDIR ? UInt8(DT_DIR) : UInt8(DT_REG)
                 }
             }
             var isDirectory = type == UInt8(DT_DIR)
-            if isSymlink { isDirectory = Self.isDirectory(full) }
+            if isSymlink { isDirectory = Self.isDirectory(path + "/" + name) }
             entries.append(Entry(name: name, isDirectory: isDirectory, isSymlink: isSymlink))
         }
         return entries.sorted { $0.name < $1.name }

@@ -20,3 +20,23 @@ public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Se
         count = items.count
     }
 }
+
+/// `parallelMap`, its results handed to `take` one at a time, in order, on the calling thread:
+/// each is moved out rather than copied, and nothing of it is left to free afterwards.
+public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R, taking take: (consuming R) -> Void) {
+    let results = UnsafeMutableBufferPointer<R>.allocate(capacity: items.count)
+    defer { results.deallocate() }
+    nonisolated(unsafe) let output = results
+    DispatchQueue.concurrentPerform(iterations: items.count) { index in
+        (output.baseAddress! + index).initialize(to: transform(items[index]))
+    }
+    for index in items.indices { take((results.baseAddress! + index).move()) }
+}
+
+/// Changes each element of `items` in place on every core; `change` sees its element only.
+public func parallelUpdate<T>(_ items: inout [T], _ change: @Sendable (Int, inout T) -> Void) {
+    items.withUnsafeMutableBufferPointer { buffer in
+        nonisolated(unsafe) let buffer = buffer
+        DispatchQueue.concurrentPerform(iterations: buffer.count) { index in change(index, &buffer[index]) }
+    }
+}

@@ -1,0 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A text as a dictionary key by its exact UTF-8 bytes. `String` hashes and compares by
+/// canonical equivalence, normalizing each non-ASCII character as it goes: for Chinese keys
+/// looked up once for every page of a site, that costs more than the rest of the work. Two
+/// texts spelled with the same characters in different normal forms are two keys here.
+public struct UTF8Key: Hashable, Sendable {
+    public let text: String
+
+    @inlinable public init(_ text: String) { self.text = text }
+
+    public func hash(into hasher: inout Hasher) {
+        var text = text
+        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    public static func == (lhs: UTF8Key, rhs: UTF8Key) -> Bool {
+        var left = lhs.text, right = rhs.text
+        return left.withUTF8 { left in
+            right.withUTF8 { right in
+                left.count == right.count && (left.count == 0 || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0)
+            }
+        }
+    }
+}
