@@ -186,7 +186,8 @@ enum OutputWriter {
             case .failure(let failure): throw failure
             }
         }
-        let listing = Array((plan.files.map(\.path).sorted().joined(separator: "\n") + "\n").utf8)
+        // In the plan's order, which the same site gives every build.
+        let listing = Array((plan.files.map(\.path).joined(separator: "\n") + "\n").utf8)
         // Most rebuilds publish the files the releases before had: their manifests are the
         // same bytes, and no path needs looking up.
         let previousListing = destination.previous.flatMap { try? FileSystem.readFile($0 + "/" + manifestName) }

@@ -236,7 +236,7 @@ public enum SiteBuilder {
         var plan = OutputPlan()
         func indexSearch(_ tree: PreparedTree, _ treeDigests: [PageDigest]) -> @Sendable () -> SearchBuild {
             let searched = searchedPages(tree.model)
-            let documents = searchDocuments(searched, model: tree.model, digests: treeDigests, links: tree.context.links)
+            let documents = searchDocuments(searched, model: tree.model, digests: treeDigests, urls: tree.context.pageURLs)
             let previous = samePrevious ? previousOutputs.map { ($0, previousRelease!) } : nil
             // The terms each page had when the memory was made, from the same build's cache.
             let previousIndex = Taken(previousMemories.removeValue(forKey: tree.prefix).map { memory in
@@ -279,7 +279,13 @@ public enum SiteBuilder {
             }
             pendingTerms = []
         }
-        Allocator.releaseFreeMemory()
+        let outputsRendered = trees.reduce(0) { $0 + $1.jobs.count - (samePrevious ? $1.reusable.outputs.count : 0) }
+        // Freed memory goes back to the system between phases once much was rendered: a
+        // rebuild of a few pages holds little, and giving it back costs more than it saves.
+        func releaseFreeMemory() {
+            if outputsRendered * 10 >= trees.reduce(0, { $0 + $1.jobs.count }) { Allocator.releaseFreeMemory() }
+        }
+        releaseFreeMemory()
         var problems: [Diagnostic] = []
         var seenProblems = Set<String>()
         for treeDigests in digests {
@@ -318,9 +324,9 @@ public enum SiteBuilder {
             }
         }
         searchBuilds = []
-        Allocator.releaseFreeMemory()
+        releaseFreeMemory()
         report.pageCount = pages.count
-        report.pagesRendered = trees.reduce(0) { $0 + $1.jobs.count - (samePrevious ? $1.reusable.outputs.count : 0) }
+        report.pagesRendered = outputsRendered
         report.queriesRun = snapshots.queriesRun
         report.unmaskedColumns = snapshots.unmaskedColumns
         snapshots.cache?.prune()
@@ -371,7 +377,7 @@ public enum SiteBuilder {
                     // The files held as bytes go first and are let go; the cache is saved
                     // while the rest are linked.
                     try OutputWriter.writeHeld(&plan, to: destination)
-                    Allocator.releaseFreeMemory()
+                    releaseFreeMemory()
                     startSaving()
                     return try OutputWriter.publish(plan, to: destination)
                 } catch {
@@ -380,7 +386,7 @@ public enum SiteBuilder {
             }
             // Written: the index and other files held as bytes are let go.
             plan = OutputPlan()
-            Allocator.releaseFreeMemory()
+            releaseFreeMemory()
             written = summary.writtenPaths
             report.filesWritten = summary.written
             report.filesUnchanged = summary.unchanged
@@ -508,7 +514,7 @@ public enum SiteBuilder {
 
     /// What the search index needs of each page: its terms and excerpts, where it stands,
     /// and what makes it rank (an FAQ reply).
-    static func searchDocuments(_ searched: [Int], model: SiteModel, digests: [PageDigest], links: LinkResolver) -> [SearchDocument] {
+    static func searchDocuments(_ searched: [Int], model: SiteModel, digests: [PageDigest], urls: [String]) -> [SearchDocument] {
         // Every page of a section stands in the same place.
         var places: [String: String] = [:]
         for index in searched where places[model.pages[index].sectionPath] == nil {
@@ -521,7 +527,7 @@ public enum SiteBuilder {
             let page = model.pages[index]
             let place = placeOfSection[page.sectionPath]!
             let reply = page.frontMatter["reply"]?.scalar
-            return SearchDocument(title: page.title, url: links.url(for: page.urlPath), place: place,
+            return SearchDocument(title: page.title, url: urls[index], place: place,
                                   reply: reply, boost: reply == nil ? 1 : 1.6, terms: digests[index].terms)
         }
     }
@@ -565,9 +571,13 @@ public enum SiteBuilder {
         for (index, tag) in model.tags.enumerated() {
             jobs += (1...context.tagPager(tag).pageCount).map { RenderJob.tag(index, pageNumber: $0) }
         }
+        jobs.reserveCapacity(jobs.count + model.pages.count)
         for (index, page) in model.pages.enumerated() {
-            let count = page.kind == .page ? 1 : context.sectionPager(page).pageCount
-            jobs += (1...count).map { RenderJob.content(index, pageNumber: $0) }
+            if page.kind == .page {
+                jobs.append(.content(index, pageNumber: 1))
+            } else {
+                jobs += (1...context.sectionPager(page).pageCount).map { RenderJob.content(index, pageNumber: $0) }
+            }
         }
         return jobs
     }

@@ -257,13 +257,13 @@ public enum ContentLoader {
 
     /// A page from its file, or from what the last build found in it when its status is the same.
     private static func readPage(_ file: FoundFile, contentRoot: String, known: LoadedFile.Stored?) -> (Page?, [Diagnostic], LoadedFile.Stored?) {
-        let path = "content/" + file.relativePath
-        let fullPath = contentRoot + "/" + file.relativePath
-        let status = file.status ?? FileSystem.status(fullPath)
+        let status = file.status ?? FileSystem.status(contentRoot + "/" + file.relativePath)
         if let known, let status, known.status == status, let loaded = known.loaded() {
-            let (page, problems) = page(file, loaded, path: path, fullPath: fullPath)
+            let (page, problems) = page(file, loaded, contentRoot: contentRoot)
             return (page, problems, known)
         }
+        let path = "content/" + file.relativePath
+        let fullPath = contentRoot + "/" + file.relativePath
         let bytes: [UInt8]
         do { bytes = try FileSystem.readFile(fullPath) } catch {
             return (nil, [.error(path, "cannot read: \(error)")], nil)
@@ -283,19 +283,17 @@ public enum ContentLoader {
                                 frontMatter: matter, problems: matterProblems, frontMatterHash: StableHasher.hash(yaml ?? ""),
                                 bodyOffset: bodyOffset, bodyLineOffset: lineOffset,
                                 mayHoldDataBlocks: mayHoldDataBlocks, sourceHash: StableHasher.hash(bytes: bytes))
-        let (page, problems) = page(file, loaded, path: path, fullPath: fullPath)
+        let (page, problems) = page(file, loaded, contentRoot: contentRoot)
         return (page, problems, page == nil || status == nil ? nil : LoadedFile.Stored(loaded))
     }
 
     /// The page of a file as loading found it; its body stays in the file until the page renders.
-    private static func page(_ file: FoundFile, _ loaded: LoadedFile, path: String, fullPath: String) -> (Page?, [Diagnostic]) {
+    private static func page(_ file: FoundFile, _ loaded: consuming LoadedFile, contentRoot: String) -> (Page?, [Diagnostic]) {
         if !loaded.problems.errors.isEmpty { return (nil, loaded.problems) }
-        var page = Page(kind: file.kind, sourcePath: file.relativePath, frontMatter: loaded.frontMatter, body: "",
-                        bodyLineOffset: loaded.bodyLineOffset, urlPath: "", sectionPath: file.sectionPath,
-                        bundleDirectory: file.bundleDirectory)
-        page.sourceHash = loaded.sourceHash
-        page.frontMatterHash = loaded.frontMatterHash
-        page.leaveBodyInFile(path: fullPath, offset: loaded.bodyOffset, mayHoldDataBlocks: loaded.mayHoldDataBlocks)
+        let page = Page(kind: file.kind, sourcePath: file.relativePath, frontMatter: loaded.frontMatter, bodyIn: contentRoot,
+                        offset: loaded.bodyOffset, bodyLineOffset: loaded.bodyLineOffset, mayHoldDataBlocks: loaded.mayHoldDataBlocks,
+                        sectionPath: file.sectionPath, bundleDirectory: file.bundleDirectory,
+                        sourceHash: loaded.sourceHash, frontMatterHash: loaded.frontMatterHash)
         return (page, loaded.problems)
     }
 

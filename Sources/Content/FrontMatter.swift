@@ -22,7 +22,12 @@ public struct FrontMatter: Sendable {
 
     public init() {}
 
-    public subscript(key: String) -> YAMLNode? { fields.first { $0.key == key }?.value }
+    /// Inlined where it is read: called on a page's front matter, it would otherwise copy the
+    /// whole front matter first.
+    @inlinable public subscript(key: String) -> YAMLNode? {
+        for field in fields where field.key == key { return field.value }
+        return nil
+    }
 
     enum Expected { case text, date, list, integer, boolean, history, map }
 

@@ -24,7 +24,7 @@ public struct Page: Sendable {
         @usableFromInline var sourcePath: String
         @usableFromInline var frontMatter: FrontMatter
         @usableFromInline var body: String
-        @usableFromInline var bodyFile: (path: String, offset: Int)?
+        @usableFromInline var bodyFile: (folder: String, offset: Int)?
         @usableFromInline var appendix = ""
         @usableFromInline var mayHoldDataBlocks: Bool
         @usableFromInline var bodyLineOffset: Int
@@ -66,8 +66,9 @@ public struct Page: Sendable {
         _read { yield box.fields.body }
         set { fields.body = newValue }
     }
-    /// Where `body` was left: the file's absolute path and the byte the body starts at.
-    @inlinable public var bodyFile: (path: String, offset: Int)? {
+    /// Where `body` was left: the folder `sourcePath` is in (`content/`, as an absolute path)
+    /// and the byte the body starts at.
+    @inlinable public var bodyFile: (folder: String, offset: Int)? {
         _read { yield box.fields.bodyFile }
         set { fields.bodyFile = newValue }
     }
@@ -121,12 +122,14 @@ public struct Page: Sendable {
         fields.mayHoldDataBlocks = mayHoldDataBlocks || Self.mayHoldDataBlocks(markdown)
     }
 
-    /// Leaves the body in its file (see `body`); `sourceHash` must be the file's hash, and
-    /// `mayHoldDataBlocks` is worked out from the body's bytes there.
-    mutating func leaveBodyInFile(path: String, offset: Int, mayHoldDataBlocks: Bool) {
-        fields.body = ""
-        fields.bodyFile = (path, offset)
-        fields.mayHoldDataBlocks = mayHoldDataBlocks || Self.mayHoldDataBlocks(appendix)
+    /// A page whose body is left in its file (see `body`), at `offset` of `folder/sourcePath`:
+    /// `sourceHash` is the file's hash, and `mayHoldDataBlocks` was worked out from the body's
+    /// bytes there.
+    init(kind: Kind, sourcePath: String, frontMatter: FrontMatter, bodyIn folder: String, offset: Int, bodyLineOffset: Int,
+         mayHoldDataBlocks: Bool, sectionPath: String, bundleDirectory: String?, sourceHash: UInt64, frontMatterHash: UInt64) {
+        box = Box(Fields(kind: kind, sourcePath: sourcePath, frontMatter: frontMatter, body: "", bodyFile: (folder, offset),
+                         mayHoldDataBlocks: mayHoldDataBlocks, bodyLineOffset: bodyLineOffset, urlPath: "", sectionPath: sectionPath,
+                         bundleDirectory: bundleDirectory, sourceHash: sourceHash, frontMatterHash: frontMatterHash))
     }
 
     /// The page's whole Markdown as UTF-8: the body, read back from its file when it was left
@@ -134,7 +137,7 @@ public struct Page: Sendable {
     /// the appendix after it. No `String` is made: the Markdown parser reads bytes.
     public func markdownBytes() throws(Diagnostic) -> [UInt8] {
         guard let file = bodyFile else { return Array((body + appendix).utf8) }
-        guard var bytes = try? FileSystem.readFile(file.path), StableHasher.hash(bytes: bytes) == sourceHash,
+        guard var bytes = try? FileSystem.readFile(file.folder + "/" + sourcePath), StableHasher.hash(bytes: bytes) == sourceHash,
               file.offset <= bytes.count else {
             throw Diagnostic.error(diagnosticPath, "changed while the site was being built; build again")
         }

@@ -55,6 +55,20 @@ public enum Escape {
     /// bytes: every URL of every page goes through here.
     static func percentEncoded(_ text: String, keepingSlashes: Bool) -> String {
         var text = text
+        func kept(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
+                 UInt8(ascii: "."), UInt8(ascii: "~"):
+                return true
+            case UInt8(ascii: "/"):
+                return keepingSlashes
+            default:
+                return false
+            }
+        }
+        // Most paths need nothing encoded: the text itself is the answer, nothing is made.
+        if text.withUTF8({ $0.allSatisfy(kept) }) { return text }
         return text.withUTF8 { bytes in
             var out = [UInt8]()
             out.reserveCapacity(bytes.count)

@@ -139,7 +139,7 @@ public struct IndexMemory: Sendable {
             }
             return (lists.terms, packed, encoded, counts)
         }
-        pages = documents.map(Self.identity)
+        pages = documents.indices.map { Self.identity(url: documents[$0].url, boost: documents[$0].boost) }
         pageTerms = inputs.termHashes
         chunkKeys = inputs.chunkKeys
         chunks = parallelMap(Array(chunkKeys.indices)) { .held(SearchIndex.chunk(documents, number: $0)[...]) }
@@ -167,7 +167,7 @@ public struct IndexMemory: Sendable {
         self = (consume previous).memory
         let documents = inputs.documents
         guard pages.count == documents.count, previousTerms.count == documents.count,
-              documents.indices.allSatisfy({ pages[$0] == Self.identity(documents[$0]) }) else { return nil }
+              documents.indices.allSatisfy({ pages[$0] == Self.identity(url: documents[$0].url, boost: documents[$0].boost) }) else { return nil }
         let newPageTerms = inputs.termHashes
         let changed = documents.indices.filter { newPageTerms[$0] != pageTerms[$0] }
         guard Double(changed.count) <= Double(documents.count) * Self.mostChangedPages else { return nil }
@@ -440,10 +440,12 @@ public struct IndexMemory: Sendable {
         return SearchIndex.files(shards: shards, chunks: chunkFiles, cjkShards: cjkShards, documentCount: pages.count, synonyms: synonyms)
     }
 
-    private static func identity(_ document: SearchDocument) -> UInt64 {
+    /// A page's place in the index: its URL and boost (read from a document by field: a
+    /// whole document handed on is copied, every field of it).
+    private static func identity(url: String, boost: Double) -> UInt64 {
         var hasher = StableHasher()
-        hasher.combine(document.url)
-        hasher.combine(Int(document.boost * 1000))
+        hasher.combine(url)
+        hasher.combine(Int(boost * 1000))
         return hasher.value
     }
 
