@@ -28,11 +28,14 @@ struct BuildState: Sendable {
         var written: [String]
     }
 
-    static let formatVersion: Int64 = 13
+    static let formatVersion: Int64 = 14
 
     /// A page's id in the page records: its tree's folder and URL path, hashed (the records
     /// hold them as text; a table of ten thousand hashes is made without a string each).
     static func pageID(prefix: String, urlPath: String) -> UInt64 { StableHasher.hash(prefix.isEmpty ? urlPath : prefix + urlPath) }
+    /// An output path as the page records know it: eleven thousand paths are neither written
+    /// out nor read back as text each build.
+    static func outputID(_ path: String) -> UInt64 { StableHasher.hash(path) }
 
     var inputs: UInt64 = 0
     var release = ""
@@ -42,8 +45,8 @@ struct BuildState: Sendable {
     var warnings: [Diagnostic] = []
     /// The last releases published, oldest first (`changedSince`).
     var releases: [ReleaseRecord] = []
-    /// Output path -> key of everything it was rendered from.
-    var outputs: [String: UInt64] = [:]
+    /// Output path (`outputID`) -> key of everything it was rendered from.
+    var outputs: [UInt64: UInt64] = [:]
     /// Per tree (its folder, "" for a site without audiences): the key of its search index.
     var searchKeys: [String: UInt64] = [:]
     var searchFiles: [String] = []
@@ -109,20 +112,34 @@ struct BuildState: Sendable {
         return true
     }
 
-    /// Each record stands for itself (a file's status must match it), so any complete file
-    /// of this version serves.
-    static func loadLoadedFiles(_ path: String) -> [String: LoadedFile.Stored]? {
+    /// What loading found in each Markdown file, as the last builds left it in `.content`: a
+    /// log of records, each a file's path and its `LoadedFile`, a later one standing for an
+    /// earlier one of the same path. Each record stands for itself (a file's status must match
+    /// it), so any record of this version serves; a record cut short by a build that was killed
+    /// ends the log there.
+    struct LoadedFileLog {
+        var files: [String: LoadedFile.Stored]
+        /// Records in the file, those that later ones stand for included; nil when the file
+        /// must be written anew before records are added (it ends in a record cut short).
+        var records: Int?
+    }
+
+    static func loadLoadedFiles(_ path: String) -> LoadedFileLog? {
         guard let bytes = try? FileSystem.readFile(path + ".content") else { return nil }
         var input = ByteReader(bytes)
-        guard decodeHeader(&input) != nil, let count = input.count() else { return nil }
-        var files: [String: LoadedFile.Stored] = [:]
-        files.reserveCapacity(count)
-        for _ in 0..<count {
+        guard decodeHeader(&input) != nil else { return nil }
+        var log = LoadedFileLog(files: [:], records: 0)
+        log.files.reserveCapacity(bytes.count / 512)
+        while !input.isAtEnd {
             guard let path = input.text(), let length = input.count(), let range = input.skip(length),
-                  let file = LoadedFile.Stored(bytes, range: range) else { return nil }
-            files[path] = file
+                  let file = LoadedFile.Stored(bytes, range: range) else {
+                log.records = nil
+                break
+            }
+            log.files[path] = file
+            log.records? += 1
         }
-        return input.isAtEnd ? files : nil
+        return log
     }
 
     /// Read with the pages; none (the next index is built from every page's terms) when
@@ -210,16 +227,28 @@ struct BuildState: Sendable {
         try write(out.bytes)
     }
 
-    /// What loading found in each Markdown file (`LoadedFile`), by its path inside `content/`,
-    /// a piece at a time. Any complete file of this version serves a later build: each record
-    /// stands for itself. Not saved is not lost: the next build reads every file.
-    static func saveLoadedFiles(_ files: [String: LoadedFile.Stored], _ path: String) {
+    /// What loading found in each Markdown file (`LoadedFile`), by its path inside `content/`.
+    /// The records of the files this build read are added to the log `previous` was read
+    /// from; it is written anew, a piece at a time, when there is none, or when most of it
+    /// would be records that no longer count (of files changed again or removed). Not saved
+    /// is not lost: the next build reads the files again.
+    static func saveLoadedFiles(_ files: [String: LoadedFile.Stored], _ path: String, previous: LoadedFileLog?) {
+        let added = files.filter { !$0.value.isFromCache }
         do {
+            if let records = previous?.records, records + added.count <= 2 * files.count + 64 {
+                if added.isEmpty { return }
+                var out = ByteWriter()
+                for (file, loaded) in added {
+                    out.text(file)
+                    loaded.encode(into: &out)
+                }
+                try FileSystem.append(path + ".content", out.bytes)
+                return
+            }
             try FileSystem.makeDirectories(FileSystem.parentPath(path))
             try FileSystem.writeAtomically(path + ".content") { write in
                 var out = ByteWriter()
                 BuildState().encodeHeader(into: &out)
-                out.integer(files.count)
                 for (file, loaded) in files {
                     out.text(file)
                     loaded.encode(into: &out)
@@ -316,7 +345,7 @@ struct BuildState: Sendable {
         out.integer(records.trees.reduce(0) { $0 + $1.outputPaths.count })
         for tree in records.trees {
             for (path, key) in zip(tree.outputPaths, tree.outputKeys) {
-                out.text(path)
+                out.word(Self.outputID(path))
                 out.word(key)
             }
         }
@@ -330,7 +359,7 @@ struct BuildState: Sendable {
                 out.text(tree.prefix, tree.urlPaths[index])
                 let digest = tree.digests[index]
                 out.word(tree.markdownKeys[index])
-                out.text(digest.summary)
+                digest.summary.encode(into: &out)
                 out.word(digest.terms.hash)
                 out.word(digest.terms.excerptsHash)
                 out.word(digest.terms.length.bitPattern)
@@ -348,12 +377,12 @@ struct BuildState: Sendable {
     }
 
     private static func decodePages(_ input: inout ByteReader, termsStorePath: String)
-        -> (outputs: [String: UInt64], markdown: [UInt64: MarkdownEntry], store: RecordStore)? {
+        -> (outputs: [UInt64: UInt64], markdown: [UInt64: MarkdownEntry], store: RecordStore)? {
         guard let outputCount = input.count() else { return nil }
-        var outputs: [String: UInt64] = [:]
+        var outputs: [UInt64: UInt64] = [:]
         outputs.reserveCapacity(outputCount)
         for _ in 0..<outputCount {
-            guard let path = input.text(), let key = input.word() else { return nil }
+            guard let path = input.word(), let key = input.word() else { return nil }
             outputs[path] = key
         }
         guard let identity = input.word(), let end = input.count(limit: Int.max),
@@ -362,7 +391,8 @@ struct BuildState: Sendable {
         var markdown: [UInt64: MarkdownEntry] = [:]
         markdown.reserveCapacity(pageCount)
         for _ in 0..<pageCount {
-            guard let id = input.blobInPlace().map(StableHasher.hash(bytes:)), let key = input.word(), let summary = input.text(),
+            guard let id = input.blobInPlace().map(StableHasher.hash(bytes:)), let key = input.word(),
+                  let summary = input.blobInPlace().map(PageDigest.Summary.stored),
                   let termsHash = input.word(),
                   let excerptsHash = input.word(), let length = input.word(), let encodedCount = input.count(limit: Int.max),
                   let start = input.count(limit: end), let count = input.count(limit: end - start),

@@ -3,20 +3,21 @@ import DeskbookSupport
 
 /// `sitemap.xml` and the Atom feed: files for machines rather than readers.
 enum MachineFiles {
-    static func sitemap(model: SiteModel, config: SiteConfig, links: LinkResolver) -> [UInt8] {
+    static func sitemap(model: SiteModel, config: SiteConfig, links: LinkResolver, pageURLs: [String]) -> [UInt8] {
         // Appended as bytes: one entry for every page of the site, each build.
         var xml: [UInt8] = []
         xml.reserveCapacity(model.pages.count * 96)
         xml += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n".utf8
-        let origin = config.origin
-        func url(_ outputPath: String) {
+        let origin = Escape.xml(config.origin)
+        func url(_ publicURL: String) {
             xml += "<url><loc>".utf8
-            xml += Escape.xml(origin + links.url(for: outputPath)).utf8
+            xml += origin.utf8
+            Escape.appendHTML(publicURL, to: &xml)
             xml += "</loc>".utf8
         }
         // Positions are sorted, not pages: a page is a large value to move.
         for index in model.pages.indices.sorted(by: { model.pages[$0].urlPath < model.pages[$1].urlPath }) {
-            url(model.pages[index].urlPath)
+            url(pageURLs[index])
             if let date = model.pages[index].updated {
                 xml += "<lastmod>".utf8
                 xml += date.isoDay.utf8
@@ -25,7 +26,7 @@ enum MachineFiles {
             xml += "</url>\n".utf8
         }
         for path in model.generatedOutputs.sorted() {
-            url(path)
+            url(links.url(for: path))
             xml += "</url>\n".utf8
         }
         xml += "</urlset>\n".utf8

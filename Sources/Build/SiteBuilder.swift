@@ -125,11 +125,11 @@ public enum SiteBuilder {
                 return state.loadPages(statePath) ? state : nil
             }
         }
-        let knownFiles = try phase("read build cache") { () throws(DiagnosticsError) in readingLoadedFiles?.result() ?? [:] }
+        let loadedFileLog = try phase("read build cache") { () throws(DiagnosticsError) in readingLoadedFiles?.result() ?? nil }
 
         var content = try phase("load content") { () throws(DiagnosticsError) -> SiteContent in
             let (content, problems) = try ContentLoader.load(siteDirectory: options.siteDirectory, includeDrafts: options.includeDrafts,
-                                                             known: knownFiles, folders: fingerprint.contentFolders)
+                                                             known: loadedFileLog?.files ?? [:], folders: fingerprint.contentFolders)
             warnings += problems
             return content
         }
@@ -152,7 +152,7 @@ public enum SiteBuilder {
         // What loading found is saved for the next build at once, and let go: each record
         // stands for itself (a file's status must match it), whatever becomes of this build.
         let savingLoadedFiles = statePath.map { [loadedFiles = content.loadedFiles] statePath in
-            Background { BuildState.saveLoadedFiles(loadedFiles, statePath) }
+            Background { BuildState.saveLoadedFiles(loadedFiles, statePath, previous: loadedFileLog) }
         }
         content.loadedFiles = [:]
         defer { savingLoadedFiles?.result() }
@@ -180,11 +180,6 @@ public enum SiteBuilder {
         let previousOutputs = previousState.flatMap { $0.release == liveRelease ? $0 : nil }
         let previousRelease = liveRelease.flatMap { _ in Releases(output: options.outputDirectory).current }
         let cachedMarkdown = previousState?.markdown ?? [:]
-        // Which of the last build's files the live release no longer holds (removed by hand),
-        // looked up on another core while the site is prepared.
-        let missingFromRelease = previousOutputs.flatMap { previous in
-            previousRelease.map { release in Background { missingFiles(Array(previous.outputs.keys), in: release) } }
-        }
         let blockEnvironment = { (basePath: String) in
             BlockEnvironment(snapshots: snapshots, locale: config.formatLocale, strings: strings, basePath: basePath)
         }
@@ -198,8 +193,7 @@ public enum SiteBuilder {
             return specs.map { spec in
                 PreparedTree(audience: spec.name, pageIndices: spec.pages, allPages: pages, audiences: audiences, content: content,
                              config: config, theme: theme, options: options, expansion: expansion, environmentKey: environmentKey,
-                             snapshots: snapshots, blocks: blockEnvironment, previous: previousOutputs, previousRelease: previousRelease,
-                             missingFromRelease: missingFromRelease)
+                             snapshots: snapshots, blocks: blockEnvironment, previous: previousOutputs, previousRelease: previousRelease)
             }
         }
         let unknownTemplates = templateProblems(pages, theme: theme)
@@ -229,6 +223,20 @@ public enum SiteBuilder {
         defer { if let release, !published { FileSystem.removeTree(release.staging) } }
         // Another build may have published while this one waited for the lock.
         let samePrevious = release.map { $0.previous == previousRelease } ?? false
+        // A release made over changed only in the files written since it was built.
+        let changedSinceRecycled: Set<String>? = release.flatMap { release in
+            release.recycled.flatMap { recycled in
+                release.previous.flatMap { BuildState.changedSince(recycled, live: FileSystem.lastComponent($0), in: previousReleases) }
+            }
+        }
+        // What each tree takes from the live release, less what it no longer holds (removed by
+        // hand): those outputs are rendered again. A file the release made over holds as the
+        // live one does is not looked for there.
+        let reuses = trees.map { tree -> Reuse in
+            guard samePrevious, let previousRelease else { return .none }
+            return tree.reusable.findingMissing(in: previousRelease, outputPaths: tree.outputPaths, jobs: tree.jobs,
+                                                lookingOnlyAt: changedSinceRecycled)
+        }
 
         // A tree's search index is built while the next tree renders (in a phase of its own
         // with `separatePhases`).
@@ -251,8 +259,8 @@ public enum SiteBuilder {
         var pendingTerms: [[Int: [SectionText]]] = []
         var digests = try phase("render pages") { () throws(DiagnosticsError) -> [[PageDigest]] in
             var digests: [[PageDigest]] = []
-            for tree in trees {
-                let rendered = try renderPages(tree, reuse: samePrevious ? tree.reusable : .none, siteDirectory: options.siteDirectory,
+            for (tree, reuse) in zip(trees, reuses) {
+                let rendered = try renderPages(tree, reuse: reuse, siteDirectory: options.siteDirectory,
                                                cachedMarkdown: cachedMarkdown, deferTerms: options.separatePhases,
                                                writeInto: release.map { Destination(directory: $0.staging, previous: $0.previous, recycled: $0.recycled != nil) },
                                                plan: &plan)
@@ -279,7 +287,7 @@ public enum SiteBuilder {
             }
             pendingTerms = []
         }
-        let outputsRendered = trees.reduce(0) { $0 + $1.jobs.count - (samePrevious ? $1.reusable.outputs.count : 0) }
+        let outputsRendered = zip(trees, reuses).reduce(0) { $0 + $1.0.jobs.count - $1.1.outputs.count }
         // Freed memory goes back to the system between phases once much was rendered: a
         // rebuild of a few pages holds little, and giving it back costs more than it saves.
         func releaseFreeMemory() {
@@ -306,7 +314,9 @@ public enum SiteBuilder {
             throw DiagnosticsError([.error(damage, "the build cache changed while it was read; it has been removed: build again")])
         }
         for search in searchBuilds {
-            for file in search.files { plan.add(file.path, file.source) }
+            // By path: the index's shards come in no set order, and the plan's order is the
+            // release manifest's, which the next build compares with its own.
+            for file in search.files.sorted(by: { $0.path < $1.path }) { plan.add(file.path, file.source) }
         }
         // What the build cache keeps of each index is saved on a thread of its own from here, while
         // the site is written; the index's bytes go with the plan.
@@ -366,10 +376,6 @@ public enum SiteBuilder {
                 do { try summary.saveSummary(statePath) } catch { BuildState.remove(statePath) }
             }
             defer { saveSummary() }
-            // A release made over changed only in the files written since it was built.
-            let changedSinceRecycled: Set<String>? = release.recycled.flatMap { recycled in
-                release.previous.flatMap { BuildState.changedSince(recycled, live: FileSystem.lastComponent($0), in: previousReleases) }
-            }
             let summary = try phase("write") { () throws(DiagnosticsError) -> OutputWriter.Summary in
                 let destination = Destination(directory: release.staging, previous: release.previous, recycled: release.recycled != nil,
                                               changedSinceRecycled: changedSinceRecycled)
@@ -470,21 +476,16 @@ public enum SiteBuilder {
         return hasher.value
     }
 
-    /// The paths of `files` (inside `release`) that are not there, looked up on every core.
-    static func missingFiles(_ files: [String], in release: String) -> Set<String> {
-        guard let folder = FileSystem.OpenFolder(release) else { return Set(files) }
-        return Set(zip(files, parallelMap(files) { folder.contains($0) }).compactMap { $1 ? nil : $0 })
-    }
-
     /// Which outputs the last release already holds exactly as this build would render them,
-    /// and which pages have all their outputs among them. `prefix` is the audience's folder;
-    /// `missing`, the last build's outputs the release no longer holds (`missingFiles`).
+    /// and which pages have all their outputs among them. `prefix` is the audience's folder.
+    /// Whether the release still holds each output is found out once it is known which of them
+    /// the new release takes from it (`Reuse.findingMissing`).
     static func reusableOutputs(_ jobs: [RenderJob], outputPaths: [String], outputKeys: [UInt64], model: SiteModel, prefix: String,
-                                previous: BuildState?, previousRelease: String?, missing: Set<String>) -> Reuse {
+                                previous: BuildState?, previousRelease: String?) -> Reuse {
         guard let previous, let previousRelease, let release = FileSystem.OpenFolder(previousRelease) else { return .none }
         let reusable = parallelMap(Array(jobs.indices)) { position -> Bool in
             let path = outputPaths[position]
-            return previous.outputs[path] == outputKeys[position] && !missing.contains(path)
+            return previous.outputs[BuildState.outputID(path)] == outputKeys[position]
         }
         var outputs: Set<Int> = []
         var pagesWithChanges: Set<Int> = []
@@ -507,6 +508,22 @@ public enum SiteBuilder {
         var outputs: Set<Int>
         var pages: Set<Int>
         static let none = Reuse(outputs: [], pages: [])
+
+        /// Less the outputs `release` no longer holds (removed by hand), which are then rendered
+        /// again with their pages. Only those in `lookingOnlyAt` are looked for, when it is
+        /// given: a release made over holds the others already (`Destination.changedSinceRecycled`).
+        func findingMissing(in release: String, outputPaths: [String], jobs: [RenderJob], lookingOnlyAt paths: Set<String>?) -> Reuse {
+            let looked = outputs.filter { paths?.contains(outputPaths[$0]) ?? true }.sorted()
+            guard !looked.isEmpty else { return self }
+            guard let folder = FileSystem.OpenFolder(release) else { return .none }
+            let found = parallelMap(looked) { folder.contains(outputPaths[$0]) }
+            var reuse = self
+            for (position, there) in zip(looked, found) where !there {
+                reuse.outputs.remove(position)
+                if case .content(let index, _) = jobs[position] { reuse.pages.remove(index) }
+            }
+            return reuse
+        }
     }
 
     /// The pages the search index holds: all but the home page.
@@ -600,7 +617,7 @@ public enum SiteBuilder {
         let (model, context, jobs, prefix) = (tree.model, tree.context, tree.jobs, tree.prefix)
         let theme = context.theme
         // The sitemap depends on no page's rendering: it is made on another thread meanwhile.
-        let sitemap = Background { MachineFiles.sitemap(model: model, config: context.config, links: context.links) }
+        let sitemap = Background { MachineFiles.sitemap(model: model, config: context.config, links: context.links, pageURLs: context.pageURLs) }
         // Pages go to a writer thread as they render: the disk works while the cores render.
         let writer = output.map { BackgroundWriter($0) }
         let outputPaths = tree.outputPaths
@@ -652,7 +669,7 @@ public enum SiteBuilder {
                     return (position, output.0, output.1)
                 }
                 let terms = deferTerms ? PageTerms(excerpts: [], encoded: []) : searchTerms(page, sections: render.markdown.sections)
-                let digest = PageDigest(summary: context.summary(fromFirstParagraph: render.markdown.firstParagraph) ?? "", terms: terms,
+                let digest = PageDigest(summary: .text(context.summary(fromFirstParagraph: render.markdown.firstParagraph) ?? ""), terms: terms,
                                         diagnostics: render.markdown.diagnostics,
                                         attachments: render.attachments.map(\.path))
                 return (digest, render.attachments, outputs, deferTerms ? render.markdown.sections : nil, false)
@@ -687,7 +704,7 @@ public enum SiteBuilder {
         }
         let recent = context.recentlyUpdated(limit: context.config.feedLimit)
         var summaries: [Int: String] = [:]
-        for index in recent { summaries[index] = context.summary(model.pages[index], fallback: digests[index].summary) }
+        for index in recent { summaries[index] = context.summary(model.pages[index], fallback: digests[index].summary.text) }
         plan.add(prefix + "feed.xml", MachineFiles.atomFeed(model: model, config: context.config, links: context.links,
                                                             recent: recent, summaries: summaries))
         plan.add(prefix + "sitemap.xml", .bytes(sitemap.result()))
@@ -727,7 +744,7 @@ struct PreparedTree: Sendable {
     init(audience: String?, pageIndices: [Int], allPages: [Page], audiences: Audiences, content: SiteContent,
          config siteConfig: SiteConfig, theme: Theme, options: BuildOptions, expansion: TemplatedPages.Expansion,
          environmentKey: UInt64, snapshots: SnapshotSet, blocks: (String) -> BlockEnvironment,
-         previous: BuildState?, previousRelease: String?, missingFromRelease: Background<Set<String>>?) {
+         previous: BuildState?, previousRelease: String?) {
         self.audience = audience
         let prefix = audience.map { $0 + "/" } ?? ""
         self.prefix = prefix
@@ -787,8 +804,7 @@ struct PreparedTree: Sendable {
         let outputKeys = parallelMap(jobs) { keys.key($0, model: model, context: context) }
         self.outputKeys = outputKeys
         let reusable = SiteBuilder.reusableOutputs(jobs, outputPaths: outputPaths, outputKeys: outputKeys, model: model, prefix: prefix,
-                                                   previous: previous, previousRelease: previousRelease,
-                                                   missing: missingFromRelease?.result() ?? [])
+                                                   previous: previous, previousRelease: previousRelease)
         self.reusable = reusable
         markdownRenderer = MarkdownRenderer(unsafeHTML: config.unsafeHTML, allowedURLSchemes: config.allowedURLSchemes)
         blockEnvironment = blocks(config.basePath)
@@ -822,13 +838,34 @@ struct PreparedTree: Sendable {
 final class PageDigest: Sendable {
     /// The page's first paragraph as a summary (`PageContext.summary(fromFirstParagraph:)`),
     /// for a page whose front matter has none.
-    let summary: String
+    let summary: Summary
     let terms: PageTerms
     let diagnostics: [Diagnostic]
     /// Output paths of the page's attachments (CSV downloads).
     let attachments: [String]
 
-    init(summary: String, terms: PageTerms, diagnostics: [Diagnostic], attachments: [String]) {
+    /// A summary from the build cache stays the cache's bytes until it is asked for: only the
+    /// feed's pages are, of ten thousand read each build.
+    enum Summary: Sendable {
+        case text(String)
+        case stored(ArraySlice<UInt8>)
+
+        var text: String {
+            switch self {
+            case .text(let text): return text
+            case .stored(let bytes): return String(decoding: bytes, as: UTF8.self)
+            }
+        }
+
+        func encode(into out: inout ByteWriter) {
+            switch self {
+            case .text(let text): out.text(text)
+            case .stored(let bytes): out.blob(bytes)
+            }
+        }
+    }
+
+    init(summary: Summary, terms: PageTerms, diagnostics: [Diagnostic], attachments: [String]) {
         self.summary = summary
         self.terms = terms
         self.diagnostics = diagnostics

@@ -102,6 +102,12 @@ public struct LoadedFile: Sendable {
             source = .record(record)
         }
 
+        /// Whether the record was read from the build cache (rather than made from its file).
+        public var isFromCache: Bool {
+            if case .bytes = source { return true }
+            return false
+        }
+
         /// Length first, then the record: the next build finds each record without decoding
         /// it, and a record read from the cache is written back as it was read.
         public func encode(into out: inout ByteWriter) {

@@ -341,6 +341,14 @@ public enum FileSystem {
         }
     }
 
+    /// Adds `bytes` at the end of an existing file, in one write.
+    public static func append(_ path: String, _ bytes: [UInt8]) throws {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        if fd < 0 { throw failure(path) }
+        defer { close(fd) }
+        try writeSome(fd, bytes, to: path)
+    }
+
     public static func copyIfChanged(from source: String, to destination: String) throws -> Bool {
         try writeIfChanged(destination, try readFile(source))
     }

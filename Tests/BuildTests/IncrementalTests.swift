@@ -266,4 +266,59 @@ func outputTree(_ root: String) -> [String: [UInt8]] {
         #expect(try #require(site.read("policies/leave/index.html")).contains("請假規定"))
         try expectSameAsCold(site, "a file removed from the live release")
     }
+    /// Once a build makes a release over an old one, a file it would take from the live
+    /// release (one written since the old release was made) is looked for there: removed by
+    /// hand, it is made again rather than failing the build.
+    @Test func aFileRemovedFromTheLiveReleaseIsMadeAgainWhenAnOldReleaseIsMadeOver() throws {
+        let site = try incrementalSite()
+        defer { site.remove() }
+        func answer(_ text: String) throws {
+            try site.write("content/faq/loans/q7.md", TestSite.page("貸款問題7", text, extra: "date: 2026-05-17\ntags: [貸款]\nreply: 簡答7"))
+            _ = try incremental(site)
+        }
+        // Releases 1 to 4; the fourth is made over the first, the next one over the second,
+        // and takes from the live release what the third and fourth wrote (the leave page).
+        _ = try incremental(site)
+        try answer("第一次")
+        try site.write("content/policies/leave.md", TestSite.page("請假規定", "改過的內容", extra: "date: 2026-02-01\nowner: 人資部"))
+        _ = try incremental(site)
+        try answer("第二次")
+        let live = try #require(FileSystem.symlinkTarget(site.output))
+        let release = live.hasPrefix("/") ? live : FileSystem.parentPath(site.output) + "/" + live
+        FileSystem.removeTree(release + "/policies/leave/index.html")
+        try site.write("content/faq/loans/q7.md", TestSite.page("貸款問題7", "第三次", extra: "date: 2026-05-17\ntags: [貸款]\nreply: 簡答7"))
+        let report = try incremental(site)
+        #expect(report.pagesRendered == 2, "the edited page and the one removed: \(report.pagesRendered)")
+        #expect(try #require(site.read("policies/leave/index.html")).contains("改過的內容"))
+        try expectSameAsCold(site, "a file removed from the live release, an old release made over")
+    }
+
+    /// What loading found in each file is a log in the cache: a rebuild adds the records of
+    /// the files it read. A log cut short (a build killed while adding) serves up to the cut,
+    /// and the next build writes it anew with the records that count.
+    @Test func theLoadedFileLogGrowsByTheFilesReadAndSurvivesBeingCutShort() throws {
+        let site = try incrementalSite()
+        defer { site.remove() }
+        _ = try incremental(site)
+        let builds = site.root + "/.deskbook-cache/builds"
+        let name = try #require(try FileSystem.listDirectory(builds).first { $0.name.hasSuffix(".content") }).name
+        let path = builds + "/" + name
+        let state = String(path.dropLast(".content".count))
+        let first = try FileSystem.readFile(path)
+        let files = try #require(BuildState.loadLoadedFiles(state)).files.count
+        try site.write("content/faq/loans/q7.md", TestSite.page("貸款問題7", "新的回答內容。", extra: "date: 2026-05-17\ntags: [貸款]\nreply: 簡答7"))
+        _ = try incremental(site)
+        let second = try FileSystem.readFile(path)
+        #expect(Array(second.prefix(first.count)) == first, "the log was written anew")
+        #expect(second.count > first.count && second.count - first.count < 2_000)
+        #expect(try #require(BuildState.loadLoadedFiles(state)).records == files + 1)
+        try FileSystem.writeAtomically(path, Array(second.dropLast(5)))
+        #expect(try #require(BuildState.loadLoadedFiles(state)).records == nil)
+        try site.write("content/policies/leave.md", TestSite.page("請假規定", "改過", extra: "date: 2026-02-01\nowner: 人資部"))
+        let report = try incremental(site)
+        #expect(report.pagesRendered < 10, "rendered \(report.pagesRendered)")
+        try expectSameAsCold(site, "a loaded-file log cut short")
+        let rewritten = try #require(BuildState.loadLoadedFiles(state))
+        #expect(rewritten.records == files && rewritten.files.count == files)
+    }
 }
