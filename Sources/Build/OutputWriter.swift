@@ -25,6 +25,12 @@ struct OutputPlan: Sendable {
 
     func contains(_ path: String) -> Bool { paths.contains(path) }
 
+    /// Room for `count` files, made at once rather than as the plan grows.
+    mutating func reserveCapacity(_ count: Int) {
+        files.reserveCapacity(count)
+        paths.reserveCapacity(count)
+    }
+
     /// The file at `index` is in place (its bytes are let go).
     mutating func markWritten(_ index: Int, changed: Bool) { files[index].source = .written(changed) }
 }
@@ -159,9 +165,10 @@ enum OutputWriter {
         }
     }
 
-    /// The files a release's manifest names (one path a line).
-    private static func lines(_ manifest: [UInt8]) -> [String] {
-        manifest.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
+    /// The paths a release's manifest names (one a line) that pass `keep`, which sees each
+    /// line's bytes.
+    private static func lines(_ manifest: [UInt8], where keep: (ArraySlice<UInt8>) -> Bool) -> [String] {
+        manifest.split(separator: UInt8(ascii: "\n")).filter(keep).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The last line of defence: no output path may leave the output folder.
@@ -192,18 +199,20 @@ enum OutputWriter {
         // same bytes, and no path needs looking up.
         let previousListing = destination.previous.flatMap { try? FileSystem.readFile($0 + "/" + manifestName) }
         let recycledListing = destination.recycled ? try? FileSystem.readFile(destination.directory + "/" + manifestName) : nil
-        let current = previousListing == listing && recycledListing.map({ $0 == listing }) != false
-            ? [] : Set(plan.files.map(\.path))
-        summary.removed = previousListing.map { previousListing in
-            previousListing == listing ? 0 : lines(previousListing).count { !current.contains($0) }
-        } ?? 0
-        if destination.recycled, let recycledListing, recycledListing != listing {
-            let stale = lines(recycledListing).filter { !current.contains($0) && SiteBoundary.staysInside($0) }
+        // The paths by hash, made only when a manifest differs (a file more or less).
+        var current: Set<UInt64> = []
+        if previousListing.map({ $0 != listing }) == true || recycledListing.map({ $0 != listing }) == true {
+            current.reserveCapacity(plan.files.count)
+            for file in plan.files { current.insert(StableHasher.hash(file.path)) }
+        }
+        /// The paths a manifest names that this release lacks.
+        func gone(_ manifest: [UInt8]) -> [String] {
+            manifest == listing ? [] : lines(manifest) { !current.contains(StableHasher.hash(bytes: $0)) }
+        }
+        summary.removed = previousListing.map { gone($0).count } ?? 0
+        if destination.recycled, let recycledListing {
             // A stale file's path may be a folder of the new release now.
-            let folders = stale.isEmpty ? [] : Set(current.flatMap { path in
-                path.utf8.indices.filter { path.utf8[$0] == UInt8(ascii: "/") }.map { String(path[..<$0]) }
-            })
-            for path in stale where !folders.contains(path) {
+            for path in gone(recycledListing) where SiteBoundary.staysInside(path) && !plan.files.contains(where: { $0.path.hasPrefix(path + "/") }) {
                 FileSystem.removeTree(destination.directory + "/" + path)
                 // Folders left empty go too, up to the release's top.
                 var folder = FileSystem.parentPath(path)

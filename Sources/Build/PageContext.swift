@@ -368,21 +368,21 @@ struct PageContext: Sendable {
     /// once per path: every page of a long section's list asks for the same.
     func recentlyUpdated(limit: Int, under path: String = "") -> [Int] {
         Array(recentCache.value(for: path) {
-            // Sorted by keys worked out once: a comparison of pages would copy two pages.
-            let dated = model.pages.indices.compactMap { index -> (seconds: Int, path: String, index: Int)? in
-                guard model.pages[index].kind == .page, let updated = model.pages[index].updated,
-                      model.pages[index].urlPath.hasPrefix(path) else { return nil }
-                return (updated.secondsSinceEpoch, model.pages[index].sourcePath, index)
-            }
             // The newest twenty, kept in order as the pages pass: most are older than the
-            // twentieth and cost one comparison.
-            func newer(_ lhs: (seconds: Int, path: String, index: Int), _ rhs: (seconds: Int, path: String, index: Int)) -> Bool {
+            // twentieth and cost one comparison of two numbers.
+            typealias Entry = (seconds: Int, path: String, index: Int)
+            func newer(_ lhs: Entry, _ rhs: Entry) -> Bool {
                 lhs.seconds != rhs.seconds ? lhs.seconds > rhs.seconds : lhs.path < rhs.path
             }
-            var newest: [(seconds: Int, path: String, index: Int)] = []
-            for entry in dated where newest.count < 20 || newer(entry, newest[19]) {
-                let place = newest.firstIndex { newer(entry, $0) } ?? newest.count
-                newest.insert(entry, at: place)
+            var newest: [Entry] = []
+            for index in model.pages.indices {
+                let page = model.pages[index]
+                guard page.kind == .page, let updated = page.updated, page.urlPath.hasPrefix(path) else { continue }
+                let seconds = updated.secondsSinceEpoch
+                if newest.count == 20 && seconds < newest[19].seconds { continue }
+                let entry = (seconds, page.sourcePath, index)
+                guard newest.count < 20 || newer(entry, newest[19]) else { continue }
+                newest.insert(entry, at: newest.firstIndex { newer(entry, $0) } ?? newest.count)
                 if newest.count > 20 { newest.removeLast() }
             }
             return newest.map(\.index)

@@ -678,6 +678,7 @@ public enum SiteBuilder {
         let written = writer?.finish() ?? [:]
         let failures = written.values.compactMap { if case .failure(let failure) = $0 { return failure } else { return nil } }
         if !failures.isEmpty { throw DiagnosticsError(failures.map { .error($0.path, "cannot write the site: \($0.reason)") }) }
+        plan.reserveCapacity(jobs.count + tree.staticFiles.count + theme.assets.count + 1_000)
         var outputs = [(path: String, source: OutputPlan.Source?)](repeating: ("", nil), count: jobs.count)
         for task in done {
             for (position, path, source) in task.outputs { outputs[position] = (path, source) }

@@ -10,14 +10,18 @@ public struct ByteWriter {
     @inlinable
     public mutating func byte(_ value: UInt8) { bytes.append(value) }
 
+    @inlinable
     public mutating func integer(_ value: Int64) {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
+    @inlinable
     public mutating func integer(_ value: Int) { integer(Int64(value)) }
 
+    @inlinable
     public mutating func word(_ value: UInt64) { integer(Int64(bitPattern: value)) }
 
+    @inlinable
     public mutating func text(_ value: String) {
         integer(value.utf8.count)
         bytes.append(contentsOf: value.utf8)
@@ -31,11 +35,13 @@ public struct ByteWriter {
     }
 
     /// Bytes as they are, length first.
+    @inlinable
     public mutating func blob(_ value: [UInt8]) {
         integer(value.count)
         bytes.append(contentsOf: value)
     }
 
+    @inlinable
     public mutating func blob(_ value: ArraySlice<UInt8>) {
         integer(value.count)
         bytes.append(contentsOf: value)
@@ -50,6 +56,7 @@ public struct ByteWriter {
     }
 
     /// Seven bits a byte, the low ones first, the high bit meaning "more" (`ByteReader.varint`).
+    @inlinable
     public mutating func varint(_ value: UInt64) {
         var rest = value
         while rest >= 0x80 {
@@ -60,6 +67,7 @@ public struct ByteWriter {
     }
 
     /// A small count or position (a line, a column, a list's length) in as few bytes as it needs.
+    @inlinable
     public mutating func small(_ value: Int) { varint(UInt64(max(value, 0))) }
 
     /// How many bytes a `varint` of `value` takes: seven bits a byte, the high bit meaning
