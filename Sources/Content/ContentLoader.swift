@@ -53,9 +53,11 @@ public struct LoadedFile: Sendable {
         out.word(sourceHash)
     }
 
-    /// Nil at damaged bytes.
-    public static func decode(_ input: inout ByteReader) -> LoadedFile? {
-        guard let status = decodeStatus(&input), let frontMatter = FrontMatter.decode(&input),
+    /// Nil at damaged bytes. `status`, when given, is the record's own, read already: its
+    /// bytes are passed over.
+    public static func decode(_ input: inout ByteReader, status known: FileSystem.Status? = nil) -> LoadedFile? {
+        guard let status = known.flatMap({ input.skip(statusBytes) == nil ? nil : $0 }) ?? decodeStatus(&input),
+              let frontMatter = FrontMatter.decode(&input),
               let problemCount = input.small(limit: input.remaining) else { return nil }
         var problems: [Diagnostic] = []
         for _ in 0..<problemCount {
@@ -68,6 +70,9 @@ public struct LoadedFile: Sendable {
                           bodyOffset: bodyOffset, bodyLineOffset: bodyLineOffset, mayHoldDataBlocks: mayHoldDataBlocks == 1,
                           sourceHash: sourceHash)
     }
+
+    /// Three integers, two words and a byte (`encode`).
+    private static let statusBytes = 3 * 8 + 2 * 8 + 1
 
     private static func decodeStatus(_ input: inout ByteReader) -> FileSystem.Status? {
         guard let size = input.count(limit: Int.max), let modified = input.integer(), let changed = input.integer(),
@@ -126,7 +131,7 @@ public struct LoadedFile: Sendable {
             switch source {
             case .bytes(let bytes, let range):
                 var input = ByteReader(bytes, range: range)
-                guard let loaded = LoadedFile.decode(&input), input.isAtEnd else { return nil }
+                guard let loaded = LoadedFile.decode(&input, status: status), input.isAtEnd else { return nil }
                 return loaded
             case .record(let record):
                 return record

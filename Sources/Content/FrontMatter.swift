@@ -138,8 +138,7 @@ public struct FrontMatter: Sendable {
     }
 
     /// Sets the typed fields from `fields`, checked already; what is wrong in a slug or a
-    /// privacy allowance is returned. The build cache keeps `fields` alone and reads the
-    /// rest anew: the title and summary are then one string each, not two.
+    /// privacy allowance is returned. The typed texts are then the keys' own strings.
     mutating func readKnownKeys(path: String) -> [Diagnostic] {
         var problems: [Diagnostic] = []
         func given(_ key: String) -> YAMLNode? { self[key].flatMap { $0.isNull ? nil : $0 } }
@@ -228,17 +227,57 @@ public struct PrivacyAllowance: Sendable, Equatable {
 
 extension FrontMatter {
     /// For the build cache (`LoadedFile`): a file whose status is unchanged is not parsed
-    /// again. Only its keys are kept; the typed fields are read from them (`readKnownKeys`).
+    /// again. Its keys are kept, then the typed fields: a text or list by the number of the
+    /// key it was read from (its strings are then the key's own, made once when read back),
+    /// dates and numbers as they are, so nothing is looked up or parsed again.
     public func encode(into out: inout ByteWriter) {
         out.small(fields.count)
         for (key, value) in fields {
             out.text(key)
             value.encode(into: &out)
         }
+        func reference<T: Equatable>(_ value: T?, key: String, _ read: (YAMLNode) -> T?, inline: (T) -> Void) {
+            guard let value else { return out.byte(0) }
+            if let index = fields.firstIndex(where: { $0.key == key }), read(fields[index].value) == value {
+                out.byte(1)
+                out.small(index)
+            } else {
+                out.byte(2)
+                inline(value)
+            }
+        }
+        func text(_ value: String?, key: String) { reference(value, key: key, { $0.scalar }) { out.text($0) } }
+        func list(_ value: [String], key: String) {
+            reference(value.isEmpty ? nil : value, key: key, { $0.stringList }) { words in
+                out.small(words.count)
+                for word in words { out.text(word) }
+            }
+        }
+        func date(_ date: CalendarDate?) {
+            out.byte(date == nil ? 0 : 1)
+            date?.encode(into: &out)
+        }
+        text(title, key: "title")
+        date(self.date)
+        date(lastmod)
+        text(summary, key: "summary")
+        list(tags, key: "tags")
+        out.integer(weight)
+        out.byte(draft ? 1 : 0)
+        text(slug, key: "slug")
+        list(audience, key: "audience")
+        text(template, key: "template")
+        out.byte(toc.map { $0 ? 2 : 1 } ?? 0)
+        out.small(privacyAllow.count)
+        for allowance in privacyAllow {
+            out.text(allowance.column)
+            out.text(allowance.reason)
+            out.small(allowance.line)
+            out.small(allowance.columnNumber)
+        }
     }
 
-    /// Nil at damaged bytes. The front matter of a file whose checks found errors is not
-    /// kept (`LoadedFile`), so its keys read back as they were checked.
+    /// Nil at damaged bytes.
     public static func decode(_ input: inout ByteReader) -> FrontMatter? {
         var matter = FrontMatter()
         guard let fieldCount = input.small(limit: input.remaining) else { return nil }
@@ -247,7 +286,59 @@ extension FrontMatter {
             guard let key = input.text(), let value = YAMLNode.decode(&input) else { return nil }
             matter.fields.append((key, value))
         }
-        _ = matter.readKnownKeys(path: "")
+        var failed = false
+        /// A field kept by reference (or, where it differed from its key, as text).
+        func referenced<T>(_ read: (YAMLNode) -> T?, inline: () -> T?) -> T? {
+            guard let kind = input.byte() else { failed = true; return nil }
+            switch kind {
+            case 0: return nil
+            case 1:
+                guard fieldCount > 0, let index = input.small(limit: fieldCount - 1),
+                      let value = read(matter.fields[index].value) else { failed = true; return nil }
+                return value
+            case 2:
+                guard let value = inline() else { failed = true; return nil }
+                return value
+            default:
+                failed = true
+                return nil
+            }
+        }
+        func date() -> CalendarDate? {
+            guard let present = input.byte() else { failed = true; return nil }
+            guard present == 1 else { return nil }
+            guard let date = CalendarDate.decode(&input) else { failed = true; return nil }
+            return date
+        }
+        func text() -> String? { referenced({ $0.scalar }) { input.text() } }
+        func list() -> [String] {
+            referenced({ $0.stringList }) {
+                guard let count = input.small(limit: input.remaining) else { return nil }
+                var words: [String] = []
+                for _ in 0..<count {
+                    guard let word = input.text() else { return nil }
+                    words.append(word)
+                }
+                return words
+            } ?? []
+        }
+        matter.title = text()
+        matter.date = date()
+        matter.lastmod = date()
+        matter.summary = text()
+        matter.tags = list()
+        guard !failed, let weight = input.integer(), let draft = input.byte() else { return nil }
+        matter.weight = Int(weight)
+        matter.draft = draft == 1
+        matter.slug = text()
+        matter.audience = list()
+        matter.template = text()
+        guard !failed, let toc = input.byte(), let allowanceCount = input.small(limit: input.remaining) else { return nil }
+        matter.toc = toc == 0 ? nil : toc == 2
+        for _ in 0..<allowanceCount {
+            guard let column = input.text(), let reason = input.text(), let line = input.small(), let columnNumber = input.small() else { return nil }
+            matter.privacyAllow.append(PrivacyAllowance(column: column, reason: reason, line: line, columnNumber: columnNumber))
+        }
         return matter
     }
 }

@@ -3,6 +3,29 @@ import Testing
 @testable import Content
 
 @Suite struct FrontMatterTests {
+    /// The build cache keeps a typed field by the key it was read from; one that no longer
+    /// matches its key (a page made from a row, whose title is filled in) is kept as it is.
+    @Test func typedFieldsReadBackFromTheCacheWhetherOrNotTheyMatchTheirKeys() throws {
+        var (matter, problems) = FrontMatter.parse("title: 交屋流程\ntags: [交屋, 驗屋]\ndate: 2026-03-14\nslug: handover", path: "a.md")
+        #expect(problems.isEmpty)
+        func readBack(_ matter: FrontMatter) throws -> FrontMatter {
+            var out = ByteWriter()
+            matter.encode(into: &out)
+            var input = ByteReader(out.bytes)
+            let read = try #require(FrontMatter.decode(&input))
+            #expect(input.isAtEnd)
+            return read
+        }
+        var read = try readBack(matter)
+        #expect(read.title == "交屋流程" && read.tags == ["交屋", "驗屋"] && read.slug == "handover" && read.date?.isoDay == "2026-03-14")
+        matter.title = "交屋流程：A 棟"
+        matter.tags = ["交屋"]
+        matter.summary = "不在鍵裡的摘要"
+        read = try readBack(matter)
+        #expect(read.title == "交屋流程：A 棟" && read.tags == ["交屋"] && read.summary == "不在鍵裡的摘要")
+        #expect(read["title"]?.scalar == "交屋流程")
+    }
+
     @Test func readsTheKeysOfTheAuthoringContract() throws {
         let source = """
         ---
