@@ -28,7 +28,7 @@ struct BuildState: Sendable {
         var written: [String]
     }
 
-    static let formatVersion: Int64 = 15
+    static let formatVersion: Int64 = 16
 
     /// A page's id in the page records: its tree's folder and URL path, hashed (the records
     /// hold them as text; a table of ten thousand hashes is made without a string each).
@@ -113,12 +113,12 @@ struct BuildState: Sendable {
     }
 
     /// What loading found in each Markdown file, as the last builds left it in `.content`: a
-    /// log of records, each a file's path and its `LoadedFile`, a later one standing for an
-    /// earlier one of the same path. Each record stands for itself (a file's status must match
-    /// it), so any record of this version serves; a record cut short by a build that was killed
-    /// ends the log there.
+    /// log of records, each a file's path (`LoadedFile.key`) and its `LoadedFile`, a later one
+    /// standing for an earlier one of the same path. Each record stands for itself (a file's
+    /// status must match it), so any record of this version serves; a record cut short by a
+    /// build that was killed ends the log there.
     struct LoadedFileLog {
-        var files: [String: LoadedFile.Stored]
+        var files: [UInt64: LoadedFile.Stored]
         /// Records in the file, those that later ones stand for included; nil when the file
         /// must be written anew before records are added (it ends in a record cut short).
         var records: Int?
@@ -131,12 +131,12 @@ struct BuildState: Sendable {
         var log = LoadedFileLog(files: [:], records: 0)
         log.files.reserveCapacity(bytes.count / 512)
         while !input.isAtEnd {
-            guard let path = input.text(), let length = input.count(), let range = input.skip(length),
+            guard let key = input.word(), let length = input.count(), let range = input.skip(length),
                   let file = LoadedFile.Stored(bytes, range: range) else {
                 log.records = nil
                 break
             }
-            log.files[path] = file
+            log.files[key] = file
             log.records? += 1
         }
         return log
@@ -232,14 +232,14 @@ struct BuildState: Sendable {
     /// from; it is written anew, a piece at a time, when there is none, or when most of it
     /// would be records that no longer count (of files changed again or removed). Not saved
     /// is not lost: the next build reads the files again.
-    static func saveLoadedFiles(_ files: [String: LoadedFile.Stored], _ path: String, previous: LoadedFileLog?) {
+    static func saveLoadedFiles(_ files: [UInt64: LoadedFile.Stored], _ path: String, previous: LoadedFileLog?) {
         let added = files.filter { !$0.value.isFromCache }
         do {
             if let records = previous?.records, records + added.count <= 2 * files.count + 64 {
                 if added.isEmpty { return }
                 var out = ByteWriter()
                 for (file, loaded) in added {
-                    out.text(file)
+                    out.word(file)
                     loaded.encode(into: &out)
                 }
                 try FileSystem.append(path + ".content", out.bytes)
@@ -250,7 +250,7 @@ struct BuildState: Sendable {
                 var out = ByteWriter()
                 BuildState().encodeHeader(into: &out)
                 for (file, loaded) in files {
-                    out.text(file)
+                    out.word(file)
                     loaded.encode(into: &out)
                     try out.passOnWhenFull(to: write)
                 }

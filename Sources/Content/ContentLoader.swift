@@ -9,8 +9,9 @@ public struct SiteContent: Sendable {
     public var pages: [Page]
     /// Non-Markdown files: path inside `content/` -> output path (without base path).
     public var staticFiles: [(source: String, output: String)]
-    /// What loading each Markdown file found, by its path inside `content/`, for the next build.
-    public var loadedFiles: [String: LoadedFile.Stored] = [:]
+    /// What loading each Markdown file found, by its path inside `content/` (`LoadedFile.key`),
+    /// for the next build.
+    public var loadedFiles: [UInt64: LoadedFile.Stored] = [:]
 
     public init(pages: [Page], staticFiles: [(source: String, output: String)]) {
         self.pages = pages
@@ -52,6 +53,10 @@ public struct LoadedFile: Sendable {
         out.byte(mayHoldDataBlocks ? 1 : 0)
         out.word(sourceHash)
     }
+
+    /// A file's path inside `content/` as the build cache knows it. Two paths of one hash
+    /// would share a record, which then fits the status of one file only: the other is read.
+    public static func key(_ path: String) -> UInt64 { StableHasher.hash(path) }
 
     /// Nil at damaged bytes. `status`, when given, is the record's own, read already: its
     /// bytes are passed over.
@@ -157,7 +162,7 @@ public enum ContentLoader {
     /// build's `loadedFiles`) with the same status is not read again. `folders` (by path inside
     /// `content/`) are listings with statuses taken before loading began, where the caller has
     /// them (`FileSystem.statuses(in:)`); other folders are listed here.
-    public static func load(siteDirectory: String, includeDrafts: Bool = false, known: [String: LoadedFile.Stored] = [:],
+    public static func load(siteDirectory: String, includeDrafts: Bool = false, known: [UInt64: LoadedFile.Stored] = [:],
                             folders: [String: [FileSystem.Listed]] = [:]) throws(DiagnosticsError) -> (SiteContent, [Diagnostic]) {
         let contentRoot = siteDirectory + "/content"
         guard FileSystem.isDirectory(contentRoot) else {
@@ -172,15 +177,16 @@ public enum ContentLoader {
 
         var pages: [Page] = []
         pages.reserveCapacity(files.count)
-        var loadedFiles: [String: LoadedFile.Stored] = [:]
+        var loadedFiles: [UInt64: LoadedFile.Stored] = [:]
         loadedFiles.reserveCapacity(files.count)
         var position = 0
         parallelMap(files, { file in
-            readPage(file, contentRoot: contentRoot, known: known[file.relativePath])
+            let key = LoadedFile.key(file.relativePath)
+            return (key, readPage(file, contentRoot: contentRoot, known: known[key]))
         }, taking: { loaded in
-            let (page, pageProblems, record) = loaded
+            let (key, (page, pageProblems, record)) = loaded
             if !pageProblems.isEmpty { problems += pageProblems }
-            if let record { loadedFiles[files[position].relativePath] = record }
+            if let record { loadedFiles[key] = record }
             if let page, includeDrafts || !page.frontMatter.draft { pages.append(page) }
             position += 1
         })
@@ -333,6 +339,9 @@ public enum ContentLoader {
                 page.urlPath = ""
             case .section:
                 page.urlPath = page.sourceDirectory + "/"
+            case .page where page.bundleDirectory == nil && page.frontMatter.slug == nil:
+                // `faq/loans/rate.md` -> `faq/loans/rate/`, made in one step (most pages).
+                page.urlPath = page.sourcePath.dropLast(3) + "/"
             case .page:
                 let directory = page.bundleDirectory.map { FileSystem.parentPath("/" + $0).trimmingSlashes } ?? page.sourceDirectory
                 let name = page.bundleDirectory.map(FileSystem.lastComponent) ?? String(FileSystem.lastComponent(page.sourcePath).dropLast(3))

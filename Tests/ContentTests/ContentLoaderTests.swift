@@ -39,12 +39,12 @@ import Testing
         ])
         defer { site.remove() }
         let (first, _) = try ContentLoader.load(siteDirectory: site.root)
-        #expect(Set(first.loadedFiles.keys) == ["faq/a.md", "faq/b.md"])
+        #expect(Set(first.loadedFiles.keys) == [LoadedFile.key("faq/a.md"), LoadedFile.key("faq/b.md")])
         // A record that says something else about the same status shows it is what was used.
-        var record = try #require(first.loadedFiles["faq/a.md"]?.loaded())
+        var record = try #require(first.loadedFiles[LoadedFile.key("faq/a.md")]?.loaded())
         record.frontMatter.title = "從記錄來的標題"
         var known = first.loadedFiles
-        known["faq/a.md"] = LoadedFile.Stored(record)
+        known[LoadedFile.key("faq/a.md")] = LoadedFile.Stored(record)
         let (second, problems) = try ContentLoader.load(siteDirectory: site.root, known: known)
         #expect(problems.isEmpty)
         #expect(second.pages.first { $0.sourcePath == "faq/a.md" }?.title == "從記錄來的標題")
@@ -57,7 +57,7 @@ import Testing
         #expect(try edited.loadingBody().body.contains("新的內容"))
         #expect(third.pages.contains { $0.sourcePath == "faq/c.md" && $0.title == "丙" })
         // Records read back as they were written.
-        let stored = try #require(third.loadedFiles["faq/a.md"])
+        let stored = try #require(third.loadedFiles[LoadedFile.key("faq/a.md")])
         var out = ByteWriter()
         stored.encode(into: &out)
         let read = try #require(LoadedFile.Stored(out.bytes, range: 8..<out.bytes.count)?.loaded())
@@ -89,7 +89,7 @@ import Testing
         defer { site.remove() }
         let (content, problems) = try ContentLoader.load(siteDirectory: site.root)
         #expect(problems.isEmpty)
-        let loaded = try #require(content.loadedFiles["policies/leave.md"]?.loaded())
+        let loaded = try #require(content.loadedFiles[LoadedFile.key("policies/leave.md")]?.loaded())
         var out = ByteWriter()
         loaded.encode(into: &out)
         var input = ByteReader(out.bytes)
