@@ -288,10 +288,13 @@ public enum SiteBuilder {
             pendingTerms = []
         }
         let outputsRendered = zip(trees, reuses).reduce(0) { $0 + $1.0.jobs.count - $1.1.outputs.count }
-        // Freed memory goes back to the system between phases once much was rendered: a
-        // rebuild of a few pages holds little, and giving it back costs more than it saves.
+        // A build that rendered a tenth of its outputs or more holds much at its peak; a
+        // rebuild of a few pages holds little.
+        let renderedMuch = outputsRendered * 10 >= trees.reduce(0, { $0 + $1.jobs.count })
+        // Freed memory goes back to the system between phases once much was rendered: for a
+        // few pages giving it back costs more than it saves.
         func releaseFreeMemory() {
-            if outputsRendered * 10 >= trees.reduce(0, { $0 + $1.jobs.count }) { Allocator.releaseFreeMemory() }
+            if renderedMuch { Allocator.releaseFreeMemory() }
         }
         releaseFreeMemory()
         var problems: [Diagnostic] = []
@@ -344,13 +347,14 @@ public enum SiteBuilder {
 
         if let release, let name = releaseName {
             // The page records are saved on a thread, as the search's are, while the release is
-            // linked and published: nothing in them depends on it. They start once the index's
-            // files are written and let go (the build's peak memory is the index's). The
-            // summary follows, with the files this build wrote.
+            // linked and published: nothing in them depends on it. After a build that rendered
+            // much they start once the index's files are written and let go (the build's peak
+            // memory is the index's); after a few pages, at once, as writing takes little time.
+            // The summary follows, with the files this build wrote.
             var cache: BuildState?
             var savingPages: Background<Bool>?
             func startSaving() {
-                guard let statePath else { return }
+                guard let statePath, savingPages == nil else { return }
                 let termsStore = previousState?.termsStore
                 var state = BuildState()
                 (state.inputs, state.release) = (inputs, name)
@@ -363,6 +367,7 @@ public enum SiteBuilder {
                 state.warnings = report.warnings
                 cache = state
             }
+            if !renderedMuch { startSaving() }
             // Saved whether or not the release is published: a release that is not live is
             // reused for nothing by the next build (its records of pages still hold).
             var written: [String] = []
