@@ -256,41 +256,43 @@ func outputTree(_ root: String) -> [String: [UInt8]] {
         let site = try incrementalSite()
         defer { site.remove() }
         _ = try incremental(site)
-        let live = try #require(FileSystem.symlinkTarget(site.output))
-        let release = live.hasPrefix("/") ? live : FileSystem.parentPath(site.output) + "/" + live
-        FileSystem.removeTree(release + "/policies/leave/index.html")
-        try site.write("content/faq/loans/q7.md", TestSite.page("貸款問題7", "新的回答內容。",
-                                                               extra: "date: 2026-05-17\ntags: [貸款]\nreply: 簡答7"))
-        let report = try incremental(site)
+        try removeFromLiveRelease(site, "policies/leave/index.html")
+        let report = try answerQ7(site, "新的回答內容。")
         #expect(report.pagesRendered == 2, "the edited page and the one removed: \(report.pagesRendered)")
         #expect(try #require(site.read("policies/leave/index.html")).contains("請假規定"))
         try expectSameAsCold(site, "a file removed from the live release")
     }
+
     /// Once a build makes a release over an old one, a file it would take from the live
     /// release (one written since the old release was made) is looked for there: removed by
     /// hand, it is made again rather than failing the build.
     @Test func aFileRemovedFromTheLiveReleaseIsMadeAgainWhenAnOldReleaseIsMadeOver() throws {
         let site = try incrementalSite()
         defer { site.remove() }
-        func answer(_ text: String) throws {
-            try site.write("content/faq/loans/q7.md", TestSite.page("貸款問題7", text, extra: "date: 2026-05-17\ntags: [貸款]\nreply: 簡答7"))
-            _ = try incremental(site)
-        }
         // Releases 1 to 4; the fourth is made over the first, the next one over the second,
         // and takes from the live release what the third and fourth wrote (the leave page).
         _ = try incremental(site)
-        try answer("第一次")
+        _ = try answerQ7(site, "第一次")
         try site.write("content/policies/leave.md", TestSite.page("請假規定", "改過的內容", extra: "date: 2026-02-01\nowner: 人資部"))
         _ = try incremental(site)
-        try answer("第二次")
-        let live = try #require(FileSystem.symlinkTarget(site.output))
-        let release = live.hasPrefix("/") ? live : FileSystem.parentPath(site.output) + "/" + live
-        FileSystem.removeTree(release + "/policies/leave/index.html")
-        try site.write("content/faq/loans/q7.md", TestSite.page("貸款問題7", "第三次", extra: "date: 2026-05-17\ntags: [貸款]\nreply: 簡答7"))
-        let report = try incremental(site)
+        _ = try answerQ7(site, "第二次")
+        try removeFromLiveRelease(site, "policies/leave/index.html")
+        let report = try answerQ7(site, "第三次")
         #expect(report.pagesRendered == 2, "the edited page and the one removed: \(report.pagesRendered)")
         #expect(try #require(site.read("policies/leave/index.html")).contains("改過的內容"))
         try expectSameAsCold(site, "a file removed from the live release, an old release made over")
+    }
+
+    /// Removes one file of the live release, as by hand.
+    func removeFromLiveRelease(_ site: TestSite, _ path: String) throws {
+        let live = try #require(FileSystem.symlinkTarget(site.output))
+        FileSystem.removeTree((live.hasPrefix("/") ? live : FileSystem.parentPath(site.output) + "/" + live) + "/" + path)
+    }
+
+    /// Gives FAQ entry 7 a new answer and builds.
+    func answerQ7(_ site: TestSite, _ answer: String) throws -> BuildReport {
+        try site.write("content/faq/loans/q7.md", TestSite.page("貸款問題7", answer, extra: "date: 2026-05-17\ntags: [貸款]\nreply: 簡答7"))
+        return try incremental(site)
     }
 
     /// What loading found in each file is a log in the cache: a rebuild adds the records of
@@ -306,8 +308,7 @@ func outputTree(_ root: String) -> [String: [UInt8]] {
         let state = String(path.dropLast(".content".count))
         let first = try FileSystem.readFile(path)
         let files = try #require(BuildState.loadLoadedFiles(state)).files.count
-        try site.write("content/faq/loans/q7.md", TestSite.page("貸款問題7", "新的回答內容。", extra: "date: 2026-05-17\ntags: [貸款]\nreply: 簡答7"))
-        _ = try incremental(site)
+        _ = try answerQ7(site, "新的回答內容。")
         let second = try FileSystem.readFile(path)
         #expect(Array(second.prefix(first.count)) == first, "the log was written anew")
         #expect(second.count > first.count && second.count - first.count < 2_000)
