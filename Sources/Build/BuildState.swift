@@ -382,8 +382,8 @@ struct BuildState: Sendable {
         var outputs: [UInt64: UInt64] = [:]
         outputs.reserveCapacity(outputCount)
         for _ in 0..<outputCount {
-            guard let path = input.word(), let key = input.word() else { return nil }
-            outputs[path] = key
+            guard let id = input.word(), let key = input.word() else { return nil }
+            outputs[id] = key
         }
         guard let identity = input.word(), let end = input.count(limit: Int.max),
               let store = RecordStore(path: termsStorePath, identity: identity, end: end),

@@ -179,7 +179,6 @@ public enum ContentLoader {
         pages.reserveCapacity(files.count)
         var loadedFiles: [UInt64: LoadedFile.Stored] = [:]
         loadedFiles.reserveCapacity(files.count)
-        var position = 0
         parallelMap(files, { file in
             let key = LoadedFile.key(file.relativePath)
             return (key, readPage(file, contentRoot: contentRoot, known: known[key]))
@@ -188,7 +187,6 @@ public enum ContentLoader {
             if !pageProblems.isEmpty { problems += pageProblems }
             if let record { loadedFiles[key] = record }
             if let page, includeDrafts || !page.frontMatter.draft { pages.append(page) }
-            position += 1
         })
         if !problems.errors.isEmpty { throw DiagnosticsError(problems.sortedByLocation()) }
         if !pages.contains(where: { $0.kind == .home }) {
