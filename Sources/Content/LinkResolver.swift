@@ -29,18 +29,12 @@ public struct LinkResolver: Sendable {
     public init(pages: [Page], staticFiles: [(source: String, output: String)], extraOutputs: [String], basePath: String,
                 hidden: Set<String> = []) {
         self.hidden = hidden
-        // The two tables of ten thousand entries each are made side by side.
-        let outputs = Background { [pages] in
-            var outputs = Set<String>(minimumCapacity: pages.count + staticFiles.count + extraOutputs.count)
-            for page in pages { outputs.insert(page.urlPath) }
-            outputs.formUnion(staticFiles.map(\.output))
-            outputs.formUnion(extraOutputs)
-            return outputs
-        }
+        var outputs = Set<String>(minimumCapacity: pages.count + staticFiles.count + extraOutputs.count)
         var pageURLs: [String: String] = [:]
         pageURLs.reserveCapacity(pages.count)
         var sectionURLs: [String: String] = [:]
         for page in pages {
+            outputs.insert(page.urlPath)
             pageURLs[page.sourcePath] = page.urlPath
             if page.kind != .page { sectionURLs[page.sourceDirectory] = page.urlPath }
             if let bundle = page.bundleDirectory { sectionURLs[bundle] = page.urlPath }
@@ -48,7 +42,9 @@ public struct LinkResolver: Sendable {
         self.pageURLs = pageURLs
         self.sectionURLs = sectionURLs
         self.staticURLs = Dictionary(staticFiles.map { ($0.source, $0.output) }, uniquingKeysWith: { first, _ in first })
-        self.knownOutputs = outputs.result()
+        outputs.formUnion(staticFiles.map(\.output))
+        outputs.formUnion(extraOutputs)
+        self.knownOutputs = outputs
         self.basePath = basePath
     }
 
