@@ -36,10 +36,6 @@ struct SiteModel: Sendable {
 
     init(pages: [Page]) {
         self.pages = pages
-        // Pages are read by position throughout: a page is a large value to copy.
-        // One sort of the whole site by listing order; every list then compares ranks. Titles
-        // and paths compare as UTF-8 bytes, that is by code point: the order of String's own
-        // comparison for text in NFC (as typed text is), at the cost of comparing memory.
         // What the lists need of each page is gathered on every core into one array: each
         // page's fields sit in a box of their own, and reading them in listing order, page by
         // page, waits on memory more than it computes.
@@ -51,6 +47,7 @@ struct SiteModel: Sendable {
                          kind: page.kind, sectionPath: page.sectionPath,
                          folder: page.kind == .section ? page.sourceDirectory : "", tags: page.frontMatter.tags)
         }
+        // One sort of the whole site by listing order; every list then compares ranks.
         let sorted = pages.indices.sorted { facts[$0].listing.sortsBefore(facts[$1].listing) }
         var rank = Array(repeating: 0, count: pages.count)
         for (position, index) in sorted.enumerated() { rank[index] = position }
@@ -114,12 +111,11 @@ struct SiteModel: Sendable {
                 slugs[slug].size += 1
             }
         }
-        var tags = slugs.compactMap { entry in
-            entry.name.map { (Tag(name: $0, outputPath: "tags/\(entry.slug.isEmpty ? "tag" : entry.slug)/", pageIndices: []), size: entry.size) }
-        }.sorted {
-            $0.size != $1.size ? $0.size > $1.size : $0.0.name < $1.0.name
-        }.map(\.0)
-        self.tagsBySlug = Dictionary(uniqueKeysWithValues: tags.enumerated().map { (Slug.make($1.name), $0) })
+        let named = slugs.filter { $0.name != nil }.sorted {
+            $0.size != $1.size ? $0.size > $1.size : $0.name! < $1.name!
+        }
+        var tags = named.map { Tag(name: $0.name!, outputPath: "tags/\($0.slug.isEmpty ? "tag" : $0.slug)/", pageIndices: []) }
+        self.tagsBySlug = Dictionary(uniqueKeysWithValues: named.enumerated().map { ($1.slug, $0) })
         let tagOfSlug = slugs.map { [tagsBySlug] in tagsBySlug[$0.slug] }
         tagsOfPage = slugsOfPage.map { $0.compactMap { tagOfSlug[$0] } }
         for index in sorted {
@@ -140,7 +136,9 @@ struct SiteModel: Sendable {
     }
 
     /// What a page is listed by: explicit weight first (1, 2, …), then newest first, then
-    /// by title, then by path.
+    /// by title, then by path. Titles and paths compare as UTF-8 bytes, that is by code point:
+    /// the order of String's own comparison for text in NFC (as typed text is), at the cost of
+    /// comparing memory.
     struct ListingKey: Sendable {
         var weight: Int
         var date: Int
