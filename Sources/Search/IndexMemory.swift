@@ -121,8 +121,9 @@ public struct IndexMemory: Sendable {
     init(gathering encodedTerms: [[UInt8]], inputs: IndexInputs, scoring: Scoring) {
         let documents = inputs.documents
         let parts = Array(0..<TermParts.count)
+        let starts = SearchIndex.PartStarts(encodedTerms)
         let gathered = parallelMap(parts) { part -> (highests: [Scoring.Highest], lists: Taken<(terms: [String], postings: [[SearchIndex.Posting]])>) in
-            let lists = SearchIndex.postings(of: encodedTerms, inPart: part)
+            let lists = SearchIndex.postings(of: encodedTerms, inPart: part, starts: starts)
             return (lists.postings.map(scoring.highest(of:)), Taken(lists))
         }
         let highest = Double(gathered.lazy.flatMap(\.highests).map(\.score).max() ?? 0)

@@ -245,13 +245,13 @@ struct TermCollector: TermSink {
                 out.varint(length)
 
                 // Each part is gathered on its own first: its length in bytes comes before it.
-                let codes = TermCounter.sorted(cjkCounts.codes)
+                let (codes, partEnds) = cjkCounts.sortedByPart()
                 var next = 0
                 for part in 0..<TermParts.cjkCount {
                     var block = RawByteWriter(blockMemory)
                     var previous: UInt64 = 0
                     let start = next
-                    while next < codes.count && TermParts.part(ofCJK: codes[next]) == part {
+                    while next < partEnds[part] {
                         let code = codes[next]
                         let packed = TermParts.packed(code)
                         let entry = cjkCounts.entry(code)
@@ -351,6 +351,26 @@ extension SearchIndex {
             partsStart = input.position
         }
 
+        /// A reader of one part only, from where `PartStarts` found it: then `block()` reads a
+        /// CJK part, `forEachWordBytes` the words.
+        init(_ encoded: [UInt8], partAt start: Int) {
+            input = ByteReader(encoded, range: min(start, encoded.count)..<encoded.count)
+            partsStart = -1
+        }
+
+        /// Where each part (`TermParts`) of `encoded` starts, into `starts`; the end of the
+        /// bytes for the parts past damaged bytes.
+        static func partStarts(of encoded: [UInt8], into starts: UnsafeMutableBufferPointer<UInt32>) {
+            var reader = TermReader(encoded)
+            for part in 0..<TermParts.count {
+                starts[part] = UInt32(truncatingIfNeeded: reader.input.position)
+                if part < TermParts.cjkCount && !reader.input.skipBlock() {
+                    for rest in part + 1..<TermParts.count { starts[rest] = UInt32(truncatingIfNeeded: encoded.count) }
+                    return
+                }
+            }
+        }
+
         /// The CJK terms of every part. Call before `forEachWord`, once.
         mutating func forEachCJK(_ body: (_ code: UInt64, _ weight: Float, _ section: UInt8) -> Void) {
             for _ in 0..<TermParts.cjkCount {
@@ -378,6 +398,11 @@ extension SearchIndex {
             for _ in 0..<part {
                 guard input.skipBlock() else { return Block(remaining: 0) }
             }
+            return block()
+        }
+
+        /// The CJK part that starts where the reader is.
+        mutating func block() -> Block {
             guard input.varint() != nil else { return Block(remaining: 0) }
             return openBlock()
         }

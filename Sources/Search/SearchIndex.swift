@@ -142,8 +142,9 @@ public enum SearchIndex {
     /// of the scale rather than all of it.
     static func encodedPartByPart(_ encodedTerms: [[UInt8]], scoring: Scoring) -> [[(String, [UInt8])]] {
         let highest = scoring.inverseFrequency(1) * (k1 + 1) * (scoring.boosts.max() ?? 1)
+        let starts = PartStarts(encodedTerms)
         return parallelMap(Array(0..<TermParts.count)) { part -> [(String, [UInt8])] in
-            var lists = postings(of: encodedTerms, inPart: part)
+            var lists = postings(of: encodedTerms, inPart: part, starts: starts)
             return lists.postings.indices.map { slot in
                 let bytes = scoring.encoded(lists.postings[slot], highest: highest).bytes
                 lists.postings[slot] = []
@@ -255,7 +256,7 @@ public enum SearchIndex {
     /// Every page's postings of the terms in one part, each list in page order, with the
     /// terms' text (terms are numbered as first seen). Plain loops: this reads every term of
     /// the site, and a closure per posting cost as much as the rest.
-    static func postings(of encodedTerms: [[UInt8]], inPart part: Int) -> (terms: [String], postings: [[Posting]]) {
+    static func postings(of encodedTerms: [[UInt8]], inPart part: Int, starts: PartStarts) -> (terms: [String], postings: [[Posting]]) {
         var lists: [[Posting]] = []
         var terms: [String] = []
         if part == TermParts.words {
@@ -264,7 +265,7 @@ public enum SearchIndex {
             var shortSlots = SlotTable()
             var longSlots: [String: Int] = [:]
             for index in encodedTerms.indices {
-                var reader = TermReader(encodedTerms[index])
+                var reader = TermReader(encodedTerms[index], partAt: starts.start(page: index, part: part))
                 reader.forEachWordBytes { word, weight, section in
                     let slot: Int
                     if word.count <= 8 {
@@ -285,8 +286,8 @@ public enum SearchIndex {
         }
         var slots = SlotTable()
         for index in encodedTerms.indices {
-            var reader = TermReader(encodedTerms[index])
-            var block = reader.block(ofPart: part)
+            var reader = TermReader(encodedTerms[index], partAt: starts.start(page: index, part: part))
+            var block = reader.block()
             while let term = reader.next(in: &block) {
                 let slot = slots.slot(of: term.code, next: lists.count)
                 if slot == lists.count {
@@ -297,6 +298,32 @@ public enum SearchIndex {
             }
         }
         return (terms, lists)
+    }
+
+    /// Where each page's encoded terms start each part (`TermParts`), found once for all the
+    /// parts: gathering a part then reads only that part's bytes of each page. Skipping the
+    /// parts before it instead read a cache line of every page for each of them, which was most
+    /// of gathering's time once the pages' terms outgrew the processor's caches.
+    struct PartStarts: Sendable {
+        private let starts: [UInt32]
+
+        init(_ encodedTerms: [[UInt8]]) {
+            let pagesAtOnce = 512
+            let groups = parallelMap(Array(stride(from: 0, to: encodedTerms.count, by: pagesAtOnce))) { first in
+                let pages = first..<min(first + pagesAtOnce, encodedTerms.count)
+                return [UInt32](unsafeUninitializedCapacity: pages.count * TermParts.count) { starts, initialized in
+                    for page in pages {
+                        let offset = (page - first) * TermParts.count
+                        TermReader.partStarts(of: encodedTerms[page],
+                                              into: UnsafeMutableBufferPointer(rebasing: starts[offset..<offset + TermParts.count]))
+                    }
+                    initialized = pages.count * TermParts.count
+                }
+            }
+            starts = Array(groups.joined())
+        }
+
+        func start(page: Int, part: Int) -> Int { Int(starts[page * TermParts.count + part]) }
     }
 
     static func isLatinTerm(_ term: String) -> Bool { term.unicodeScalars.first.map { $0.isASCII } ?? true }

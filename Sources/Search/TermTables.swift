@@ -113,6 +113,29 @@ final class TermCounter {
         return (weights[slot], sections[slot])
     }
 
+    /// The codes (as CJK terms) in order, and where each part of them (`TermParts`) ends.
+    /// Each code goes to its part first, in one pass; then each part is sorted on its own: a
+    /// few dozen codes, where sorting a page's hundreds at once took several times as long.
+    func sortedByPart() -> (codes: [UInt64], partEnds: [Int]) {
+        var partEnds = [Int](repeating: 0, count: TermParts.cjkCount)
+        for index in 0..<count { partEnds[TermParts.part(ofCJK: seen[index])] += 1 }
+        for part in 1..<TermParts.cjkCount { partEnds[part] += partEnds[part - 1] }
+        let codes = [UInt64](unsafeUninitializedCapacity: count) { codes, initialized in
+            // Filled from each part's end backwards: the ends are where each part starts after.
+            var fill = partEnds
+            for index in stride(from: count - 1, through: 0, by: -1) {
+                let part = TermParts.part(ofCJK: seen[index])
+                fill[part] -= 1
+                codes[fill[part]] = seen[index]
+            }
+            for part in 0..<TermParts.cjkCount {
+                Self.sort(codes, part == 0 ? 0 : partEnds[part - 1], partEnds[part] - 1)
+            }
+            initialized = count
+        }
+        return (codes, partEnds)
+    }
+
     /// Codes in order: quicksort, insertion sort for short ranges. (The standard library's
     /// sort is a stable merge sort, several times slower for a page's codes.) Sorting bare
     /// codes, then finding each one's `entry`, is several times faster than sorting entries.
