@@ -22,6 +22,8 @@ let package = Package(
         // Lets cmark-gfm parse documents on several threads at once (see its source file).
         .target(name: "CMarkSharedSpecials", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CMarkArena"),
+        // A cache prefetch hint, which Swift has no word for (see the header).
+        .target(name: "CPrefetch"),
         .target(
             name: "Content",
             dependencies: ["CMarkGFM", "CMarkSharedSpecials", "CMarkArena", "DeskbookSupport", .product(name: "Yams", package: "Yams")]
@@ -37,7 +39,7 @@ let package = Package(
         .target(name: "DeskbookData", dependencies: ["CSQLite", "DeskbookSupport"]),
         .target(name: "Charts", dependencies: ["DeskbookSupport"]),
         .target(name: "SampleData", dependencies: ["CSQLite", "DeskbookSupport"]),
-        .target(name: "Search", dependencies: ["Content", "DeskbookSupport"]),
+        .target(name: "Search", dependencies: ["Content", "CPrefetch", "DeskbookSupport"]),
         .target(name: "Blocks", dependencies: ["Content", "DeskbookData", "Charts", "DeskbookSupport"]),
         .target(name: "Build", dependencies: ["Content", "Theme", "Blocks", "DeskbookData", "Search", "DeskbookSupport"]),
         .target(name: "Serve", dependencies: ["Build", "DeskbookSupport"]),

@@ -4,6 +4,17 @@ import Dispatch
 /// The build's hot stages (parse, render) are independent per page, so this is all
 /// the concurrency they need.
 public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
+    parallelMap(items, handedOutIn: nil, transform)
+}
+
+/// `parallelMap`, the items handed out largest first by `cost`: a large item taken last
+/// would leave the other cores idle while it runs. Results keep the input order.
+public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], costs: [Int], _ transform: @Sendable (T) -> R) -> [R] {
+    parallelMap(items, handedOutIn: items.indices.sorted { costs[$0] > costs[$1] }, transform)
+}
+
+/// `order`: the items' positions in the order they are handed out; nil for their own order.
+private func parallelMap<T: Sendable, R: Sendable>(_ items: [T], handedOutIn order: [Int]?, _ transform: @Sendable (T) -> R) -> [R] {
     if items.count < 2 { return items.map(transform) }
     let results = UnsafeMutableBufferPointer<R>.allocate(capacity: items.count)
     defer { results.deallocate() }
@@ -11,7 +22,8 @@ public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Se
     // One iteration per item: Dispatch hands them out as threads free up, so a few heavy
     // items (a long list page) do not leave a core idle. Each iteration initializes its
     // own element, once.
-    DispatchQueue.concurrentPerform(iterations: items.count) { index in
+    DispatchQueue.concurrentPerform(iterations: items.count) { iteration in
+        let index = order?[iteration] ?? iteration
         (output.baseAddress! + index).initialize(to: transform(items[index]))
     }
     // The array takes the results over, neither copied nor left behind.

@@ -122,12 +122,12 @@ public struct IndexMemory: Sendable {
         let documents = inputs.documents
         let parts = Array(0..<TermParts.count)
         let starts = SearchIndex.PartStarts(encodedTerms)
-        let gathered = parallelMap(parts) { part -> (highests: [Scoring.Highest], lists: Taken<(terms: [String], postings: [[SearchIndex.Posting]])>) in
+        let gathered = parallelMap(parts, costs: starts.partBytes) { part -> (highests: [Scoring.Highest], lists: Taken<(terms: [String], postings: [[SearchIndex.Posting]])>) in
             let lists = SearchIndex.postings(of: encodedTerms, inPart: part, starts: starts)
             return (lists.postings.map(scoring.highest(of:)), Taken(lists))
         }
         let highest = Double(gathered.lazy.flatMap(\.highests).map(\.score).max() ?? 0)
-        let packedParts = parallelMap(parts) { part -> (terms: [String], postings: [[UInt8]], encoded: [SearchIndex.EncodedPostings], counts: [Int32]) in
+        let packedParts = parallelMap(parts, costs: starts.partBytes) { part -> (terms: [String], postings: [[UInt8]], encoded: [SearchIndex.EncodedPostings], counts: [Int32]) in
             var lists = gathered[part].lists.take()
             var packed: [[UInt8]] = []
             var encoded: [SearchIndex.EncodedPostings] = []

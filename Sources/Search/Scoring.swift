@@ -12,12 +12,25 @@ struct Scoring: Sendable {
     /// edit to one page of many leaves it as it was, so the scores of the terms that page does
     /// not have stay the same and the next build need not encode them again (`IndexMemory`).
     let averageLength: Double
+    /// Each page's `lengthNorm`, worked out once rather than at each of its postings.
+    private let lengthNorms: [Double]
 
     init(_ documents: [SearchDocument]) {
         lengths = documents.map(\.terms.length)
         boosts = documents.map(\.boost)
         count = Double(max(documents.count, 1))
-        averageLength = Self.rounded(max(lengths.reduce(0, +) / count, 1))
+        let averageLength = Self.rounded(max(lengths.reduce(0, +) / count, 1))
+        self.averageLength = averageLength
+        lengthNorms = lengths.map { Self.lengthNorm($0, averageLength: averageLength) }
+    }
+
+    /// What BM25 adds to a term's weight on a page of `length`: longer pages count a term less.
+    static func lengthNorm(_ length: Double, averageLength: Double) -> Double {
+        SearchIndex.k1 * (1 - SearchIndex.b + SearchIndex.b * length / averageLength)
+    }
+
+    private func lengthNorm(document: Int32, length: Double?) -> Double {
+        length.map { Self.lengthNorm($0, averageLength: averageLength) } ?? lengthNorms[Int(document)]
     }
 
     static func rounded(_ length: Double) -> Double { exp2((log2(length) * 32).rounded() / 32) }
@@ -30,9 +43,7 @@ struct Scoring: Sendable {
     /// What BM25 multiplies a term's rarity by, on `document` where it is weighted `weight`.
     func scoreWithoutRarity(_ weight: Float, document: Int32, length: Double? = nil) -> Double {
         let weight = Double(weight)
-        let length = length ?? lengths[Int(document)]
-        return weight * (SearchIndex.k1 + 1) / (weight + SearchIndex.k1 * (1 - SearchIndex.b + SearchIndex.b * length / averageLength))
-            * boosts[Int(document)]
+        return weight * (SearchIndex.k1 + 1) / (weight + lengthNorm(document: document, length: length)) * boosts[Int(document)]
     }
 
     /// The best page of a term's postings (weights as gathered) and the highest score, which
@@ -71,9 +82,7 @@ struct Scoring: Sendable {
     /// page's `length` when it is not the one it has now.
     func score(_ weight: Float, document: Int32, idf: Double, length: Double? = nil) -> Float {
         let weight = Double(weight)
-        let length = length ?? lengths[Int(document)]
-        let score = idf * weight * (SearchIndex.k1 + 1)
-            / (weight + SearchIndex.k1 * (1 - SearchIndex.b + SearchIndex.b * length / averageLength))
+        let score = idf * weight * (SearchIndex.k1 + 1) / (weight + lengthNorm(document: document, length: length))
         return Float(score * boosts[Int(document)])
     }
 }

@@ -1,3 +1,4 @@
+import CPrefetch
 import Content
 import DeskbookSupport
 #if canImport(Glibc)
@@ -143,7 +144,7 @@ public enum SearchIndex {
     static func encodedPartByPart(_ encodedTerms: [[UInt8]], scoring: Scoring) -> [[(String, [UInt8])]] {
         let highest = scoring.inverseFrequency(1) * (k1 + 1) * (scoring.boosts.max() ?? 1)
         let starts = PartStarts(encodedTerms)
-        return parallelMap(Array(0..<TermParts.count)) { part -> [(String, [UInt8])] in
+        return parallelMap(Array(0..<TermParts.count), costs: starts.partBytes) { part -> [(String, [UInt8])] in
             var lists = postings(of: encodedTerms, inPart: part, starts: starts)
             return lists.postings.indices.map { slot in
                 let bytes = scoring.encoded(lists.postings[slot], highest: highest).bytes
@@ -265,6 +266,7 @@ public enum SearchIndex {
             var shortSlots = SlotTable()
             var longSlots: [String: Int] = [:]
             for index in encodedTerms.indices {
+                starts.prefetch(page: index + PartStarts.pagesAhead, part: part, of: encodedTerms)
                 var reader = TermReader(encodedTerms[index], partAt: starts.start(page: index, part: part))
                 reader.forEachWordBytes { word, weight, section in
                     let slot: Int
@@ -286,6 +288,7 @@ public enum SearchIndex {
         }
         var slots = SlotTable()
         for index in encodedTerms.indices {
+            starts.prefetch(page: index + PartStarts.pagesAhead, part: part, of: encodedTerms)
             var reader = TermReader(encodedTerms[index], partAt: starts.start(page: index, part: part))
             var block = reader.block()
             while let term = reader.next(in: &block) {
@@ -306,6 +309,8 @@ public enum SearchIndex {
     /// of gathering's time once the pages' terms outgrew the processor's caches.
     struct PartStarts: Sendable {
         private let starts: [UInt32]
+        /// Each part's bytes over all pages: how long gathering it takes, near enough.
+        let partBytes: [Int]
 
         init(_ encodedTerms: [[UInt8]]) {
             let pagesAtOnce = 512
@@ -321,9 +326,38 @@ public enum SearchIndex {
                 }
             }
             starts = Array(groups.joined())
+            var partBytes = [Int](repeating: 0, count: TermParts.count)
+            for page in encodedTerms.indices {
+                let first = page * TermParts.count
+                for part in 0..<TermParts.count {
+                    let end = part + 1 < TermParts.count ? starts[first + part + 1] : UInt32(truncatingIfNeeded: encodedTerms[page].count)
+                    partBytes[part] += Int(end &- starts[first + part])
+                }
+            }
+            self.partBytes = partBytes
         }
 
         func start(page: Int, part: Int) -> Int { Int(starts[page * TermParts.count + part]) }
+
+        /// How many pages ahead of the one it reads gathering asks for a page's bytes.
+        static let pagesAhead = 8
+
+        /// Asks for `page`'s bytes of `part` to be brought into the processor's caches, so
+        /// that gathering, a few pages on, does not wait for memory at every page: the pages'
+        /// terms are far larger than the caches, and each part is read a page at a time.
+        /// (A `[UInt8]` is one reference to its storage, where the count sits 16 bytes in and
+        /// the bytes start at 32. The address is read without copying the array, which would
+        /// change its reference count and so wait for the memory itself. A prefetch is only a
+        /// hint: were the layout other, the speed would change, never what is read.)
+        @inline(__always)
+        func prefetch(page: Int, part: Int, of encodedTerms: [[UInt8]]) {
+            guard page < encodedTerms.count else { return }
+            encodedTerms.withUnsafeBufferPointer { pages in
+                let storage = UnsafeRawPointer(pages.baseAddress.unsafelyUnwrapped + page).load(as: UnsafeRawPointer.self)
+                deskbook_prefetch(storage + 16)
+                deskbook_prefetch(storage + 32 + start(page: page, part: part))
+            }
+        }
     }
 
     static func isLatinTerm(_ term: String) -> Bool { term.unicodeScalars.first.map { $0.isASCII } ?? true }
