@@ -276,7 +276,7 @@ struct TermCollector: TermSink {
                     let code = position < shortCodes.count ? shortCodes[position].byteSwapped : 0
                     let letters = (64 - code.leadingZeroBitCount + 7) / 8
                     if nextLong < longTexts.count {
-                        let short = (0..<letters).map { UInt8(truncatingIfNeeded: code >> (8 * $0)) }
+                        let short = (0..<letters).lazy.map { UInt8(truncatingIfNeeded: code >> (8 * $0)) }
                         while nextLong < longTexts.count && (code == 0 || longTexts[nextLong].lexicographicallyPrecedes(short)) {
                             let text = longTexts[nextLong]
                             let entry = longWords[String(decoding: text, as: UTF8.self)]!

@@ -64,70 +64,80 @@ public struct Tokenizer: Sendable {
         // longer. No array, so no allocation or copy-on-write check per letter.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(bytes.count, 1)) { letters in
             folding.table.withUnsafeBufferPointer { foldTable in
-                var length = 0
-                var previous: UInt64 = 0
-                var index = 0
-                let count = bytes.count
-                func endWord() {
-                    if length > 0 {
-                        sink.word(UnsafeBufferPointer(rebasing: letters[..<length]))
-                        length = 0
-                    }
-                }
-                // Decodes UTF-8 by hand: this loop sees every character of the site.
-                while index < count {
-                    let lead = bytes[index]
-                    if lead < 0x80 {
-                        index += 1
-                        previous = 0
-                        if (lead >= 0x61 && lead <= 0x7A) || (lead >= 0x30 && lead <= 0x39) {
-                            letters[length] = lead
-                            length += 1
-                        } else if lead >= 0x41 && lead <= 0x5A {
-                            letters[length] = lead + 32
-                            length += 1
+                Self.asciiLetters.withUnsafeBufferPointer { asciiLetters in
+                    var length = 0
+                    var previous: UInt64 = 0
+                    var index = 0
+                    let count = bytes.count
+                    // Decodes UTF-8 by hand, with wrapping arithmetic (a position never nears
+                    // `Int.max`): this loop sees every character of the site.
+                    while index < count {
+                        let lead = bytes[index]
+                        if lead < 0x80 {
+                            index &+= 1
+                            previous = 0
+                            let letter = asciiLetters[Int(lead)]
+                            if letter != 0 {
+                                letters[length] = letter
+                                length &+= 1
+                            } else if length > 0 {
+                                sink.word(UnsafeBufferPointer(rebasing: letters[..<length]))
+                                length = 0
+                            }
+                            continue
+                        }
+                        // A sequence cut short by the end of the text reads as no character.
+                        var value: UInt32
+                        if lead < 0xE0 {
+                            value = index &+ 1 < count ? (UInt32(lead & 0x1F) << 6) | UInt32(bytes[index &+ 1] & 0x3F) : 0
+                            index &+= 2
+                        } else if lead < 0xF0 {
+                            value = index &+ 2 < count
+                                ? (UInt32(lead & 0x0F) << 12) | (UInt32(bytes[index &+ 1] & 0x3F) << 6) | UInt32(bytes[index &+ 2] & 0x3F) : 0
+                            index &+= 3
                         } else {
-                            endWord()
+                            value = index &+ 3 < count
+                                ? (UInt32(lead & 0x07) << 18) | (UInt32(bytes[index &+ 1] & 0x3F) << 12) | (UInt32(bytes[index &+ 2] & 0x3F) << 6)
+                                    | UInt32(bytes[index &+ 3] & 0x3F) : 0
+                            index &+= 4
                         }
-                        continue
-                    }
-                    // A sequence cut short by the end of the text reads as no character.
-                    var value: UInt32
-                    if lead < 0xE0 {
-                        value = index + 1 < count ? (UInt32(lead & 0x1F) << 6) | UInt32(bytes[index + 1] & 0x3F) : 0
-                        index += 2
-                    } else if lead < 0xF0 {
-                        value = index + 2 < count
-                            ? (UInt32(lead & 0x0F) << 12) | (UInt32(bytes[index + 1] & 0x3F) << 6) | UInt32(bytes[index + 2] & 0x3F) : 0
-                        index += 3
-                    } else {
-                        value = index + 3 < count
-                            ? (UInt32(lead & 0x07) << 18) | (UInt32(bytes[index + 1] & 0x3F) << 12) | (UInt32(bytes[index + 2] & 0x3F) << 6)
-                                | UInt32(bytes[index + 3] & 0x3F) : 0
-                        index += 4
-                    }
-                    if Self.isCJK(value) {
-                        endWord()
-                        if value >= ScriptFolding.first && value <= ScriptFolding.last {
-                            value = foldTable[Int(value - ScriptFolding.first)]
+                        if Self.isCJK(value) {
+                            if length > 0 {
+                                sink.word(UnsafeBufferPointer(rebasing: letters[..<length]))
+                                length = 0
+                            }
+                            if value >= ScriptFolding.first && value <= ScriptFolding.last {
+                                value = foldTable[Int(value &- ScriptFolding.first)]
+                            }
+                            let folded = UInt64(value)
+                            if unigrams { sink.cjk(folded << 32) }
+                            if previous != 0 { sink.cjk(previous << 32 | folded) }
+                            previous = folded
+                            continue
                         }
-                        let folded = UInt64(value)
-                        if unigrams { sink.cjk(folded << 32) }
-                        if previous != 0 { sink.cjk(previous << 32 | folded) }
-                        previous = folded
-                        continue
+                        previous = 0
+                        // Full-width letters and digits: `Ａ` is `a`.
+                        if value >= 0xFF10 && value <= 0xFF5A, let letter = Self.latin(Unicode.Scalar(value)!) {
+                            letters[length] = UInt8(letter.value)
+                            length &+= 1
+                        } else if length > 0 {
+                            sink.word(UnsafeBufferPointer(rebasing: letters[..<length]))
+                            length = 0
+                        }
                     }
-                    previous = 0
-                    // Full-width letters and digits: `Ａ` is `a`.
-                    if value >= 0xFF10 && value <= 0xFF5A, let letter = Self.latin(Unicode.Scalar(value)!) {
-                        letters[length] = UInt8(letter.value)
-                        length += 1
-                    } else {
-                        endWord()
-                    }
+                    if length > 0 { sink.word(UnsafeBufferPointer(rebasing: letters[..<length])) }
                 }
-                endWord()
             }
+        }
+    }
+
+    /// Each ASCII byte as a word's letter: digits and lower-case letters as they are,
+    /// upper-case letters lowered, anything else 0 (it ends a word).
+    static let asciiLetters: [UInt8] = (0..<128).map { byte in
+        switch byte {
+        case 0x30...0x39, 0x61...0x7A: UInt8(byte)
+        case 0x41...0x5A: UInt8(byte + 32)
+        default: 0
         }
     }
 
