@@ -23,6 +23,8 @@ struct PageContext: Sendable {
     static let factKeys = ["course_id", "trainer", "duration", "trainees", "owner", "version", "effective"]
 
     let recentCache = Memo<String, [Int]>()
+    /// Each tag's URL by its name as pages write it: thousands of pages name the same few tags.
+    let tagURLs = Memo<String, String>()
     /// Files beside a page bundle's `index.md` (course materials), by bundle folder.
     nonisolated(unsafe) let materials: [String: [[String: Any]]]
 
@@ -95,38 +97,44 @@ struct PageContext: Sendable {
     /// What every page shares, plus the top navigation with the current section marked and
     /// the page chrome (head links, header, footer) rendered for that section.
     /// `headerSearch` is false on pages that show their own search box (home, search).
+    /// Made once for each top-level section (they differ only in which one is current), not
+    /// once per page.
     func base(activeURLPath: String, isHome: Bool = false, headerSearch: Bool? = nil) -> [String: Any] {
         let headerSearch = headerSearch ?? !isHome
-        var context = shared
         let sections = (model.childSections[""] ?? []).map { model.sectionIndex[$0]! }
         let active = sections.first { !activeURLPath.isEmpty && activeURLPath.hasPrefix(model.pages[$0].urlPath) }
-        let nav = sections.map { index -> [String: Any] in
-            ["title": model.pages[index].title, "url": pageURLs[index], "active": index == active]
-        }
-        context["nav"] = nav
-        context["isHome"] = isHome
-        context["chrome"] = chrome.value(for: "\(isHome):\(headerSearch):\(active ?? -1)") {
-            chrome(nav: nav, isHome: isHome, headerSearch: headerSearch)
+        return bases.value(for: BaseKey(active: active ?? -1, isHome: isHome, headerSearch: headerSearch)) {
+            var context = shared
+            let nav = sections.map { index -> [String: Any] in
+                ["title": model.pages[index].title, "url": pageURLs[index], "active": index == active]
+            }
+            context["nav"] = nav
+            context["isHome"] = isHome
+            context["chrome"] = chrome(nav: nav, isHome: isHome, headerSearch: headerSearch)
+            return Base(values: context)
         }.values
-        return context
     }
 
-    /// The `head`, `header` and `footer` partials, rendered once per top-level section (they
-    /// differ only in which section is marked current) rather than once per page.
-    let chrome = Memo<String, Chrome>()
-
-    struct Chrome: @unchecked Sendable {
-        let values: [String: HTMLBytes]
+    struct BaseKey: Hashable, Sendable {
+        let active: Int
+        let isHome, headerSearch: Bool
     }
 
-    func chrome(nav: [[String: Any]], isHome: Bool, headerSearch: Bool) -> Chrome {
+    struct Base: @unchecked Sendable {
+        let values: [String: Any]
+    }
+
+    let bases = Memo<BaseKey, Base>()
+
+    /// The `head`, `header` and `footer` partials, rendered once for each `base`.
+    func chrome(nav: [[String: Any]], isHome: Bool, headerSearch: Bool) -> [String: HTMLBytes] {
         var context = shared
         context["nav"] = nav
         context["isHome"] = isHome
         context["headerSearch"] = headerSearch
         var values: [String: HTMLBytes] = [:]
         for part in ["head", "header", "footer"] where theme.hasTemplate(part) { values[part] = theme.renderHTML(part, context: context) }
-        return Chrome(values: values)
+        return values
     }
 
     /// `{{#date}}<time datetime="{{iso}}">{{text}}</time>{{/date}}`: a map, so that names inside
@@ -201,13 +209,17 @@ struct PageContext: Sendable {
         let page = model.pages[index]
         let rendered = render.markdown
         var context = base(activeURLPath: page.urlPath, isHome: page.kind == .home)
+        // Room for what is added below: a dictionary that grows is copied whole.
+        context.reserveCapacity(context.count + 16)
         var values: [String: Any] = [:]
+        values.reserveCapacity(page.frontMatter.fields.count * 2 + 24)
         for (key, value) in page.frontMatter.fields { values[key] = value.templateValue }
         values["params"] = values
         values["title"] = page.title
         values["url"] = pageURLs[index]
         values["kind"] = page.kind.rawValue
-        values["type"] = page.urlPath.split(separator: "/").first.map(String.init) ?? "home"
+        let path = page.urlPath.drop { $0 == "/" }
+        values["type"] = path.isEmpty ? "home" : String(path.prefix { $0 != "/" })
         values["content"] = rendered.htmlBytes.isEmpty ? nil : HTMLBytes(rendered.htmlBytes)
         // `summary` falls back to the first paragraph (for descriptions and lists); `lead` is
         // only what the author wrote, so the page does not repeat its first paragraph.
@@ -216,7 +228,9 @@ struct PageContext: Sendable {
         values["date"] = page.updated.map(dateValue)
         values["hasReply"] = !(page.frontMatter["reply"]?.scalar ?? "").isEmpty
         values["tags"] = page.frontMatter.tags.map { name in
-            ["name": name, "url": url(model.tagsBySlug[Slug.make(name)].map { model.tags[$0].outputPath } ?? model.tagsOutputPath)]
+            ["name": name, "url": tagURLs.value(for: name) {
+                url(model.tagsBySlug[Slug.make(name)].map { model.tags[$0].outputPath } ?? model.tagsOutputPath)
+            }]
         }
         let tocHeadings = rendered.headings.filter { $0.level == 2 || $0.level == 3 }
         let showToc = page.frontMatter.toc ?? (tocHeadings.count >= config.tocMinHeadings)
