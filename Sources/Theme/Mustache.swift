@@ -304,12 +304,11 @@ struct MustacheRenderer: Sendable {
     /// A value as text: made HTML as it is, anything else through `text(of:)`; escaped for
     /// `{{name}}`.
     private static func write(_ value: Any, escaped: Bool, to output: inout [UInt8]) {
-        if ObjectIdentifier(type(of: value)) == stringType {
-            let text = value as! String
+        if let text = exactly(String.self, in: value) {
             if escaped { Escape.appendHTML(text, to: &output) } else { output += text.utf8 }
             return
         }
-        if let html = value as? HTMLBytes {
+        if let html = exactly(HTMLBytes.self, in: value) ?? value as? HTMLBytes {
             if escaped { Escape.appendHTML(html.text, to: &output) } else { output += html.bytes }
             return
         }
@@ -337,17 +336,15 @@ struct MustacheRenderer: Sendable {
     private func renderSection(_ value: Any?, _ body: [MustacheTemplate.Node], into output: inout [UInt8], state: inout State) {
         guard let value else { return }
         // The common kinds by their type first: a failed cast costs more than the rest.
-        switch ObjectIdentifier(type(of: value)) {
-        case Self.anyMap:
+        if Self.exactly([String: Any].self, in: value) != nil {
             renderPushed(value, body, into: &output, state: &state)
             return
-        case Self.mapList:
-            for item in value as! [[String: Any]] { renderPushed(item, body, into: &output, state: &state) }
-            return
-        default:
-            break
         }
-        if let flag = value as? Bool {
+        if let items = Self.exactly([[String: Any]].self, in: value) {
+            for item in items { renderPushed(item, body, into: &output, state: &state) }
+            return
+        }
+        if let flag = Self.exactly(Bool.self, in: value) ?? value as? Bool {
             if flag { render(body, into: &output, state: &state) }
             return
         }
@@ -371,16 +368,16 @@ struct MustacheRenderer: Sendable {
     /// False, nothing and empty lists hide a section and show an inverted one.
     static func isTruthy(_ value: Any?) -> Bool {
         guard let value else { return false }
-        if let flag = value as? Bool { return flag }
-        if let items = value as? [[String: Any]] { return !items.isEmpty }
+        if let flag = exactly(Bool.self, in: value) ?? value as? Bool { return flag }
+        if let items = exactly([[String: Any]].self, in: value) ?? value as? [[String: Any]] { return !items.isEmpty }
         if let items = value as? [Any] { return !items.isEmpty }
         return true
     }
 
     static func text(of value: Any) -> String {
-        if let text = value as? String { return text }
-        if let html = value as? HTMLBytes { return html.text }
-        if let number = value as? Int { return String(number) }
+        if let text = exactly(String.self, in: value) ?? value as? String { return text }
+        if let html = exactly(HTMLBytes.self, in: value) ?? value as? HTMLBytes { return html.text }
+        if let number = exactly(Int.self, in: value) ?? value as? Int { return String(number) }
         return String(describing: value)
     }
 
@@ -406,16 +403,20 @@ struct MustacheRenderer: Sendable {
     /// apart by type before casting: casting a `[String: String]` (the theme's strings) to
     /// `[String: Any]` converts every entry, and templates look names up thousands of times.
     static func member(_ key: String, of object: Any) -> Any? {
-        let type = ObjectIdentifier(Swift.type(of: object))
-        if type == anyMap { return (object as! [String: Any])[key] }
-        if type == stringMap { return (object as! [String: String])[key] }
-        if type == htmlMap { return (object as! [String: HTMLBytes])[key] }
+        if let map = exactly([String: Any].self, in: object) { return map[key] }
+        if let map = exactly([String: String].self, in: object) { return map[key] }
+        if let map = exactly([String: HTMLBytes].self, in: object) { return map[key] }
         return (object as? [String: Any])?[key]
     }
 
-    private static let anyMap = ObjectIdentifier([String: Any].self)
-    private static let mapList = ObjectIdentifier([[String: Any]].self)
-    private static let stringType = ObjectIdentifier(String.self)
-    private static let stringMap = ObjectIdentifier([String: String].self)
-    private static let htmlMap = ObjectIdentifier([String: HTMLBytes].self)
+    /// The value in `value` when it is exactly a `T`, else nil. The `Any` is opened as a
+    /// generic value and its type compared: many times cheaper than a cast (`as?`), which
+    /// also looks for conversions, and templates ask this several times per value shown.
+    @inline(__always)
+    static func exactly<T>(_ type: T.Type, in value: Any) -> T? { exactly(type, opened: value) }
+
+    @inline(__always)
+    private static func exactly<T, Value>(_ type: T.Type, opened value: Value) -> T? {
+        Value.self == T.self ? unsafeBitCast(value, to: T.self) : nil
+    }
 }
