@@ -65,10 +65,13 @@ public struct LinkResolver: Sendable {
         }
         let decoded = Escape.percentDecoded(String(path))
         if decoded.hasPrefix("/") {
+            // The output as written, as a folder, or the folder of an `index.html`.
             let output = String(decoded.dropFirst())
-            for candidate in [output, output + "/", output.hasSuffix("/index.html") ? String(output.dropLast(10)) : nil].compactMap({ $0 })
-            where knownOutputs.contains(candidate) || candidate.isEmpty {
-                return .resolved(url(for: candidate) + suffix)
+            if output.isEmpty || knownOutputs.contains(output) { return .resolved(url(for: output) + suffix) }
+            if knownOutputs.contains(output + "/") { return .resolved(url(for: output + "/") + suffix) }
+            if output.hasSuffix("/index.html") {
+                let folder = String(output.dropLast(10))
+                if folder.isEmpty || knownOutputs.contains(folder) { return .resolved(url(for: folder) + suffix) }
             }
             if hidden.contains(output) || hidden.contains(output + "/") { return .hidden }
             return .broken("no page or file at \(decoded)")

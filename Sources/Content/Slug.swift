@@ -1,3 +1,5 @@
+import DeskbookSupport
+
 /// Turns heading and tag text into URL-safe identifiers that keep Chinese readable:
 /// `貸款 利率 (2026)` -> `貸款-利率-2026`. Latin letters are lower-cased; punctuation of
 /// either script becomes a separator.
@@ -35,19 +37,21 @@ public enum Slug {
     }
 
     /// Gives each heading of one page a distinct id: a second `說明` becomes `說明-1`.
+    /// Ids are told apart by their bytes (`UTF8Key`), as a browser tells them apart, and far
+    /// faster than `String` compares Chinese text.
     public struct Deduplicator {
-        var used: [String: Int] = [:]
+        var used: [UTF8Key: Int] = [:]
         public init() {}
         public mutating func unique(_ base: String) -> String {
             let root = base.isEmpty ? "section" : base
-            guard let count = used[root] else {
-                used[root] = 1
+            guard let count = used[UTF8Key(root)] else {
+                used[UTF8Key(root)] = 1
                 return root
             }
-            used[root] = count + 1
+            used[UTF8Key(root)] = count + 1
             let candidate = "\(root)-\(count)"
-            if used[candidate] != nil { return unique(candidate) }
-            used[candidate] = 1
+            if used[UTF8Key(candidate)] != nil { return unique(candidate) }
+            used[UTF8Key(candidate)] = 1
             return candidate
         }
     }
