@@ -100,6 +100,58 @@ import Testing
         let entries = TermCounter.sorted(counter.codes).map { (code: $0, weight: counter.entry($0).weight) }
         #expect(entries.map(\.code) == Array(Set(codes)).sorted())
         #expect(entries.filter { $0.weight == 2 }.count == Set(codes.prefix(100)).count)
+        // As the encoder sorts them: slice by slice of each part, each part where it ends.
+        let (sorted, partEnds) = counter.sortedByPart()
+        #expect(sorted == Array(Set(codes)).sorted())
+        for part in 0..<TermParts.cjkCount {
+            let range = (part == 0 ? 0 : partEnds[part - 1])..<partEnds[part]
+            #expect(sorted[range].allSatisfy { TermParts.part(ofCJK: $0) == part }, "part \(part)")
+        }
+        #expect(partEnds.last == sorted.count)
+    }
+
+    /// The index reads each part of each page from where `PartStarts` found it: the same terms
+    /// as reading every page from its start, and at damaged bytes fewer terms, not a crash.
+    @Test func eachPartReadFromWhereItStartsHoldsTheSameTerms() {
+        let pages = [
+            PageTerms(title: "㐀車位𠀀", synonyms: ["按揭"], reply: nil, sections: [.init(anchor: "", heading: "", text: "一丁 鿿 word 龜山")]).encoded,
+            PageTerms(title: "貸款利率", synonyms: [], reply: "首期 loan", sections: [.init(anchor: "", heading: "", text: "車位 parking")]).encoded,
+            [],
+        ]
+        func fromTheStart(_ encoded: [UInt8], part: Int) -> [String] {
+            var reader = SearchIndex.TermReader(encoded)
+            var terms: [String] = []
+            if part == TermParts.words {
+                reader.forEachWord { word, _, _ in terms.append(word) }
+            } else {
+                reader.forEachCJK(inPart: part) { code, _, _ in terms.append(Tokenizer.string(of: code)) }
+            }
+            return terms
+        }
+        let starts = SearchIndex.PartStarts(pages)
+        var seen = 0
+        for part in 0..<TermParts.count {
+            let gathered = SearchIndex.postings(of: pages, inPart: part, starts: starts)
+            var byPage: [[String]] = Array(repeating: [], count: pages.count)
+            for (term, list) in zip(gathered.terms, gathered.postings) {
+                for posting in list { byPage[Int(posting.document)].append(term) }
+            }
+            for page in pages.indices {
+                #expect(Set(byPage[page]) == Set(fromTheStart(pages[page], part: part)), "part \(part), page \(page)")
+                seen += byPage[page].count
+            }
+        }
+        #expect(seen > 20)
+        for cut in 0..<pages[0].count {
+            let damaged = [Array(pages[0].prefix(cut)) + [0xFF, 0xFF], pages[1]]
+            let damagedStarts = SearchIndex.PartStarts(damaged)
+            for part in 0..<TermParts.count {
+                // The damaged page reads as what its bytes give; the next page as it is.
+                let gathered = SearchIndex.postings(of: damaged, inPart: part, starts: damagedStarts)
+                let second = zip(gathered.terms, gathered.postings).filter { $0.1.contains { $0.document == 1 } }.map(\.0)
+                #expect(Set(second) == Set(fromTheStart(pages[1], part: part)), "cut at \(cut), part \(part)")
+            }
+        }
     }
 
     @Test func damagedTermsReadAsFewerTermsNotACrash() {
