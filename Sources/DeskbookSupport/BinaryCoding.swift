@@ -2,17 +2,31 @@
 /// state): little-endian integers and length-prefixed UTF-8 text, read back with bounds checks
 /// so a damaged cache file reads as "no cache", never as a crash.
 public struct ByteWriter {
-    /// What was written so far.
-    public var bytes: [UInt8] = []
+    /// Room for what is written, made ahead: its first `count` bytes are written. Bytes are
+    /// stored into it rather than appended one by one, as appending checks the array's
+    /// uniqueness and room at every byte, and the build cache is millions of small numbers.
+    @usableFromInline var buffer: [UInt8] = []
+    @usableFromInline var count = 0
 
     public init() {}
 
+    /// What was written so far.
+    public var bytes: [UInt8] { count == buffer.count ? buffer : Array(buffer[..<count]) }
+
+    /// Stores `size` bytes at the end through `store`, which gets where they go.
     @inlinable
-    public mutating func byte(_ value: UInt8) { bytes.append(value) }
+    mutating func store(_ size: Int, _ store: (UnsafeMutablePointer<UInt8>) -> Void) {
+        if count + size > buffer.count { buffer += repeatElement(0, count: Swift.max(buffer.count, size, 256)) }
+        buffer.withUnsafeMutableBufferPointer { store($0.baseAddress.unsafelyUnwrapped + count) }
+        count += size
+    }
+
+    @inlinable
+    public mutating func byte(_ value: UInt8) { store(1) { $0.pointee = value } }
 
     @inlinable
     public mutating func integer(_ value: Int64) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+        store(8) { UnsafeMutableRawPointer($0).storeBytes(of: value.littleEndian, as: Int64.self) }
     }
 
     @inlinable
@@ -23,47 +37,59 @@ public struct ByteWriter {
 
     @inlinable
     public mutating func text(_ value: String) {
-        integer(value.utf8.count)
-        bytes.append(contentsOf: value.utf8)
+        var value = value
+        value.withUTF8 { blob($0) }
     }
 
     /// Two texts written as one (`text()` reads them back joined), without joining them first.
     public mutating func text(_ first: String, _ second: String) {
+        var first = first, second = second
         integer(first.utf8.count + second.utf8.count)
-        bytes.append(contentsOf: first.utf8)
-        bytes.append(contentsOf: second.utf8)
+        first.withUTF8 { raw($0) }
+        second.withUTF8 { raw($0) }
     }
 
     /// Bytes as they are, length first.
     @inlinable
-    public mutating func blob(_ value: [UInt8]) {
-        integer(value.count)
-        bytes.append(contentsOf: value)
-    }
+    public mutating func blob(_ value: [UInt8]) { value.withUnsafeBufferPointer { blob($0) } }
 
     @inlinable
-    public mutating func blob(_ value: ArraySlice<UInt8>) {
+    public mutating func blob(_ value: ArraySlice<UInt8>) { value.withUnsafeBufferPointer { blob($0) } }
+
+    @inlinable
+    public mutating func blob(_ value: UnsafeBufferPointer<UInt8>) {
         integer(value.count)
-        bytes.append(contentsOf: value)
+        raw(value)
+    }
+
+    /// Bytes as they are, no length.
+    @inlinable
+    mutating func raw(_ value: UnsafeBufferPointer<UInt8>) {
+        guard let source = value.baseAddress, !value.isEmpty else { return }
+        store(value.count) { $0.update(from: source, count: value.count) }
     }
 
     /// Once what was written passes a megabyte, hands it to `write` and starts again: a file of
     /// tens of megabytes (the build cache's records) is made and written a piece at a time.
     public mutating func passOnWhenFull(to write: ([UInt8]) throws -> Void) rethrows {
-        guard bytes.count >= 1 << 20 else { return }
+        guard count >= 1 << 20 else { return }
         try write(bytes)
-        bytes.removeAll(keepingCapacity: true)
+        count = 0
     }
 
     /// Seven bits a byte, the low ones first, the high bit meaning "more" (`ByteReader.varint`).
     @inlinable
     public mutating func varint(_ value: UInt64) {
-        var rest = value
-        while rest >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
-            rest >>= 7
+        store(Self.varintSize(value)) { out in
+            var rest = value
+            var position = 0
+            while rest >= 0x80 {
+                out[position] = UInt8(truncatingIfNeeded: rest) | 0x80
+                rest >>= 7
+                position += 1
+            }
+            out[position] = UInt8(rest)
         }
-        bytes.append(UInt8(rest))
     }
 
     /// A small count or position (a line, a column, a list's length) in as few bytes as it needs.
@@ -72,14 +98,10 @@ public struct ByteWriter {
 
     /// How many bytes a `varint` of `value` takes: seven bits a byte, the high bit meaning
     /// "more" (`ByteReader.varint` reads one; the search terms' encoder writes them).
+    @inlinable
     public static func varintSize(_ value: UInt64) -> Int {
-        var size = 1
-        var rest = value >> 7
-        while rest > 0 {
-            size += 1
-            rest >>= 7
-        }
-        return size
+        // One byte for each seven bits the value uses, and one for zero.
+        Swift.max(1, (64 - value.leadingZeroBitCount + 6) / 7)
     }
 }
 
