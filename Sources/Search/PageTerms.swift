@@ -380,28 +380,14 @@ extension SearchIndex {
             }
         }
 
-        /// The CJK terms of one part. Call once, on a new reader.
-        mutating func forEachCJK(inPart part: Int, _ body: (_ code: UInt64, _ weight: Float, _ section: UInt8) -> Void) {
-            var block = block(ofPart: part)
-            while let term = next(in: &block) { body(term.code, term.weight, term.section) }
-        }
-
         /// Where reading one part's CJK terms has got to (`next(in:)`).
         struct Block {
             fileprivate var remaining: UInt64
             fileprivate var packed: UInt64 = 0
         }
 
-        /// One part's CJK terms, to read with `next(in:)` (no closure per term: the index
-        /// reads every term of the site this way). Call once, on a new reader.
-        mutating func block(ofPart part: Int) -> Block {
-            for _ in 0..<part {
-                guard input.skipBlock() else { return Block(remaining: 0) }
-            }
-            return block()
-        }
-
-        /// The CJK part that starts where the reader is.
+        /// The CJK part that starts where the reader is (made with `init(_:partAt:)`), to read
+        /// with `next(in:)`: no closure per term, as the index reads every term of the site.
         mutating func block() -> Block {
             guard input.varint() != nil else { return Block(remaining: 0) }
             return openBlock()

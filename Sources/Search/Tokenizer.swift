@@ -131,15 +131,8 @@ public struct Tokenizer: Sendable {
         }
     }
 
-    /// Each ASCII byte as a word's letter: digits and lower-case letters as they are,
-    /// upper-case letters lowered, anything else 0 (it ends a word).
-    static let asciiLetters: [UInt8] = (0..<128).map { byte in
-        switch byte {
-        case 0x30...0x39, 0x61...0x7A: UInt8(byte)
-        case 0x41...0x5A: UInt8(byte + 32)
-        default: 0
-        }
-    }
+    /// Each ASCII byte as a word's letter (`latin`), or 0 where it ends a word.
+    static let asciiLetters: [UInt8] = (0..<128).map { byte in latin(Unicode.Scalar(UInt8(byte))).map { UInt8($0.value) } ?? 0 }
 
     /// A CJK term's text: one character, or a pair.
     /// (A code that is no character, read from a damaged cache, gives U+FFFD rather than a crash.)

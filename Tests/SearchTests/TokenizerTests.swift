@@ -77,11 +77,13 @@ import Testing
         var reader = SearchIndex.TermReader(terms.encoded)
         reader.forEachCJK { code, _, _ in all.append(code) }
         var byPart: [UInt64] = []
+        let starts = SearchIndex.PartStarts([terms.encoded])
         for part in 0..<TermParts.cjkCount {
-            var partReader = SearchIndex.TermReader(terms.encoded)
-            partReader.forEachCJK(inPart: part) { code, _, _ in
-                #expect(TermParts.part(ofCJK: code) == part)
-                byPart.append(code)
+            var partReader = SearchIndex.TermReader(terms.encoded, partAt: starts.start(page: 0, part: part))
+            var block = partReader.block()
+            while let term = partReader.next(in: &block) {
+                #expect(TermParts.part(ofCJK: term.code) == part)
+                byPart.append(term.code)
             }
         }
         #expect(all.count > 8)
@@ -124,7 +126,7 @@ import Testing
             if part == TermParts.words {
                 reader.forEachWord { word, _, _ in terms.append(word) }
             } else {
-                reader.forEachCJK(inPart: part) { code, _, _ in terms.append(Tokenizer.string(of: code)) }
+                reader.forEachCJK { code, _, _ in if TermParts.part(ofCJK: code) == part { terms.append(Tokenizer.string(of: code)) } }
             }
             return terms
         }
