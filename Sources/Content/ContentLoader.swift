@@ -94,9 +94,11 @@ public struct LoadedFile: Sendable {
         public let status: FileSystem.Status
         private let source: Source
 
+        /// A record made from its file is boxed: records are moved and copied ten thousand at
+        /// a time, and a front matter inline is a few hundred bytes and a dozen references.
         private enum Source: Sendable {
             case bytes([UInt8], Range<Int>)
-            case record(LoadedFile)
+            indirect case record(LoadedFile)
         }
 
         /// The record in `range` of `bytes` (`LoadedFile.encode`); nil when its status is damaged.
@@ -338,8 +340,10 @@ public enum ContentLoader {
             case .section:
                 page.urlPath = page.sourceDirectory + "/"
             case .page where page.bundleDirectory == nil && page.frontMatter.slug == nil:
-                // `faq/loans/rate.md` -> `faq/loans/rate/`, made in one step (most pages).
-                page.urlPath = page.sourcePath.dropLast(3) + "/"
+                // `faq/loans/rate.md` -> `faq/loans/rate/`, made in one step (most pages). The
+                // three bytes of `.md` are dropped as bytes: `dropLast` on the text walks back
+                // by characters.
+                page.urlPath = String(page.sourcePath.utf8.dropLast(3))! + "/"
             case .page:
                 let directory = page.bundleDirectory.map { FileSystem.parentPath("/" + $0).trimmingSlashes } ?? page.sourceDirectory
                 let name = page.bundleDirectory.map(FileSystem.lastComponent) ?? String(FileSystem.lastComponent(page.sourcePath).dropLast(3))

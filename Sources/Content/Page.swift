@@ -11,15 +11,17 @@ public struct Page: Sendable {
         case page
     }
 
-    /// The page's fields live in one shared box, copied only when a copy is changed: pages
-    /// are read by value all through the build (lists, keys, links), and a copy is then one
-    /// retain instead of one for each of the fifteen fields.
-    @usableFromInline final class Box: @unchecked Sendable {
-        @usableFromInline var fields: Fields
+    /// The page's fields live in one shared box: pages are read by value all through the build
+    /// (lists, keys, links), and a copy is then one retain instead of one for each of the
+    /// fifteen fields. The box never changes (a changed page gets a box of its own), so that
+    /// reading a field borrows it in place: a changeable one is read under an exclusivity
+    /// check, and its front matter was copied out whole at each key read.
+    @usableFromInline final class Box: Sendable {
+        @usableFromInline let fields: Fields
         @usableFromInline init(_ fields: Fields) { self.fields = fields }
     }
 
-    @usableFromInline struct Fields {
+    @usableFromInline struct Fields: Sendable {
         @usableFromInline var kind: Kind
         @usableFromInline var sourcePath: String
         @usableFromInline var frontMatter: FrontMatter
@@ -37,12 +39,13 @@ public struct Page: Sendable {
 
     @usableFromInline var box: Box
 
-    /// The fields, for changing: the box is copied first when another page shares it.
+    /// The fields, for changing: the changed fields go into a new box.
     @usableFromInline var fields: Fields {
         get { box.fields }
         _modify {
-            if !isKnownUniquelyReferenced(&box) { box = Box(box.fields) }
-            yield &box.fields
+            var changed = box.fields
+            yield &changed
+            box = Box(changed)
         }
     }
 
