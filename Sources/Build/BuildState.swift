@@ -28,7 +28,7 @@ struct BuildState: Sendable {
         var written: [String]
     }
 
-    static let formatVersion: Int64 = 16
+    static let formatVersion: Int64 = 17
 
     /// A page's id in the page records: its tree's folder and URL path, hashed (the records
     /// hold them as text; a table of ten thousand hashes is made without a string each).

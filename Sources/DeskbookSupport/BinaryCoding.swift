@@ -69,6 +69,15 @@ public struct ByteWriter {
         store(value.count) { $0.update(from: source, count: value.count) }
     }
 
+    /// Fixed-size values as they lie in memory, their count first: a column of forty thousand
+    /// numbers is written in one copy and read back in one (`ByteReader.column`). The build
+    /// cache is read only by the program that wrote it, on its machine (`BuildState`'s tool
+    /// fingerprint), so the machine's byte order stands.
+    public mutating func column<T: BitwiseCopyable>(_ values: [T]) {
+        integer(values.count)
+        values.withUnsafeBytes { bytes in raw(bytes.assumingMemoryBound(to: UInt8.self)) }
+    }
+
     /// Once what was written passes a megabyte, hands it to `write` and starts again: a file of
     /// tens of megabytes (the build cache's records) is made and written a piece at a time.
     public mutating func passOnWhenFull(to write: ([UInt8]) throws -> Void) rethrows {
@@ -194,6 +203,20 @@ public struct ByteReader {
         guard let count = count(), index + count <= end else { return nil }
         defer { index += count }
         return String(decoding: bytes[index..<index + count], as: UTF8.self)
+    }
+
+    /// Values written with `ByteWriter.column`, at most `limit` of them.
+    public mutating func column<T: BitwiseCopyable>(of type: T.Type, limit: Int = Int(Int32.max)) -> [T]? {
+        let stride = MemoryLayout<T>.stride
+        guard let count = count(limit: limit), count <= (end - index) / stride else { return nil }
+        let start = index
+        index += count * stride
+        return [T](unsafeUninitializedCapacity: count) { values, initialized in
+            bytes.withUnsafeBytes { source in
+                UnsafeMutableRawBufferPointer(values).copyMemory(from: UnsafeRawBufferPointer(rebasing: source[start..<start + count * stride]))
+            }
+            initialized = count
+        }
     }
 
     /// A blob left in the bytes read (a slice of them, not a copy).

@@ -31,7 +31,7 @@ public struct IndexMemory: Sendable {
     private var pageTerms: [UInt64]
     private var averageLength: Double
     private var highest: Double
-    private var terms: [String]
+    private var terms: TermTexts
     /// Where the postings, encoded postings and chunks of a memory read from the build cache
     /// are (`Blob.stored`) until they change: a rebuild reads those of the terms and chunks it
     /// changes, not the tens of megabytes of all of them.
@@ -147,7 +147,7 @@ public struct IndexMemory: Sendable {
         chunkHashes = chunks.map { _ in nil }
         averageLength = scoring.averageLength
         self.highest = highest
-        terms = packedParts.flatMap(\.terms)
+        terms = TermTexts(packedParts.flatMap(\.terms))
         postings = packedParts.flatMap { $0.postings.map { .held($0[...]) } }
         highests = gathered.flatMap { $0.highests.map(\.score) }
         bests = gathered.flatMap { $0.highests.map(\.document) }
@@ -178,13 +178,13 @@ public struct IndexMemory: Sendable {
         // terms), each find checked against the term's bytes: two terms of one hash are left
         // to a build from every page's terms.
         var slots = [UInt64: Int](minimumCapacity: terms.count)
-        for (slot, term) in terms.enumerated() {
-            guard slots.updateValue(slot, forKey: StableHasher.hash(term)) == nil else { return nil }
+        for slot in 0..<terms.count {
+            guard slots.updateValue(slot, forKey: terms.hash(slot)) == nil else { return nil }
         }
         var collided = false
         func slot(of term: String) -> Int? {
             guard let slot = slots[StableHasher.hash(term)] else { return nil }
-            if terms[slot].utf8.elementsEqual(term.utf8) { return slot }
+            if terms.holds(term, at: slot) { return slot }
             collided = true
             return nil
         }
@@ -405,7 +405,7 @@ public struct IndexMemory: Sendable {
         for slot in changedSlots ?? [] { remade[Int(shardOfSlot[slot])] = true }
         var termsOfShard = [[Int]](repeating: [], count: shardNames.count)
         var held = [Bool](repeating: false, count: shardNames.count)
-        for slot in terms.indices where !postings[slot].isEmpty {
+        for slot in 0..<terms.count where !postings[slot].isEmpty {
             let shard = Int(shardOfSlot[slot])
             held[shard] = true
             if remade[shard] { termsOfShard[shard].append(slot) }
@@ -524,7 +524,7 @@ public struct IndexMemory: Sendable {
     /// chunks. Those of the store the memory was read from are `.stored` there; the others are
     /// new, and `bytes` gives them by their position.
     public func storeEntries() -> (entries: [RecordStore.Entry], bytes: @Sendable (Int) -> [UInt8]) {
-        let slots = terms.indices.filter { !postings[$0].isEmpty }
+        let slots = liveSlots()
         var entries: [RecordStore.Entry] = []
         entries.reserveCapacity(2 * slots.count + chunks.count)
         func add(_ blob: Blob) {
@@ -544,31 +544,20 @@ public struct IndexMemory: Sendable {
         })
     }
 
+    /// The terms some page still has: those the build cache keeps.
+    private func liveSlots() -> [Int] {
+        (0..<terms.count).filter { !postings[$0].isEmpty }
+    }
+
     /// For the build cache, a piece at a time (`ByteWriter.passOnWhenFull`), while the site is
     /// written. With `places` (where a store holds `storeEntries()`, in their order), the memory names
     /// them, with their hashes; without, it holds their bytes. What `write` was not handed
-    /// stays in `out`.
+    /// stays in `out`. The terms' numbers are written a column at a time (`ByteWriter.column`):
+    /// a rebuild reads and writes every term's, and one copy each way is all it takes.
     public func encode(into out: inout ByteWriter, places: ArraySlice<Range<Int>>? = nil, write: ([UInt8]) throws -> Void) rethrows {
-        var place = places?.startIndex ?? 0
-        func blob(_ blob: Blob) {
-            if let places {
-                out.varint(UInt64(places[place].lowerBound))
-                out.varint(UInt64(places[place].count))
-                place += 1
-                switch blob {
-                case .held(let bytes): out.word(StableHasher.hash(bytes: bytes))
-                case .stored(_, let hash): out.word(hash)
-                }
-            } else {
-                out.blob(bytes(blob))
-            }
-        }
         out.byte(places == nil ? 0 : 1)
-        out.integer(pages.count)
-        for (page, terms) in zip(pages, pageTerms) {
-            out.word(page)
-            out.word(terms)
-        }
+        out.column(pages)
+        out.column(pageTerms)
         out.word(averageLength.bitPattern)
         out.word(highest.bitPattern)
         out.integer(cjkShards)
@@ -577,24 +566,56 @@ public struct IndexMemory: Sendable {
             out.text(name)
             optionalHash(hash, into: &out)
         }
-        out.integer(postings.count { !$0.isEmpty })
-        for slot in terms.indices where !postings[slot].isEmpty {
-            out.text(terms[slot])
-            blob(postings[slot])
-            out.varint(UInt64(highests[slot].bitPattern))
-            out.small(Int(bests[slot]))
-            out.varint(UInt64(bestWeights[slot].bitPattern))
-            blob(encoded[slot])
-            out.small(Int(counts[slot]))
-            out.integer(totals[slot])
-            out.word(cuts[slot].bitPattern)
-            out.small(Int(shardOfSlot[slot]))
-            try out.passOnWhenFull(to: write)
+        let slots = liveSlots()
+        let all = slots.count == terms.count
+        func column<T: BitwiseCopyable>(_ values: [T]) { out.column(all ? values : slots.map { values[$0] }) }
+        let kept = all ? terms : terms.keeping(slots)
+        out.blob(kept.bytes)
+        out.column(kept.ends)
+        column(highests)
+        column(bests)
+        column(bestWeights)
+        column(counts)
+        column(totals)
+        column(cuts)
+        column(shardOfSlot)
+        try out.passOnWhenFull(to: write)
+        // Each term's postings, then its encoded postings, in `storeEntries()` order.
+        if let places {
+            let first = places.startIndex
+            for list in 0..<2 {
+                let entries = slots.indices.map { places[first + 2 * $0 + list] }
+                out.column(entries.map { Int64($0.lowerBound) })
+                out.column(entries.map { Int64($0.count) })
+                out.column(slots.map { slot in
+                    switch list == 0 ? postings[slot] : encoded[slot] {
+                    case .held(let bytes): StableHasher.hash(bytes: bytes)
+                    case .stored(_, let hash): hash
+                    }
+                })
+            }
+        } else {
+            for slot in slots {
+                out.blob(bytes(postings[slot]))
+                out.blob(bytes(encoded[slot]))
+                try out.passOnWhenFull(to: write)
+            }
         }
+        var place = (places?.startIndex ?? 0) + 2 * slots.count
         out.integer(chunks.count)
         for (number, chunk) in chunks.enumerated() {
             out.word(chunkKeys[number])
-            blob(chunk)
+            if let places {
+                out.varint(UInt64(places[place].lowerBound))
+                out.varint(UInt64(places[place].count))
+                place += 1
+                switch chunk {
+                case .held(let bytes): out.word(StableHasher.hash(bytes: bytes))
+                case .stored(_, let hash): out.word(hash)
+                }
+            } else {
+                out.blob(bytes(chunk))
+            }
             optionalHash(chunkHashes[number], into: &out)
             try out.passOnWhenFull(to: write)
         }
@@ -613,22 +634,16 @@ public struct IndexMemory: Sendable {
     /// Nil at damaged bytes, or when the memory names places in a store and `store` is not given.
     public static func decode(_ input: inout ByteReader, store: RecordStore? = nil) -> IndexMemory? {
         guard let inStore = input.byte(), inStore <= 1, inStore == 0 || store != nil else { return nil }
+        let storeEnd = UInt64(store?.end ?? 0)
         func blob(_ input: inout ByteReader) -> Blob? {
             guard inStore == 1 else { return input.blobInPlace().map(Blob.held) }
-            guard let store, let start = input.varint(), let count = input.varint(), start <= UInt64(store.end),
-                  count <= UInt64(store.end) - start, let hash = input.word() else { return nil }
+            guard let start = input.varint(), let count = input.varint(), start <= storeEnd,
+                  count <= storeEnd - start, let hash = input.word() else { return nil }
             return .stored(Int(start)..<Int(start + count), hash: hash)
         }
-        guard let pageCount = input.count() else { return nil }
-        var pages: [UInt64] = [], pageTerms: [UInt64] = []
-        pages.reserveCapacity(pageCount)
-        pageTerms.reserveCapacity(pageCount)
-        for _ in 0..<pageCount {
-            guard let page = input.word(), let terms = input.word() else { return nil }
-            pages.append(page)
-            pageTerms.append(terms)
-        }
-        guard let averageLength = input.word(), let highest = input.word(), let cjkShards = input.count(),
+        guard let pages = input.column(of: UInt64.self), let pageTerms = input.column(of: UInt64.self, limit: pages.count),
+              pageTerms.count == pages.count,
+              let averageLength = input.word(), let highest = input.word(), let cjkShards = input.count(),
               let shardCount = input.count() else { return nil }
         var memory = IndexMemory(pages: pages, pageTerms: pageTerms, averageLength: Double(bitPattern: averageLength),
                                  highest: Double(bitPattern: highest))
@@ -639,32 +654,44 @@ public struct IndexMemory: Sendable {
             memory.shardNames.append(name)
             memory.shardHashes.append(hash)
         }
-        guard let termCount = input.count() else { return nil }
-        memory.terms.reserveCapacity(termCount)
-        memory.postings.reserveCapacity(termCount)
-        memory.highests.reserveCapacity(termCount)
-        memory.encoded.reserveCapacity(termCount)
-        memory.bests.reserveCapacity(termCount)
-        memory.bestWeights.reserveCapacity(termCount)
-        memory.counts.reserveCapacity(termCount)
-        memory.totals.reserveCapacity(termCount)
-        memory.cuts.reserveCapacity(termCount)
-        memory.shardOfSlot.reserveCapacity(termCount)
-        for _ in 0..<termCount {
-            guard let term = input.text(), let postings = blob(&input), let highest = input.varint(), highest <= UInt64(UInt32.max),
-                  let best = input.small(limit: pageCount), let bestWeight = input.varint(), bestWeight <= UInt64(UInt32.max),
-                  let encoded = blob(&input), let count = input.small(limit: pageCount), let total = input.integer(),
-                  let cut = input.word(), let shard = input.small(), shard < shardCount else { return nil }
-            memory.terms.append(term)
-            memory.postings.append(postings)
-            memory.highests.append(Float(bitPattern: UInt32(highest)))
-            memory.bests.append(Int32(best))
-            memory.bestWeights.append(Float(bitPattern: UInt32(bestWeight)))
-            memory.encoded.append(encoded)
-            memory.counts.append(Int32(count))
-            memory.totals.append(total)
-            memory.cuts.append(Double(bitPattern: cut))
-            memory.shardOfSlot.append(Int32(shard))
+        let pageCount = pages.count
+        guard let termBytes = input.blob(), let ends = input.column(of: UInt32.self),
+              let terms = TermTexts(bytes: termBytes, ends: ends) else { return nil }
+        let termCount = terms.count
+        func column<T: BitwiseCopyable>(_ type: T.Type) -> [T]? {
+            input.column(of: type, limit: termCount).flatMap { $0.count == termCount ? $0 : nil }
+        }
+        guard let highests = column(Float.self), let bests = column(Int32.self), let bestWeights = column(Float.self),
+              let counts = column(Int32.self), let totals = column(Int64.self), let cuts = column(Double.self),
+              let shardOfSlot = column(Int32.self),
+              bests.allSatisfy({ 0 <= $0 && Int($0) <= pageCount }), counts.allSatisfy({ 0 <= $0 && Int($0) <= pageCount }),
+              shardOfSlot.allSatisfy({ 0 <= $0 && Int($0) < shardCount }) else { return nil }
+        memory.terms = terms
+        (memory.highests, memory.bests, memory.bestWeights) = (highests, bests, bestWeights)
+        (memory.counts, memory.totals, memory.cuts, memory.shardOfSlot) = (counts, totals, cuts, shardOfSlot)
+        if inStore == 1 {
+            // Where the store holds each term's postings, then its encoded postings.
+            func places() -> [Blob]? {
+                guard let starts = column(Int64.self), let lengths = column(Int64.self), let hashes = column(UInt64.self) else { return nil }
+                var blobs: [Blob] = []
+                blobs.reserveCapacity(termCount)
+                for slot in 0..<termCount {
+                    let start = starts[slot], length = lengths[slot]
+                    guard start >= 0, length >= 0, UInt64(start) <= storeEnd, UInt64(length) <= storeEnd - UInt64(start) else { return nil }
+                    blobs.append(.stored(Int(start)..<Int(start + length), hash: hashes[slot]))
+                }
+                return blobs
+            }
+            guard let postings = places(), let encoded = places() else { return nil }
+            (memory.postings, memory.encoded) = (postings, encoded)
+        } else {
+            memory.postings.reserveCapacity(termCount)
+            memory.encoded.reserveCapacity(termCount)
+            for _ in 0..<termCount {
+                guard let postings = input.blobInPlace(), let encoded = input.blobInPlace() else { return nil }
+                memory.postings.append(.held(postings))
+                memory.encoded.append(.held(encoded))
+            }
         }
         guard let chunkCount = input.count() else { return nil }
         for _ in 0..<chunkCount {
@@ -682,7 +709,66 @@ public struct IndexMemory: Sendable {
         self.pageTerms = pageTerms
         self.averageLength = averageLength
         self.highest = highest
-        (terms, postings, highests, bests, bestWeights, encoded, counts, totals, cuts) = ([], [], [], [], [], [], [], [], [])
+        terms = TermTexts()
+        (postings, highests, bests, bestWeights, encoded, counts, totals, cuts) = ([], [], [], [], [], [], [], [])
         (chunks, chunkKeys, chunkHashes) = ([], [], [])
+    }
+}
+
+/// The memory's terms, their UTF-8 one after another in one array: a rebuild reads and writes
+/// forty thousand of them, as two copies rather than forty thousand texts, and a term becomes
+/// a `String` only where one is needed (a shard made again, a new term placed).
+struct TermTexts: Sendable {
+    private(set) var bytes: [UInt8] = []
+    /// Where each term ends in `bytes`.
+    private(set) var ends: [UInt32] = []
+
+    init() {}
+
+    init(_ terms: [String]) {
+        ends.reserveCapacity(terms.count)
+        for term in terms { append(term) }
+    }
+
+    /// Nil unless the terms are UTF-8 text each: the ends in order, inside `bytes`, and
+    /// none inside a character.
+    init?(bytes: [UInt8], ends: [UInt32]) {
+        var previous: UInt32 = 0
+        for end in ends {
+            guard end >= previous, Int(end) <= bytes.count, Int(end) == bytes.count || bytes[Int(end)] & 0xC0 != 0x80 else { return nil }
+            previous = end
+        }
+        guard Int(previous) == bytes.count, String(validating: bytes, as: UTF8.self) != nil else { return nil }
+        self.bytes = bytes
+        self.ends = ends
+    }
+
+    var count: Int { ends.count }
+
+    private func range(_ slot: Int) -> Range<Int> {
+        (slot == 0 ? 0 : Int(ends[slot - 1]))..<Int(ends[slot])
+    }
+
+    subscript(slot: Int) -> String { String(decoding: bytes[range(slot)], as: UTF8.self) }
+
+    /// `StableHasher.hash(_:)` of the term's text.
+    func hash(_ slot: Int) -> UInt64 { StableHasher.hash(bytes: bytes[range(slot)]) }
+
+    func holds(_ term: String, at slot: Int) -> Bool { bytes[range(slot)].elementsEqual(term.utf8) }
+
+    mutating func append(_ term: String) {
+        bytes += term.utf8
+        ends.append(UInt32(bytes.count))
+    }
+
+    /// The terms in `slots`, in that order.
+    func keeping(_ slots: [Int]) -> TermTexts {
+        var kept = TermTexts()
+        kept.ends.reserveCapacity(slots.count)
+        for slot in slots {
+            kept.bytes += bytes[range(slot)]
+            kept.ends.append(UInt32(kept.bytes.count))
+        }
+        return kept
     }
 }
