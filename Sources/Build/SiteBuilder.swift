@@ -787,11 +787,15 @@ struct PreparedTree: Sendable {
             }
         }
         self.staticFiles = staticFiles
+        // The links' tables are made on another core while the site model is: the model's
+        // lists are made on one.
+        let linking = Background { [pages, staticFiles, hidden, basePath = config.basePath] in
+            LinkResolver(pages: pages, staticFiles: staticFiles, extraOutputs: ["404.html", "sitemap.xml", "feed.xml"],
+                         basePath: basePath, hidden: hidden)
+        }
         let model = SiteModel(pages: pages)
         self.model = model
-        let links = LinkResolver(pages: pages, staticFiles: staticFiles,
-                                 extraOutputs: model.generatedOutputs + ["404.html", "sitemap.xml", "feed.xml"],
-                                 basePath: config.basePath, hidden: hidden)
+        let links = linking.result().adding(outputs: model.generatedOutputs)
         let context = PageContext(config: config, theme: theme, model: model, links: links, buildTime: options.buildTime,
                                   staticFiles: staticFiles, siteDirectory: options.siteDirectory)
         self.context = context

@@ -59,12 +59,18 @@ struct SiteModel: Sendable {
         // own hashing normalizes every Chinese character of them.
         var sectionNumbers: [UTF8Key: Int] = [:]
         var folders: [String] = []
+        // Pages come folder by folder: most are in the last page's section.
+        var last: (folder: UTF8Key, number: Int)?
         sectionOfPage = pages.indices.map { index in
             let folder = UTF8Key(facts[index].sectionPath)
-            if let number = sectionNumbers[folder] { return number }
-            sectionNumbers[folder] = folders.count
-            folders.append(folder.text)
-            return folders.count - 1
+            if let last, last.folder == folder { return last.number }
+            let number = sectionNumbers[folder] ?? folders.count
+            if number == folders.count {
+                sectionNumbers[folder] = number
+                folders.append(folder.text)
+            }
+            last = (folder, number)
+            return number
         }
         // Every list is made in listing order, walking the pages once in that order.
         var members = [[Int]](repeating: [], count: folders.count)

@@ -196,7 +196,7 @@ public enum ContentLoader {
             pages.insert(Page(kind: .home, sourcePath: "_index.md", frontMatter: FrontMatter(), body: "",
                               bodyLineOffset: 0, urlPath: "", sectionPath: "", bundleDirectory: nil), at: 0)
         }
-        try assignURLs(&pages)
+        try checkURLs(pages)
 
         let bundleOutputs = Dictionary(pages.compactMap { page in page.bundleDirectory.map { ($0, page.urlPath) } },
                                        uniquingKeysWith: { first, _ in first })
@@ -307,8 +307,10 @@ public enum ContentLoader {
     /// The page of a file as loading found it; its body stays in the file until the page renders.
     private static func page(_ file: FoundFile, _ loaded: consuming LoadedFile, contentRoot: String) -> (Page?, [Diagnostic]) {
         if !loaded.problems.errors.isEmpty { return (nil, loaded.problems) }
+        let url = urlPath(kind: file.kind, sourcePath: file.relativePath, bundleDirectory: file.bundleDirectory,
+                          slug: loaded.frontMatter.slug)
         let page = Page(kind: file.kind, sourcePath: file.relativePath, frontMatter: loaded.frontMatter, bodyIn: contentRoot,
-                        offset: loaded.bodyOffset, bodyLineOffset: loaded.bodyLineOffset, mayHoldDataBlocks: loaded.mayHoldDataBlocks,
+                        urlPath: url, offset: loaded.bodyOffset, bodyLineOffset: loaded.bodyLineOffset, mayHoldDataBlocks: loaded.mayHoldDataBlocks,
                         sectionPath: file.sectionPath, bundleDirectory: file.bundleDirectory,
                         sourceHash: loaded.sourceHash, frontMatterHash: loaded.frontMatterHash)
         return (page, loaded.problems)
@@ -327,40 +329,61 @@ public enum ContentLoader {
         return .error(path, line: line, "invalid UTF-8: save the file as UTF-8")
     }
 
-    /// Gives every page its URL; two pages at one URL are an error naming both files.
-    static func assignURLs(_ pages: inout [Page]) throws(DiagnosticsError) {
-        var owners: [String: Int] = [:]
-        owners.reserveCapacity(pages.count)
-        var problems: [Diagnostic] = []
-        // Worked out and set on every core, each page changed in place.
-        parallelUpdate(&pages) { _, page in
-            switch page.kind {
-            case .home:
-                page.urlPath = ""
-            case .section:
-                page.urlPath = page.sourceDirectory + "/"
-            case .page where page.bundleDirectory == nil && page.frontMatter.slug == nil:
-                // `faq/loans/rate.md` -> `faq/loans/rate/`, made in one step (most pages). The
-                // three bytes of `.md` are dropped as bytes: `dropLast` on the text walks back
-                // by characters.
-                page.urlPath = String(page.sourcePath.utf8.dropLast(3))! + "/"
-            case .page:
-                let directory = page.bundleDirectory.map { FileSystem.parentPath("/" + $0).trimmingSlashes } ?? page.sourceDirectory
-                let name = page.bundleDirectory.map(FileSystem.lastComponent) ?? String(FileSystem.lastComponent(page.sourcePath).dropLast(3))
-                let segment = page.frontMatter.slug ?? name
-                page.urlPath = (directory.isEmpty ? "" : directory + "/") + segment + "/"
-            }
+    /// Where a page is published, without base path: `faq/loans/rate.md` at `faq/loans/rate/`,
+    /// a section at its folder, a bundle at its folder's name, a slug in place of the name.
+    static func urlPath(kind: Page.Kind, sourcePath: String, bundleDirectory: String?, slug: String?) -> String {
+        switch kind {
+        case .home:
+            return ""
+        case .section:
+            let folder = FileSystem.parentPath(sourcePath)
+            return (folder == "." ? "" : folder) + "/"
+        case .page where bundleDirectory == nil && slug == nil:
+            // Most pages. The three bytes of `.md` are dropped as bytes: `dropLast` on the
+            // text walks back by characters.
+            return String(sourcePath.utf8.dropLast(3))! + "/"
+        case .page:
+            let parent = FileSystem.parentPath(sourcePath)
+            let directory = bundleDirectory.map { FileSystem.parentPath("/" + $0).trimmingSlashes } ?? (parent == "." ? "" : parent)
+            let name = bundleDirectory.map(FileSystem.lastComponent) ?? String(FileSystem.lastComponent(sourcePath).dropLast(3))
+            return (directory.isEmpty ? "" : directory + "/") + (slug ?? name) + "/"
         }
+    }
+
+    /// Two pages at one URL are an error naming both files. URLs in ASCII (most) are found
+    /// by a hash of their bytes, the others as `String` compares them, so that two spellings
+    /// of one text (composed and decomposed) are one URL here as they are in the rest of the
+    /// build.
+    static func checkURLs(_ pages: [Page]) throws(DiagnosticsError) {
+        var asciiOwners: [UInt64: Int] = [:]
+        asciiOwners.reserveCapacity(pages.count)
+        var textOwners: [String: Int] = [:]
+        var problems: [Diagnostic] = []
         for index in pages.indices {
-            let page = pages[index]
-            let url = page.urlPath
-            if let other = owners[url] {
-                let first = pages[other]
+            var url = pages[index].urlPath
+            let (isASCII, hash) = url.withUTF8 { bytes in
+                (bytes.allSatisfy { $0 < 0x80 }, StableHasher.hash(bytes: UnsafeRawBufferPointer(bytes)))
+            }
+            func textOwner() -> Int? {
+                if let owner = textOwners[url] { return owner }
+                textOwners[url] = index
+                return nil
+            }
+            let other: Int?
+            if isASCII, let owner = asciiOwners[hash] {
+                // Another URL of the same hash is told apart by its text.
+                other = pages[owner].urlPath == url ? owner : textOwner()
+            } else if isASCII {
+                asciiOwners[hash] = index
+                other = nil
+            } else {
+                other = textOwner()
+            }
+            if let other {
+                let page = pages[index]
                 let slug = page.frontMatter["slug"]
                 problems.append(.error(page.diagnosticPath, line: slug?.line ?? 1, column: slug?.column ?? 1,
-                                       "duplicate URL /\(url): \(first.diagnosticPath) is published there too"))
-            } else {
-                owners[url] = index
+                                       "duplicate URL /\(url): \(pages[other].diagnosticPath) is published there too"))
             }
         }
         if !problems.isEmpty { throw DiagnosticsError(problems) }

@@ -21,7 +21,7 @@ public struct LinkResolver: Sendable {
     /// Non-Markdown files of `content/` -> output path.
     let staticURLs: [String: String]
     /// Every output path that exists, for root-relative links (`/faq/x/`).
-    let knownOutputs: Set<String>
+    private(set) var knownOutputs: Set<String>
     /// Source paths and output paths of what other audiences see and this one does not.
     let hidden: Set<String>
     public let basePath: String
@@ -46,6 +46,13 @@ public struct LinkResolver: Sendable {
         outputs.formUnion(extraOutputs)
         self.knownOutputs = outputs
         self.basePath = basePath
+    }
+
+    /// The same, knowing of `outputs` too: outputs that only the site model names (tag
+    /// pages), while the resolver was made beside it.
+    public consuming func adding(outputs: [String]) -> LinkResolver {
+        knownOutputs.formUnion(outputs)
+        return self
     }
 
     /// The public URL of an output path: `faq/` -> `/site-a/faq/`, percent-encoded.

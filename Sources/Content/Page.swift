@@ -128,10 +128,10 @@ public struct Page: Sendable {
     /// A page whose body is left in its file (see `body`), at `offset` of `folder/sourcePath`:
     /// `sourceHash` is the file's hash, and `mayHoldDataBlocks` was worked out from the body's
     /// bytes there.
-    init(kind: Kind, sourcePath: String, frontMatter: FrontMatter, bodyIn folder: String, offset: Int, bodyLineOffset: Int,
+    init(kind: Kind, sourcePath: String, frontMatter: FrontMatter, bodyIn folder: String, urlPath: String, offset: Int, bodyLineOffset: Int,
          mayHoldDataBlocks: Bool, sectionPath: String, bundleDirectory: String?, sourceHash: UInt64, frontMatterHash: UInt64) {
         box = Box(Fields(kind: kind, sourcePath: sourcePath, frontMatter: frontMatter, body: "", bodyFile: (folder, offset),
-                         mayHoldDataBlocks: mayHoldDataBlocks, bodyLineOffset: bodyLineOffset, urlPath: "", sectionPath: sectionPath,
+                         mayHoldDataBlocks: mayHoldDataBlocks, bodyLineOffset: bodyLineOffset, urlPath: urlPath, sectionPath: sectionPath,
                          bundleDirectory: bundleDirectory, sourceHash: sourceHash, frontMatterHash: frontMatterHash))
     }
 

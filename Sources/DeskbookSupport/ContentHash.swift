@@ -74,9 +74,13 @@ public struct StableHasher: Sendable {
 
     public static func hash(bytes: [UInt8]) -> UInt64 { hash(bytes: bytes[...]) }
 
-    public static func hash(bytes: ArraySlice<UInt8>) -> UInt64 {
+    public static func hash(bytes: UnsafeRawBufferPointer) -> UInt64 {
         var hasher = StableHasher()
-        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        hasher.combine(bytes: bytes)
         return hasher.value
+    }
+
+    public static func hash(bytes: ArraySlice<UInt8>) -> UInt64 {
+        bytes.withUnsafeBytes { hash(bytes: $0) }
     }
 }

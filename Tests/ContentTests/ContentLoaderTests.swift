@@ -154,6 +154,23 @@ import Testing
         #expect(line.contains("content/faq/a.md"))
     }
 
+    /// Two spellings of one text (composed and decomposed) are one URL, as they are to the
+    /// rest of the build; URLs in ASCII are told apart by their bytes.
+    @Test func slugsSpelledTwoWaysAreOneURL() throws {
+        let site = try TestSite([
+            "content/faq/a.md": TestSite.page("A", extra: "slug: caf\u{E9}"),
+            "content/faq/b.md": TestSite.page("B", extra: "slug: cafe\u{301}"),
+            "content/faq/c.md": TestSite.page("C", extra: "slug: cafe"),
+            "content/faq/d.md": TestSite.page("D", extra: "slug: cafes"),
+        ])
+        defer { site.remove() }
+        let problems = try #require(diagnostics { () throws(DiagnosticsError) in _ = try ContentLoader.load(siteDirectory: site.root) })
+        #expect(problems.count == 1)
+        let line = try #require(problems.first).description
+        #expect(line.hasPrefix("content/faq/b.md:3:7: error: duplicate URL /faq/cafe\u{301}/"))
+        #expect(line.contains("content/faq/a.md"))
+    }
+
     @Test func everyBrokenFileIsReportedInOneRun() throws {
         let site = try TestSite([
             "content/a.md": "---\ntitle: [x\n---\n",
