@@ -58,7 +58,7 @@ final class QueryCatalog {
             return .failure(.error(path, line: node?.line ?? 1, column: node?.column ?? 1,
                                    "no query '\(name)' on this page; " + (known.isEmpty ? "define one with ```sql \(name)" : "available: \(known.joined(separator: ", "))")))
         }
-        let snapshotName = definition.snapshot ?? page.frontMatter["data"]?.scalar ?? snapshots.defaultName
+        let snapshotName = definition.snapshot ?? page.frontMatterField("data")?.scalar ?? snapshots.defaultName
         guard let snapshotName, let snapshot = snapshots[snapshotName] else {
             let known = snapshots.names
             let message = known.isEmpty ? "no data snapshots: add them under 'data:' in deskbook.yaml"

@@ -21,11 +21,11 @@ public enum TemplatedPages {
         var parameters: [Int: [String: Value]] = [:]
         var problems: [Diagnostic] = []
         for page in pages {
-            guard let each = page.frontMatter["each"], let sql = each.scalar, !each.isNull else {
+            guard let each = page.frontMatterField("each"), let sql = each.scalar, !each.isNull else {
                 output.append(page)
                 continue
             }
-            let name = page.frontMatter["data"]?.scalar ?? snapshots.defaultName
+            let name = page.frontMatterField("data")?.scalar ?? snapshots.defaultName
             guard let name, let snapshot = snapshots[name] else {
                 problems.append(.error(page.diagnosticPath, line: each.line, column: each.column,
                                        snapshots.names.isEmpty ? "each: needs a data snapshot; add one under 'data:' in deskbook.yaml"
@@ -41,7 +41,7 @@ public enum TemplatedPages {
                 continue
             }
             let titleTemplate = page.frontMatter.title ?? "{{\(result.columns.last ?? "")}}"
-            let slugTemplate = page.frontMatter["slug"]?.scalar ?? "{{\(result.columns.first ?? "")}}"
+            let slugTemplate = page.frontMatterField("slug")?.scalar ?? "{{\(result.columns.first ?? "")}}"
             for name in placeholders(titleTemplate) + placeholders(slugTemplate) where result.columnIndex(name) == nil {
                 problems.append(.error(page.diagnosticPath, line: each.line, column: each.column,
                                        "{{\(name)}} is not a column of each:; available: \(result.columns.joined(separator: ", "))"))
@@ -58,7 +58,7 @@ public enum TemplatedPages {
                 var made = page
                 let slug = String(fill(slugTemplate, shownValues).map { $0 == "/" || $0 == "\\" ? "-" : $0 }).trimmingWhitespace
                 if slug.isEmpty || slug == "." || slug == ".." {
-                    let node = page.frontMatter["slug"] ?? each
+                    let node = page.frontMatterField("slug") ?? each
                     problems.append(.error(page.diagnosticPath, line: node.line, column: node.column,
                                            "row \(rowIndex + 1) of each: gives the slug '\(slug)'; every page needs a slug of its own"))
                     continue
@@ -78,8 +78,8 @@ public enum TemplatedPages {
         for (position, page) in output.enumerated() {
             if let earlier = seen[page.urlPath] {
                 let other = output[earlier]
-                if other.sourcePath != page.sourcePath || page.frontMatter["each"] != nil {
-                    let hint = page.frontMatter["each"] != nil ? "; give each row a slug of its own, from an id column (masked values repeat: 王**)" : ""
+                if other.sourcePath != page.sourcePath || page.frontMatterField("each") != nil {
+                    let hint = page.frontMatterField("each") != nil ? "; give each row a slug of its own, from an id column (masked values repeat: 王**)" : ""
                     problems.append(.error(page.diagnosticPath, "duplicate URL /\(page.urlPath): \(other.diagnosticPath) is published there too" + hint))
                 }
             }

@@ -28,7 +28,7 @@ struct Audiences: Sendable {
         func own(_ index: Int) -> Set<String>? {
             let page = pages[index]
             guard !page.frontMatter.audience.isEmpty else { return nil }
-            let node = page.frontMatter["audience"]
+            let node = page.frontMatterField("audience")
             if names.isEmpty {
                 problems.append(.error(page.diagnosticPath, line: node?.line ?? 1, column: node?.column ?? 1,
                                        "audience: is set but deskbook.yaml lists no audiences; add audiences: [\(page.frontMatter.audience.joined(separator: ", "))]"))
@@ -51,13 +51,13 @@ struct Audiences: Sendable {
             let above = page.kind == .home ? everyone : inherited(page.sectionPath, from: index)
             var result = above
             if page.kind == .home, !page.frontMatter.audience.isEmpty {
-                let node = page.frontMatter["audience"]
+                let node = page.frontMatterField("audience")
                 problems.append(.error(page.diagnosticPath, line: node?.line ?? 1, column: node?.column ?? 1,
                                        "the home page is every audience's; remove audience: here"))
             } else if let own = own(index) {
                 let wider = own.subtracting(above)
                 if !wider.isEmpty {
-                    let node = page.frontMatter["audience"]
+                    let node = page.frontMatterField("audience")
                     problems.append(.error(page.diagnosticPath, line: node?.line ?? 1, column: node?.column ?? 1,
                                            "audience '\(wider.sorted().joined(separator: ", "))' cannot see the section this page is in "
                                            + "(its audience: \(above.sorted().joined(separator: ", "))); a page may narrow its section's audience, not widen it"))

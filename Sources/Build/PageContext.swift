@@ -42,7 +42,7 @@ struct PageContext: Sendable {
             var item: [String: Any] = ["title": page.title, "url": pageURLs[index]]
             if let summary = page.frontMatter.summary, !summary.isEmpty { item["summary"] = summary }
             if let date = page.updated { item["date"] = ["text": theme.format(date), "iso": date.isoDay] }
-            if let reply = page.frontMatter["reply"]?.scalar, !reply.isEmpty {
+            if let reply = page.frontMatterField("reply")?.scalar, !reply.isEmpty {
                 item["reply"] = reply
                 item["replyID"] = "reply-\(index)"
             }
@@ -226,7 +226,7 @@ struct PageContext: Sendable {
         values["summary"] = summary(page, fallback: summary(fromFirstParagraph: rendered.firstParagraph))
         values["lead"] = page.frontMatter.summary.flatMap { $0.isEmpty ? nil : $0 }
         values["date"] = page.updated.map(dateValue)
-        values["hasReply"] = !(page.frontMatter["reply"]?.scalar ?? "").isEmpty
+        values["hasReply"] = !(page.frontMatterField("reply")?.scalar ?? "").isEmpty
         values["tags"] = page.frontMatter.tags.map { name in
             ["name": name, "url": tagURLs.value(for: name) {
                 url(model.tagsBySlug[Slug.make(name)].map { model.tags[$0].outputPath } ?? model.tagsOutputPath)
@@ -249,7 +249,7 @@ struct PageContext: Sendable {
         values["hasMaterials"] = !materials.isEmpty
         context["page"] = values
         // FAQ entries list related questions; other pages are found through tags and search.
-        if page.kind == .page && page.frontMatter["reply"] != nil {
+        if page.kind == .page && page.frontMatterField("reply") != nil {
             let related = model.related(to: index, limit: 5).map(listItem)
             context["related"] = related
             context["hasRelated"] = !related.isEmpty
@@ -290,7 +290,7 @@ struct PageContext: Sendable {
             context["pages"] = pages
             context["hasPages"] = !pages.isEmpty
             context["hasReplies"] = pages.contains { $0["reply"] != nil }
-            if let key = page.frontMatter["group_by"]?.scalar {
+            if let key = page.frontMatterField("group_by")?.scalar {
                 let groups = grouped(members, by: key)
                 context["groups"] = groups
                 context["hasGroups"] = !groups.isEmpty
@@ -358,7 +358,7 @@ struct PageContext: Sendable {
 
     func facts(_ page: Page) -> [[String: Any]] {
         Self.factKeys.compactMap { key -> [String: Any]? in
-            guard let node = page.frontMatter[key], !node.isNull else { return nil }
+            guard let node = page.frontMatterField(key), !node.isNull else { return nil }
             let value: String
             if let text = node.scalar {
                 value = CalendarDate(parsing: text).map(theme.format) ?? text
@@ -372,7 +372,7 @@ struct PageContext: Sendable {
     }
 
     func history(_ page: Page) -> [[String: Any]] {
-        (page.frontMatter["history"]?.sequence ?? []).map { entry in
+        (page.frontMatterField("history")?.sequence ?? []).map { entry in
             let date = entry["date"]?.scalar.flatMap(CalendarDate.init(parsing:)).map(theme.format) ?? entry["date"]?.scalar ?? ""
             return ["version": entry["version"]?.scalar ?? "", "date": date, "note": entry["note"]?.scalar ?? ""]
         }
@@ -409,7 +409,7 @@ struct PageContext: Sendable {
         var order: [String] = []
         var groups: [String: [[String: Any]]] = [:]
         for index in members {
-            let name = model.pages[index].frontMatter[key]?.scalar ?? "—"
+            let name = model.pages[index].frontMatterField(key)?.scalar ?? "—"
             if groups[name] == nil { order.append(name) }
             groups[name, default: []].append(listItem(index))
         }

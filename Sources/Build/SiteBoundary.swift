@@ -50,11 +50,16 @@ enum SiteBoundary {
 
     /// A relative path with no `..`, empty or `.` part: one that stays inside the folder it is
     /// joined to.
-    /// On bytes: every output path of every build passes here.
+    /// On bytes, read in place: every output path of every build passes here.
     static func staysInside(_ outputPath: String) -> Bool {
+        var path = outputPath
+        return path.withUTF8(staysInside)
+    }
+
+    private static func staysInside(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
         var partLength = 0, dots = 0
-        for byte in outputPath.utf8 {
+        for byte in bytes {
             if byte == 0 { return false }
             if byte == slash {
                 // An empty part (also a leading slash), `.` or `..`.

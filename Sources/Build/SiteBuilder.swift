@@ -538,17 +538,14 @@ public enum SiteBuilder {
     /// and what makes it rank (an FAQ reply).
     static func searchDocuments(_ searched: [Int], model: SiteModel, digests: [PageDigest], urls: [String]) -> [SearchDocument] {
         // Every page of a section stands in the same place.
-        var places: [String: String] = [:]
-        for index in searched where places[model.pages[index].sectionPath] == nil {
-            let page = model.pages[index]
-            places[page.sectionPath] = model.ancestors(of: page).dropFirst().compactMap { model.sectionIndex[$0].map { model.pages[$0].title } }
+        let placeOfSection = model.sectionFolders.map { folder in
+            model.ancestors(ofSection: folder).dropFirst().compactMap { model.sectionIndex[$0].map { model.pages[$0].title } }
                 .joined(separator: " › ")
         }
-        let placeOfSection = places
         return parallelMap(searched) { index -> SearchDocument in
             let page = model.pages[index]
-            let place = placeOfSection[page.sectionPath]!
-            let reply = page.frontMatter["reply"]?.scalar
+            let place = placeOfSection[model.sectionOfPage[index]]
+            let reply = page.frontMatterField("reply")?.scalar
             return SearchDocument(title: page.title, url: urls[index], place: place,
                                   reply: reply, boost: reply == nil ? 1 : 1.6, terms: digests[index].terms)
         }
@@ -558,7 +555,7 @@ public enum SiteBuilder {
     static func templateProblems(_ pages: [Page], theme: Theme) -> [Diagnostic] {
         pages.compactMap { page in
             guard let name = page.frontMatter.template, !theme.hasTemplate(name) else { return nil }
-            let node = page.frontMatter["template"]
+            let node = page.frontMatterField("template")
             return .error(page.diagnosticPath, line: node?.line ?? 1, column: node?.column ?? 1,
                           "unknown template '\(name)'; the theme has: \(theme.templateNames.sorted().joined(separator: ", "))")
         }
@@ -720,8 +717,8 @@ public enum SiteBuilder {
     /// A page's share of the search index (none for the home page, which search does not list).
     static func searchTerms(_ page: Page, sections: [SectionText]) -> PageTerms {
         guard page.kind != .home else { return PageTerms(excerpts: [], encoded: []) }
-        return PageTerms(title: page.title, synonyms: page.frontMatter["synonyms"]?.stringList ?? [],
-                         reply: page.frontMatter["reply"]?.scalar, sections: sections)
+        return PageTerms(title: page.title, synonyms: page.frontMatterField("synonyms")?.stringList ?? [],
+                         reply: page.frontMatterField("reply")?.scalar, sections: sections)
     }
 }
 

@@ -29,7 +29,10 @@ struct SiteModel: Sendable {
     /// Each page's tags, by index in `tags`, and its section, by a number: related pages are
     /// worked out for every FAQ entry of the site (`related`), with integers only.
     private let tagsOfPage: [[Int]]
-    private let sectionOfPage: [Int]
+    /// Each page's section (its `sectionPath`) by a number, and each number's folder: what
+    /// depends only on where a page stands is worked out once per section.
+    let sectionOfPage: [Int]
+    let sectionFolders: [String]
     /// Whether a tag lists a page twice (two of its tags make one slug).
     private let tagRepeatsPages: [Bool]
     let tagsOutputPath = "tags/"
@@ -72,6 +75,7 @@ struct SiteModel: Sendable {
             last = (folder, number)
             return number
         }
+        sectionFolders = folders
         // Every list is made in listing order, walking the pages once in that order.
         var members = [[Int]](repeating: [], count: folders.count)
         var children = [[String]](repeating: [], count: folders.count)
@@ -172,8 +176,13 @@ struct SiteModel: Sendable {
 
     /// The section folders above a page, outermost first (home is "").
     func ancestors(of page: Page) -> [String] {
+        page.kind == .home ? [] : ancestors(ofSection: page.sectionPath)
+    }
+
+    /// `folder` and the section folders above it, outermost first (home is "").
+    func ancestors(ofSection folder: String) -> [String] {
         var chain: [String] = []
-        var folder: String? = page.kind == .page ? page.sectionPath : (page.kind == .home ? nil : page.sectionPath)
+        var folder: String? = folder
         while let current = folder {
             chain.insert(current, at: 0)
             if current.isEmpty { break }

@@ -339,9 +339,16 @@ public enum ContentLoader {
             let folder = FileSystem.parentPath(sourcePath)
             return (folder == "." ? "" : folder) + "/"
         case .page where bundleDirectory == nil && slug == nil:
-            // Most pages. The three bytes of `.md` are dropped as bytes: `dropLast` on the
-            // text walks back by characters.
-            return String(sourcePath.utf8.dropLast(3))! + "/"
+            // Most pages: `.md` becomes `/`, byte for byte (`dropLast` on the text walks back
+            // by characters).
+            var path = sourcePath
+            return path.withUTF8 { bytes in
+                String(unsafeUninitializedCapacity: bytes.count - 2) { url in
+                    _ = url.initialize(from: bytes.prefix(bytes.count - 3))
+                    url[bytes.count - 3] = UInt8(ascii: "/")
+                    return bytes.count - 2
+                }
+            }
         case .page:
             let parent = FileSystem.parentPath(sourcePath)
             let directory = bundleDirectory.map { FileSystem.parentPath("/" + $0).trimmingSlashes } ?? (parent == "." ? "" : parent)
@@ -381,7 +388,7 @@ public enum ContentLoader {
             }
             if let other {
                 let page = pages[index]
-                let slug = page.frontMatter["slug"]
+                let slug = page.frontMatterField("slug")
                 problems.append(.error(page.diagnosticPath, line: slug?.line ?? 1, column: slug?.column ?? 1,
                                        "duplicate URL /\(url): \(pages[other].diagnosticPath) is published there too"))
             }

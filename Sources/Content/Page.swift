@@ -75,6 +75,13 @@ public struct Page: Sendable {
         _read { yield box.fields.bodyFile }
         set { fields.bodyFile = newValue }
     }
+    /// A key of the front matter as written (`FrontMatter.subscript`), read in the page's box:
+    /// read through `frontMatter`, the whole front matter is copied out first, and this runs
+    /// for every page of the site.
+    @inlinable public func frontMatterField(_ key: String) -> YAMLNode? {
+        for field in box.fields.frontMatter.fields where field.key == key { return field.value }
+        return nil
+    }
     /// Markdown added after the body when the page renders (a course's sessions, from a snapshot).
     @inlinable public var appendix: String { _read { yield box.fields.appendix } }
     /// Whether the body or appendix has `{{` or a `sql`, `chart`, `table` or `kpi` fence: only
