@@ -179,24 +179,34 @@ public enum ContentLoader {
 
         var pages: [Page] = []
         pages.reserveCapacity(files.count)
+        var urlKeys: [URLKey] = []
+        urlKeys.reserveCapacity(files.count)
         var loadedFiles: [UInt64: LoadedFile.Stored] = [:]
         loadedFiles.reserveCapacity(files.count)
+        // What is known of each page as it is made (on every core) comes along: here, in
+        // file order on one thread, the page is not read again.
         parallelMap(files, { file in
             let key = LoadedFile.key(file.relativePath)
-            return (key, readPage(file, contentRoot: contentRoot, known: known[key]))
+            let (page, problems, record) = readPage(file, contentRoot: contentRoot, known: known[key])
+            let kept = page.flatMap { includeDrafts || !$0.frontMatter.draft ? ($0, URLKey($0.urlPath)) : nil }
+            return (key, kept, problems, record)
         }, taking: { loaded in
-            let (key, (page, pageProblems, record)) = loaded
+            let (key, kept, pageProblems, record) = loaded
             if !pageProblems.isEmpty { problems += pageProblems }
             if let record { loadedFiles[key] = record }
-            if let page, includeDrafts || !page.frontMatter.draft { pages.append(page) }
+            if let (page, urlKey) = kept {
+                pages.append(page)
+                urlKeys.append(urlKey)
+            }
         })
         if !problems.errors.isEmpty { throw DiagnosticsError(problems.sortedByLocation()) }
         if !pages.contains(where: { $0.kind == .home }) {
             // A folder of Markdown without content/_index.md still gets a home page.
             pages.insert(Page(kind: .home, sourcePath: "_index.md", frontMatter: FrontMatter(), body: "",
                               bodyLineOffset: 0, urlPath: "", sectionPath: "", bundleDirectory: nil), at: 0)
+            urlKeys.insert(URLKey(""), at: 0)
         }
-        try checkURLs(pages)
+        try checkURLs(pages, keys: urlKeys)
 
         let bundleOutputs = Dictionary(pages.compactMap { page in page.bundleDirectory.map { ($0, page.urlPath) } },
                                        uniquingKeysWith: { first, _ in first })
@@ -357,32 +367,44 @@ public enum ContentLoader {
         }
     }
 
-    /// Two pages at one URL are an error naming both files. URLs in ASCII (most) are found
-    /// by a hash of their bytes, the others as `String` compares them, so that two spellings
-    /// of one text (composed and decomposed) are one URL here as they are in the rest of the
-    /// build.
-    static func checkURLs(_ pages: [Page]) throws(DiagnosticsError) {
+    /// What finds a page's URL among the others: URLs in ASCII (most) by a hash of their
+    /// bytes, the others as `String` compares them, so that two spellings of one text
+    /// (composed and decomposed) are one URL here as they are in the rest of the build.
+    struct URLKey {
+        /// Nil for a URL not in ASCII.
+        let asciiHash: UInt64?
+
+        init(_ url: String) {
+            var url = url
+            asciiHash = url.withUTF8 { bytes in
+                bytes.allSatisfy { $0 < 0x80 } ? StableHasher.hash(bytes: UnsafeRawBufferPointer(bytes)) : nil
+            }
+        }
+    }
+
+    /// Two pages at one URL are an error naming both files. `keys` are the pages' URLs' (`URLKey`).
+    static func checkURLs(_ pages: [Page], keys: [URLKey]) throws(DiagnosticsError) {
         var asciiOwners: [UInt64: Int] = [:]
         asciiOwners.reserveCapacity(pages.count)
         var textOwners: [String: Int] = [:]
         var problems: [Diagnostic] = []
         for index in pages.indices {
-            var url = pages[index].urlPath
-            let (isASCII, hash) = url.withUTF8 { bytes in
-                (bytes.allSatisfy { $0 < 0x80 }, StableHasher.hash(bytes: UnsafeRawBufferPointer(bytes)))
-            }
+            // A page's URL is read only where its hash is not enough.
             func textOwner() -> Int? {
+                let url = pages[index].urlPath
                 if let owner = textOwners[url] { return owner }
                 textOwners[url] = index
                 return nil
             }
             let other: Int?
-            if isASCII, let owner = asciiOwners[hash] {
-                // Another URL of the same hash is told apart by its text.
-                other = pages[owner].urlPath == url ? owner : textOwner()
-            } else if isASCII {
-                asciiOwners[hash] = index
-                other = nil
+            if let hash = keys[index].asciiHash {
+                if let owner = asciiOwners.updateValue(index, forKey: hash) {
+                    // Another URL of the same hash is told apart by its text.
+                    asciiOwners[hash] = owner
+                    other = pages[owner].urlPath == pages[index].urlPath ? owner : textOwner()
+                } else {
+                    other = nil
+                }
             } else {
                 other = textOwner()
             }
@@ -390,7 +412,7 @@ public enum ContentLoader {
                 let page = pages[index]
                 let slug = page.frontMatterField("slug")
                 problems.append(.error(page.diagnosticPath, line: slug?.line ?? 1, column: slug?.column ?? 1,
-                                       "duplicate URL /\(url): \(pages[other].diagnosticPath) is published there too"))
+                                       "duplicate URL /\(page.urlPath): \(pages[other].diagnosticPath) is published there too"))
             }
         }
         if !problems.isEmpty { throw DiagnosticsError(problems) }

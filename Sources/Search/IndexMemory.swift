@@ -175,15 +175,16 @@ public struct IndexMemory: Sendable {
 
         // The terms the changed pages had and have; their new postings.
         // By a hash of their bytes (two texts Swift holds equal, canonically equivalent, are two
-        // terms), each find checked against the term's bytes: two terms of one hash are left
-        // to a build from every page's terms.
-        var slots = [UInt64: Int](minimumCapacity: terms.count)
+        // terms), each find checked against the term's bytes: two terms of one hash, or one of
+        // hash zero (which the table cannot hold), are left to a build from every page's terms.
+        var slots = SlotTable(expected: terms.count)
         for slot in 0..<terms.count {
-            guard slots.updateValue(slot, forKey: terms.hash(slot)) == nil else { return nil }
+            let hash = terms.hash(slot)
+            guard hash != 0, slots.slot(of: hash, next: slot) == slot else { return nil }
         }
         var collided = false
         func slot(of term: String) -> Int? {
-            guard let slot = slots[StableHasher.hash(term)] else { return nil }
+            guard let slot = slots.existingSlot(of: StableHasher.hash(term)) else { return nil }
             if terms.holds(term, at: slot) { return slot }
             collided = true
             return nil
@@ -207,7 +208,8 @@ public struct IndexMemory: Sendable {
             Self.forEachTerm(of: documents[page].terms.encoded) { term, weight, section in
                 let slot = slot(of: term) ?? terms.count
                 if slot == terms.count {
-                    slots[StableHasher.hash(term)] = slot
+                    let hash = StableHasher.hash(term)
+                    if hash == 0 || slots.slot(of: hash, next: slot) != slot { collided = true }
                     terms.append(term)
                     postings.append(.held([]))
                     highests.append(0)

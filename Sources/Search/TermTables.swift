@@ -45,11 +45,31 @@ enum TermParts {
     }
 }
 
-/// Numbers terms by code as they are first seen: open addressing over plain arrays.
+/// Numbers terms by code as they are first seen: open addressing over plain arrays. Zero is
+/// no code (it marks a free place).
 struct SlotTable {
-    private var keys = [UInt64](repeating: 0, count: 1024)
-    private var slots = [Int32](repeating: 0, count: 1024)
+    private var keys: [UInt64]
+    private var slots: [Int32]
     private var used = 0
+
+    /// Room for `expected` codes before it grows.
+    init(expected: Int = 512) {
+        var capacity = 1024
+        while capacity < expected * 2 { capacity <<= 1 }
+        keys = [UInt64](repeating: 0, count: capacity)
+        slots = [Int32](repeating: 0, count: capacity)
+    }
+
+    /// The slot of `code`; nil when it has none.
+    func existingSlot(of code: UInt64) -> Int? {
+        let mask = keys.count - 1
+        var position = Int(truncatingIfNeeded: (code &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+        while keys[position] != 0 {
+            if keys[position] == code { return Int(slots[position]) }
+            position = (position + 1) & mask
+        }
+        return nil
+    }
 
     /// The slot of `code`; `next` (and `code` is added) when it is new.
     mutating func slot(of code: UInt64, next: Int) -> Int {
