@@ -46,7 +46,7 @@ struct SiteModel: Sendable {
             let page = pages[index]
             return Facts(listing: ListingKey(weight: page.frontMatter.weight == 0 ? Int.max : page.frontMatter.weight,
                                              date: page.updated?.secondsSinceEpoch ?? Int.min,
-                                             title: Array(page.title.utf8), path: Array(page.sourcePath.utf8)),
+                                             title: page.title, path: page.sourcePath),
                          kind: page.kind, sectionPath: page.sectionPath,
                          folder: page.kind == .section ? page.sourceDirectory : "", tags: page.frontMatter.tags)
         }
@@ -95,25 +95,46 @@ struct SiteModel: Sendable {
         // A tag is named as the first page by path spells it; each page's tags by slug, for
         // its related pages (an empty name too, as they look it up). Each spelling's slug is
         // worked out once.
-        var spellings: [UTF8Key: Int] = [:]
+        // Spellings are found by a hash of their bytes (a dictionary of texts hashes each one
+        // anew at every tag of every page), checked against the spelling's bytes; two
+        // spellings of one hash go to a table by text.
+        var spellings: [UInt64: Int] = [:]
+        var collidedSpellings: [UTF8Key: Int] = [:]
+        var spellingTexts: [UTF8Key] = []
         var slugOfSpelling: [Int] = []
         var slugNumbers: [String: Int] = [:]
         var slugs: [(slug: String, name: String?, size: Int)] = []
         var slugsOfPage = [[Int]](repeating: [], count: pages.count)
+        func newSpelling(_ name: UTF8Key) -> Int {
+            let slug = Slug.make(name.text)
+            let number = slugNumbers[slug] ?? slugs.count
+            if number == slugs.count {
+                slugNumbers[slug] = number
+                slugs.append((slug, nil, 0))
+            }
+            spellingTexts.append(name)
+            slugOfSpelling.append(number)
+            return slugOfSpelling.count - 1
+        }
+        func spelling(of name: String) -> Int {
+            let key = UTF8Key(name)
+            let hash = StableHasher.hash(name)
+            guard let found = spellings[hash] else {
+                let spelling = newSpelling(key)
+                spellings[hash] = spelling
+                return spelling
+            }
+            if spellingTexts[found] == key { return found }
+            if let collided = collidedSpellings[key] { return collided }
+            let spelling = newSpelling(key)
+            collidedSpellings[key] = spelling
+            return spelling
+        }
         for index in pages.indices {
             let names = facts[index].tags
+            slugsOfPage[index].reserveCapacity(names.count)
             for (position, name) in names.enumerated() where !names[..<position].contains(name) {
-                let spelling = spellings[UTF8Key(name)] ?? {
-                    let slug = Slug.make(name)
-                    let number = slugNumbers[slug] ?? slugs.count
-                    if number == slugs.count {
-                        slugNumbers[slug] = number
-                        slugs.append((slug, nil, 0))
-                    }
-                    spellings[UTF8Key(name)] = slugOfSpelling.count
-                    slugOfSpelling.append(number)
-                    return slugOfSpelling.count - 1
-                }()
+                let spelling = spelling(of: name)
                 let slug = slugOfSpelling[spelling]
                 slugsOfPage[index].append(slug)
                 guard !name.isEmpty else { continue }
@@ -152,21 +173,32 @@ struct SiteModel: Sendable {
     struct ListingKey: Sendable {
         var weight: Int
         var date: Int
-        var title: [UInt8]
-        var path: [UInt8]
+        /// The title's first eight bytes, the first the most significant (zero where it is
+        /// shorter): most titles differ there, and two numbers compare faster than two texts.
+        var titleStart: UInt64
+        var title: String
+        var path: String
+
+        init(weight: Int, date: Int, title: String, path: String) {
+            (self.weight, self.date, self.title, self.path) = (weight, date, title, path)
+            titleStart = 0
+            for (position, byte) in title.utf8.prefix(8).enumerated() { titleStart |= UInt64(byte) << (56 - 8 * position) }
+        }
 
         func sortsBefore(_ other: ListingKey) -> Bool {
             if weight != other.weight { return weight < other.weight }
             if date != other.date { return date > other.date }
+            if titleStart != other.titleStart { return titleStart < other.titleStart }
             let byTitle = SiteModel.compare(title, other.title)
             return byTitle != 0 ? byTitle < 0 : SiteModel.compare(path, other.path) < 0
         }
     }
 
     /// Negative, zero or positive as `left` sorts before, with or after `right`, byte by byte.
-    static func compare(_ left: [UInt8], _ right: [UInt8]) -> Int {
-        left.withUnsafeBytes { left in
-            right.withUnsafeBytes { right in
+    static func compare(_ left: String, _ right: String) -> Int {
+        var left = left, right = right
+        return left.withUTF8 { left in
+            right.withUTF8 { right in
                 let common = min(left.count, right.count)
                 let order = common == 0 ? 0 : Int(memcmp(left.baseAddress!, right.baseAddress!, common))
                 return order != 0 ? order : left.count - right.count
