@@ -153,16 +153,16 @@ public enum FileSystem {
         guard let dir = opendir(path) else { return nil }
         defer { closedir(dir) }
         let folder = dirfd(dir)
-        var names: [(name: String, type: UInt8)] = []
+        var names: [(name: String, type: UInt8, order: NameOrder)] = []
         while let entry = readdir(dir) {
             let name = Self.name(of: entry)
-            if name != "." && name != ".." { names.append((name, entry.pointee.d_type)) }
+            if name != "." && name != ".." { names.append((name, entry.pointee.d_type, NameOrder(name))) }
         }
-        let sorted = names.sorted { $0.name < $1.name }
+        let sorted = names.sorted { $0.order.sortsBefore($1.order, $0.name, $1.name) }
         // A large folder (thousands of FAQ entries) is looked at on every core, in runs.
         let run = 512
         let runs = parallelMap(Array(stride(from: 0, to: sorted.count, by: run))) { first in
-            sorted[first..<min(first + run, sorted.count)].map { name, type -> Listed in
+            sorted[first..<min(first + run, sorted.count)].map { name, type, _ -> Listed in
                 var info = stat()
                 var isSymlink = type == UInt8(DT_LNK)
                 // Some file systems do not say what an entry is.
@@ -174,6 +174,32 @@ public enum FileSystem {
             }
         }
         return runs.flatMap { $0 }
+    }
+
+    /// Where a name sorts, as `String` sorts names, with two numbers for a short ASCII name
+    /// (most): its bytes, the first the most significant. A folder of ten thousand is sorted
+    /// before each build, and two texts compare slower than two numbers.
+    private struct NameOrder {
+        /// The first sixteen bytes, zero where the name is shorter; nil for a longer name or
+        /// one not in ASCII, which sorts by its text.
+        let bytes: (UInt64, UInt64)?
+
+        init(_ name: String) {
+            var name = name
+            bytes = name.withUTF8 { utf8 -> (UInt64, UInt64)? in
+                guard utf8.count <= 16, utf8.allSatisfy({ $0 != 0 && $0 < 0x80 }) else { return nil }
+                var high: UInt64 = 0, low: UInt64 = 0
+                for (position, byte) in utf8.enumerated() {
+                    if position < 8 { high |= UInt64(byte) << (56 - 8 * position) } else { low |= UInt64(byte) << (120 - 8 * position) }
+                }
+                return (high, low)
+            }
+        }
+
+        func sortsBefore(_ other: NameOrder, _ name: String, _ otherName: String) -> Bool {
+            guard let bytes, let otherBytes = other.bytes else { return name < otherName }
+            return bytes < otherBytes
+        }
     }
 
     /// An entry of a folder with its status (that of what a symlink leads to; nil when that

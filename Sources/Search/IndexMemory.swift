@@ -527,16 +527,16 @@ public struct IndexMemory: Sendable {
     /// new, and `bytes` gives them by their position.
     public func storeEntries() -> (entries: [RecordStore.Entry], bytes: @Sendable (Int) -> [UInt8]) {
         let slots = liveSlots()
+        func entry(_ blob: Blob) -> RecordStore.Entry {
+            if case .stored(let range, _) = blob { .stored(range) } else { .new }
+        }
         var entries: [RecordStore.Entry] = []
         entries.reserveCapacity(2 * slots.count + chunks.count)
-        func add(_ blob: Blob) {
-            if case .stored(let range, _) = blob { entries.append(.stored(range)) } else { entries.append(.new) }
-        }
         for slot in slots {
-            add(postings[slot])
-            add(encoded[slot])
+            entries.append(entry(postings[slot]))
+            entries.append(entry(encoded[slot]))
         }
-        chunks.forEach(add)
+        entries += chunks.map(entry)
         let memory = self
         return (entries, { position in
             let blob = position < 2 * slots.count

@@ -171,6 +171,17 @@ import Testing
         #expect(line.contains("content/faq/a.md"))
     }
 
+    /// Short ASCII names sort by their bytes as numbers; the others as `String` sorts them,
+    /// so that a name typed decomposed sorts as its composed spelling.
+    @Test func aFoldersEntriesComeInTheOrderTheirNamesSort() throws {
+        let names = ["b.md", "a-rather-long-file-name-indeed.md", "a.md", "ab.md", "A.md", "\u{E9}.md", "e\u{301}x.md",
+                     "a-rather-long-file-name.md", "z.md", "中文.md", "_index.md", "a b.md", "0123456789abcdef", "0123456789abcdeg"]
+        let site = try TestSite(Dictionary(uniqueKeysWithValues: names.map { ("content/faq/\($0)", "x") }))
+        defer { site.remove() }
+        let listed = try #require(FileSystem.statuses(in: site.root + "/content/faq"))
+        #expect(listed.map(\.name) == names.sorted())
+    }
+
     @Test func everyBrokenFileIsReportedInOneRun() throws {
         let site = try TestSite([
             "content/a.md": "---\ntitle: [x\n---\n",
