@@ -232,8 +232,8 @@ struct BuildState: Sendable {
     /// from; it is written anew, a piece at a time, when there is none, or when most of it
     /// would be records that no longer count (of files changed again or removed). Not saved
     /// is not lost: the next build reads the files again.
-    static func saveLoadedFiles(_ files: [UInt64: LoadedFile.Stored], _ path: String, previous: LoadedFileLog?) {
-        let added = files.filter { !$0.value.isFromCache }
+    static func saveLoadedFiles(_ files: [(key: UInt64, record: LoadedFile.Stored)], _ path: String, previous: LoadedFileLog?) {
+        let added = files.filter { !$0.record.isFromCache }
         do {
             if let records = previous?.records, records + added.count <= 2 * files.count + 64 {
                 if added.isEmpty { return }

@@ -151,10 +151,10 @@ public enum SiteBuilder {
         content.pages = []
         // What loading found is saved for the next build at once, and let go: each record
         // stands for itself (a file's status must match it), whatever becomes of this build.
-        let savingLoadedFiles = statePath.map { [loadedFiles = content.loadedFiles] statePath in
-            Background { BuildState.saveLoadedFiles(loadedFiles, statePath, previous: loadedFileLog) }
+        let savingLoadedFiles = statePath.map { [records = content.loadedRecords] statePath in
+            Background { BuildState.saveLoadedFiles(records, statePath, previous: loadedFileLog) }
         }
-        content.loadedFiles = [:]
+        content.loadedRecords = []
         defer { savingLoadedFiles?.result() }
         var pages = expansion.pages
         expansion.pages = []

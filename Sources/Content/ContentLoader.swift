@@ -9,9 +9,15 @@ public struct SiteContent: Sendable {
     public var pages: [Page]
     /// Non-Markdown files: path inside `content/` -> output path (without base path).
     public var staticFiles: [(source: String, output: String)]
-    /// What loading each Markdown file found, by its path inside `content/` (`LoadedFile.key`),
-    /// for the next build.
-    public var loadedFiles: [UInt64: LoadedFile.Stored] = [:]
+    /// What loading each Markdown file found, with its path inside `content/` as a key
+    /// (`LoadedFile.key`), for the next build; in file order (a later record of one key
+    /// stands for an earlier one).
+    public var loadedRecords: [(key: UInt64, record: LoadedFile.Stored)] = []
+
+    /// The same by key.
+    public var loadedFiles: [UInt64: LoadedFile.Stored] {
+        Dictionary(loadedRecords, uniquingKeysWith: { _, later in later })
+    }
 
     public init(pages: [Page], staticFiles: [(source: String, output: String)]) {
         self.pages = pages
@@ -181,8 +187,8 @@ public enum ContentLoader {
         pages.reserveCapacity(files.count)
         var urlKeys: [URLKey] = []
         urlKeys.reserveCapacity(files.count)
-        var loadedFiles: [UInt64: LoadedFile.Stored] = [:]
-        loadedFiles.reserveCapacity(files.count)
+        var loadedRecords: [(key: UInt64, record: LoadedFile.Stored)] = []
+        loadedRecords.reserveCapacity(files.count)
         // What is known of each page as it is made (on every core) comes along: here, in
         // file order on one thread, the page is not read again.
         parallelMap(files, { file in
@@ -193,7 +199,7 @@ public enum ContentLoader {
         }, taking: { loaded in
             let (key, kept, pageProblems, record) = loaded
             if !pageProblems.isEmpty { problems += pageProblems }
-            if let record { loadedFiles[key] = record }
+            if let record { loadedRecords.append((key, record)) }
             if let (page, urlKey) = kept {
                 pages.append(page)
                 urlKeys.append(urlKey)
@@ -218,7 +224,7 @@ public enum ContentLoader {
             return (source, defaultOutput)
         }
         var content = SiteContent(pages: pages, staticFiles: staticFiles)
-        content.loadedFiles = loadedFiles
+        content.loadedRecords = loadedRecords
         return (content, problems)
     }
 
