@@ -66,6 +66,11 @@ public struct IndexMemory: Sendable {
     private var changedChunks: [Int]?
     /// How many terms the last update put one page's new posting into in place (`splice`).
     private(set) var splicedTerms = 0
+    /// The terms by a hash of their bytes, for an update: made as a memory is read from the
+    /// build cache (at the start of a build, beside the loading of pages), not while the
+    /// update holds up the build. Nil where two terms share a hash (or one hashes to zero,
+    /// which the table cannot hold): such a memory is not updated. Not kept in the build cache.
+    private var termSlots: SlotTable?
 
     /// Bytes held in memory, or a record of the memory's store with its hash, read when
     /// needed (`bytes`).
@@ -175,13 +180,10 @@ public struct IndexMemory: Sendable {
 
         // The terms the changed pages had and have; their new postings.
         // By a hash of their bytes (two texts Swift holds equal, canonically equivalent, are two
-        // terms), each find checked against the term's bytes: two terms of one hash, or one of
-        // hash zero (which the table cannot hold), are left to a build from every page's terms.
-        var slots = SlotTable(expected: terms.count)
-        for slot in 0..<terms.count {
-            let hash = terms.hash(slot)
-            guard hash != 0, slots.slot(of: hash, next: slot) == slot else { return nil }
-        }
+        // terms), each find checked against the term's bytes: two terms of one hash are left
+        // to a build from every page's terms.
+        guard var slots = termSlots ?? Self.termSlots(terms) else { return nil }
+        termSlots = nil
         var collided = false
         func slot(of term: String) -> Int? {
             guard let slot = slots.existingSlot(of: StableHasher.hash(term)) else { return nil }
@@ -319,6 +321,16 @@ public struct IndexMemory: Sendable {
         }
         chunkKeys = inputs.chunkKeys
         self.changedChunks = changedChunks
+    }
+
+    /// `termSlots` of `terms`.
+    private static func termSlots(_ terms: TermTexts) -> SlotTable? {
+        var slots = SlotTable(expected: terms.count)
+        for slot in 0..<terms.count {
+            let hash = terms.hash(slot)
+            guard hash != 0, slots.slot(of: hash, next: slot) == slot else { return nil }
+        }
+        return slots
     }
 
     /// A term's memory with one page's posting given its new weight and section.
@@ -669,6 +681,7 @@ public struct IndexMemory: Sendable {
               bests.allSatisfy({ 0 <= $0 && Int($0) <= pageCount }), counts.allSatisfy({ 0 <= $0 && Int($0) <= pageCount }),
               shardOfSlot.allSatisfy({ 0 <= $0 && Int($0) < shardCount }) else { return nil }
         memory.terms = terms
+        memory.termSlots = termSlots(terms)
         (memory.highests, memory.bests, memory.bestWeights) = (highests, bests, bestWeights)
         (memory.counts, memory.totals, memory.cuts, memory.shardOfSlot) = (counts, totals, cuts, shardOfSlot)
         if inStore == 1 {
