@@ -176,23 +176,26 @@ public enum FileSystem {
         return runs.flatMap { $0 }
     }
 
-    /// Where a name sorts, as `String` sorts names, with two numbers for a short ASCII name
+    /// Where a name sorts, as `String` sorts names, with three numbers for a short ASCII name
     /// (most): its bytes, the first the most significant. A folder of ten thousand is sorted
-    /// before each build, and two texts compare slower than two numbers.
+    /// before each build, and two texts compare slower than three numbers.
     private struct NameOrder {
-        /// The first sixteen bytes, zero where the name is shorter; nil for a longer name or
-        /// one not in ASCII, which sorts by its text.
-        let bytes: (UInt64, UInt64)?
+        /// The first 24 bytes, zero where the name is shorter; nil for a longer name or one
+        /// not in ASCII, which sorts by its text.
+        let bytes: (UInt64, UInt64, UInt64)?
 
         init(_ name: String) {
             var name = name
-            bytes = name.withUTF8 { utf8 -> (UInt64, UInt64)? in
-                guard utf8.count <= 16, utf8.allSatisfy({ $0 != 0 && $0 < 0x80 }) else { return nil }
-                var high: UInt64 = 0, low: UInt64 = 0
-                for (position, byte) in utf8.enumerated() {
-                    if position < 8 { high |= UInt64(byte) << (56 - 8 * position) } else { low |= UInt64(byte) << (120 - 8 * position) }
+            bytes = name.withUTF8 { utf8 -> (UInt64, UInt64, UInt64)? in
+                guard utf8.count <= 24, utf8.allSatisfy({ $0 != 0 && $0 < 0x80 }) else { return nil }
+                func word(_ first: Int) -> UInt64 {
+                    var word: UInt64 = 0
+                    for position in stride(from: first, to: min(first + 8, utf8.count), by: 1) {
+                        word |= UInt64(utf8[position]) << (56 - 8 * (position - first))
+                    }
+                    return word
                 }
-                return (high, low)
+                return (word(0), word(8), word(16))
             }
         }
 

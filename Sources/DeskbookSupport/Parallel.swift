@@ -45,10 +45,3 @@ public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Se
     for index in items.indices { take((results.baseAddress! + index).move()) }
 }
 
-/// Changes each element of `items` in place on every core; `change` sees its element only.
-public func parallelUpdate<T>(_ items: inout [T], _ change: @Sendable (Int, inout T) -> Void) {
-    items.withUnsafeMutableBufferPointer { buffer in
-        nonisolated(unsafe) let buffer = buffer
-        DispatchQueue.concurrentPerform(iterations: buffer.count) { index in change(index, &buffer[index]) }
-    }
-}

@@ -175,7 +175,8 @@ import Testing
     /// so that a name typed decomposed sorts as its composed spelling.
     @Test func aFoldersEntriesComeInTheOrderTheirNamesSort() throws {
         let names = ["b.md", "a-rather-long-file-name-indeed.md", "a.md", "ab.md", "A.md", "\u{E9}.md", "e\u{301}x.md",
-                     "a-rather-long-file-name.md", "z.md", "中文.md", "_index.md", "a b.md", "0123456789abcdef", "0123456789abcdeg"]
+                     "a-rather-long-file-name.md", "z.md", "中文.md", "_index.md", "a b.md", "0123456789abcdef", "0123456789abcdeg",
+                     "0123456789abcdefghijklmn", "0123456789abcdefghijklmo", "0123456789abcdefghijklmno"]
         let site = try TestSite(Dictionary(uniqueKeysWithValues: names.map { ("content/faq/\($0)", "x") }))
         defer { site.remove() }
         let listed = try #require(FileSystem.statuses(in: site.root + "/content/faq"))
