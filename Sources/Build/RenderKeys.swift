@@ -17,6 +17,9 @@ struct RenderKeys: Sendable {
     let cards: [UInt64]
     /// Hash of every card, in order: for pages that list recent changes anywhere below them.
     let allCards: UInt64
+    /// Per section (`SiteModel.sectionOfPage`): the cards of the sections above a page there
+    /// and of their child sections, which its navigation shows.
+    private let sectionChains: [UInt64]
 
     /// - Parameters:
     ///   - environment: the site's config and theme files, and whether each snapshot is stale.
@@ -68,13 +71,22 @@ struct RenderKeys: Sendable {
             hasher.combine(page.title)
             hasher.combine(pageURLs[index])
             // An FAQ entry's copy button is named after its position.
-            if page.frontMatter["reply"] != nil { hasher.combine(index) }
+            if page.frontMatterField("reply") != nil { hasher.combine(index) }
             return hasher.value
         }
         self.cards = cards
         var all = StableHasher()
         for card in cards { all.combine(card) }
         self.allCards = all.value
+        self.sectionChains = model.sectionFolders.map { folder in
+            var hasher = StableHasher()
+            for ancestor in model.ancestors(ofSection: folder) {
+                guard let section = model.sectionIndex[ancestor] else { continue }
+                hasher.combine(cards[section])
+                for child in model.childSections[ancestor] ?? [] { hasher.combine(cards[model.sectionIndex[child]!]) }
+            }
+            return hasher.value
+        }
     }
 
     /// The key of one rendered output; mirrors what `PageContext` puts in that output's context.
@@ -88,13 +100,8 @@ struct RenderKeys: Sendable {
             hasher.combine(number)
             hasher.combine(markdown[index])
             hasher.combine(cards[index])
-            let ancestors = model.ancestors(of: page)
-            for folder in ancestors {
-                guard let section = model.sectionIndex[folder] else { continue }
-                hasher.combine(cards[section])
-                for child in model.childSections[folder] ?? [] { hasher.combine(cards[model.sectionIndex[child]!]) }
-            }
-            if page.kind == .page && page.frontMatter["reply"] != nil {
+            if page.kind != .home { hasher.combine(sectionChains[model.sectionOfPage[index]]) }
+            if page.kind == .page && page.frontMatterField("reply") != nil {
                 for other in model.related(to: index, limit: 5) { hasher.combine(cards[other]) }
             }
             if page.kind != .page {
