@@ -95,40 +95,22 @@ struct SiteModel: Sendable {
         // A tag is named as the first page by path spells it; each page's tags by slug, for
         // its related pages (an empty name too, as they look it up). Each spelling's slug is
         // worked out once.
-        // Spellings are found by a hash of their bytes (a dictionary of texts hashes each one
-        // anew at every tag of every page), checked against the spelling's bytes; two
-        // spellings of one hash go to a table by text.
-        var spellings: [UInt64: Int] = [:]
-        var collidedSpellings: [UTF8Key: Int] = [:]
-        var spellingTexts: [UTF8Key] = []
+        var spellings: [UTF8Key: Int] = [:]
         var slugOfSpelling: [Int] = []
         var slugNumbers: [String: Int] = [:]
         var slugs: [(slug: String, name: String?, size: Int)] = []
         var slugsOfPage = [[Int]](repeating: [], count: pages.count)
-        func newSpelling(_ name: UTF8Key) -> Int {
-            let slug = Slug.make(name.text)
+        func spelling(of name: String) -> Int {
+            if let known = spellings[UTF8Key(name)] { return known }
+            let slug = Slug.make(name)
             let number = slugNumbers[slug] ?? slugs.count
             if number == slugs.count {
                 slugNumbers[slug] = number
                 slugs.append((slug, nil, 0))
             }
-            spellingTexts.append(name)
+            spellings[UTF8Key(name)] = slugOfSpelling.count
             slugOfSpelling.append(number)
             return slugOfSpelling.count - 1
-        }
-        func spelling(of name: String) -> Int {
-            let key = UTF8Key(name)
-            let hash = StableHasher.hash(name)
-            guard let found = spellings[hash] else {
-                let spelling = newSpelling(key)
-                spellings[hash] = spelling
-                return spelling
-            }
-            if spellingTexts[found] == key { return found }
-            if let collided = collidedSpellings[key] { return collided }
-            let spelling = newSpelling(key)
-            collidedSpellings[key] = spelling
-            return spelling
         }
         for index in pages.indices {
             let names = facts[index].tags
@@ -181,8 +163,8 @@ struct SiteModel: Sendable {
 
         init(weight: Int, date: Int, title: String, path: String) {
             (self.weight, self.date, self.title, self.path) = (weight, date, title, path)
-            titleStart = 0
-            for (position, byte) in title.utf8.prefix(8).enumerated() { titleStart |= UInt64(byte) << (56 - 8 * position) }
+            var title = title
+            titleStart = title.withUTF8 { $0.bigEndianWord(from: 0) }
         }
 
         func sortsBefore(_ other: ListingKey) -> Bool {

@@ -188,14 +188,7 @@ public enum FileSystem {
             var name = name
             bytes = name.withUTF8 { utf8 -> (UInt64, UInt64, UInt64)? in
                 guard utf8.count <= 24, utf8.allSatisfy({ $0 != 0 && $0 < 0x80 }) else { return nil }
-                func word(_ first: Int) -> UInt64 {
-                    var word: UInt64 = 0
-                    for position in stride(from: first, to: min(first + 8, utf8.count), by: 1) {
-                        word |= UInt64(utf8[position]) << (56 - 8 * (position - first))
-                    }
-                    return word
-                }
-                return (word(0), word(8), word(16))
+                return (utf8.bigEndianWord(from: 0), utf8.bigEndianWord(from: 8), utf8.bigEndianWord(from: 16))
             }
         }
 

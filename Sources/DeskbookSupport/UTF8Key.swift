@@ -11,9 +11,11 @@ public struct UTF8Key: Hashable, Sendable {
 
     @inlinable public init(_ text: String) { self.text = text }
 
+    /// The bytes go to the dictionary's hasher as one word of their own hash
+    /// (`StableHasher`): cheaper than feeding it every byte, and keys are looked up at every
+    /// page (its section, its tags) and every heading.
     public func hash(into hasher: inout Hasher) {
-        var text = text
-        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        hasher.combine(StableHasher.hash(text))
     }
 
     public static func == (lhs: UTF8Key, rhs: UTF8Key) -> Bool {

@@ -62,28 +62,27 @@ struct SlotTable {
 
     /// The slot of `code`; nil when it has none.
     func existingSlot(of code: UInt64) -> Int? {
-        let mask = keys.count - 1
-        var position = Int(truncatingIfNeeded: (code &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
-        while keys[position] != 0 {
-            if keys[position] == code { return Int(slots[position]) }
-            position = (position + 1) & mask
-        }
-        return nil
+        let position = place(of: code)
+        return keys[position] == code ? Int(slots[position]) : nil
     }
 
     /// The slot of `code`; `next` (and `code` is added) when it is new.
     mutating func slot(of code: UInt64, next: Int) -> Int {
         if used * 2 >= keys.count { grow() }
-        let mask = keys.count - 1
-        var position = Int(truncatingIfNeeded: (code &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
-        while keys[position] != 0 {
-            if keys[position] == code { return Int(slots[position]) }
-            position = (position + 1) & mask
-        }
+        let position = place(of: code)
+        if keys[position] == code { return Int(slots[position]) }
         keys[position] = code
         slots[position] = Int32(next)
         used += 1
         return next
+    }
+
+    /// Where `code` is, or the free place where it would go.
+    private func place(of code: UInt64) -> Int {
+        let mask = keys.count - 1
+        var position = Int(truncatingIfNeeded: (code &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+        while keys[position] != 0 && keys[position] != code { position = (position + 1) & mask }
+        return position
     }
 
     private mutating func grow() {
