@@ -302,7 +302,7 @@ public enum ContentLoader {
             return (nil, [.error(path, "cannot read: \(error)")], nil)
         }
         let hasNUL = bytes.withUnsafeBytes { $0.baseAddress.map { memchr($0, 0, bytes.count) != nil } ?? false }
-        guard !hasNUL, String(validating: bytes, as: UTF8.self) != nil else {
+        guard !hasNUL, UTF8Validation.isValid(bytes) else {
             return (nil, [textProblem(bytes, path: path)], nil)
         }
         let yaml: String?

@@ -18,3 +18,54 @@ import Testing
         }
     }
 }
+
+@Suite struct UTF8ValidationTests {
+    func agrees(_ bytes: [UInt8], _ comment: @autoclosure () -> String) {
+        let expected = String(validating: bytes, as: UTF8.self) != nil
+        #expect(UTF8Validation.isValid(bytes) == expected, "\(comment()): \(bytes.map { String($0, radix: 16) })")
+    }
+
+    /// Every lead byte with every second byte, and each third and fourth byte at the edges of
+    /// the continuation range, alone, cut short, and after ASCII of every length up to nine
+    /// (so the check's eight-at-a-time pass hands over at every offset).
+    @Test func agreesWithTheStandardLibraryOnEveryLeadAndSecondByte() {
+        let edges: [UInt8] = [0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xE4, 0xFF]
+        for lead in 0...255 {
+            for second in 0...255 {
+                let pair = [UInt8(lead), UInt8(second)]
+                agrees(pair, "pair")
+                agrees(pair + [0x41], "pair and ASCII")
+                // Third and fourth bytes matter only after a lead of three or four bytes.
+                guard lead >= 0xE0 else { continue }
+                for third in edges {
+                    agrees(pair + [third], "three")
+                    for fourth in [0x80, 0xBF, 0xC0, 0x41] as [UInt8] { agrees(pair + [third, fourth], "four") }
+                }
+            }
+        }
+        let character = Array("貸".utf8)
+        for prefix in 0...9 {
+            let ascii = [UInt8](repeating: UInt8(ascii: "a"), count: prefix)
+            agrees(ascii + character + ascii, "after \(prefix) ASCII bytes")
+            agrees(ascii + [0xE8, 0xB2], "cut short after \(prefix) ASCII bytes")
+            agrees(ascii + [0x80] + ascii, "stray continuation after \(prefix) ASCII bytes")
+        }
+    }
+
+    /// Random mixtures of ASCII, Chinese, emoji and stray bytes, mostly valid.
+    @Test func agreesWithTheStandardLibraryOnMixedText() {
+        var generator = SystemRandomNumberGenerator()
+        let pieces: [[UInt8]] = ["a", "按揭", "👍🏽", "é", "\n", "0123456789", "\u{10FFFF}", "\u{FFFF}"].map { Array($0.utf8) }
+            + [[0xED, 0xA0, 0x80], [0xC0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xBF], [0xE0, 0x80, 0x80]]
+        for _ in 0..<20_000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...12, using: &generator) {
+                bytes += pieces[Int.random(in: 0..<pieces.count - (Bool.random(using: &generator) ? 5 : 0), using: &generator)]
+            }
+            if !bytes.isEmpty && Int.random(in: 0..<4, using: &generator) == 0 { bytes.removeLast() }
+            agrees(bytes, "mixed")
+        }
+        #expect(UTF8Validation.isValid(Array("首期 20%，「按揭」— 約 30 年。👍".utf8)))
+        #expect(!UTF8Validation.isValid([0x61, 0xED, 0xA0, 0x80]))
+    }
+}
