@@ -1,4 +1,7 @@
 import DeskbookSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One Markdown file of `content/`, read and placed in the site.
 public struct Page: Sendable {
@@ -177,43 +180,40 @@ public struct Page: Sendable {
     }
 
     static func mayHoldDataBlocks(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var index = 0
-        // Eight bytes at a time past those with no `{`, `` ` `` or `~` (most of a page).
-        func has(_ word: UInt64, _ byte: UInt8) -> Bool {
-            let spread = word ^ (0x0101_0101_0101_0101 &* UInt64(byte))
-            return (spread &- 0x0101_0101_0101_0101) & ~spread & 0x8080_8080_8080_8080 != 0
+        guard let base = bytes.baseAddress else { return false }
+        let count = bytes.count
+        // Where each of `{`, `` ` `` and `~` next stands, found by `memchr` (many bytes at a
+        // time): a page holds few of them.
+        func next(_ byte: UInt8, from index: Int) -> Int {
+            guard index < count, let found = memchr(base + index, Int32(byte), count - index) else { return count }
+            return UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) - base
         }
-        while index < bytes.count {
-            if index + 8 <= bytes.count {
-                let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
-                if !has(word, UInt8(ascii: "{")) && !has(word, UInt8(ascii: "`")) && !has(word, UInt8(ascii: "~")) {
-                    index += 8
-                    continue
-                }
-            }
+        var brace = next(UInt8(ascii: "{"), from: 0)
+        var backtick = next(UInt8(ascii: "`"), from: 0)
+        var tilde = next(UInt8(ascii: "~"), from: 0)
+        while true {
+            let index = min(brace, backtick, tilde)
+            if index >= count { return false }
             let byte = bytes[index]
-            // Most bytes of a Chinese page are not ASCII: one comparison passes them.
-            if byte >= 0x80 || (byte != UInt8(ascii: "{") && byte != UInt8(ascii: "`") && byte != UInt8(ascii: "~")) {
-                index += 1
-                continue
-            }
-            if byte == UInt8(ascii: "{") && index + 1 < bytes.count && bytes[index + 1] == byte { return true }
-            if (byte == UInt8(ascii: "`") || byte == UInt8(ascii: "~")) && index + 2 < bytes.count
-                && bytes[index + 1] == byte && bytes[index + 2] == byte {
+            var resume = index + 1
+            if byte == UInt8(ascii: "{") {
+                if index + 1 < count && bytes[index + 1] == byte { return true }
+            } else if index + 2 < count && bytes[index + 1] == byte && bytes[index + 2] == byte {
                 var word = index + 3
-                while word < bytes.count && (bytes[word] == byte || bytes[word] == UInt8(ascii: " ")) { word += 1 }
+                while word < count && (bytes[word] == byte || bytes[word] == UInt8(ascii: " ")) { word += 1 }
                 var end = word
-                while end < bytes.count && bytes[end] >= UInt8(ascii: "a") && bytes[end] <= UInt8(ascii: "z") { end += 1 }
-                if dataFenceWords.contains(Array(bytes[word..<end])[...]) { return true }
-                index = end
-                continue
+                while end < count && bytes[end] >= UInt8(ascii: "a") && bytes[end] <= UInt8(ascii: "z") { end += 1 }
+                let info = UnsafeBufferPointer(rebasing: bytes[word..<end])
+                if dataFenceWords.contains(where: { $0.elementsEqual(info) }) { return true }
+                resume = max(end, resume)
             }
-            index += 1
+            if brace < resume { brace = next(UInt8(ascii: "{"), from: resume) }
+            if backtick < resume { backtick = next(UInt8(ascii: "`"), from: resume) }
+            if tilde < resume { tilde = next(UInt8(ascii: "~"), from: resume) }
         }
-        return false
     }
 
-    static let dataFenceWords: Set<ArraySlice<UInt8>> = Set(["sql", "chart", "table", "kpi"].map { Array($0.utf8)[...] })
+    static let dataFenceWords: [[UInt8]] = ["sql", "chart", "table", "kpi"].map { Array($0.utf8) }
 
     /// Title from front matter, else the file name.
     public var title: String {

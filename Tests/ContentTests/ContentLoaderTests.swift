@@ -142,6 +142,22 @@ import Testing
         }
     }
 
+    /// The scan that spares most pages the data hooks finds every `{{` and every fence of a
+    /// data block (`sql`, `chart`, `table`, `kpi`), wherever it stands among other braces,
+    /// backticks and tildes, and no fence of another kind.
+    @Test func aPageMayHoldDataBlocksWhenItHasAValueOrADataFence() {
+        let holding = [
+            "{{ kpi.total }}", "文字{{x}}", "a{b{{c", "```sql\nselect 1\n```", "~~~chart\n~~~", "```` table", "``` ```kpi",
+            "`a` ``b`` ```sql", "~~刪~~ ~~~   kpi", "```text{{x}}", "~~~{{a}}", String(repeating: "甲{`~", count: 40) + "{{",
+        ]
+        let plain = [
+            "", "{ }", "{x}{", "``` text\n```", "~~~sqlite", "```python", "`` sql", "~~ chart", "```Sql", "按揭 {} `code` ~x~",
+            String(repeating: "甲{`~", count: 40), "```", "``", "{",
+        ]
+        for text in holding { #expect(Page.mayHoldDataBlocks(text), "\(text.debugDescription)") }
+        for text in plain { #expect(!Page.mayHoldDataBlocks(text), "\(text.debugDescription)") }
+    }
+
     @Test func duplicateSlugsNameBothFiles() throws {
         let site = try TestSite([
             "content/faq/a.md": TestSite.page("A", extra: "slug: same"),
