@@ -283,13 +283,16 @@ public enum FileSystem {
     /// place, so a reader never sees a half-written file. Returns whether it wrote.
     @discardableResult
     public static func writeIfChanged(_ path: String, _ bytes: [UInt8]) throws -> Bool {
-        guard let existingSize = size(path) else {
-            // A new file: no reader can have it open yet, so it is written in place, which
-            // costs half the folder operations of a temporary file and a rename.
-            try writeNew(path, bytes)
+        // A new file (every file of a fresh release): no reader can have it open yet, so it is
+        // written in place, which costs half the folder operations of a temporary file and a
+        // rename. Creating it is also how the build learns it is new, without a `stat` first.
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        if fd >= 0 {
+            try writeAll(fd, bytes, to: path, removing: path)
             return true
         }
-        if existingSize == bytes.count, holds(path, bytes) { return false }
+        guard errno == EEXIST else { throw failure(path) }
+        if size(path) == bytes.count, holds(path, bytes) { return false }
         try writeAtomically(path, bytes)
         return true
     }
@@ -300,15 +303,6 @@ public enum FileSystem {
         return existing.withUnsafeBytes { old in bytes.withUnsafeBytes { new in
             old.isEmpty || memcmp(old.baseAddress!, new.baseAddress!, old.count) == 0
         } }
-    }
-
-    static func writeNew(_ path: String, _ bytes: [UInt8]) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        if fd < 0 {
-            if errno == EEXIST { return try writeAtomically(path, bytes) }
-            throw failure(path)
-        }
-        try writeAll(fd, bytes, to: path, removing: path)
     }
 
     /// Writes every byte and closes `fd`; on failure removes the file at `partial`.

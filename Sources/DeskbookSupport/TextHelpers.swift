@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Small text operations the stages share, without Foundation.
 extension StringProtocol {
     /// Without leading and trailing characters from `set`.
@@ -80,5 +84,16 @@ extension UnsafeBufferPointer<UInt8> {
             word |= UInt64(self[position]) << (56 - 8 * (position - first))
         }
         return word
+    }
+
+    /// Whether these bytes come before `other`'s in byte order (a shorter text before a longer
+    /// one it begins); nil when the two are the same.
+    public func precedesByBytes(_ other: UnsafeBufferPointer<UInt8>) -> Bool? {
+        let shared = Swift.min(count, other.count)
+        if shared > 0 {
+            let order = memcmp(baseAddress!, other.baseAddress!, shared)
+            if order != 0 { return order < 0 }
+        }
+        return count == other.count ? nil : count < other.count
     }
 }

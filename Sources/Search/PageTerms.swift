@@ -225,10 +225,8 @@ struct TermCollector: TermSink {
         if letters.count <= 8 {
             shortWords.add(TermParts.packed(word: letters), weight: weight, section: section)
         } else {
-            let word = String(decoding: letters, as: UTF8.self)
-            if let existing = longWords[word] { longWords[word] = (existing.weight + weight, existing.section) } else {
-                longWords[word] = (weight, section)
-            }
+            // One lookup: a new word keeps this section as its first.
+            longWords[String(decoding: letters, as: UTF8.self), default: (0, section)].weight += weight
         }
     }
 

@@ -183,10 +183,23 @@ public enum SearchIndex {
     /// One shard's file: its terms in the order of their UTF-8 bytes (a plain comparison of
     /// memory), each with its encoded postings.
     static func shardFile(_ entries: consuming [(String, ArraySlice<UInt8>)]) -> [UInt8] {
-        entries.sort { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
+        // Sorted by each term's first eight bytes as a number, then by all its bytes: the
+        // standard library compares `String.UTF8View`s a byte at a time through generic code.
+        let firstBytes = entries.map { entry in
+            var term = entry.0
+            return term.withUTF8 { $0.bigEndianWord(from: 0) }
+        }
+        let order = entries.indices.sorted { left, right in
+            if firstBytes[left] != firstBytes[right] { return firstBytes[left] < firstBytes[right] }
+            var (leftTerm, rightTerm) = (entries[left].0, entries[right].0)
+            return leftTerm.withUTF8 { leftBytes in rightTerm.withUTF8 { rightBytes in
+                leftBytes.precedesByBytes(rightBytes) ?? (left < right)
+            } }
+        }
         var json = JSONBytes()
         json.raw("{")
-        for (position, entry) in entries.enumerated() {
+        for (position, index) in order.enumerated() {
+            let entry = entries[index]
             if position > 0 { json.raw(",") }
             json.string(entry.0)
             json.raw(":")
