@@ -238,14 +238,14 @@ enum OutputWriter {
     }
 }
 
-/// Writes files on a thread of its own while the caller goes on rendering. At most
-/// `backlog` files wait: a renderer that gets ahead of the disk waits too, rather than
-/// holding the whole site's HTML in memory.
-final class BackgroundWriter: @unchecked Sendable {
-    static let backlog = 64
+/// Writes the files of a new release as they render, on the threads that render them, and
+/// keeps what became of each. (A writer thread of its own cost more than it saved: rendering
+/// keeps every core busy, and handing it each of eleven thousand files woke it and switched
+/// threads as often; writing on the rendering threads made a cold build about 10 % faster
+/// into memory and no slower onto the disk.)
+final class ReleaseWriter: @unchecked Sendable {
     let destination: Destination
-    private let queue = DispatchQueue(label: "deskbook.writer")
-    private let waiting = DispatchSemaphore(value: backlog)
+    private let mutex = Mutex()
     private var results: [String: Result<Bool, FileSystem.Failure>] = [:]
 
     init(_ destination: Destination) {
@@ -253,15 +253,12 @@ final class BackgroundWriter: @unchecked Sendable {
     }
 
     func write(_ path: String, _ bytes: [UInt8]) {
-        waiting.wait()
-        queue.async {
-            self.results[path] = OutputWriter.write(path, bytes, to: self.destination)
-            self.waiting.signal()
-        }
+        let result = OutputWriter.write(path, bytes, to: destination)
+        mutex.withLock { results[path] = result }
     }
 
-    /// Waits for every file; returns whether each changed, or why it could not be written.
+    /// Whether each file changed, or why it could not be written.
     func finish() -> [String: Result<Bool, FileSystem.Failure>] {
-        queue.sync { results }
+        mutex.withLock { results }
     }
 }

@@ -620,8 +620,8 @@ public enum SiteBuilder {
         let theme = context.theme
         // The sitemap depends on no page's rendering: it is made on another thread meanwhile.
         let sitemap = Background { MachineFiles.sitemap(model: model, config: context.config, links: context.links, pageURLs: context.pageURLs) }
-        // Pages go to a writer thread as they render: the disk works while the cores render.
-        let writer = output.map { BackgroundWriter($0) }
+        // Pages are written as they render: their HTML is dropped at once.
+        let writer = output.map { ReleaseWriter($0) }
         let outputPaths = tree.outputPaths
         @Sendable func emit(_ position: Int, _ render: () -> [UInt8]) -> (String, OutputPlan.Source?) {
             let path = outputPaths[position]
