@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The index is built one part of the terms at a time, to bound its memory: CJK terms in
 /// ranges of their first character (the common ideographs split evenly), and the words.
 enum TermParts {
@@ -239,10 +243,9 @@ final class TermCounter {
 
     private static func allocate(_ capacity: Int) -> (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt32>,
                                                        UnsafeMutablePointer<UInt8>, UnsafeMutablePointer<UInt64>, Int) {
-        let keys = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
-        keys.initialize(repeating: 0, count: capacity)
-        // Only the keys need zeros (empty slots); a slot's weight and section are written
-        // when its key is.
+        // Only the keys need zeros (empty slots), from `calloc`, which clears memory many
+        // bytes at a time; a slot's weight and section are written when its key is.
+        let keys = calloc(capacity, MemoryLayout<UInt64>.stride)!.bindMemory(to: UInt64.self, capacity: capacity)
         let weights = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
         let sections = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
         // At most half the slots are used.
@@ -252,7 +255,7 @@ final class TermCounter {
 
     private static func free(_ keys: UnsafeMutablePointer<UInt64>, _ weights: UnsafeMutablePointer<UInt32>,
                              _ sections: UnsafeMutablePointer<UInt8>, _ seen: UnsafeMutablePointer<UInt64>) {
-        keys.deallocate()
+        Glibc.free(keys)
         weights.deallocate()
         sections.deallocate()
         seen.deallocate()
