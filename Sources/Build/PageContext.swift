@@ -223,7 +223,7 @@ struct PageContext: Sendable {
         values["content"] = rendered.htmlBytes.isEmpty ? nil : HTMLBytes(rendered.htmlBytes)
         // `summary` falls back to the first paragraph (for descriptions and lists); `lead` is
         // only what the author wrote, so the page does not repeat its first paragraph.
-        values["summary"] = summary(page, fallback: summary(fromFirstParagraph: rendered.firstParagraph))
+        values["summary"] = summary(page, fallback: render.summary)
         values["lead"] = page.frontMatter.summary.flatMap { $0.isEmpty ? nil : $0 }
         values["date"] = page.updated.map(dateValue)
         values["hasReply"] = !(page.frontMatterField("reply")?.scalar ?? "").isEmpty

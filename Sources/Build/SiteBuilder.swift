@@ -671,7 +671,7 @@ public enum SiteBuilder {
                     return (position, output.0, output.1)
                 }
                 let terms = deferTerms ? PageTerms(excerpts: [], encoded: []) : searchTerms(page, sections: render.markdown.sections)
-                let digest = PageDigest(summary: .text(context.summary(fromFirstParagraph: render.markdown.firstParagraph) ?? ""), terms: terms,
+                let digest = PageDigest(summary: .text(render.summary ?? ""), terms: terms,
                                         diagnostics: render.markdown.diagnostics,
                                         attachments: render.attachments.map(\.path))
                 return (digest, render.attachments, outputs, deferTerms ? render.markdown.sections : nil, false)
@@ -823,7 +823,7 @@ struct PreparedTree: Sendable {
         let source: [UInt8]
         do { source = try page.markdownBytes() } catch {
             return PageRender(markdown: RenderedMarkdown(html: "", headings: [], firstParagraph: "", diagnostics: [error]),
-                              attachments: [], hasTables: false, snapshots: [])
+                              summary: nil, attachments: [], hasTables: false, snapshots: [])
         }
         // Only a page that may hold data blocks needs its Markdown as text, to find its queries.
         let blocks = page.mayHoldDataBlocks
@@ -832,7 +832,8 @@ struct PreparedTree: Sendable {
         // A query a block already reported is not reported twice.
         let unreported = (blocks?.problems ?? []).filter { !markdown.diagnostics.contains($0) }
         markdown.diagnostics = unreported + markdown.diagnostics
-        return PageRender(markdown: markdown, attachments: blocks?.attachments ?? [], hasTables: blocks?.hasTables ?? false,
+        return PageRender(markdown: markdown, summary: context.summary(fromFirstParagraph: markdown.firstParagraph),
+                          attachments: blocks?.attachments ?? [], hasTables: blocks?.hasTables ?? false,
                           snapshots: (blocks?.snapshotsUsed ?? []).map { .init(name: $0.name, takenAt: $0.takenAt) })
     }
 }
@@ -940,6 +941,9 @@ struct PageRender: Sendable {
     }
 
     var markdown: RenderedMarkdown
+    /// The first paragraph as a summary (`PageContext.summary(fromFirstParagraph:)`), worked
+    /// out once for the page's template and its digest.
+    var summary: String?
     var attachments: [(path: String, bytes: [UInt8])]
     var hasTables: Bool
     var snapshots: [SnapshotUse]
