@@ -10,7 +10,8 @@ import DeskbookSupport
 /// no blank line behind.
 struct MustacheTemplate: Sendable {
     indirect enum Node: Sendable {
-        case text(String)
+        /// Text as it stands, as UTF-8: it goes into every page as bytes.
+        case text([UInt8])
         case variable(Name, escaped: Bool)
         case section(Name, [Node], inverted: Bool)
         case partial(String, indentation: String)
@@ -121,7 +122,7 @@ struct MustacheTemplate: Sendable {
             var state = initial
             var nodes: [Node] = []
             var blanks = ""
-            func text(_ value: String) { if !value.isEmpty { nodes.append(.text(value)) } }
+            func text(_ value: String) { if !value.isEmpty { nodes.append(.text(Array(value.utf8))) } }
             while position < bytes.count {
                 if state.newLine {
                     let start = position
@@ -245,7 +246,11 @@ struct MustacheRenderer: Sendable {
         guard let template = templates[name] else { return [] }
         var output: [UInt8] = []
         output.reserveCapacity(Self.reserved)
-        var state = State(stack: [context], blocks: [:], indentation: [])
+        var stack: [Any] = []
+        // Room for the sections a page nests, so the stack does not grow as they open.
+        stack.reserveCapacity(8)
+        stack.append(context)
+        var state = State(stack: stack, blocks: [:], indentation: [])
         render(template.nodes, into: &output, state: &state)
         return output
     }
@@ -265,7 +270,7 @@ struct MustacheRenderer: Sendable {
         for node in nodes {
             switch node {
             case .text(let text):
-                append(text.utf8, to: &output, indentation: state.indentation)
+                append(text, to: &output, indentation: state.indentation)
             case .variable(let name, let escaped):
                 guard let value = lookup(name, in: state.stack) else { continue }
                 if state.indentation.isEmpty {
@@ -284,16 +289,20 @@ struct MustacheRenderer: Sendable {
                 }
             case .partial(let name, let indentation):
                 guard let template = templates[name] else { continue }
+                guard !indentation.isEmpty else {
+                    render(template.nodes, into: &output, state: &state)
+                    continue
+                }
                 var inner = state
                 inner.indentation += indentation.utf8
-                if !indentation.isEmpty && (output.isEmpty || output.last == UInt8(ascii: "\n")) { output += indentation.utf8 }
+                if output.isEmpty || output.last == UInt8(ascii: "\n") { output += indentation.utf8 }
                 render(template.nodes, into: &output, state: &inner)
             case .parent(let name, let blocks, let indentation):
                 guard let template = templates[name] else { continue }
                 var inner = state
-                inner.indentation += indentation.utf8
+                if !indentation.isEmpty { inner.indentation += indentation.utf8 }
                 // The outermost template's replacement wins.
-                inner.blocks = blocks.merging(state.blocks) { _, outer in outer }
+                inner.blocks = state.blocks.isEmpty ? blocks : blocks.merging(state.blocks) { _, outer in outer }
                 render(template.nodes, into: &output, state: &inner)
             case .block(let name, let fallback):
                 render(state.blocks[name] ?? fallback, into: &output, state: &state)
@@ -308,7 +317,16 @@ struct MustacheRenderer: Sendable {
             if escaped { Escape.appendHTML(text, to: &output) } else { output += text.utf8 }
             return
         }
-        if let html = exactly(HTMLBytes.self, in: value) ?? value as? HTMLBytes {
+        if let html = exactly(HTMLBytes.self, in: value) {
+            if escaped { Escape.appendHTML(html.text, to: &output) } else { output += html.bytes }
+            return
+        }
+        if let number = exactly(Int.self, in: value) {
+            // Digits and a sign need no escaping.
+            output += String(number).utf8
+            return
+        }
+        if let html = value as? HTMLBytes {
             if escaped { Escape.appendHTML(html.text, to: &output) } else { output += html.bytes }
             return
         }
@@ -335,8 +353,9 @@ struct MustacheRenderer: Sendable {
 
     private func renderSection(_ value: Any?, _ body: [MustacheTemplate.Node], into output: inout [UInt8], state: inout State) {
         guard let value else { return }
-        // The common kinds by their type first: a failed cast costs more than the rest.
-        if Self.exactly([String: Any].self, in: value) != nil {
+        // The common kinds by their type first: a failed cast costs more than the rest, and
+        // a cast of a list converts every item.
+        if Self.exactly([String: Any].self, in: value) != nil || Self.isScalar(value) {
             renderPushed(value, body, into: &output, state: &state)
             return
         }
@@ -344,7 +363,15 @@ struct MustacheRenderer: Sendable {
             for item in items { renderPushed(item, body, into: &output, state: &state) }
             return
         }
-        if let flag = Self.exactly(Bool.self, in: value) ?? value as? Bool {
+        if let items = Self.exactly([[String: String]].self, in: value) {
+            for item in items { renderPushed(item, body, into: &output, state: &state) }
+            return
+        }
+        if let flag = Self.exactly(Bool.self, in: value) {
+            if flag { render(body, into: &output, state: &state) }
+            return
+        }
+        if let flag = value as? Bool {
             if flag { render(body, into: &output, state: &state) }
             return
         }
@@ -368,14 +395,20 @@ struct MustacheRenderer: Sendable {
     /// False, nothing and empty lists hide a section and show an inverted one.
     static func isTruthy(_ value: Any?) -> Bool {
         guard let value else { return false }
-        if let flag = exactly(Bool.self, in: value) ?? value as? Bool { return flag }
+        if let flag = exactly(Bool.self, in: value) { return flag }
+        if isScalar(value) || exactly([String: Any].self, in: value) != nil { return true }
+        if let items = exactly([[String: Any]].self, in: value) { return !items.isEmpty }
+        if let items = exactly([[String: String]].self, in: value) { return !items.isEmpty }
+        if let flag = value as? Bool { return flag }
         if let items = exactly([[String: Any]].self, in: value) ?? value as? [[String: Any]] { return !items.isEmpty }
         if let items = value as? [Any] { return !items.isEmpty }
         return true
     }
 
     static func text(of value: Any) -> String {
-        if let text = exactly(String.self, in: value) ?? value as? String { return text }
+        if let text = exactly(String.self, in: value) { return text }
+        if let number = exactly(Int.self, in: value) { return String(number) }
+        if let text = value as? String { return text }
         if let html = exactly(HTMLBytes.self, in: value) ?? value as? HTMLBytes { return html.text }
         if let number = exactly(Int.self, in: value) ?? value as? Int { return String(number) }
         return String(describing: value)
@@ -406,7 +439,16 @@ struct MustacheRenderer: Sendable {
         if let map = exactly([String: Any].self, in: object) { return map[key] }
         if let map = exactly([String: String].self, in: object) { return map[key] }
         if let map = exactly([String: HTMLBytes].self, in: object) { return map[key] }
+        // A text or number a section stands on has no members: no cast needed to say so.
+        if isScalar(object) { return nil }
         return (object as? [String: Any])?[key]
+    }
+
+    /// Text, a number, or made HTML: a section over one shows its body once with it as `.`,
+    /// and it has no members. (Told by type: `as?` casts cost far more.)
+    @inline(__always)
+    static func isScalar(_ value: Any) -> Bool {
+        exactly(String.self, in: value) != nil || exactly(Int.self, in: value) != nil || exactly(HTMLBytes.self, in: value) != nil
     }
 
     /// The value in `value` when it is exactly a `T`, else nil. The `Any` is opened as a
