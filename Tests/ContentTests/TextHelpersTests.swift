@@ -69,3 +69,17 @@ import Testing
         #expect(!UTF8Validation.isValid([0x61, 0xED, 0xA0, 0x80]))
     }
 }
+
+@Suite struct HTMLEscapingTests {
+    /// Exactly five characters are escaped; every other ASCII character, and text beyond
+    /// ASCII (bytes of 128 and up, whose low bits match the five's), stays as it is.
+    @Test func onlyTheFiveSpecialCharactersAreEscaped() {
+        let escaped: [Character: String] = ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"]
+        for value in 0..<128 {
+            let character = Character(Unicode.Scalar(UInt8(value)))
+            #expect(Escape.html("a\(character)b") == "a\(escaped[character] ?? String(character))b", "\(value)")
+        }
+        let beyond = "\u{A6}\u{BC}\u{3A6}\u{3C}按揭\u{1F3E0}"
+        #expect(Escape.html(beyond) == "\u{A6}\u{BC}\u{3A6}&lt;按揭\u{1F3E0}")
+    }
+}
