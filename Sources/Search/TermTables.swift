@@ -120,6 +120,8 @@ final class TermCounter {
     deinit { Self.free(keys, weights, sections, seen) }
 
     /// Adds `weight` (in halves) to `code`'s count; a new code keeps `section` as its first.
+    /// (Inlined into the tokenizer's loop: it runs for every term of every page.)
+    @inline(__always)
     func add(_ code: UInt64, weight: UInt32, section: UInt8) {
         if count * 2 >= mask { grow() }
         var slot = firstSlot(code)
