@@ -395,8 +395,9 @@ func sectionTexts(_ document: OpaquePointer, headings: [Heading]) -> [SectionTex
         if inHeading { continue }
         switch type {
         case CMARK_NODE_TEXT, CMARK_NODE_CODE, CMARK_NODE_CODE_BLOCK:
-            if event == CMARK_EVENT_ENTER, let literal = cmark_node_get_literal(node) {
-                UnsafeRawBufferPointer(start: literal, count: strlen(literal)).withMemoryRebound(to: UInt8.self) { text.append(contentsOf: $0) }
+            var length: Int32 = 0
+            if event == CMARK_EVENT_ENTER, let literal = deskbook_node_literal(node, &length) {
+                text.append(contentsOf: UnsafeBufferPointer(start: literal, count: Int(length)))
                 if type == CMARK_NODE_CODE_BLOCK { text.append(UInt8(ascii: " ")) }
             }
         case CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK:
@@ -423,7 +424,10 @@ func plainText(_ node: OpaquePointer) -> String {
         guard event == CMARK_EVENT_ENTER, let child = cmark_iter_get_node(iterator) else { continue }
         switch cmark_node_get_type(child) {
         case CMARK_NODE_TEXT, CMARK_NODE_CODE:
-            if let literal = cmark_node_get_literal(child) { text += String(cString: literal) }
+            var length: Int32 = 0
+            if let literal = deskbook_node_literal(child, &length) {
+                text += String(decoding: UnsafeBufferPointer(start: literal, count: Int(length)), as: UTF8.self)
+            }
         case CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK:
             text += " "
         default: break
