@@ -75,8 +75,26 @@ public struct YAMLNode: Sendable {
     // MARK: Reading values
 
     public var isNull: Bool {
-        if case .scalar(let text, false) = value { return text.isEmpty || text == "~" || text == "null" || text == "Null" || text == "NULL" }
+        if case .scalar(let text, false) = value {
+            return text.isEmpty || (Self.mayBeKeyword(text) && (text == "~" || text == "null" || text == "Null" || text == "NULL"))
+        }
         return false
+    }
+
+    /// Whether `text` may be one of YAML's words for nothing, true and false (`~`, `null`,
+    /// `yes`, `off`…): at most five bytes, starting with one of theirs. Most scalars (titles,
+    /// summaries, dates) are told apart by that, without being compared with each word.
+    @inline(__always)
+    static func mayBeKeyword(_ text: String) -> Bool {
+        let utf8 = text.utf8
+        guard utf8.count <= 5, let first = utf8.first else { return false }
+        switch first {
+        case UInt8(ascii: "~"), UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"),
+             UInt8(ascii: "F"), UInt8(ascii: "y"), UInt8(ascii: "Y"), UInt8(ascii: "o"), UInt8(ascii: "O"):
+            return true
+        default:
+            return false
+        }
     }
 
     /// The text of a scalar; nil for lists and maps.
@@ -86,7 +104,7 @@ public struct YAMLNode: Sendable {
     }
 
     public var bool: Bool? {
-        guard case .scalar(let text, false) = value else { return nil }
+        guard case .scalar(let text, false) = value, Self.mayBeKeyword(text) else { return nil }
         switch text {
         case "true", "True", "TRUE", "yes", "Yes", "on": return true
         case "false", "False", "FALSE", "no", "No", "off": return false

@@ -200,4 +200,22 @@ import Testing
     func anythingElseGoesToTheFullParser(text: String) {
         #expect(SimpleYAML.parse(text, lineOffset: 0) == nil)
     }
+
+    /// YAML's words for nothing, true and false are read as such in every spelling YAML
+    /// allows, and only unquoted; other scalars, however they start, are text.
+    @Test func nullAndBooleanWordsAreKnownOnlyAsWholeUnquotedWords() throws {
+        let truths = ["true", "True", "TRUE", "yes", "Yes", "on"]
+        let falsehoods = ["false", "False", "FALSE", "no", "No", "off"]
+        let nulls = ["~", "null", "Null", "NULL"]
+        let others = ["nope", "offer", "t", "yes!", "Off", "YES", "nul", "~~", "交房", "2026-03-15", "o", "\"yes\"", "'null'"]
+        let words = truths + falsehoods + nulls + others
+        let text = words.enumerated().map { "k\($0.offset): \($0.element)" }.joined(separator: "\n")
+        let node = try #require(try YAMLNode.parse(text, path: "p.md"))
+        for (index, word) in words.enumerated() {
+            let value = try #require(node["k\(index)"])
+            #expect(value.bool == (truths.contains(word) ? true : falsehoods.contains(word) ? false : nil), "\(word)")
+            #expect(value.isNull == nulls.contains(word), "\(word)")
+        }
+    }
 }
+
