@@ -11,7 +11,7 @@ enum SimpleYAML {
 
     private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, lineOffset: Int) -> YAMLNode? {
         var pairs: [(key: YAMLNode, value: YAMLNode)] = []
-        var seen = Set<String>()
+        pairs.reserveCapacity(8)
         var lineNumber = lineOffset
         var lineStart = 0
         while lineStart <= bytes.count {
@@ -27,7 +27,9 @@ enum SimpleYAML {
             while colon < end && bytes[colon] != UInt8(ascii: ":") { colon += 1 }
             guard colon < end, bytes[lineStart..<colon].allSatisfy({ isKeyStart($0) || $0 == UInt8(ascii: "-") }) else { return nil }
             let key = String(decoding: bytes[lineStart..<colon], as: UTF8.self)
-            guard seen.insert(key).inserted else { return nil }
+            // A repeated key is left to YAML. (Front matter has a handful of keys: comparing
+            // with each costs less than hashing them.)
+            guard !pairs.contains(where: { $0.key.scalar == key }) else { return nil }
             var valueStart = colon + 1
             guard valueStart == end || bytes[valueStart] == space else { return nil }
             while valueStart < end && bytes[valueStart] == space { valueStart += 1 }
@@ -44,11 +46,15 @@ enum SimpleYAML {
         // An empty value may start a nested block on the next lines: leave that to YAML.
         guard let first = value.first.map({ bytes[$0] }) else { return nil }
         func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
-        func contains(_ range: Range<Int>, _ pattern: [UInt8]) -> Bool {
-            guard range.count >= pattern.count else { return false }
-            return (range.lowerBound...(range.upperBound - pattern.count)).contains { start in
-                pattern.indices.allSatisfy { bytes[start + $0] == pattern[$0] }
+        /// `: ` (a mapping) or ` #` (a comment) anywhere in the value, in one pass.
+        func hasMappingOrComment(_ range: Range<Int>) -> Bool {
+            var index = range.lowerBound
+            while index + 1 < range.upperBound {
+                let byte = bytes[index], next = bytes[index + 1]
+                if (byte == UInt8(ascii: ":") && next == space) || (byte == space && next == hash) { return true }
+                index += 1
             }
+            return false
         }
         if first == UInt8(ascii: "[") {
             guard bytes[value.upperBound - 1] == UInt8(ascii: "]"), value.count >= 2 else { return nil }
@@ -77,7 +83,7 @@ enum SimpleYAML {
             return YAMLNode(.scalar(text(body.lowerBound..<end), quoted: true), line: line, column: column)
         }
         // Plain scalars: nothing YAML would read as structure, a comment or another type of node.
-        if plainStartSpecials.contains(first) || contains(value, [UInt8(ascii: ":"), space]) || contains(value, [space, hash])
+        if plainStartSpecials.contains(first) || hasMappingOrComment(value)
             || bytes[value.upperBound - 1] == UInt8(ascii: ":") {
             return nil
         }

@@ -178,6 +178,7 @@ import Testing
         "# a comment\ntitle: x\n\nversion: \"2.1\"\n",
         "tags: [ 貸款 ,首購,  車位 ]\ntitle:   兩個空格後的標題\t\r\nsummary: 'a: b'\n",
         "title: 結尾有全形空白　\nlead: 　開頭有全形空白\n",
+        "title: a:b\nnote: x#y\nurl: http://example.com/a#b\n",
     ])
     func fastPathMatchesYAML(text: String) throws {
         let fast = try #require(try YAMLNode.parse(text, path: "p.md", lineOffset: 1))
@@ -189,6 +190,8 @@ import Testing
         "history:\n  - {version: \"1.0\"}\n",
         "title: a: b\n",
         "title: x # comment\n",
+        "note: a:b #c\n",
+        "note: 甲: 乙\n",
         "params: {month: '2026-11'}\n",
         "each: >-\n  SELECT 1\n",
         "title: x\ntitle: y\n",
