@@ -243,20 +243,19 @@ struct TermCollector: TermSink {
                 out.varint(length)
 
                 // Each part is gathered on its own first: its length in bytes comes before it.
-                let (codes, partEnds) = cjkCounts.sortedByPart()
+                let (numbers, partEnds) = cjkCounts.sortedByPart()
                 var next = 0
                 for part in 0..<TermParts.cjkCount {
                     var block = RawByteWriter(blockMemory)
                     var previous: UInt64 = 0
                     let start = next
                     while next < partEnds[part] {
-                        let code = codes[next]
-                        let packed = TermParts.packed(code)
-                        let entry = cjkCounts.entry(code)
+                        let term = cjkCounts.term(Int(numbers[next]))
+                        let packed = TermParts.packed(term.code)
                         block.varint(packed &- previous)
                         previous = packed
-                        block.varint(UInt64(entry.weight))
-                        block.byte(entry.section)
+                        block.varint(UInt64(term.weight))
+                        block.byte(term.section)
                         next += 1
                     }
                     out.varint(UInt64(ByteWriter.varintSize(UInt64(next - start)) + block.count))

@@ -102,22 +102,28 @@ struct SlotTable {
 /// one's weight and first section: open addressing over memory of its own. Far cheaper than a
 /// dictionary for the thousands of terms a page has, and, being a class over raw memory, free
 /// of the copy-on-write checks an array makes on every change: this sees every term of the site.
+///
+/// The table holds each code with its number in the order first seen; the weights and
+/// sections are kept by that number. Encoding walks the terms in order by those numbers,
+/// without finding each code in the table again.
 final class TermCounter {
+    /// The table: a code in each used slot (zero in a free one), and its number.
     private var keys: UnsafeMutablePointer<UInt64>
+    private var numbers: UnsafeMutablePointer<UInt32>
+    /// By number: the codes as first seen, their weights and first sections.
+    private var seen: UnsafeMutablePointer<UInt64>
     private var weights: UnsafeMutablePointer<UInt32>
     private var sections: UnsafeMutablePointer<UInt8>
-    /// The codes as first seen.
-    private var seen: UnsafeMutablePointer<UInt64>
     private(set) var count = 0
     private var mask: Int
 
     init(expected: Int) {
         var capacity = 16
         while capacity < expected * 2 { capacity <<= 1 }
-        (keys, weights, sections, seen, mask) = Self.allocate(capacity)
+        (keys, numbers, seen, weights, sections, mask) = Self.allocate(capacity)
     }
 
-    deinit { Self.free(keys, weights, sections, seen) }
+    deinit { release() }
 
     /// Adds `weight` (in halves) to `code`'s count; a new code keeps `section` as its first.
     /// (Inlined into the tokenizer's loop: it runs for every term of every page.)
@@ -128,57 +134,68 @@ final class TermCounter {
         while true {
             let key = keys[slot]
             if key == code {
-                weights[slot] &+= weight
+                weights[Int(numbers[slot])] &+= weight
                 return
             }
             if key == 0 { break }
             slot = (slot + 1) & mask
         }
         keys[slot] = code
-        weights[slot] = weight
-        sections[slot] = section
+        numbers[slot] = UInt32(truncatingIfNeeded: count)
         seen[count] = code
+        weights[count] = weight
+        sections[count] = section
         count += 1
     }
 
     /// The codes, as first seen.
     var codes: [UInt64] { Array(UnsafeBufferPointer(start: seen, count: count)) }
 
+    /// The code first seen `number`th, with its weight (in halves) and first section.
+    func term(_ number: Int) -> (code: UInt64, weight: UInt32, section: UInt8) { (seen[number], weights[number], sections[number]) }
+
     /// A code's weight (in halves) and first section; the code must have been added.
     func entry(_ code: UInt64) -> (weight: UInt32, section: UInt8) {
         var slot = firstSlot(code)
         while keys[slot] != code { slot = (slot + 1) & mask }
-        return (weights[slot], sections[slot])
+        let number = Int(numbers[slot])
+        return (weights[number], sections[number])
     }
 
-    /// The codes (as CJK terms) in order, and where each part of them (`TermParts`) ends.
-    /// Each code goes to its slice of a part first, in one pass (a counting sort); then each
-    /// slice, a handful of codes, is sorted on its own. Sorting a page's hundreds of codes at
-    /// once took several times as long.
-    func sortedByPart() -> (codes: [UInt64], partEnds: [Int]) {
+    /// The terms' numbers in order of their codes (as CJK terms), and where each part of them
+    /// (`TermParts`) ends. Each number goes to its slice of a part first, in one pass (a
+    /// counting sort); then each slice, a handful of terms, is sorted on its own. Sorting a
+    /// page's hundreds of codes at once took several times as long.
+    func sortedByPart() -> (numbers: [UInt32], partEnds: [Int]) {
         let sliceCount = TermParts.cjkCount * TermParts.slicesPerPart
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: sliceCount) { sliceEnds in
-            sliceEnds.initialize(repeating: 0)
-            for index in 0..<count { sliceEnds[TermParts.slice(ofCJK: seen[index])] += 1 }
-            for slice in 1..<sliceCount { sliceEnds[slice] += sliceEnds[slice - 1] }
-            let codes = [UInt64](unsafeUninitializedCapacity: count) { codes, initialized in
-                // Filled from each slice's end backwards, which leaves each end where its
-                // slice starts.
-                for index in stride(from: count - 1, through: 0, by: -1) {
-                    let slice = TermParts.slice(ofCJK: seen[index])
-                    sliceEnds[slice] -= 1
-                    codes[sliceEnds[slice]] = seen[index]
+            withUnsafeTemporaryAllocation(of: UInt16.self, capacity: max(count, 1)) { slices in
+                sliceEnds.initialize(repeating: 0)
+                for number in 0..<count {
+                    let slice = TermParts.slice(ofCJK: seen[number])
+                    slices[number] = UInt16(truncatingIfNeeded: slice)
+                    sliceEnds[slice] += 1
                 }
-                for slice in 0..<sliceCount {
-                    let end = slice + 1 < sliceCount ? sliceEnds[slice + 1] : count
-                    if end - sliceEnds[slice] > 1 { Self.sort(codes, sliceEnds[slice], end - 1) }
+                for slice in 1..<sliceCount { sliceEnds[slice] += sliceEnds[slice - 1] }
+                let numbers = [UInt32](unsafeUninitializedCapacity: count) { numbers, initialized in
+                    // Filled from each slice's end backwards, which leaves each end where its
+                    // slice starts.
+                    for number in stride(from: count - 1, through: 0, by: -1) {
+                        let slice = Int(slices[number])
+                        sliceEnds[slice] -= 1
+                        numbers[sliceEnds[slice]] = UInt32(truncatingIfNeeded: number)
+                    }
+                    for slice in 0..<sliceCount {
+                        let end = slice + 1 < sliceCount ? sliceEnds[slice + 1] : count
+                        if end - sliceEnds[slice] > 1 { Self.sort(numbers, sliceEnds[slice], end - 1, by: seen) }
+                    }
+                    initialized = count
                 }
-                initialized = count
+                let partEnds = (0..<TermParts.cjkCount).map { part in
+                    part + 1 < TermParts.cjkCount ? sliceEnds[(part + 1) * TermParts.slicesPerPart] : count
+                }
+                return (numbers, partEnds)
             }
-            let partEnds = (0..<TermParts.cjkCount).map { part in
-                part + 1 < TermParts.cjkCount ? sliceEnds[(part + 1) * TermParts.slicesPerPart] : count
-            }
-            return (codes, partEnds)
         }
     }
 
@@ -187,42 +204,52 @@ final class TermCounter {
     /// codes, then finding each one's `entry`, is several times faster than sorting entries.
     static func sorted(_ codes: [UInt64]) -> [UInt64] {
         var codes = codes
-        codes.withUnsafeMutableBufferPointer { sort($0, 0, $0.count - 1) }
+        codes.withUnsafeMutableBufferPointer { codes in
+            sort(codes, 0, codes.count - 1) { $0 }
+        }
         return codes
     }
 
-    private static func sort(_ codes: UnsafeMutableBufferPointer<UInt64>, _ low: Int, _ high: Int) {
+    /// Terms' numbers in order of their codes in `seen` (codes are distinct).
+    private static func sort(_ numbers: UnsafeMutableBufferPointer<UInt32>, _ low: Int, _ high: Int, by seen: UnsafeMutablePointer<UInt64>) {
+        sort(numbers, low, high) { seen[Int($0)] }
+    }
+
+    /// Quicksort of `items[low...high]` by `key`, insertion sort for short ranges.
+    @inline(__always)
+    private static func sort<Item>(_ items: UnsafeMutableBufferPointer<Item>, _ low: Int, _ high: Int, key: (Item) -> UInt64) {
         var low = low, high = high
         while high - low > 16 {
-            let pivot = codes[(low + high) / 2]
+            let pivot = key(items[(low + high) / 2])
             var left = low, right = high
             while left <= right {
-                while codes[left] < pivot { left += 1 }
-                while codes[right] > pivot { right -= 1 }
+                while key(items[left]) < pivot { left += 1 }
+                while key(items[right]) > pivot { right -= 1 }
                 if left <= right {
-                    codes.swapAt(left, right)
+                    items.swapAt(left, right)
                     left += 1
                     right -= 1
                 }
             }
             // The smaller side recursively, the larger in the loop: the stack stays shallow.
             if right - low < high - left {
-                sort(codes, low, right)
+                sort(items, low, right, key: key)
                 low = left
             } else {
-                sort(codes, left, high)
+                sort(items, left, high, key: key)
                 high = right
             }
         }
         if high <= low { return }
         for index in (low + 1)...high {
-            let code = codes[index]
+            let item = items[index]
+            let itemKey = key(item)
             var position = index - 1
-            while position >= low && codes[position] > code {
-                codes[position + 1] = codes[position]
+            while position >= low && key(items[position]) > itemKey {
+                items[position + 1] = items[position]
                 position -= 1
             }
-            codes[position + 1] = code
+            items[position + 1] = item
         }
     }
 
@@ -230,36 +257,38 @@ final class TermCounter {
     private func firstSlot(_ code: UInt64) -> Int { Int(truncatingIfNeeded: (code &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask }
 
     private func grow() {
-        let old = (keys: keys, weights: weights, sections: sections, seen: seen, capacity: mask + 1)
-        (keys, weights, sections, seen, mask) = Self.allocate(old.capacity * 2)
+        let old = (keys: keys, numbers: numbers, seen: seen, weights: weights, sections: sections)
+        (keys, numbers, seen, weights, sections, mask) = Self.allocate((mask + 1) * 2)
         seen.initialize(from: old.seen, count: count)
-        for slot in 0..<old.capacity where old.keys[slot] != 0 {
-            var newSlot = firstSlot(old.keys[slot])
-            while keys[newSlot] != 0 { newSlot = (newSlot + 1) & mask }
-            keys[newSlot] = old.keys[slot]
-            weights[newSlot] = old.weights[slot]
-            sections[newSlot] = old.sections[slot]
+        weights.initialize(from: old.weights, count: count)
+        sections.initialize(from: old.sections, count: count)
+        for number in 0..<count {
+            var slot = firstSlot(seen[number])
+            while keys[slot] != 0 { slot = (slot + 1) & mask }
+            keys[slot] = seen[number]
+            numbers[slot] = UInt32(truncatingIfNeeded: number)
         }
-        Self.free(old.keys, old.weights, old.sections, old.seen)
+        Self.release(old.keys, old.numbers, old.seen, old.weights, old.sections)
     }
 
-    private static func allocate(_ capacity: Int) -> (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt32>,
-                                                       UnsafeMutablePointer<UInt8>, UnsafeMutablePointer<UInt64>, Int) {
+    private static func allocate(_ capacity: Int) -> (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt32>, UnsafeMutablePointer<UInt64>,
+                                                       UnsafeMutablePointer<UInt32>, UnsafeMutablePointer<UInt8>, Int) {
         // Only the keys need zeros (empty slots), from `calloc`, which clears memory many
-        // bytes at a time; a slot's weight and section are written when its key is.
+        // bytes at a time; a slot's number is written when its key is.
         let keys = calloc(capacity, MemoryLayout<UInt64>.stride)!.bindMemory(to: UInt64.self, capacity: capacity)
-        let weights = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
-        let sections = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
         // At most half the slots are used.
-        let seen = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity / 2 + 1)
-        return (keys, weights, sections, seen, capacity - 1)
+        let most = capacity / 2 + 1
+        return (keys, .allocate(capacity: capacity), .allocate(capacity: most), .allocate(capacity: most), .allocate(capacity: most), capacity - 1)
     }
 
-    private static func free(_ keys: UnsafeMutablePointer<UInt64>, _ weights: UnsafeMutablePointer<UInt32>,
-                             _ sections: UnsafeMutablePointer<UInt8>, _ seen: UnsafeMutablePointer<UInt64>) {
+    private func release() { Self.release(keys, numbers, seen, weights, sections) }
+
+    private static func release(_ keys: UnsafeMutablePointer<UInt64>, _ numbers: UnsafeMutablePointer<UInt32>, _ seen: UnsafeMutablePointer<UInt64>,
+                                _ weights: UnsafeMutablePointer<UInt32>, _ sections: UnsafeMutablePointer<UInt8>) {
         Glibc.free(keys)
+        numbers.deallocate()
+        seen.deallocate()
         weights.deallocate()
         sections.deallocate()
-        seen.deallocate()
     }
 }

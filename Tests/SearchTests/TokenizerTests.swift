@@ -103,8 +103,11 @@ import Testing
         #expect(entries.map(\.code) == Array(Set(codes)).sorted())
         #expect(entries.filter { $0.weight == 2 }.count == Set(codes.prefix(100)).count)
         // As the encoder sorts them: slice by slice of each part, each part where it ends.
-        let (sorted, partEnds) = counter.sortedByPart()
+        let (numbers, partEnds) = counter.sortedByPart()
+        let sorted = numbers.map { counter.term(Int($0)).code }
         #expect(sorted == Array(Set(codes)).sorted())
+        // Each term's weight comes with it: the repeated codes counted twice.
+        #expect(numbers.filter { counter.term(Int($0)).weight == 2 }.count == Set(codes.prefix(100)).count)
         for part in 0..<TermParts.cjkCount {
             let range = (part == 0 ? 0 : partEnds[part - 1])..<partEnds[part]
             #expect(sorted[range].allSatisfy { TermParts.part(ofCJK: $0) == part }, "part \(part)")
