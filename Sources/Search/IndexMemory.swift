@@ -474,9 +474,10 @@ public struct IndexMemory: Sendable {
     /// Postings in page order, compact: the gap from the last page, the weight in halves (both
     /// as varints) and the section.
     static func packed(_ list: [SearchIndex.Posting]) -> [UInt8] {
-        // At most five bytes for each varint and one for the section, written in place: every
-        // posting of the site is packed when the index is built from nothing.
-        [UInt8](unsafeUninitializedCapacity: list.count * 11) { buffer, count in
+        // At most five bytes for each varint and one for the section, written into scratch
+        // memory: every posting of the site is packed when the index is built from nothing.
+        // The list is copied out at its length, as the memory keeps it (about a third).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: list.count * 11 + 1) { buffer in
             var position = 0
             func varint(_ value: UInt32) {
                 var rest = value
@@ -496,7 +497,7 @@ public struct IndexMemory: Sendable {
                 position += 1
                 previous = posting.document
             }
-            count = position
+            return Array(UnsafeBufferPointer(rebasing: buffer[..<position]))
         }
     }
 

@@ -476,26 +476,33 @@ public enum SearchIndex {
         return values[target]
     }
 
+    /// (Written into scratch memory sized for the longest a posting can take, nine
+    /// characters, without a check per character, then copied out at its length: this writes
+    /// every posting of the site, and the lists are kept until the index is written.)
     static func encodeList(_ postings: [Posting], quantized: (Double) -> Int) -> [UInt8] {
-        let digits = Self.digits
-        var out: [UInt8] = []
-        out.reserveCapacity(postings.count * 3)
-        var previous: Int32 = 0
-        for posting in postings {
-            let gap = Int(posting.document - previous)
-            previous = posting.document
-            // Five bits a character, the most significant first; all but the last marked "more".
-            var shift = 0
-            while gap >> (shift + 5) > 0 { shift += 5 }
-            while shift > 0 {
-                out.append(digits[((gap >> shift) & 31) + 32])
-                shift -= 5
+        Self.digits.withUnsafeBufferPointer { digits in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: postings.count * 9 + 1) { out in
+                var count = 0
+                var previous: Int32 = 0
+                for posting in postings {
+                    let gap = Int(posting.document - previous)
+                    previous = posting.document
+                    // Five bits a character, the most significant first; all but the last marked "more".
+                    var shift = 0
+                    while gap >> (shift + 5) > 0 { shift += 5 }
+                    while shift > 0 {
+                        out[count] = digits[((gap >> shift) & 31) + 32]
+                        count += 1
+                        shift -= 5
+                    }
+                    out[count] = digits[gap & 31]
+                    out[count + 1] = digits[quantized(Double(posting.value))]
+                    out[count + 2] = digits[Int(min(posting.section, 63))]
+                    count += 3
+                }
+                return Array(UnsafeBufferPointer(rebasing: out[..<count]))
             }
-            out.append(digits[gap & 31])
-            out.append(digits[quantized(Double(posting.value))])
-            out.append(digits[Int(min(posting.section, 63))])
         }
-        return out
     }
 
     /// A JSON string literal; `<` is escaped too so no file can close a script tag.
