@@ -251,6 +251,7 @@ private struct TreeEdit {
             cmark_node_set_on_exit(anchor, "")
             cmark_node_prepend_child(node, anchor)
         }
+        let directory = page.sourceDirectory
         for node in linkNodes {
             let destination = cmark_node_get_url(node).map { String(cString: $0) } ?? ""
             if let scheme = URLSafety.blockedScheme(destination, allowed: allowedURLSchemes) {
@@ -262,7 +263,7 @@ private struct TreeEdit {
                 dropKeepingText(node)
                 continue
             }
-            switch links.resolve(destination, fromDirectory: page.sourceDirectory) {
+            switch links.resolve(destination, fromDirectory: directory) {
             case .unchanged: break
             case .resolved(let url): cmark_node_set_url(node, url)
             case .hidden: dropKeepingText(node)

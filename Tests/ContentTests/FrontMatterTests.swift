@@ -160,6 +160,15 @@ import Testing
         #expect(Slug.make("Mortgage FAQ!") == "mortgage-faq")
     }
 
+    /// Letters beyond ASCII and the common ideographs are lower-cased by Unicode's mapping,
+    /// which may give more than one character; the rest is kept as written.
+    @Test func lettersOfEveryScriptAreLowerCased() {
+        #expect(Slug.make("ÉCOLE Déjà-vu") == "école-déjà-vu")
+        #expect(Slug.make("İstanbul ΣΟΦΙΑ") == "i\u{307}stanbul-σοφια")
+        #expect(Slug.make("𠀀𠀁 Ext-B 第2章_附錄") == "𠀀𠀁-ext-b-第2章_附錄")
+        #expect(Slug.make("  ——  ") == "")
+    }
+
     @Test func repeatedHeadingsGetDistinctIDs() {
         var ids = Slug.Deduplicator()
         #expect(ids.unique("說明") == "說明")
