@@ -267,22 +267,12 @@ public enum SearchIndex {
         return json.bytes
     }
 
-    /// Room for this many postings is made when a term is first seen.
-    static let postingsAtFirst = 16
-
     /// Every page's postings of the terms in one part, each list in page order, with the
     /// terms' text (terms are numbered as first seen). Plain loops: this reads every term of
     /// the site, and a closure per posting cost as much as the rest.
     static func postings(of encodedTerms: [[UInt8]], inPart part: Int, starts: PartStarts) -> (terms: [String], postings: [[Posting]]) {
         var lists: [[Posting]] = []
         var terms: [String] = []
-        // A list starts with room for a few pages: growing one a posting at a time from
-        // nothing moved it in memory several times, 140,000 moves for ten thousand pages.
-        func newList() -> [Posting] {
-            var list: [Posting] = []
-            list.reserveCapacity(Self.postingsAtFirst)
-            return list
-        }
         if part == TermParts.words {
             // Words of up to eight letters (most) are found by their bytes packed in a number,
             // as pages count them; only longer ones by their text.
@@ -302,7 +292,7 @@ public enum SearchIndex {
                     }
                     if slot == lists.count {
                         terms.append(String(decoding: word, as: UTF8.self))
-                        lists.append(newList())
+                        lists.append([])
                     }
                     lists[slot].append((Int32(index), weight, section))
                 }
@@ -318,7 +308,7 @@ public enum SearchIndex {
                 let slot = slots.slot(of: term.code, next: lists.count)
                 if slot == lists.count {
                     terms.append(Tokenizer.string(of: term.code))
-                    lists.append(newList())
+                    lists.append([])
                 }
                 lists[slot].append((Int32(index), term.weight, term.section))
             }
