@@ -466,9 +466,10 @@ public enum SearchIndex {
         return values[target]
     }
 
-    /// (Written into scratch memory sized for the longest a posting can take, nine
-    /// characters, without a check per character, then copied out at its length: this writes
-    /// every posting of the site, and the lists are kept until the index is written.)
+    /// Postings in the text `encoded` writes for a list. Written into scratch memory sized for
+    /// the longest a posting can take, nine characters, without a check per character, then
+    /// copied out at its length: this writes every posting of the site, and the lists are kept
+    /// until the index is written.
     static func encodeList(_ postings: [Posting], quantized: (Double) -> Int) -> [UInt8] {
         Self.digits.withUnsafeBufferPointer { digits in
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: postings.count * 9 + 1) { out in
