@@ -317,16 +317,12 @@ struct MustacheRenderer: Sendable {
             if escaped { Escape.appendHTML(text, to: &output) } else { output += text.utf8 }
             return
         }
-        if let html = exactly(HTMLBytes.self, in: value) {
-            if escaped { Escape.appendHTML(html.text, to: &output) } else { output += html.bytes }
-            return
-        }
         if let number = exactly(Int.self, in: value) {
             // Digits and a sign need no escaping.
             output += String(number).utf8
             return
         }
-        if let html = value as? HTMLBytes {
+        if let html = exactly(HTMLBytes.self, in: value) ?? value as? HTMLBytes {
             if escaped { Escape.appendHTML(html.text, to: &output) } else { output += html.bytes }
             return
         }
@@ -367,11 +363,7 @@ struct MustacheRenderer: Sendable {
             for item in items { renderPushed(item, body, into: &output, state: &state) }
             return
         }
-        if let flag = Self.exactly(Bool.self, in: value) {
-            if flag { render(body, into: &output, state: &state) }
-            return
-        }
-        if let flag = value as? Bool {
+        if let flag = Self.exactly(Bool.self, in: value) ?? value as? Bool {
             if flag { render(body, into: &output, state: &state) }
             return
         }
@@ -400,7 +392,7 @@ struct MustacheRenderer: Sendable {
         if let items = exactly([[String: Any]].self, in: value) { return !items.isEmpty }
         if let items = exactly([[String: String]].self, in: value) { return !items.isEmpty }
         if let flag = value as? Bool { return flag }
-        if let items = exactly([[String: Any]].self, in: value) ?? value as? [[String: Any]] { return !items.isEmpty }
+        if let items = value as? [[String: Any]] { return !items.isEmpty }
         if let items = value as? [Any] { return !items.isEmpty }
         return true
     }
@@ -408,9 +400,10 @@ struct MustacheRenderer: Sendable {
     static func text(of value: Any) -> String {
         if let text = exactly(String.self, in: value) { return text }
         if let number = exactly(Int.self, in: value) { return String(number) }
+        if let html = exactly(HTMLBytes.self, in: value) { return html.text }
         if let text = value as? String { return text }
-        if let html = exactly(HTMLBytes.self, in: value) ?? value as? HTMLBytes { return html.text }
-        if let number = exactly(Int.self, in: value) ?? value as? Int { return String(number) }
+        if let html = value as? HTMLBytes { return html.text }
+        if let number = value as? Int { return String(number) }
         return String(describing: value)
     }
 
