@@ -97,9 +97,14 @@ public struct MarkdownRenderer: Sendable {
     /// Blocked URL schemes the site lets through (`allow_url_schemes`).
     public var allowedURLSchemes: [String]
 
-    public init(unsafeHTML: Bool = false, allowedURLSchemes: [String] = []) {
+    /// Pages in `SimpleMarkdown`'s subset skip cmark-gfm (the same output, several times
+    /// faster); false sends every page through cmark-gfm, for comparing the two.
+    public var usesSimpleMarkdown: Bool
+
+    public init(unsafeHTML: Bool = false, allowedURLSchemes: [String] = [], usesSimpleMarkdown: Bool = true) {
         self.unsafeHTML = unsafeHTML
         self.allowedURLSchemes = allowedURLSchemes
+        self.usesSimpleMarkdown = usesSimpleMarkdown
     }
 
     static let extensionNames = ["table", "strikethrough", "autolink", "tagfilter", "tasklist"]
@@ -127,6 +132,17 @@ public struct MarkdownRenderer: Sendable {
 
     /// Renders `page`'s body, or `markdown` when given (the page's `markdownBytes()`).
     public func render(_ page: Page, markdown: [UInt8]? = nil, links: LinkResolver, hooks: MarkdownHooks? = nil) -> RenderedMarkdown {
+        // Data blocks and inline values need the tree; so does anything outside the subset.
+        if hooks == nil && usesSimpleMarkdown {
+            let simple: RenderedMarkdown?
+            if let markdown {
+                simple = markdown.withUnsafeBufferPointer { SimpleMarkdown.render($0, page: page, links: links) }
+            } else {
+                var body = page.body
+                simple = body.withUTF8 { SimpleMarkdown.render($0, page: page, links: links) }
+            }
+            if let simple { return simple }
+        }
         _ = Self.registration
         let options = CMARK_OPT_FOOTNOTES | (unsafeHTML ? CMARK_OPT_UNSAFE : 0)
         // A page parses in its thread's arena (`CMarkArena`), given back whole when it is

@@ -285,19 +285,23 @@ public struct SampleOffice {
     """
 }
 
-/// SplitMix64: small, fast and the same on every machine.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+extension CalendarDate {
+    /// `2026-03-14 09:30`
+    var dateTime: String {
+        let hh = hour < 10 ? "0\(hour)" : String(hour), mm = minute < 10 ? "0\(minute)" : String(minute)
+        return "\(isoDay) \(hh):\(mm)"
     }
+}
 
+/// `7` -> `007` for width 3.
+func zeroPadded(_ number: Int, _ width: Int) -> String {
+    let digits = "\(number)"
+    return String(repeating: "0", count: max(0, width - digits.count)) + digits
+}
+
+/// The draws the sample office is made of.
+extension SplitMix64 {
     /// Uniform in [0, 1).
     mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
     mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
@@ -330,18 +334,4 @@ struct SplitMix64 {
     }
 
     mutating func logNormal(median: Double, spread: Double) -> Double { median * exponential(normal() * spread) }
-}
-
-extension CalendarDate {
-    /// `2026-03-14 09:30`
-    var dateTime: String {
-        let hh = hour < 10 ? "0\(hour)" : String(hour), mm = minute < 10 ? "0\(minute)" : String(minute)
-        return "\(isoDay) \(hh):\(mm)"
-    }
-}
-
-/// `7` -> `007` for width 3.
-func zeroPadded(_ number: Int, _ width: Int) -> String {
-    let digits = "\(number)"
-    return String(repeating: "0", count: max(0, width - digits.count)) + digits
 }

@@ -5,6 +5,13 @@ import Testing
 /// Renders `body` as the page `content/faq/loans/a.md` of a small site.
 func render(_ body: String, unsafeHTML: Bool = false, allowedURLSchemes: [String] = [], otherPages: [String] = ["faq/loans/rate.md", "faq/_index.md"],
             staticFiles: [String] = []) -> RenderedMarkdown {
+    let (page, links) = smallSite(body, otherPages: otherPages, staticFiles: staticFiles)
+    return MarkdownRenderer(unsafeHTML: unsafeHTML, allowedURLSchemes: allowedURLSchemes).render(page, links: links)
+}
+
+/// `body` as the page `content/faq/loans/a.md` of a small site, and the site's links.
+func smallSite(_ body: String, otherPages: [String] = ["faq/loans/rate.md", "faq/_index.md"],
+               staticFiles: [String] = []) -> (Page, LinkResolver) {
     let page = Page(kind: .page, sourcePath: "faq/loans/a.md", frontMatter: FrontMatter(), body: body,
                     bodyLineOffset: 4, urlPath: "faq/loans/a/", sectionPath: "faq/loans", bundleDirectory: nil)
     var pages = [page]
@@ -17,7 +24,7 @@ func render(_ body: String, unsafeHTML: Bool = false, allowedURLSchemes: [String
     }
     let links = LinkResolver(pages: pages, staticFiles: staticFiles.map { ($0, $0) }, extraOutputs: ["tags/"],
                              basePath: "/site-a/")
-    return MarkdownRenderer(unsafeHTML: unsafeHTML, allowedURLSchemes: allowedURLSchemes).render(page, links: links)
+    return (page, links)
 }
 
 @Suite struct MarkdownRendererTests {
