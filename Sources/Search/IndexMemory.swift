@@ -7,8 +7,10 @@ import DeskbookSupport
 /// of that page, not the site's.
 ///
 /// A term's encoding depends on its postings, the lengths and boosts of their pages, the
-/// number of pages, the average length (`Scoring.averageLength`, rounded so that an edit
-/// rarely moves it) and the highest score of all. When either of the last two moves, every
+/// number of pages, the average length (`Scoring.averageLength`) and the highest score of all
+/// (`Scoring.scale(highest:)`), both rounded so that an edit rarely moves them: a page that
+/// holds the highest score would otherwise move it at every edit that changes its length.
+/// When either of the last two moves, every
 /// term is encoded again from the memory, which still reads no page's terms. When one page
 /// changed, the words it had and has are not scored again: its posting is put into their
 /// lists in place (`splice`). Only the shards that hold a term whose encoding changed are
@@ -66,6 +68,10 @@ public struct IndexMemory: Sendable {
     private var changedChunks: [Int]?
     /// How many terms the last update put one page's new posting into in place (`splice`).
     private(set) var splicedTerms = 0
+    /// How many terms the update encoded again (for tests: all of them when the scale moved),
+    /// of `termCount`.
+    private(set) var encodedTerms = 0
+    var termCount: Int { postings.count }
     /// The terms by a hash of their bytes, for an update: made as a memory is read from the
     /// build cache (at the start of a build, beside the loading of pages), not while the
     /// update holds up the build. Nil where two terms share a hash (or one hashes to zero,
@@ -131,7 +137,7 @@ public struct IndexMemory: Sendable {
             let lists = SearchIndex.postings(of: encodedTerms, inPart: part, starts: starts)
             return (lists.postings.map(scoring.highest(of:)), Taken(lists))
         }
-        let highest = Double(gathered.lazy.flatMap(\.highests).map(\.score).max() ?? 0)
+        let highest = Scoring.scale(highest: Double(gathered.lazy.flatMap(\.highests).map(\.score).max() ?? 0))
         let packedParts = parallelMap(parts, costs: starts.partBytes) { part -> (terms: [String], postings: [[UInt8]], encoded: [SearchIndex.EncodedPostings], counts: [Int32]) in
             var lists = gathered[part].lists.take()
             var packed: [[UInt8]] = []
@@ -275,13 +281,14 @@ public struct IndexMemory: Sendable {
             bests[entry.key] = best?.document ?? 0
             bestWeights[entry.key] = best?.weight ?? 0
         }
-        let newHighest = Double(highests.max() ?? 0)
+        let newHighest = Scoring.scale(highest: Double(highests.max() ?? 0))
         if newHighest != highest {
             highest = newHighest
             holdAll()
             for slot in postings.indices where lists[slot] == nil { lists[slot] = Self.unpacked(bytes(postings[slot])) }
         }
         let toEncode = Array(lists)
+        encodedTerms = toEncode.count
         let highest = highest
         let newEncoded = parallelMap(toEncode) { entry in
             entry.value.isEmpty ? SearchIndex.EncodedPostings(bytes: [], total: 0, cut: nil) : scoring.encoded(entry.value, highest: highest)

@@ -35,6 +35,13 @@ struct Scoring: Sendable {
 
     static func rounded(_ length: Double) -> Double { exp2((log2(length) * 32).rounded() / 32) }
 
+    /// The score the encoding's scale ends at: the highest score of all, rounded up to a 16th
+    /// of an octave (at most about 4 % of the scale left unused). Unrounded, it would move at
+    /// every edit to the page that holds it, and every term would be encoded again.
+    static func scale(highest: Double) -> Double {
+        highest > 0 ? exp2((log2(highest) * 16).rounded(.up) / 16) : 0
+    }
+
     /// How rare a term on `documentFrequency` pages is.
     func inverseFrequency(_ documentFrequency: Int) -> Double {
         log1p((count - Double(documentFrequency) + 0.5) / (Double(documentFrequency) + 0.5))

@@ -37,8 +37,12 @@ import DeskbookSupport
         let longText = String(repeating: "車位交屋驗收的細節，請看合約附件。parking handover ", count: 200)
         var reweighted = original
         reweighted[7] = SearchIndexTests.document(7, repeated: 2)
+        var lengthened = original
+        lengthened[250] = SearchIndexTests.document(250, extra: "。車位")
         let steps: [(String, [SearchDocument], globalChange: Bool)] = [
             ("a page's words weighted anew", reweighted, false),
+            // Its length moves the highest score of all, but not the scale (`Scoring.scale`).
+            ("the page with the highest score a little longer", lengthened, false),
             ("a page's text with new terms", Self.withTerms(original, page: 7, title: "新的問題", text: "全新的詞語 quokka 與訂金退還"), false),
             ("the page with the highest score losing its rare word", Self.withTerms(original, page: 250, title: "車位交屋", text: "車位"), true),
             ("a page so long the average length moves", Self.withTerms(original, page: 9, title: "長頁", text: longText), true),
@@ -72,6 +76,9 @@ import DeskbookSupport
             }
             let leftOut = made.files.filter { $0.bytes == nil }.map(\.path)
             if !globalChange {
+                // The terms the page had and has are encoded again, not every term.
+                let updated = try #require(made.memory)
+                #expect(updated.encodedTerms < updated.termCount, "\(step): all \(updated.encodedTerms) terms encoded again")
                 #expect(leftOut.count > made.files.count / 2, "\(step): only \(leftOut.count) of \(made.files.count) files left out")
             }
             #expect(leftOut.allSatisfy { lastFiles[$0] != nil }, "\(step): \(leftOut) left out but not made before")
