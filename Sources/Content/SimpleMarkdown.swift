@@ -44,6 +44,9 @@ struct SimpleMarkdown {
     private var matches: [Match] = []
     /// Link destinations as they are written, which `Inline.linkStart` ranges point into.
     private var urls: [UInt8] = []
+    /// Whether the block's text holds a byte HTML needs as an entity (`" & >`); most do not,
+    /// and are copied as they are.
+    private var textNeedsEscape = false
 
     private init(source: UnsafeBufferPointer<UInt8>, page: Page, links: LinkResolver) {
         bytes = source
@@ -508,17 +511,22 @@ struct SimpleMarkdown {
         var nextClose = -1
     }
 
-    /// Bytes that end a run of plain text, all ASCII: `\0 \t \n \r ! & * : < @ [ \\ ] _ ` w ~`.
+    /// Bytes that end a run of plain text, all ASCII: `\0 \t \n \r ! " & * : < > @ [ \\ ] _ ` w ~`.
     /// One table for the whole program, read through a pointer: a Swift array would be
     /// retained and checked at every byte of the site.
     nonisolated(unsafe) private static let special: UnsafePointer<Bool> = {
         let table = UnsafeMutablePointer<Bool>.allocate(capacity: 256)
         table.initialize(repeating: false, count: 256)
-        for byte in "\0\t\n\r!&*:<@[\\]_`w~".utf8 { table[Int(byte)] = true }
+        for byte in "\0\t\n\r!\"&*:<>@[\\]_`w~".utf8 { table[Int(byte)] = true }
         return UnsafePointer(table)
     }()
 
     private static func isSpecial(_ byte: UInt8) -> Bool { special[Int(byte)] }
+
+    /// The bytes of text cmark-gfm writes as entities, but `<`, which the subset leaves to it.
+    private static func isEscaped(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "&") || byte == UInt8(ascii: ">")
+    }
 
     private static let highBits: UInt64 = 0x8080_8080_8080_8080
 
@@ -541,6 +549,7 @@ struct SimpleMarkdown {
         delimiters.removeAll(keepingCapacity: true)
         matches.removeAll(keepingCapacity: true)
         urls.removeAll(keepingCapacity: true)
+        textNeedsEscape = false
         var textStart = start
         var position = start
         func addText(_ to: Int) {
@@ -624,6 +633,7 @@ struct SimpleMarkdown {
                 position += 1
             default:
                 guard isPlainSpecial(at: position, end: end) else { return false }
+                if Self.isEscaped(byte) { textNeedsEscape = true }
                 position += 1
             }
         }
@@ -632,8 +642,9 @@ struct SimpleMarkdown {
         return true
     }
 
-    /// A special byte that is still plain text here: `!` not before `[`, `&` not starting an
-    /// entity, `:` not in `://`, `w` not in `www.` (both autolinks).
+    /// A special byte that is still plain text here: `"` and `>` (escaped when written), `!`
+    /// not before `[`, `&` not starting an entity, `:` not in `://`, `w` not in `www.` (both
+    /// autolinks).
     private func isPlainSpecial(at position: Int, end: Int) -> Bool {
         let next = position + 1 < end ? bytes[position + 1] : 0
         switch bytes[position] {
@@ -644,6 +655,8 @@ struct SimpleMarkdown {
                 || (next >= UInt8(ascii: "0") && next <= UInt8(ascii: "9")))
         case UInt8(ascii: ":"):
             return !(next == UInt8(ascii: "/") && position + 2 < end && bytes[position + 2] == UInt8(ascii: "/"))
+        case UInt8(ascii: "\""), UInt8(ascii: ">"):
+            return true
         case UInt8(ascii: "w"):
             return !(position + 3 < end && bytes[position + 1] == UInt8(ascii: "w") && bytes[position + 2] == UInt8(ascii: "w")
                 && bytes[position + 3] == UInt8(ascii: "."))
@@ -658,7 +671,10 @@ struct SimpleMarkdown {
         var position = open + 1
         while position < end && bytes[position] != UInt8(ascii: "]") {
             let byte = bytes[position]
-            if Self.isSpecial(byte) && !isPlainSpecial(at: position, end: end) { return nil }
+            if Self.isSpecial(byte) {
+                guard isPlainSpecial(at: position, end: end) else { return nil }
+                if Self.isEscaped(byte) { textNeedsEscape = true }
+            }
             position += 1
         }
         let textEnd = position
@@ -858,7 +874,9 @@ struct SimpleMarkdown {
             switch inline.kind {
             case .text:
                 let text = UnsafeBufferPointer(rebasing: bytes[inline.start..<inline.end])
-                if writesHTML { Self.appendEscaped(text, to: &html) }
+                if writesHTML {
+                    if textNeedsEscape { Self.appendEscaped(text, to: &html) } else { html.append(contentsOf: text) }
+                }
                 plain?.append(contentsOf: text)
             case .delimiter:
                 if writesHTML {
