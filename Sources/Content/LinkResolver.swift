@@ -61,6 +61,11 @@ public struct LinkResolver: Sendable {
     }
 
     public func resolve(_ destination: String, fromDirectory directory: String) -> Resolution {
+        // The common link between pages, `/faq/x/`: an output as it is, with nothing to
+        // decode or encode (what `url(for:)` keeps), no fragment and no query.
+        if let output = Self.plainRootRelative(destination), output.isEmpty || knownOutputs.contains(output) {
+            return .resolved(basePath + output)
+        }
         if destination.isEmpty || destination.hasPrefix("#") || destination.hasPrefix("//") || Self.hasScheme(destination) {
             return .unchanged
         }
@@ -93,6 +98,27 @@ public struct LinkResolver: Sendable {
         if hidden.contains(target) { return .hidden }
         if decoded.hasSuffix(".md") { return .broken("no page content/\(target)") }
         return .broken("no file content/\(target)")
+    }
+
+    /// `faq/x/` of `/faq/x/` when every byte is a letter, a digit or one of `-_.~/`, and it
+    /// starts with one slash only; nil otherwise.
+    static func plainRootRelative(_ destination: String) -> String? {
+        var utf8 = destination.utf8.makeIterator()
+        guard utf8.next() == UInt8(ascii: "/") else { return nil }
+        var previous = UInt8(ascii: "/")
+        while let byte = utf8.next() {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                break
+            case UInt8(ascii: "/") where previous != UInt8(ascii: "/"):
+                break
+            default:
+                return nil
+            }
+            previous = byte
+        }
+        return String(destination.dropFirst())
     }
 
     static func hasScheme(_ text: String) -> Bool {

@@ -31,6 +31,8 @@ struct SimpleMarkdown {
     private let bytes: UnsafeBufferPointer<UInt8>
     private let page: Page
     private let links: LinkResolver
+    /// Where the page's relative links start from, once per page rather than per link.
+    private lazy var sourceDirectory = page.sourceDirectory
     private var html: [UInt8] = []
     private var headings: [Heading] = []
     private var ids = Slug.Deduplicator()
@@ -688,7 +690,7 @@ struct SimpleMarkdown {
         guard position < end, position > destinationStart else { return nil }
         let destination = String(decoding: UnsafeBufferPointer(rebasing: bytes[destinationStart..<position]), as: UTF8.self)
         let url: String
-        switch links.resolve(destination, fromDirectory: page.sourceDirectory) {
+        switch links.resolve(destination, fromDirectory: sourceDirectory) {
         case .unchanged: url = destination
         case .resolved(let resolved): url = resolved
         case .hidden:
@@ -720,28 +722,36 @@ struct SimpleMarkdown {
     /// A URL as cmark-gfm writes it into `href` (its `houdini_escape_href`): bytes it leaves
     /// as they are, `&` and `'` as entities, the rest percent-encoded.
     private static func appendEscapedURL(_ url: String, to out: inout [UInt8]) {
-        let hex = Array("0123456789ABCDEF".utf8)
+        let hex: StaticString = "0123456789ABCDEF"
         for byte in url.utf8 {
-            if hrefSafe[Int(byte)] {
+            if isHrefSafe(byte) {
                 out.append(byte)
             } else if byte == UInt8(ascii: "&") {
                 out.append(markup: "&amp;")
             } else if byte == UInt8(ascii: "'") {
                 out.append(markup: "&#x27;")
             } else {
-                out.append(contentsOf: [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+                out.append(UInt8(ascii: "%"))
+                out.append(hex.utf8Start[Int(byte >> 4)])
+                out.append(hex.utf8Start[Int(byte & 15)])
             }
         }
     }
 
-    private static let hrefSafe: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
-        for byte in "!#$%()*+,-./:;=?@_~".utf8 { table[Int(byte)] = true }
-        for byte in UInt8(ascii: "0")...UInt8(ascii: "9") { table[Int(byte)] = true }
-        for byte in UInt8(ascii: "A")...UInt8(ascii: "Z") { table[Int(byte)] = true }
-        for byte in UInt8(ascii: "a")...UInt8(ascii: "z") { table[Int(byte)] = true }
-        return table
-    }()
+    /// Bytes cmark-gfm leaves as they are in `href`: letters, digits and `!#$%()*+,-./:;=?@_~`.
+    private static func isHrefSafe(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "("), UInt8(ascii: ")"),
+             UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "/"),
+             UInt8(ascii: ":"), UInt8(ascii: ";"), UInt8(ascii: "="), UInt8(ascii: "?"), UInt8(ascii: "@"), UInt8(ascii: "_"),
+             UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
 
     /// The start of the next run of exactly `length` backticks.
     private func closingBackticks(from start: Int, end: Int, length: Int) -> Int? {

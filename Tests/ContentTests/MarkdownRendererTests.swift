@@ -54,6 +54,27 @@ func smallSite(_ body: String, otherPages: [String] = ["faq/loans/rate.md", "faq
     /// A page parses in its thread's arena; one over the arena's limit with the system
     /// allocator. Both edit the tree alike (heading anchors, links, raw HTML as text, images
     /// without a page) and render the same HTML for the same text, page after page.
+    /// Links from the site's root, the plain ones the resolver takes without decoding, and
+    /// the others it decodes and checks.
+    @Test func rootRelativeLinksResolveToTheirOutputs() {
+        let (_, links) = smallSite("")
+        let cases: [(String, LinkResolver.Resolution)] = [
+            ("/faq/loans/rate/", .resolved("/site-a/faq/loans/rate/")),
+            ("/faq/loans/rate", .resolved("/site-a/faq/loans/rate/")),
+            ("/faq/loans/rate/#利率", .resolved("/site-a/faq/loans/rate/#利率")),
+            ("/faq/loans/rate/?q=1", .resolved("/site-a/faq/loans/rate/?q=1")),
+            ("/faq/loans/%72ate/", .resolved("/site-a/faq/loans/rate/")),
+            ("/", .resolved("/site-a/")),
+            ("/tags/", .resolved("/site-a/tags/")),
+            ("//example.com/faq/", .unchanged),
+            ("/faq//loans/rate/", .broken("no page or file at /faq//loans/rate/")),
+            ("/faq/nope/", .broken("no page or file at /faq/nope/")),
+        ]
+        for (destination, expected) in cases {
+            #expect(links.resolve(destination, fromDirectory: "faq/loans") == expected, "\(destination)")
+        }
+    }
+
     @Test func pagesInAndOutOfTheArenaRenderAlike() {
         let text = "## 首期款\n\n見[利率](rate.md)與 <b>注意</b>，![圖](missing.png)\n\n| 階段 | 比例 |\n| --- | --- |\n| 訂金 | 10% |\n\n"
         let padding = String(repeating: "填充段落。\n\n", count: MarkdownRenderer.largestPageInArena / 10)
