@@ -94,6 +94,8 @@ struct SimpleMarkdown {
         let count = bytes.count
         // A byte-order mark, which cmark-gfm skips.
         if count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { return false }
+        // NUL bytes and carriage returns, which cmark-gfm replaces, wherever they stand.
+        if count > 0, memchr(bytes.baseAddress!, 0, count) != nil || memchr(bytes.baseAddress!, 13, count) != nil { return false }
         var start = 0
         while start < count {
             let end = lineEnd(from: start)
@@ -616,7 +618,13 @@ struct SimpleMarkdown {
                 }
                 var codeStart = runEnd
                 var codeEnd = closing
-                for index in codeStart..<codeEnd where bytes[index] == UInt8(ascii: "\n") { return false }
+                // Line endings, tabs and NUL bytes, which cmark-gfm changes.
+                for index in codeStart..<codeEnd {
+                    switch bytes[index] {
+                    case 0, UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"): return false
+                    default: continue
+                    }
+                }
                 if codeEnd - codeStart >= 2 && bytes[codeStart] == UInt8(ascii: " ") && bytes[codeEnd - 1] == UInt8(ascii: " ")
                     && (codeStart..<codeEnd).contains(where: { bytes[$0] != UInt8(ascii: " ") }) {
                     codeStart += 1

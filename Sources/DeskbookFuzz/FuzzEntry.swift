@@ -4,7 +4,8 @@ import DeskbookData
 import DeskbookSupport
 
 /// The libFuzzer entry: front matter, YAML, Markdown rendering and data-block parsing on
-/// arbitrary bytes. None of them may crash or hang; errors are fine. Built and run by
+/// arbitrary bytes. None of them may crash or hang; errors are fine. Markdown that
+/// `SimpleMarkdown` renders must come out as cmark-gfm renders it. Built and run by
 /// `scripts/fuzz` (with `-sanitize=fuzzer`); in an ordinary build it is just a function.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func deskbookFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -26,7 +27,12 @@ public func fuzzOnce(_ text: String) {
     let page = Page(kind: .page, sourcePath: "fuzz.md", frontMatter: matter, body: String(body), bodyLineOffset: offset,
                     urlPath: "fuzz/", sectionPath: "", bundleDirectory: nil)
     let links = LinkResolver(pages: [page], staticFiles: [], extraOutputs: [], basePath: "/")
-    _ = MarkdownRenderer().render(page, links: links)
+    let simple = MarkdownRenderer().render(page, links: links)
+    let cmark = MarkdownRenderer(usesSimpleMarkdown: false).render(page, links: links)
+    if simple.htmlBytes != cmark.htmlBytes || simple.headings != cmark.headings || simple.sections != cmark.sections
+        || simple.firstParagraph != cmark.firstParagraph {
+        fatalError("SimpleMarkdown and cmark-gfm differ on \(String(reflecting: String(body)))")
+    }
     let environment = BlockEnvironment(snapshots: .empty, locale: .init(language: .traditionalChinese, currency: "TWD"),
                                        strings: BlockStrings([:]), basePath: "/")
     let blocks = PageBlocks(page: page, environment: environment, parameters: [:])

@@ -83,7 +83,7 @@ import Testing
             "[壞連結](missing.md)", "[外部](https://example.com)", "見 https://example.com", "www.example.com", "a@b.com",
             "\\*轉義", "&amp; 實體", "&#35;", "~~刪除~~", "a\tb", "a\r\nb", "\u{FEFF}BOM", "|a|b|\n|---|\n|x|y|", "| a |\n| : |", "| a |\n| :: |",
             "段落\n| a | b |\n| --- | --- |", "| a |\n| --- |\n沒有管線的列", "#標籤", "## 結尾 ##", "1) 括號",
-            "`多行\n代碼`", "[多行\n連結](rate.md)", "[**粗**](rate.md)", "[](rate.md)", "[a]()",
+            "`多行\n代碼`", "`a\0b`", "`a\tb`", "[多行\n連結](rate.md)", "[**粗**](rate.md)", "[](rate.md)", "[a]()",
         ]
         for document in documents {
             let (simple, cmark) = renderings(document)
