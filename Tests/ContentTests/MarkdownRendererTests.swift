@@ -9,13 +9,14 @@ func render(_ body: String, unsafeHTML: Bool = false, allowedURLSchemes: [String
     return MarkdownRenderer(unsafeHTML: unsafeHTML, allowedURLSchemes: allowedURLSchemes).render(page, links: links)
 }
 
-/// `body` as the page `content/faq/loans/a.md` of a small site, and the site's links.
-func smallSite(_ body: String, otherPages: [String] = ["faq/loans/rate.md", "faq/_index.md"],
+/// `body` as the page `content/faq/loans/a.md` (or `path`) of a small site, and the site's
+/// links.
+func smallSite(_ body: String, path: String = "faq/loans/a.md", otherPages: [String] = ["faq/loans/rate.md", "faq/_index.md"],
                staticFiles: [String] = []) -> (Page, LinkResolver) {
-    let page = Page(kind: .page, sourcePath: "faq/loans/a.md", frontMatter: FrontMatter(), body: body,
-                    bodyLineOffset: 4, urlPath: "faq/loans/a/", sectionPath: "faq/loans", bundleDirectory: nil)
+    let page = Page(kind: .page, sourcePath: path, frontMatter: FrontMatter(), body: body, bodyLineOffset: 4,
+                    urlPath: String(path.dropLast(3)) + "/", sectionPath: FileSystem.parentPath(path), bundleDirectory: nil)
     var pages = [page]
-    for path in otherPages {
+    for path in otherPages where path != page.sourcePath {
         let isSection = path.hasSuffix("_index.md")
         let directory = FileSystem.parentPath(path)
         let url = isSection ? directory + "/" : String(path.dropLast(3)) + "/"
