@@ -15,15 +15,17 @@ struct OutputPlan: Sendable {
     }
 
     private(set) var files: [(path: String, source: Source)] = []
-    private var paths: Set<String> = []
+    /// By their bytes (`UTF8Key`), as the file system tells paths apart, and cheaper to hash
+    /// than `String`: every build adds eleven thousand.
+    private var paths: Set<UTF8Key> = []
 
     mutating func add(_ path: String, _ text: String) { add(path, .bytes(Array(text.utf8))) }
 
     mutating func add(_ path: String, _ source: Source) {
-        if paths.insert(path).inserted { files.append((path, source)) }
+        if paths.insert(UTF8Key(path)).inserted { files.append((path, source)) }
     }
 
-    func contains(_ path: String) -> Bool { paths.contains(path) }
+    func contains(_ path: String) -> Bool { paths.contains(UTF8Key(path)) }
 
     /// Room for `count` files, made at once rather than as the plan grows.
     mutating func reserveCapacity(_ count: Int) {

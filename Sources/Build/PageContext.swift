@@ -42,7 +42,7 @@ struct PageContext: Sendable {
             var item: [String: Any] = ["title": page.title, "url": pageURLs[index]]
             if let summary = page.frontMatter.summary, !summary.isEmpty { item["summary"] = summary }
             if let date = page.updated { item["date"] = ["text": theme.format(date), "iso": date.isoDay] }
-            if let reply = page.frontMatterField("reply")?.scalar, !reply.isEmpty {
+            if let reply = page.frontMatter.reply?.scalar, !reply.isEmpty {
                 item["reply"] = reply
                 item["replyID"] = "reply-\(index)"
             }
@@ -226,7 +226,7 @@ struct PageContext: Sendable {
         values["summary"] = summary(page, fallback: render.summary)
         values["lead"] = page.frontMatter.summary.flatMap { $0.isEmpty ? nil : $0 }
         values["date"] = page.updated.map(dateValue)
-        values["hasReply"] = !(page.frontMatterField("reply")?.scalar ?? "").isEmpty
+        values["hasReply"] = !(page.frontMatter.reply?.scalar ?? "").isEmpty
         values["tags"] = page.frontMatter.tags.map { name in
             ["name": name, "url": tagURLs.value(for: name) {
                 url(model.tagsBySlug[Slug.make(name)].map { model.tags[$0].outputPath } ?? model.tagsOutputPath)
@@ -249,7 +249,7 @@ struct PageContext: Sendable {
         values["hasMaterials"] = !materials.isEmpty
         context["page"] = values
         // FAQ entries list related questions; other pages are found through tags and search.
-        if page.kind == .page && page.frontMatterField("reply") != nil {
+        if page.kind == .page && page.frontMatter.reply != nil {
             let related = model.related(to: index, limit: 5).map(listItem)
             context["related"] = related
             context["hasRelated"] = !related.isEmpty

@@ -71,7 +71,7 @@ struct RenderKeys: Sendable {
             hasher.combine(page.title)
             hasher.combine(pageURLs[index])
             // An FAQ entry's copy button is named after its position.
-            if page.frontMatterField("reply") != nil { hasher.combine(index) }
+            if page.frontMatter.reply != nil { hasher.combine(index) }
             return hasher.value
         }
         self.cards = cards
@@ -101,7 +101,7 @@ struct RenderKeys: Sendable {
             hasher.combine(markdown[index])
             hasher.combine(cards[index])
             if page.kind != .home { hasher.combine(sectionChains[model.sectionOfPage[index]]) }
-            if page.kind == .page && page.frontMatterField("reply") != nil {
+            if page.kind == .page && page.frontMatter.reply != nil {
                 for other in model.related(to: index, limit: 5) { hasher.combine(cards[other]) }
             }
             if page.kind != .page {

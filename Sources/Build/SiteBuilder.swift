@@ -545,7 +545,7 @@ public enum SiteBuilder {
         return parallelMap(searched) { index -> SearchDocument in
             let page = model.pages[index]
             let place = placeOfSection[model.sectionOfPage[index]]
-            let reply = page.frontMatterField("reply")?.scalar
+            let reply = page.frontMatter.reply?.scalar
             return SearchDocument(title: page.title, url: urls[index], place: place,
                                   reply: reply, boost: reply == nil ? 1 : 1.6, terms: digests[index].terms)
         }
@@ -688,8 +688,10 @@ public enum SiteBuilder {
         for (index, task) in done.dropFirst(otherJobs.count).enumerated() where task.reused {
             for position in jobsOfPage[index] { outputs[position] = (outputPaths[position], .previous) }
         }
+        // By their bytes: eleven thousand paths are looked up, of which a rebuild wrote a few.
+        let writtenPaths = Dictionary(uniqueKeysWithValues: written.map { (UTF8Key($0.key), $0.value) })
         for (path, source) in outputs {
-            if case .success(let changed) = written[path] { plan.add(path, .written(changed)) } else if let source { plan.add(path, source) }
+            if case .success(let changed) = writtenPaths[UTF8Key(path)] { plan.add(path, .written(changed)) } else if let source { plan.add(path, source) }
         }
         let digests = done.compactMap(\.digest)
         var sections: [Int: [SectionText]] = [:]
@@ -718,7 +720,7 @@ public enum SiteBuilder {
     static func searchTerms(_ page: Page, sections: [SectionText]) -> PageTerms {
         guard page.kind != .home else { return PageTerms(excerpts: [], encoded: []) }
         return PageTerms(title: page.title, synonyms: page.frontMatterField("synonyms")?.stringList ?? [],
-                         reply: page.frontMatterField("reply")?.scalar, sections: sections)
+                         reply: page.frontMatter.reply?.scalar, sections: sections)
     }
 }
 

@@ -17,6 +17,10 @@ public struct FrontMatter: Sendable {
     /// Masked columns this page shows unmasked, each with its reason
     /// (`privacy: {allow: [{column: phone, reason: 回撥專員需撥號}]}`).
     public var privacyAllow: [PrivacyAllowance] = []
+    /// The `reply` key's value, nil without one, set with the typed fields: a page's reply is
+    /// read several times a build (output keys, list items, search documents), which looked
+    /// it up among the keys each time.
+    public var reply: YAMLNode?
     /// Every key as written, for templates and for the later stages (`reply`, `course_id` …).
     public var fields: [(key: String, value: YAMLNode)] = []
 
@@ -143,6 +147,7 @@ public struct FrontMatter: Sendable {
         var problems: [Diagnostic] = []
         func given(_ key: String) -> YAMLNode? { self[key].flatMap { $0.isNull ? nil : $0 } }
         title = self["title"]?.scalar
+        reply = self["reply"]
         date = given("date").flatMap { CalendarDate(parsing: $0.scalar ?? "") }
         lastmod = given("lastmod").flatMap { CalendarDate(parsing: $0.scalar ?? "") }
         summary = given("summary")?.scalar
@@ -335,6 +340,7 @@ extension FrontMatter {
         matter.template = text()
         guard !failed, let toc = input.byte(), let allowanceCount = input.small(limit: input.remaining) else { return nil }
         matter.toc = toc == 0 ? nil : toc == 2
+        matter.reply = matter["reply"]
         for _ in 0..<allowanceCount {
             guard let column = input.text(), let reason = input.text(), let line = input.small(), let columnNumber = input.small() else { return nil }
             matter.privacyAllow.append(PrivacyAllowance(column: column, reason: reason, line: line, columnNumber: columnNumber))

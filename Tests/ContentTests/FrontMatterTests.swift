@@ -6,8 +6,9 @@ import Testing
     /// The build cache keeps a typed field by the key it was read from; one that no longer
     /// matches its key (a page made from a row, whose title is filled in) is kept as it is.
     @Test func typedFieldsReadBackFromTheCacheWhetherOrNotTheyMatchTheirKeys() throws {
-        var (matter, problems) = FrontMatter.parse("title: 交屋流程\ntags: [交屋, 驗屋]\ndate: 2026-03-14\nslug: handover", path: "a.md")
+        var (matter, problems) = FrontMatter.parse("title: 交屋流程\ntags: [交屋, 驗屋]\ndate: 2026-03-14\nslug: handover\nreply: 約兩週", path: "a.md")
         #expect(problems.isEmpty)
+        #expect(matter.reply?.scalar == "約兩週")
         func readBack(_ matter: FrontMatter) throws -> FrontMatter {
             var out = ByteWriter()
             matter.encode(into: &out)
@@ -18,6 +19,8 @@ import Testing
         }
         var read = try readBack(matter)
         #expect(read.title == "交屋流程" && read.tags == ["交屋", "驗屋"] && read.slug == "handover" && read.date?.isoDay == "2026-03-14")
+        #expect(read.reply?.scalar == "約兩週")
+        #expect(try readBack(FrontMatter.parse("title: 無回覆", path: "b.md").0).reply == nil)
         matter.title = "交屋流程：A 棟"
         matter.tags = ["交屋"]
         matter.summary = "不在鍵裡的摘要"
