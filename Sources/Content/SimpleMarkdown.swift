@@ -81,7 +81,7 @@ struct SimpleMarkdown {
         case tableRow
         case fence(marker: UInt8, length: Int, info: Range<Int>)
         case text
-        /// Something outside the subset: a block quote, fence, HTML, indented or setext line…
+        /// Something outside the subset: a block quote, HTML, an indented or a setext line…
         case unsupported
     }
 
@@ -94,8 +94,11 @@ struct SimpleMarkdown {
         let count = bytes.count
         // A byte-order mark, which cmark-gfm skips.
         if count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { return false }
-        // NUL bytes and carriage returns, which cmark-gfm replaces, wherever they stand.
-        if count > 0, memchr(bytes.baseAddress!, 0, count) != nil || memchr(bytes.baseAddress!, 13, count) != nil { return false }
+        // NUL bytes and carriage returns, which cmark-gfm replaces, wherever they stand: no
+        // later step looks for them.
+        if count > 0, memchr(bytes.baseAddress!, 0, count) != nil || memchr(bytes.baseAddress!, Int32(UInt8(ascii: "\r")), count) != nil {
+            return false
+        }
         var start = 0
         while start < count {
             let end = lineEnd(from: start)
@@ -112,7 +115,6 @@ struct SimpleMarkdown {
     }
 
     private mutating func renderLine(_ start: Int, _ end: Int) -> Bool {
-        if end > start && bytes[end - 1] == UInt8(ascii: "\r") { return false }
         if case .code(let marker, let fence, let info, let content) = open {
             guard closesFence(start, end, marker: marker, length: fence) else { return true }
             open = .none
@@ -350,13 +352,8 @@ struct SimpleMarkdown {
     /// A fenced code block: its lines as they are, the info string's first word as its
     /// language.
     private mutating func renderCode(info: Range<Int>, _ content: Range<Int>) -> Bool {
-        // Tabs, carriage returns and NUL bytes, which cmark-gfm changes.
-        for position in content {
-            switch bytes[position] {
-            case 0, UInt8(ascii: "\t"), UInt8(ascii: "\r"): return false
-            default: continue
-            }
-        }
+        // Tabs, left to cmark-gfm, which reads them as columns of indentation.
+        for position in content where bytes[position] == UInt8(ascii: "\t") { return false }
         html.append(markup: "<pre><code")
         if !info.isEmpty {
             var word = info.lowerBound
@@ -436,7 +433,7 @@ struct SimpleMarkdown {
     /// The alignments of a delimiter row (`| --- | ---: |`), as the first letter of
     /// `left`, `right` or `center`, or 0; nil when the line is not one.
     private func delimiterRow(_ start: Int, _ end: Int) -> [UInt8]? {
-        guard start < end, bytes[start] == UInt8(ascii: "|"), bytes[end - 1] != UInt8(ascii: "\r") else { return nil }
+        guard start < end, bytes[start] == UInt8(ascii: "|") else { return nil }
         var alignments: [UInt8] = []
         for cell in cells(start, end) {
             guard !cell.isEmpty else { return nil }
@@ -618,12 +615,9 @@ struct SimpleMarkdown {
                 }
                 var codeStart = runEnd
                 var codeEnd = closing
-                // Line endings, tabs and NUL bytes, which cmark-gfm changes.
-                for index in codeStart..<codeEnd {
-                    switch bytes[index] {
-                    case 0, UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"): return false
-                    default: continue
-                    }
+                // Line endings and tabs, which cmark-gfm changes.
+                for index in codeStart..<codeEnd where bytes[index] == UInt8(ascii: "\n") || bytes[index] == UInt8(ascii: "\t") {
+                    return false
                 }
                 if codeEnd - codeStart >= 2 && bytes[codeStart] == UInt8(ascii: " ") && bytes[codeEnd - 1] == UInt8(ascii: " ")
                     && (codeStart..<codeEnd).contains(where: { bytes[$0] != UInt8(ascii: " ") }) {
