@@ -77,6 +77,23 @@ import Testing
         #expect(rendersAlike("見[a](/faq/loans/rate/#說明é)"))
     }
 
+    /// A link to a page only another audience sees keeps its text and loses its link, in
+    /// both renderers.
+    @Test func linksToAnotherAudiencesPagesKeepTheirText() throws {
+        let body = "見[內部規定](secret.md)與[另一份](/faq/secret/)，及[公開](open.md)。"
+        let page = Page(kind: .page, sourcePath: "faq/a.md", frontMatter: FrontMatter(), body: body, bodyLineOffset: 4,
+                        urlPath: "faq/a/", sectionPath: "faq", bundleDirectory: nil)
+        let open = Page(kind: .page, sourcePath: "faq/open.md", frontMatter: FrontMatter(), body: "", bodyLineOffset: 0,
+                        urlPath: "faq/open/", sectionPath: "faq", bundleDirectory: nil)
+        let links = LinkResolver(pages: [page, open], staticFiles: [], extraOutputs: [], basePath: "/",
+                                 hidden: ["faq/secret.md", "faq/secret/"])
+        var source = Array(body.utf8)
+        let simple = try #require(source.withUnsafeMutableBufferPointer { SimpleMarkdown.render(UnsafeBufferPointer($0), page: page, links: links) })
+        let cmark = MarkdownRenderer(usesSimpleMarkdown: false).render(page, links: links)
+        #expect(summary(simple) == summary(cmark))
+        #expect(simple.html == "<p>見內部規定與另一份，及<a href=\"/faq/open/\">公開</a>。</p>\n")
+    }
+
     @Test func constructsOutsideTheSubsetAreLeftToCmarkGFM() {
         let documents = [
             "> 引用", "```\n未閉合", "```a`b\nx\n```", "```\n\tx\n```", "    縮排代碼", " 前導空格", "<div>x</div>", "文字 <b>粗</b>",
