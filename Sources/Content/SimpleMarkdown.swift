@@ -86,6 +86,8 @@ struct SimpleMarkdown {
     }
 
     private var open = OpenBlock.none
+    /// The end of the open paragraph's last line.
+    private var paragraphEnd = 0
     /// The marker of a list a blank line closed: an item of the same kind after it would make
     /// that list loose, which the subset leaves to cmark-gfm.
     private var listBeforeBlank: UInt8 = 0
@@ -307,9 +309,6 @@ struct SimpleMarkdown {
         open = .none
         return true
     }
-
-    /// The end of the open paragraph's last line.
-    private var paragraphEnd = 0
 
     private mutating func renderHeading(level: Int, _ start: Int, _ end: Int) -> Bool {
         var contentStart = start
