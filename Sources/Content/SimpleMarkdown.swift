@@ -452,7 +452,7 @@ struct SimpleMarkdown {
         let cells = cells(start, end)
         // A row of no cells (`|`) ends the table in cmark-gfm.
         if cells.isEmpty || (exactly && cells.count != alignments.count) { return false }
-        // Each cell parses before anything is written: a later cell may be outside the subset.
+        // A cell outside the subset abandons the whole page, so cells are written as they parse.
         html.append(markup: "<tr>\n")
         for (column, alignment) in alignments.enumerated() {
             html.append(UInt8(ascii: "<"))

@@ -285,7 +285,6 @@ public struct SampleOffice {
     """
 }
 
-
 extension CalendarDate {
     /// `2026-03-14 09:30`
     var dateTime: String {
