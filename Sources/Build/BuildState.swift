@@ -28,7 +28,7 @@ struct BuildState: Sendable {
         var written: [String]
     }
 
-    static let formatVersion: Int64 = 17
+    static let formatVersion: Int64 = 18
 
     /// A page's id in the page records: its tree's folder and URL path, hashed (the records
     /// hold them as text; a table of ten thousand hashes is made without a string each).
@@ -58,6 +58,22 @@ struct BuildState: Sendable {
     var termsStore: RecordStore?
     /// Where the search memories' postings and chunks are kept, when read from the cache.
     var searchStore: RecordStore?
+    /// Where the page records stand, as the summary names them (`PageStores`); nil before
+    /// they were first saved.
+    var pageStores: PageStores?
+    /// Records in the page log up to its end, those later ones stand for included (counted
+    /// as it is read): when most no longer count, the log is written anew.
+    var pageLogRecords = 0
+
+    /// The page records' two files as a summary names them: the log of page and output
+    /// records (`.pages`, by the identity it was written with and the end of the records
+    /// that belong to the summary) and the store of the pages' excerpts and terms (`.terms`).
+    struct PageStores: Sendable, Equatable {
+        var log: UInt64
+        var logEnd: Int
+        var terms: UInt64
+        var termsEnd: Int
+    }
 
     /// The search index files of the tree in `prefix` ("" for a site without audiences).
     func searchFiles(under prefix: String) -> [String] {
@@ -92,6 +108,12 @@ struct BuildState: Sendable {
             }
             state.releases.append(record)
         }
+        guard let hasPageStores = input.byte() else { return nil }
+        if hasPageStores == 1 {
+            guard let log = input.word(), let logEnd = input.count(limit: Int.max), let terms = input.word(),
+                  let termsEnd = input.count(limit: Int.max) else { return nil }
+            state.pageStores = PageStores(log: log, logEnd: logEnd, terms: terms, termsEnd: termsEnd)
+        }
         return input.isAtEnd ? state : nil
     }
 
@@ -101,13 +123,13 @@ struct BuildState: Sendable {
     mutating func loadPages(_ path: String) -> Bool {
         let summary = self
         let search = Background { Self.loadSearch(path, header: summary) }
-        guard let bytes = try? FileSystem.readFile(path + ".pages") else { return false }
-        var input = ByteReader(bytes)
-        guard let header = Self.decodeHeader(&input), header.inputs == inputs, header.release == release,
-              let pages = Self.decodePages(&input, termsStorePath: path + ".terms"), input.isAtEnd else { return false }
-        outputs = pages.outputs
-        markdown = pages.markdown
-        termsStore = pages.store
+        guard let stores = pageStores, let bytes = try? FileSystem.readFile(path + ".pages"), bytes.count >= stores.logEnd,
+              let store = RecordStore(path: path + ".terms", identity: stores.terms, end: stores.termsEnd) else { return false }
+        // What follows the summary's end was added by a build that did not finish.
+        var input = ByteReader(bytes, range: 0..<stores.logEnd)
+        guard input.integer() == Self.formatVersion, input.word() == Self.toolFingerprint, input.word() == stores.log,
+              let pages = Self.decodePages(&input, store: store) else { return false }
+        (outputs, markdown, termsStore, pageLogRecords) = (pages.outputs, pages.markdown, store, pages.records)
         if let search = search.result() { (searchKeys, searchFiles, searchMemories, searchStore) = search }
         return true
     }
@@ -290,6 +312,13 @@ struct BuildState: Sendable {
             out.integer(record.written.count)
             for path in record.written { out.text(path) }
         }
+        out.byte(pageStores == nil ? 0 : 1)
+        if let pageStores {
+            out.word(pageStores.log)
+            out.integer(pageStores.logEnd)
+            out.word(pageStores.terms)
+            out.integer(pageStores.termsEnd)
+        }
         return out.bytes
     }
 
@@ -324,96 +353,199 @@ struct BuildState: Sendable {
         var trees: [Tree]
     }
 
-    /// Saves the page records (`PageRecords`) beside the search's (`saveSearch`); the summary
-    /// (`saveSummary`) comes after both: a summary always comes with the records it was
-    /// written with.
-    func savePages(_ records: PageRecords, to path: String) throws {
+    /// Saves the page records (`PageRecords`) beside the search's (`saveSearch`) and returns
+    /// where they stand; the summary (`saveSummary`) names that, and comes after both: a
+    /// summary always comes with the records it was written with. `self` is the last build's
+    /// state as read (its records, their stores and the log's length), or an empty one.
+    ///
+    /// The records are a log: a build adds, after the last build's, the records of the outputs
+    /// and pages that changed and of those that are gone; a later record stands for an earlier
+    /// one of the same output or page. After a one-page edit that is a few records, not the
+    /// site's. The log is written anew, one record each, when there is none, when the terms
+    /// store was written anew (every page's place in it moved), or once most of it would be
+    /// records that no longer count. Each page's excerpts and search terms, most of the bytes,
+    /// go to the terms store (`RecordStore`), where an unchanged page's record stays as it is.
+    func savePages(_ records: PageRecords, to path: String) throws -> PageStores {
         try FileSystem.makeDirectories(FileSystem.parentPath(path))
-        try FileSystem.writeAtomically(path + ".pages") { write in try encodePages(records, termsStorePath: path + ".terms", write) }
-    }
-
-    /// The page records, a piece at a time. Each page's excerpts and search terms, most of the
-    /// bytes, go to the terms store (`RecordStore`), where an unchanged page's record stays
-    /// as it is; the page record points into it.
-    func encodePages(_ records: PageRecords, termsStorePath: String, _ write: ([UInt8]) throws -> Void) throws {
         let terms = records.trees.flatMap { $0.digests.map(\.terms) }
-        let store = try RecordStore.save(PageTerms.storeEntries(terms, in: termsStore), to: termsStorePath, previous: termsStore) {
+        let store = try RecordStore.save(PageTerms.storeEntries(terms, in: termsStore), to: path + ".terms", previous: termsStore) {
             terms[$0].record()
         }
-        var out = ByteWriter()
-        encodeHeader(into: &out)
-        out.integer(records.trees.reduce(0) { $0 + $1.outputPaths.count })
-        for tree in records.trees {
-            for (path, key) in zip(tree.outputPaths, tree.outputKeys) {
-                out.word(Self.outputID(path))
-                out.word(key)
+        var stores = PageStores(log: 0, logEnd: 0, terms: store.identity, termsEnd: store.end)
+        if let previous = pageStores, termsStore?.identity == store.identity {
+            let changes = changedRecords(records)
+            let live = records.trees.reduce(0) { $0 + $1.outputPaths.count + $1.urlPaths.count }
+            if pageLogRecords + changes.count <= 2 * live + 1_024 {
+                var out = ByteWriter(), added: [UInt8] = []
+                Self.encode(changes, of: records, ranges: store.ranges, into: &out) { added += $0 }
+                added += out.bytes
+                try FileSystem.replaceTail(path + ".pages", from: previous.logEnd, with: added)
+                (stores.log, stores.logEnd) = (previous.log, previous.logEnd + added.count)
+                return stores
             }
         }
-        out.word(store.identity)
-        out.integer(store.end)
-        out.integer(terms.count)
-        var ranges = store.ranges.makeIterator()
-        for tree in records.trees {
-            for index in tree.urlPaths.indices {
-                let range = ranges.next()!
-                out.text(tree.prefix, tree.urlPaths[index])
-                let digest = tree.digests[index]
-                out.word(tree.markdownKeys[index])
-                digest.summary.encode(into: &out)
-                out.word(digest.terms.hash)
-                out.word(digest.terms.excerptsHash)
-                out.word(digest.terms.length.bitPattern)
-                out.integer(digest.terms.encodedCount)
-                out.integer(range.lowerBound)
-                out.integer(range.count)
-                out.integer(digest.diagnostics.count)
-                for diagnostic in digest.diagnostics { diagnostic.encode(into: &out) }
-                out.integer(digest.attachments.count)
-                for path in digest.attachments { out.text(path) }
-                try out.passOnWhenFull(to: write)
+        stores.log = UInt64.random(in: 1...UInt64.max)
+        try FileSystem.writeAtomically(path + ".pages") { write in
+            func counted(_ bytes: [UInt8]) throws {
+                stores.logEnd += bytes.count
+                try write(bytes)
             }
+            var out = ByteWriter()
+            out.integer(Self.formatVersion)
+            out.word(Self.toolFingerprint)
+            out.word(stores.log)
+            try Self.encode(.all(of: records), of: records, ranges: store.ranges, into: &out, write: counted)
+            try counted(out.bytes)
         }
-        try write(out.bytes)
+        return stores
     }
 
-    private static func decodePages(_ input: inout ByteReader, termsStorePath: String)
-        -> (outputs: [UInt64: UInt64], markdown: [UInt64: MarkdownEntry], store: RecordStore)? {
-        guard let outputCount = input.count() else { return nil }
+    /// The records one build adds to the page log: outputs and pages by their place in
+    /// `PageRecords` (tree, then position), and the ids of those that are gone.
+    struct LogSegment {
+        var outputs: [(tree: Int, index: Int)] = []
+        var goneOutputs: [UInt64] = []
+        /// `place` is the page's position among all the records' pages (its terms' range).
+        var pages: [(tree: Int, index: Int, place: Int)] = []
+        var gonePages: [UInt64] = []
+
+        var count: Int { outputs.count + goneOutputs.count + pages.count + gonePages.count }
+
+        static func all(of records: PageRecords) -> LogSegment {
+            var segment = LogSegment()
+            var place = 0
+            for (tree, records) in records.trees.enumerated() {
+                segment.outputs += records.outputPaths.indices.map { (tree, $0) }
+                for index in records.urlPaths.indices {
+                    segment.pages.append((tree, index, place))
+                    place += 1
+                }
+            }
+            return segment
+        }
+    }
+
+    /// What changed since the records `self` holds: outputs of another key, pages of another
+    /// Markdown key or digest (a page not rendered again keeps the digest it was read with),
+    /// and those that are gone. Compared by id, at ten thousand lookups a table.
+    private func changedRecords(_ records: PageRecords) -> LogSegment {
+        var segment = LogSegment()
+        var outputsKnown = 0, pagesKnown = 0, place = 0
+        for (number, tree) in records.trees.enumerated() {
+            for index in tree.outputPaths.indices {
+                let known = outputs[Self.outputID(tree.outputPaths[index])]
+                if known != nil { outputsKnown += 1 }
+                if known != tree.outputKeys[index] { segment.outputs.append((number, index)) }
+            }
+            for index in tree.urlPaths.indices {
+                let known = markdown[Self.pageID(prefix: tree.prefix, urlPath: tree.urlPaths[index])]
+                if known != nil { pagesKnown += 1 }
+                if known?.key != tree.markdownKeys[index] || known?.digest !== tree.digests[index] {
+                    segment.pages.append((number, index, place))
+                }
+                place += 1
+            }
+        }
+        // Each id of this build is one of the last build's at most once: when all of those
+        // were found, none is gone.
+        if outputsKnown < outputs.count {
+            let current = Set(records.trees.flatMap { $0.outputPaths.map(Self.outputID) })
+            segment.goneOutputs = outputs.keys.filter { !current.contains($0) }
+        }
+        if pagesKnown < markdown.count {
+            let current = Set(records.trees.flatMap { tree in tree.urlPaths.map { Self.pageID(prefix: tree.prefix, urlPath: $0) } })
+            segment.gonePages = markdown.keys.filter { !current.contains($0) }
+        }
+        return segment
+    }
+
+    /// A segment of the page log, a piece at a time: its outputs (id and key), the outputs
+    /// gone, its pages (each with its place in the terms store, `ranges`), the pages gone.
+    private static func encode(_ segment: LogSegment, of records: PageRecords, ranges: [Range<Int>], into out: inout ByteWriter,
+                               write: ([UInt8]) throws -> Void) rethrows {
+        out.integer(segment.outputs.count)
+        for (tree, index) in segment.outputs {
+            out.word(outputID(records.trees[tree].outputPaths[index]))
+            out.word(records.trees[tree].outputKeys[index])
+        }
+        out.integer(segment.goneOutputs.count)
+        for id in segment.goneOutputs { out.word(id) }
+        out.integer(segment.pages.count)
+        for (number, index, place) in segment.pages {
+            let tree = records.trees[number], range = ranges[place]
+            out.text(tree.prefix, tree.urlPaths[index])
+            let digest = tree.digests[index]
+            out.word(tree.markdownKeys[index])
+            digest.summary.encode(into: &out)
+            out.word(digest.terms.hash)
+            out.word(digest.terms.excerptsHash)
+            out.word(digest.terms.length.bitPattern)
+            out.integer(digest.terms.encodedCount)
+            out.integer(range.lowerBound)
+            out.integer(range.count)
+            out.integer(digest.diagnostics.count)
+            for diagnostic in digest.diagnostics { diagnostic.encode(into: &out) }
+            out.integer(digest.attachments.count)
+            for path in digest.attachments { out.text(path) }
+            try out.passOnWhenFull(to: write)
+        }
+        out.integer(segment.gonePages.count)
+        for id in segment.gonePages { out.word(id) }
+    }
+
+    /// The page log's segments in order, a later record standing for an earlier one; nil at
+    /// damaged bytes. `records` counts every record read.
+    private static func decodePages(_ input: inout ByteReader, store: RecordStore)
+        -> (outputs: [UInt64: UInt64], markdown: [UInt64: MarkdownEntry], records: Int)? {
         var outputs: [UInt64: UInt64] = [:]
-        outputs.reserveCapacity(outputCount)
-        for _ in 0..<outputCount {
-            guard let id = input.word(), let key = input.word() else { return nil }
-            outputs[id] = key
-        }
-        guard let identity = input.word(), let end = input.count(limit: Int.max),
-              let store = RecordStore(path: termsStorePath, identity: identity, end: end),
-              let pageCount = input.count() else { return nil }
         var markdown: [UInt64: MarkdownEntry] = [:]
-        markdown.reserveCapacity(pageCount)
-        for _ in 0..<pageCount {
-            guard let id = input.blobInPlace().map(StableHasher.hash(bytes:)), let key = input.word(),
-                  let summary = input.blobInPlace().map(PageDigest.Summary.stored),
-                  let termsHash = input.word(),
-                  let excerptsHash = input.word(), let length = input.word(), let encodedCount = input.count(limit: Int.max),
-                  let start = input.count(limit: end), let count = input.count(limit: end - start),
-                  let diagnosticCount = input.count() else { return nil }
-            let terms = PageTerms(stored: store, range: start..<(start + count), hash: termsHash, excerptsHash: excerptsHash,
-                                  length: Double(bitPattern: length), encodedCount: encodedCount)
-            var diagnostics: [Diagnostic] = []
-            for _ in 0..<diagnosticCount {
-                guard let diagnostic = Diagnostic.decode(&input) else { return nil }
-                diagnostics.append(diagnostic)
+        var records = 0
+        let end = store.end
+        while !input.isAtEnd {
+            guard let outputCount = input.count() else { return nil }
+            outputs.reserveCapacity(outputCount)
+            for _ in 0..<outputCount {
+                guard let id = input.word(), let key = input.word() else { return nil }
+                outputs[id] = key
             }
-            guard let attachmentCount = input.count() else { return nil }
-            var attachments: [String] = []
-            for _ in 0..<attachmentCount {
-                guard let path = input.text() else { return nil }
-                attachments.append(path)
+            guard let goneOutputCount = input.count() else { return nil }
+            for _ in 0..<goneOutputCount {
+                guard let id = input.word() else { return nil }
+                outputs[id] = nil
             }
-            markdown[id] = MarkdownEntry(key: key, digest: PageDigest(summary: summary, terms: terms, diagnostics: diagnostics,
-                                                                      attachments: attachments))
+            guard let pageCount = input.count() else { return nil }
+            markdown.reserveCapacity(pageCount)
+            for _ in 0..<pageCount {
+                guard let id = input.blobInPlace().map(StableHasher.hash(bytes:)), let key = input.word(),
+                      let summary = input.blobInPlace().map(PageDigest.Summary.stored),
+                      let termsHash = input.word(),
+                      let excerptsHash = input.word(), let length = input.word(), let encodedCount = input.count(limit: Int.max),
+                      let start = input.count(limit: end), let count = input.count(limit: end - start),
+                      let diagnosticCount = input.count() else { return nil }
+                let terms = PageTerms(stored: store, range: start..<(start + count), hash: termsHash, excerptsHash: excerptsHash,
+                                      length: Double(bitPattern: length), encodedCount: encodedCount)
+                var diagnostics: [Diagnostic] = []
+                for _ in 0..<diagnosticCount {
+                    guard let diagnostic = Diagnostic.decode(&input) else { return nil }
+                    diagnostics.append(diagnostic)
+                }
+                guard let attachmentCount = input.count() else { return nil }
+                var attachments: [String] = []
+                for _ in 0..<attachmentCount {
+                    guard let path = input.text() else { return nil }
+                    attachments.append(path)
+                }
+                markdown[id] = MarkdownEntry(key: key, digest: PageDigest(summary: summary, terms: terms, diagnostics: diagnostics,
+                                                                          attachments: attachments))
+            }
+            guard let gonePageCount = input.count() else { return nil }
+            for _ in 0..<gonePageCount {
+                guard let id = input.word() else { return nil }
+                markdown[id] = nil
+            }
+            records += outputCount + goneOutputCount + pageCount + gonePageCount
         }
-        return (outputs, markdown, store)
+        return (outputs, markdown, records)
     }
 
     /// The running deskbook program itself (size and time of its file): a new version may

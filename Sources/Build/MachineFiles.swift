@@ -7,29 +7,29 @@ enum MachineFiles {
         // Appended as bytes: one entry for every page of the site, each build.
         var xml: [UInt8] = []
         xml.reserveCapacity(model.pages.count * 96)
-        xml += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n".utf8
+        xml.append(markup: "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n")
         let origin = Escape.xml(config.origin)
         func url(_ publicURL: String) {
-            xml += "<url><loc>".utf8
-            xml += origin.utf8
+            xml.append(markup: "<url><loc>")
+            xml.append(utf8: origin)
             Escape.appendHTML(publicURL, to: &xml)
-            xml += "</loc>".utf8
+            xml.append(markup: "</loc>")
         }
         // Positions are sorted, not pages: a page is a large value to move.
         for index in model.pages.indices.sorted(by: { model.pages[$0].urlPath < model.pages[$1].urlPath }) {
             url(pageURLs[index])
             if let date = model.pages[index].updated {
-                xml += "<lastmod>".utf8
-                xml += date.isoDay.utf8
-                xml += "</lastmod>".utf8
+                xml.append(markup: "<lastmod>")
+                xml.append(utf8: date.isoDay)
+                xml.append(markup: "</lastmod>")
             }
-            xml += "</url>\n".utf8
+            xml.append(markup: "</url>\n")
         }
         for path in model.generatedOutputs.sorted() {
             url(links.url(for: path))
-            xml += "</url>\n".utf8
+            xml.append(markup: "</url>\n")
         }
-        xml += "</urlset>\n".utf8
+        xml.append(markup: "</urlset>\n")
         return xml
     }
 

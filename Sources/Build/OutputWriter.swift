@@ -207,20 +207,26 @@ enum OutputWriter {
             }
         }
         // In the plan's order, which the same site gives every build.
-        let listing = Array((plan.files.map(\.path).joined(separator: "\n") + "\n").utf8)
+        var listing: [UInt8] = []
+        listing.reserveCapacity(plan.files.count * 32)
+        for file in plan.files {
+            listing.append(utf8: file.path)
+            listing.append(UInt8(ascii: "\n"))
+        }
         // Most rebuilds publish the files the releases before had: their manifests are the
         // same bytes, and no path needs looking up.
         let previousListing = destination.previous.flatMap { try? FileSystem.readFile($0 + "/" + manifestName) }
         let recycledListing = destination.recycled ? try? FileSystem.readFile(destination.directory + "/" + manifestName) : nil
         // The paths by hash, made only when a manifest differs (a file more or less).
         var current: Set<UInt64> = []
-        if previousListing.map({ $0 != listing }) == true || recycledListing.map({ $0 != listing }) == true {
+        func isListing(_ manifest: [UInt8]) -> Bool { manifest[...].sameBytes(as: listing[...]) }
+        if previousListing.map(isListing) == false || recycledListing.map(isListing) == false {
             current.reserveCapacity(plan.files.count)
             for file in plan.files { current.insert(StableHasher.hash(file.path)) }
         }
         /// The paths a manifest names that this release lacks.
         func gone(_ manifest: [UInt8]) -> [String] {
-            manifest == listing ? [] : lines(manifest) { !current.contains(StableHasher.hash(bytes: $0)) }
+            isListing(manifest) ? [] : lines(manifest) { !current.contains(StableHasher.hash(bytes: $0)) }
         }
         summary.removed = previousListing.map { gone($0).count } ?? 0
         if destination.recycled, let recycledListing {

@@ -352,17 +352,21 @@ public enum SiteBuilder {
             // memory is the index's); after a few pages, at once, as writing takes little time.
             // The summary follows, with the files this build wrote.
             var cache: BuildState?
-            var savingPages: Background<Bool>?
+            var savingPages: Background<BuildState.PageStores?>?
             func startSaving() {
                 guard let statePath, savingPages == nil else { return }
-                let termsStore = previousState?.termsStore
+                // The last build's records, to add to; none when they were not read.
+                var last = BuildState()
+                if let previousState {
+                    (last.outputs, last.markdown, last.termsStore) = (previousState.outputs, previousState.markdown, previousState.termsStore)
+                    (last.pageStores, last.pageLogRecords) = (previousState.pageStores, previousState.pageLogRecords)
+                }
+                savingPages = Background { [last, digests] in
+                    var stores: BuildState.PageStores?
+                    return BuildState.saved(statePath) { stores = try last.savePages(pageRecords(trees: trees, digests: digests), to: statePath) } ? stores : nil
+                }
                 var state = BuildState()
                 (state.inputs, state.release) = (inputs, name)
-                savingPages = Background { [state, digests] in
-                    var pages = state
-                    pages.termsStore = termsStore
-                    return BuildState.saved(statePath) { try pages.savePages(pageRecords(trees: trees, digests: digests), to: statePath) }
-                }
                 state.staleAfter = freshness.staleAfter
                 state.warnings = report.warnings
                 cache = state
@@ -373,8 +377,9 @@ public enum SiteBuilder {
             var written: [String] = []
             func saveSummary() {
                 // Both are waited for: neither is left half-written when the build returns.
-                let pagesSaved = savingPages?.result() ?? false, searchSaved = savingSearch?.result() ?? false
-                guard let statePath, pagesSaved, searchSaved, var summary = cache else { return }
+                let pageStores = savingPages?.result() ?? nil, searchSaved = savingSearch?.result() ?? false
+                guard let statePath, let pageStores, searchSaved, var summary = cache else { return }
+                summary.pageStores = pageStores
                 cache = nil
                 let base = release.previous.map(FileSystem.lastComponent) ?? ""
                 summary.releases = Array((previousReleases + [.init(name: name, base: base, written: written)]).suffix(Releases.keep + 2))
@@ -432,7 +437,10 @@ public enum SiteBuilder {
         // Nothing runs on past the report: `built` may end the process.
         savingLoadedFiles?.result()
         report.seconds = (ContinuousClock.now - started).seconds
-        built(report)
+        // What the build read and made is held until `built` returns: Swift frees each value
+        // after its last use, and freeing ten thousand pages' values piece by piece is work
+        // that ending the process makes unneeded.
+        withExtendedLifetime((trees, pages, digests, content, expansion, previousState, loadedFileLog, theme)) { built(report) }
         return report
     }
 

@@ -130,7 +130,13 @@ struct SiteModel: Sendable {
         var tags = named.map { Tag(name: $0.name!, outputPath: "tags/\($0.slug.isEmpty ? "tag" : $0.slug)/", pageIndices: []) }
         self.tagsBySlug = Dictionary(uniqueKeysWithValues: named.enumerated().map { ($1.slug, $0) })
         let tagOfSlug = slugs.map { [tagsBySlug] in tagsBySlug[$0.slug] }
-        tagsOfPage = slugsOfPage.map { $0.compactMap { tagOfSlug[$0] } }
+        // Each page's list is made at its size: `compactMap` grows ten thousand small arrays.
+        tagsOfPage = slugsOfPage.map { slugs in
+            var tags: [Int] = []
+            tags.reserveCapacity(slugs.count)
+            for slug in slugs { if let tag = tagOfSlug[slug] { tags.append(tag) } }
+            return tags
+        }
         for index in sorted {
             for tag in tagsOfPage[index] { tags[tag].pageIndices.append(index) }
         }

@@ -965,10 +965,3 @@ struct SimpleMarkdown {
         out.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart...]))
     }
 }
-
-private extension Array where Element == UInt8 {
-    /// Markup written into the page: a string literal's bytes, without going through `String`.
-    mutating func append(markup: StaticString) {
-        append(contentsOf: UnsafeBufferPointer(start: markup.utf8Start, count: markup.utf8CodeUnitCount))
-    }
-}

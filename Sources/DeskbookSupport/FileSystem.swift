@@ -299,10 +299,8 @@ public enum FileSystem {
 
     /// Whether the file holds exactly `bytes` (compared as memory: an index shard is megabytes).
     public static func holds(_ path: String, _ bytes: [UInt8]) -> Bool {
-        guard let existing = try? readFile(path), existing.count == bytes.count else { return false }
-        return existing.withUnsafeBytes { old in bytes.withUnsafeBytes { new in
-            old.isEmpty || memcmp(old.baseAddress!, new.baseAddress!, old.count) == 0
-        } }
+        guard let existing = try? readFile(path) else { return false }
+        return existing[...].sameBytes(as: bytes[...])
     }
 
     /// Writes every byte and closes `fd`; on failure removes the file at `partial`.
@@ -354,6 +352,28 @@ public enum FileSystem {
             let error = failure(path)
             unlink(temporary)
             throw error
+        }
+    }
+
+    /// Writes `bytes` into an existing file from byte `offset` on, and ends the file there:
+    /// what a log held past `offset` (left by a build that did not finish) is replaced.
+    public static func replaceTail(_ path: String, from offset: Int, with bytes: [UInt8]) throws {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        if fd < 0 { throw failure(path) }
+        defer { close(fd) }
+        try writeAll(fd, bytes, at: offset, to: path)
+        if ftruncate(fd, off_t(offset + bytes.count)) != 0 { throw failure(path) }
+    }
+
+    /// Writes all of `bytes` to `fd` from byte `offset` on, leaving it open.
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int, to path: String) throws {
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { buffer in pwrite(fd, buffer.baseAddress! + written, buffer.count - written, off_t(offset + written)) }
+            if count < 0 && errno == EINTR { continue }
+            // A write of nothing would never end (a full disk may give one).
+            if count <= 0 { throw failure(path) }
+            written += count
         }
     }
 

@@ -107,13 +107,7 @@ public final class RecordStore: @unchecked Sendable {
         var pending: [UInt8] = []
         var written = end
         func flush() throws {
-            var done = 0
-            while done < pending.count {
-                let count = pending.withUnsafeBytes { pwrite(descriptor, $0.baseAddress! + done, pending.count - done, off_t(written + done)) }
-                if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { throw FileSystem.Failure(path: path, reason: String(cString: strerror(errno))) }
-                done += count
-            }
+            try FileSystem.writeAll(descriptor, pending, at: written, to: path)
             written += pending.count
             pending.removeAll(keepingCapacity: true)
         }

@@ -97,3 +97,27 @@ extension UnsafeBufferPointer<UInt8> {
         return count == other.count ? nil : count < other.count
     }
 }
+
+extension ArraySlice<UInt8> {
+    /// Whether both hold the same bytes, compared as memory: `==` and `elementsEqual` go byte
+    /// by byte, and a release manifest or an index shard is hundreds of kilobytes.
+    public func sameBytes(as other: ArraySlice<UInt8>) -> Bool {
+        count == other.count && withUnsafeBytes { left in
+            other.withUnsafeBytes { right in left.isEmpty || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0 }
+        }
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Markup written into a page or file: a string literal's bytes, without going through
+    /// `String` (whose bytes are appended element by element).
+    public mutating func append(markup: StaticString) {
+        append(contentsOf: UnsafeBufferPointer(start: markup.utf8Start, count: markup.utf8CodeUnitCount))
+    }
+
+    /// A text's bytes, read in place.
+    public mutating func append(utf8 text: String) {
+        var text = text
+        text.withUTF8 { append(contentsOf: $0) }
+    }
+}

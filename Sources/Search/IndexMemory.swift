@@ -296,7 +296,7 @@ public struct IndexMemory: Sendable {
         // Only the terms whose encoding changed put their shards together again.
         var encodedAnew: [Int] = []
         for (entry, made) in zip(toEncode, newEncoded) {
-            if !bytes(encoded[entry.key]).elementsEqual(made.bytes) { encodedAnew.append(entry.key) }
+            if !bytes(encoded[entry.key]).sameBytes(as: made.bytes[...]) { encodedAnew.append(entry.key) }
             encoded[entry.key] = .held(made.bytes[...])
             counts[entry.key] = Int32(entry.value.count)
             totals[entry.key] = made.total

@@ -308,7 +308,7 @@ func outputTree(_ root: String) -> [String: [UInt8]] {
         let state = String(path.dropLast(".content".count))
         let first = try FileSystem.readFile(path)
         let files = try #require(BuildState.loadLoadedFiles(state)).files.count
-        _ = try answerQ7(site, "新的回答內容。")
+        let edited = try answerQ7(site, "新的回答內容。")
         let second = try FileSystem.readFile(path)
         #expect(Array(second.prefix(first.count)) == first, "the log was written anew")
         #expect(second.count > first.count && second.count - first.count < 2_000)
@@ -321,5 +321,46 @@ func outputTree(_ root: String) -> [String: [UInt8]] {
         try expectSameAsCold(site, "a loaded-file log cut short")
         let rewritten = try #require(BuildState.loadLoadedFiles(state))
         #expect(rewritten.records == files && rewritten.files.count == files)
+    }
+
+    /// The page records are a log too: a rebuild adds the records of the outputs and pages
+    /// that changed, and of those gone, after the last build's. What a build that did not
+    /// finish added past the summary's end is not read, and the next build writes over it.
+    @Test func thePageLogGrowsByTheRecordsThatChangedAndSkipsWhatAnUnfinishedBuildAdded() throws {
+        let site = try incrementalSite()
+        defer { site.remove() }
+        _ = try incremental(site)
+        let builds = site.root + "/.deskbook-cache/builds"
+        let name = try #require(try FileSystem.listDirectory(builds).first { $0.name.hasSuffix(".pages") }).name
+        let path = builds + "/" + name
+        let state = String(path.dropLast(".pages".count))
+        func loaded() throws -> BuildState {
+            var loaded = try #require(BuildState.loadSummary(state))
+            let read = loaded.loadPages(state)
+            #expect(read)
+            return loaded
+        }
+        let first = try FileSystem.readFile(path)
+        let initial = try loaded()
+        let edited = try answerQ7(site, "新的回答內容。")
+        let second = try FileSystem.readFile(path)
+        #expect(Array(second.prefix(first.count)) == first, "the log was written anew")
+        #expect(second.count > first.count && second.count - first.count < 2_000)
+        let grown = try loaded()
+        #expect(grown.pageLogRecords > initial.pageLogRecords && grown.pageLogRecords < initial.pageLogRecords + 20)
+        #expect(grown.outputs.count == initial.outputs.count && grown.markdown.count == initial.markdown.count)
+
+        // A build killed after adding to the log leaves bytes past the summary's end.
+        try FileSystem.append(path, Array(repeating: 0xFF, count: 100))
+        let again = try answerQ7(site, "再改一次的回答。")
+        #expect(again.pagesRendered == edited.pagesRendered, "the page records were not read")
+        #expect(try FileSystem.readFile(path).count == loaded().pageStores?.logEnd, "what the unfinished build added is still there")
+        FileSystem.removeTree(site.root + "/content/faq/loans/q3.md")
+        _ = try incremental(site)
+        try expectSameAsCold(site, "a page removed")
+        let shrunk = try loaded()
+        let removed = BuildState.pageID(prefix: "", urlPath: "faq/loans/q3/")
+        #expect(initial.markdown[removed] != nil && shrunk.markdown[removed] == nil)
+        #expect(shrunk.markdown.count == initial.markdown.count - 1)
     }
 }
