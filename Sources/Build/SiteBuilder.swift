@@ -696,10 +696,16 @@ public enum SiteBuilder {
         for (index, task) in done.dropFirst(otherJobs.count).enumerated() where task.reused {
             for position in jobsOfPage[index] { outputs[position] = (outputPaths[position], .previous) }
         }
-        // By their bytes: eleven thousand paths are looked up, of which a rebuild wrote a few.
+        // By their bytes: a cold build looks up eleven thousand paths.
         let writtenPaths = Dictionary(uniqueKeysWithValues: written.map { (UTF8Key($0.key), $0.value) })
         for (path, source) in outputs {
-            if case .success(let changed) = writtenPaths[UTF8Key(path)] { plan.add(path, .written(changed)) } else if let source { plan.add(path, source) }
+            // Only an output written as it rendered has no source of its own (one taken from the
+            // last release has `.previous`): the rest are not looked up.
+            if let source {
+                plan.add(path, source)
+            } else if case .success(let changed) = writtenPaths[UTF8Key(path)] {
+                plan.add(path, .written(changed))
+            }
         }
         let digests = done.compactMap(\.digest)
         var sections: [Int: [SectionText]] = [:]

@@ -111,12 +111,12 @@ extension ArraySlice<UInt8> {
 extension Array where Element == UInt8 {
     /// Markup written into a page or file: a string literal's bytes, without going through
     /// `String` (whose bytes are appended element by element).
-    public mutating func append(markup: StaticString) {
+    @inlinable public mutating func append(markup: StaticString) {
         append(contentsOf: UnsafeBufferPointer(start: markup.utf8Start, count: markup.utf8CodeUnitCount))
     }
 
     /// A text's bytes, read in place.
-    public mutating func append(utf8 text: String) {
+    @inlinable public mutating func append(utf8 text: String) {
         var text = text
         text.withUTF8 { append(contentsOf: $0) }
     }

@@ -245,7 +245,7 @@ public struct IndexMemory: Sendable {
         }
         splicedTerms = spliced.count
         for (slot, splice) in spliced {
-            postings[slot] = .held(splice.packed[...])
+            if let packed = splice.packed { postings[slot] = .held(packed[...]) }
             highests[slot] = splice.highest.score
             bests[slot] = splice.highest.document
             bestWeights[slot] = splice.highest.weight
@@ -256,14 +256,17 @@ public struct IndexMemory: Sendable {
         let dirtySlots = Array(dirty.subtracting(spliced.keys))
         let remade = { [self, added] in
             // The copy of the memory lives only here: the lists it holds are changed next.
-            parallelMap(dirtySlots) { slot -> (packed: [UInt8], list: [SearchIndex.Posting]) in
-                let list = Self.unpacked(bytes(postings[slot]), replacing: changedPages, with: added[slot] ?? [])
-                return (Self.packed(list), list)
+            parallelMap(dirtySlots) { slot -> (packed: [UInt8]?, list: [SearchIndex.Posting]) in
+                let old = bytes(postings[slot])
+                let list = Self.unpacked(old, replacing: changedPages, with: added[slot] ?? [])
+                let packed = Self.packed(list)
+                // The same bytes as before: the list the memory holds stays (see `Splice`).
+                return (packed[...].sameBytes(as: old) ? nil : packed, list)
             }
         }()
         var lists: [Int: [SearchIndex.Posting]] = [:]
         for (slot, made) in zip(dirtySlots, remade) {
-            postings[slot] = .held(made.packed[...])
+            if let packed = made.packed { postings[slot] = .held(packed[...]) }
             lists[slot] = made.list
         }
         pageTerms = newPageTerms
@@ -296,8 +299,12 @@ public struct IndexMemory: Sendable {
         // Only the terms whose encoding changed put their shards together again.
         var encodedAnew: [Int] = []
         for (entry, made) in zip(toEncode, newEncoded) {
-            if !bytes(encoded[entry.key]).sameBytes(as: made.bytes[...]) { encodedAnew.append(entry.key) }
-            encoded[entry.key] = .held(made.bytes[...])
+            // An encoding that came out the same stays as the memory holds it (in the build
+            // cache's store, most often, where it need not be stored again).
+            if !bytes(encoded[entry.key]).sameBytes(as: made.bytes[...]) {
+                encodedAnew.append(entry.key)
+                encoded[entry.key] = .held(made.bytes[...])
+            }
             counts[entry.key] = Int32(entry.value.count)
             totals[entry.key] = made.total
             cuts[entry.key] = made.cut ?? .nan
@@ -342,7 +349,9 @@ public struct IndexMemory: Sendable {
 
     /// A term's memory with one page's posting given its new weight and section.
     private struct Splice {
-        var packed: [UInt8]
+        /// Nil when the page's posting is the same bytes as before (its weight did not move):
+        /// the list the memory holds stays, and the build cache does not store it again.
+        var packed: [UInt8]?
         var highest: Scoring.Highest
         var total: Int64
     }
@@ -387,10 +396,14 @@ public struct IndexMemory: Sendable {
         let highest = Scoring.Highest(score: scoring.score(best.weight, document: best.document, idf: idf),
                                       document: best.document, weight: best.weight)
 
-        var packed = Array(list[..<found.start])
-        packed.reserveCapacity(list.count + 8)
-        packed += Self.packed([(Int32(truncatingIfNeeded: found.gap), posting.value, posting.section)])
-        packed += list[found.end...]
+        let replacement = Self.packed([(Int32(truncatingIfNeeded: found.gap), posting.value, posting.section)])
+        var packed: [UInt8]?
+        if !replacement[...].sameBytes(as: list[found.start..<found.end]) {
+            packed = Array(list[..<found.start])
+            packed!.reserveCapacity(list.count + 8)
+            packed! += replacement
+            packed! += list[found.end...]
+        }
         return Splice(packed: packed, highest: highest,
                       total: totals[slot] - SearchIndex.fixedPoint(oldScore) + SearchIndex.fixedPoint(newScore))
     }
