@@ -25,10 +25,29 @@ struct BuildState: Sendable {
     struct ReleaseRecord: Sendable, Equatable {
         var name: String
         var base: String
-        var written: [String]
+        /// The paths it wrote, one a line, as the summary holds them: after a build from
+        /// nothing that is every file of the site, read by each of the next builds, and
+        /// looked at by few (`changedSince`).
+        var writtenLines: ArraySlice<UInt8>
+
+        init(name: String, base: String, written: [String]) {
+            (self.name, self.base) = (name, base)
+            var lines: [UInt8] = []
+            for path in written {
+                lines.append(utf8: path)
+                lines.append(UInt8(ascii: "\n"))
+            }
+            writtenLines = lines[...]
+        }
+
+        init(name: String, base: String, writtenLines: ArraySlice<UInt8>) {
+            (self.name, self.base, self.writtenLines) = (name, base, writtenLines)
+        }
+
+        var written: [String] { writtenLines.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) } }
     }
 
-    static let formatVersion: Int64 = 18
+    static let formatVersion: Int64 = 19
 
     /// A page's id in the page records: its tree's folder and URL path, hashed (the records
     /// hold them as text; a table of ten thousand hashes is made without a string each).
@@ -100,13 +119,8 @@ struct BuildState: Sendable {
         }
         guard let releaseCount = input.count() else { return nil }
         for _ in 0..<releaseCount {
-            guard let name = input.text(), let base = input.text(), let writtenCount = input.count() else { return nil }
-            var record = ReleaseRecord(name: name, base: base, written: [])
-            for _ in 0..<writtenCount {
-                guard let path = input.text() else { return nil }
-                record.written.append(path)
-            }
-            state.releases.append(record)
+            guard let name = input.text(), let base = input.text(), let lines = input.blobInPlace() else { return nil }
+            state.releases.append(ReleaseRecord(name: name, base: base, writtenLines: lines))
         }
         guard let hasPageStores = input.byte() else { return nil }
         if hasPageStores == 1 {
@@ -309,8 +323,7 @@ struct BuildState: Sendable {
         for record in releases {
             out.text(record.name)
             out.text(record.base)
-            out.integer(record.written.count)
-            for path in record.written { out.text(path) }
+            out.blob(record.writtenLines)
         }
         out.byte(pageStores == nil ? 0 : 1)
         if let pageStores {
