@@ -295,17 +295,23 @@ func outputTree(_ root: String) -> [String: [UInt8]] {
         return try incremental(site)
     }
 
+    /// The site built once, the path of its build cache's file ending in `cacheFile`, and the
+    /// path its build state's files begin with.
+    func builtSite(cacheFile: String) throws -> (site: TestSite, path: String, state: String) {
+        let site = try incrementalSite()
+        _ = try incremental(site)
+        let builds = site.root + "/.deskbook-cache/builds"
+        let name = try #require(try FileSystem.listDirectory(builds).first { $0.name.hasSuffix(cacheFile) }).name
+        let path = builds + "/" + name
+        return (site, path, String(path.dropLast(cacheFile.count)))
+    }
+
     /// What loading found in each file is a log in the cache: a rebuild adds the records of
     /// the files it read. A log cut short (a build killed while adding) serves up to the cut,
     /// and the next build writes it anew with the records that count.
     @Test func theLoadedFileLogGrowsByTheFilesReadAndSurvivesBeingCutShort() throws {
-        let site = try incrementalSite()
+        let (site, path, state) = try builtSite(cacheFile: ".content")
         defer { site.remove() }
-        _ = try incremental(site)
-        let builds = site.root + "/.deskbook-cache/builds"
-        let name = try #require(try FileSystem.listDirectory(builds).first { $0.name.hasSuffix(".content") }).name
-        let path = builds + "/" + name
-        let state = String(path.dropLast(".content".count))
         let first = try FileSystem.readFile(path)
         let files = try #require(BuildState.loadLoadedFiles(state)).files.count
         let edited = try answerQ7(site, "新的回答內容。")
@@ -327,13 +333,8 @@ func outputTree(_ root: String) -> [String: [UInt8]] {
     /// that changed, and of those gone, after the last build's. What a build that did not
     /// finish added past the summary's end is not read, and the next build writes over it.
     @Test func thePageLogGrowsByTheRecordsThatChangedAndSkipsWhatAnUnfinishedBuildAdded() throws {
-        let site = try incrementalSite()
+        let (site, path, state) = try builtSite(cacheFile: ".pages")
         defer { site.remove() }
-        _ = try incremental(site)
-        let builds = site.root + "/.deskbook-cache/builds"
-        let name = try #require(try FileSystem.listDirectory(builds).first { $0.name.hasSuffix(".pages") }).name
-        let path = builds + "/" + name
-        let state = String(path.dropLast(".pages".count))
         func loaded() throws -> BuildState {
             var loaded = try #require(BuildState.loadSummary(state))
             let read = loaded.loadPages(state)
