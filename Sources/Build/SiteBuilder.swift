@@ -582,7 +582,7 @@ public enum SiteBuilder {
             switch self {
             case .content(let index, let number):
                 let page = model.pages[index]
-                return (page.kind == .page ? page.urlPath : context.sectionPager(page).outputPath(number)) + "index.html"
+                return (page.kind == .page ? page.urlPath : context.sectionPager(page).outputPath(number)).appending(literal: "index.html")
             case .tagsIndex: return model.tagsOutputPath + "index.html"
             case .tag(let index, let number): return context.tagPager(model.tags[index]).outputPath(number) + "index.html"
             case .notFound: return "404.html"

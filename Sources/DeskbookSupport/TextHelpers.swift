@@ -121,3 +121,19 @@ extension Array where Element == UInt8 {
         text.withUTF8 { append(contentsOf: $0) }
     }
 }
+
+extension String {
+    /// This text followed by a literal, made in one allocation: `+` goes through `String`'s
+    /// general appending, and every output path of every build is made so (`…/index.html`).
+    public func appending(literal: StaticString) -> String {
+        var text = self
+        return text.withUTF8 { head in
+            String(unsafeUninitializedCapacity: head.count + literal.utf8CodeUnitCount) { buffer in
+                if let start = head.baseAddress { UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: start, byteCount: head.count) }
+                UnsafeMutableRawPointer(buffer.baseAddress! + head.count)
+                    .copyMemory(from: literal.utf8Start, byteCount: literal.utf8CodeUnitCount)
+                return head.count + literal.utf8CodeUnitCount
+            }
+        }
+    }
+}

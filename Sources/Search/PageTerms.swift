@@ -65,10 +65,28 @@ public struct PageTerms: Sendable, Equatable {
             let encodedCount: Int
         }
         func key(_ terms: PageTerms) -> Key { Key(hash: terms.hash, excerptsHash: terms.excerptsHash, encodedCount: terms.encodedCount) }
+        func stored(_ page: PageTerms) -> Range<Int>? {
+            if case .stored(let source, let range) = page.source, source === store { range } else { nil }
+        }
+        // After an edit of a few pages, the few new records are looked for among the stored
+        // ones one by one: a table of ten thousand keys costs more than that.
+        let fresh = terms.indices.filter { stored(terms[$0]) == nil }
+        if fresh.count <= 16 {
+            var entries = terms.map { page in stored(page).map(RecordStore.Entry.stored) ?? .new }
+            for (number, position) in fresh.enumerated() {
+                let wanted = key(terms[position])
+                if let earlier = fresh[..<number].first(where: { key(terms[$0]) == wanted }) {
+                    if case .new = entries[earlier] { entries[position] = .same(as: earlier) } else { entries[position] = entries[earlier] }
+                } else if let match = terms.firstIndex(where: { stored($0) != nil && key($0) == wanted }) {
+                    entries[position] = entries[match]
+                }
+            }
+            return entries
+        }
         var known: [Key: RecordStore.Entry] = [:]
         known.reserveCapacity(terms.count)
         for page in terms {
-            if case .stored(let source, let range) = page.source, source === store { known[key(page)] = .stored(range) }
+            if let range = stored(page) { known[key(page)] = .stored(range) }
         }
         return terms.enumerated().map { position, page in
             if let entry = known[key(page)] { return entry }
