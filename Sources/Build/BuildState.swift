@@ -51,10 +51,10 @@ struct BuildState: Sendable {
 
     /// A page's id in the page records: its tree's folder and URL path, hashed (the records
     /// hold them as text; a table of ten thousand hashes is made without a string each).
-    static func pageID(prefix: String, urlPath: String) -> UInt64 { StableHasher.hash(prefix.isEmpty ? urlPath : prefix + urlPath) }
+    static func pageID(prefix: String, urlPath: String) -> StableKey { StableKey(StableHasher.hash(prefix.isEmpty ? urlPath : prefix + urlPath)) }
     /// An output path as the page records know it: eleven thousand paths are neither written
     /// out nor read back as text each build.
-    static func outputID(_ path: String) -> UInt64 { StableHasher.hash(path) }
+    static func outputID(_ path: String) -> StableKey { StableKey(StableHasher.hash(path)) }
 
     var inputs: UInt64 = 0
     var release = ""
@@ -65,12 +65,12 @@ struct BuildState: Sendable {
     /// The last releases published, oldest first (`changedSince`).
     var releases: [ReleaseRecord] = []
     /// Output path (`outputID`) -> key of everything it was rendered from.
-    var outputs: [UInt64: UInt64] = [:]
+    var outputs: [StableKey: UInt64] = [:]
     /// Per tree (its folder, "" for a site without audiences): the key of its search index.
     var searchKeys: [String: UInt64] = [:]
     var searchFiles: [String] = []
     /// Page id (`pageID`) -> its Markdown's results.
-    var markdown: [UInt64: MarkdownEntry] = [:]
+    var markdown: [StableKey: MarkdownEntry] = [:]
     /// Per tree: what its search index keeps for the next build (`IndexMemory`).
     var searchMemories: [String: IndexMemory] = [:]
     /// Where the pages' excerpts and search terms of `markdown` are kept, when read from the cache.
@@ -154,7 +154,7 @@ struct BuildState: Sendable {
     /// status must match it), so any record of this version serves; a record cut short by a
     /// build that was killed ends the log there.
     struct LoadedFileLog {
-        var files: [UInt64: LoadedFile.Stored]
+        var files: [StableKey: LoadedFile.Stored]
         /// Records in the file, those that later ones stand for included; nil when the file
         /// must be written anew before records are added (it ends in a record cut short).
         var records: Int?
@@ -172,7 +172,7 @@ struct BuildState: Sendable {
                 log.records = nil
                 break
             }
-            log.files[key] = file
+            log.files[StableKey(key)] = file
             log.records? += 1
         }
         return log
@@ -268,14 +268,14 @@ struct BuildState: Sendable {
     /// from; it is written anew, a piece at a time, when there is none, or when most of it
     /// would be records that no longer count (of files changed again or removed). Not saved
     /// is not lost: the next build reads the files again.
-    static func saveLoadedFiles(_ files: [(key: UInt64, record: LoadedFile.Stored)], _ path: String, previous: LoadedFileLog?) {
+    static func saveLoadedFiles(_ files: [(key: StableKey, record: LoadedFile.Stored)], _ path: String, previous: LoadedFileLog?) {
         let added = files.filter { !$0.record.isFromCache }
         do {
             if let records = previous?.records, records + added.count <= 2 * files.count + 64 {
                 if added.isEmpty { return }
                 var out = ByteWriter()
                 for (file, loaded) in added {
-                    out.word(file)
+                    out.word(file.value)
                     loaded.encode(into: &out)
                 }
                 try FileSystem.append(path + ".content", out.bytes)
@@ -286,7 +286,7 @@ struct BuildState: Sendable {
                 var out = ByteWriter()
                 BuildState().encodeHeader(into: &out)
                 for (file, loaded) in files {
-                    out.word(file)
+                    out.word(file.value)
                     loaded.encode(into: &out)
                     try out.passOnWhenFull(to: write)
                 }
@@ -417,10 +417,10 @@ struct BuildState: Sendable {
     /// `PageRecords` (tree, then position), and the ids of those that are gone.
     struct LogSegment {
         var outputs: [(tree: Int, index: Int)] = []
-        var goneOutputs: [UInt64] = []
+        var goneOutputs: [StableKey] = []
         /// `place` is the page's position among all the records' pages (its terms' range).
         var pages: [(tree: Int, index: Int, place: Int)] = []
-        var gonePages: [UInt64] = []
+        var gonePages: [StableKey] = []
 
         var count: Int { outputs.count + goneOutputs.count + pages.count + gonePages.count }
 
@@ -478,11 +478,11 @@ struct BuildState: Sendable {
                                write: ([UInt8]) throws -> Void) rethrows {
         out.integer(segment.outputs.count)
         for (tree, index) in segment.outputs {
-            out.word(outputID(records.trees[tree].outputPaths[index]))
+            out.word(outputID(records.trees[tree].outputPaths[index]).value)
             out.word(records.trees[tree].outputKeys[index])
         }
         out.integer(segment.goneOutputs.count)
-        for id in segment.goneOutputs { out.word(id) }
+        for id in segment.goneOutputs { out.word(id.value) }
         out.integer(segment.pages.count)
         for (number, index, place) in segment.pages {
             let tree = records.trees[number], range = ranges[place]
@@ -503,15 +503,15 @@ struct BuildState: Sendable {
             try out.passOnWhenFull(to: write)
         }
         out.integer(segment.gonePages.count)
-        for id in segment.gonePages { out.word(id) }
+        for id in segment.gonePages { out.word(id.value) }
     }
 
     /// The page log's segments in order, a later record standing for an earlier one; nil at
     /// damaged bytes. `records` counts every record read.
     private static func decodePages(_ input: inout ByteReader, store: RecordStore)
-        -> (outputs: [UInt64: UInt64], markdown: [UInt64: MarkdownEntry], records: Int)? {
-        var outputs: [UInt64: UInt64] = [:]
-        var markdown: [UInt64: MarkdownEntry] = [:]
+        -> (outputs: [StableKey: UInt64], markdown: [StableKey: MarkdownEntry], records: Int)? {
+        var outputs: [StableKey: UInt64] = [:]
+        var markdown: [StableKey: MarkdownEntry] = [:]
         var records = 0
         let end = store.end
         while !input.isAtEnd {
@@ -519,17 +519,17 @@ struct BuildState: Sendable {
             outputs.reserveCapacity(outputCount)
             for _ in 0..<outputCount {
                 guard let id = input.word(), let key = input.word() else { return nil }
-                outputs[id] = key
+                outputs[StableKey(id)] = key
             }
             guard let goneOutputCount = input.count() else { return nil }
             for _ in 0..<goneOutputCount {
                 guard let id = input.word() else { return nil }
-                outputs[id] = nil
+                outputs[StableKey(id)] = nil
             }
             guard let pageCount = input.count() else { return nil }
             markdown.reserveCapacity(pageCount)
             for _ in 0..<pageCount {
-                guard let id = input.blobInPlace().map(StableHasher.hash(bytes:)), let key = input.word(),
+                guard let id = input.blobInPlace().map({ StableKey(StableHasher.hash(bytes: $0)) }), let key = input.word(),
                       let summary = input.blobInPlace().map(PageDigest.Summary.stored),
                       let termsHash = input.word(),
                       let excerptsHash = input.word(), let length = input.word(), let encodedCount = input.count(limit: Int.max),
@@ -554,7 +554,7 @@ struct BuildState: Sendable {
             guard let gonePageCount = input.count() else { return nil }
             for _ in 0..<gonePageCount {
                 guard let id = input.word() else { return nil }
-                markdown[id] = nil
+                markdown[StableKey(id)] = nil
             }
             records += outputCount + goneOutputCount + pageCount + gonePageCount
         }

@@ -500,33 +500,61 @@ public enum SiteBuilder {
             let path = outputPaths[position]
             return previous.outputs[BuildState.outputID(path)] == outputKeys[position]
         }
-        var outputs: Set<Int> = []
-        var pagesWithChanges: Set<Int> = []
+        var reuse = Reuse()
+        var pagesWithChanges = Reuse.Positions()
         for (position, job) in jobs.enumerated() {
-            if reusable[position] { outputs.insert(position) } else if case .content(let index, _) = job { pagesWithChanges.insert(index) }
+            if reusable[position] { reuse.outputs.insert(position) } else if case .content(let index, _) = job { pagesWithChanges.insert(index) }
         }
-        var pages: Set<Int> = []
         for index in model.pages.indices where !pagesWithChanges.contains(index) {
             // A page's downloads (CSV) come from the last release too.
             if let entry = previous.markdown[BuildState.pageID(prefix: prefix, urlPath: model.pages[index].urlPath)],
                entry.digest.attachments.allSatisfy({ release.contains(prefix + $0) }) {
-                pages.insert(index)
+                reuse.pages.insert(index)
             }
         }
-        return Reuse(outputs: outputs, pages: pages)
+        return reuse
     }
 
     /// Outputs (by position in the job list) and pages (by index) taken from the last release.
     struct Reuse: Sendable {
-        var outputs: Set<Int>
-        var pages: Set<Int>
-        static let none = Reuse(outputs: [], pages: [])
+        var outputs = Positions()
+        var pages = Positions()
+        static let none = Reuse()
+
+        /// Outputs or pages by their position, a flag each: a rebuild marks ten thousand and
+        /// looks each up as it renders, which a `Set` did by hashing every one.
+        struct Positions: Sendable {
+            private var flags: [Bool] = []
+            private(set) var count = 0
+
+            func contains(_ position: Int) -> Bool { position < flags.count && flags[position] }
+
+            mutating func insert(_ position: Int) {
+                if position >= flags.count { flags += repeatElement(false, count: position + 1 - flags.count) }
+                if !flags[position] { (flags[position], count) = (true, count + 1) }
+            }
+
+            mutating func remove(_ position: Int) {
+                if contains(position) { (flags[position], count) = (false, count - 1) }
+            }
+
+            /// The positions, lowest first.
+            var members: [Int] { flags.indices.filter { flags[$0] } }
+        }
 
         /// Less the outputs `release` no longer holds (removed by hand), which are then rendered
         /// again with their pages. Only those in `lookingOnlyAt` are looked for, when it is
         /// given: a release made over holds the others already (`Destination.changedSinceRecycled`).
         func findingMissing(in release: String, outputPaths: [String], jobs: [RenderJob], lookingOnlyAt paths: Set<String>?) -> Reuse {
-            let looked = outputs.filter { paths?.contains(outputPaths[$0]) ?? true }.sorted()
+            let looked: [Int]
+            if let paths {
+                // By bytes, as the file system tells paths apart: `String` hashes eleven
+                // thousand of them slower than the rest of the check.
+                let wanted = Set(paths.map(UTF8Key.init))
+                looked = outputs.members.filter { wanted.contains(UTF8Key(outputPaths[$0])) }
+            } else {
+                looked = outputs.members
+            }
             guard !looked.isEmpty else { return self }
             guard let folder = FileSystem.OpenFolder(release) else { return .none }
             let found = parallelMap(looked) { folder.contains(outputPaths[$0]) }
@@ -621,7 +649,7 @@ public enum SiteBuilder {
     /// With `deferTerms` (`--separate-phases`), pages' search terms are left empty and their
     /// section texts returned instead, for `searchTerms` to work out in a phase of their own.
     static func renderPages(_ tree: PreparedTree, reuse: Reuse, siteDirectory: String,
-                            cachedMarkdown: [UInt64: BuildState.MarkdownEntry], deferTerms: Bool = false,
+                            cachedMarkdown: [StableKey: BuildState.MarkdownEntry], deferTerms: Bool = false,
                             writeInto output: Destination?,
                             plan: inout OutputPlan) throws(DiagnosticsError) -> (digests: [PageDigest], sections: [Int: [SectionText]]) {
         let (model, context, jobs, prefix) = (tree.model, tree.context, tree.jobs, tree.prefix)

@@ -12,10 +12,10 @@ public struct SiteContent: Sendable {
     /// What loading each Markdown file found, with its path inside `content/` as a key
     /// (`LoadedFile.key`), for the next build; in file order (a later record of one key
     /// stands for an earlier one).
-    public var loadedRecords: [(key: UInt64, record: LoadedFile.Stored)] = []
+    public var loadedRecords: [(key: StableKey, record: LoadedFile.Stored)] = []
 
     /// The same by key.
-    public var loadedFiles: [UInt64: LoadedFile.Stored] {
+    public var loadedFiles: [StableKey: LoadedFile.Stored] {
         Dictionary(loadedRecords, uniquingKeysWith: { _, later in later })
     }
 
@@ -62,7 +62,7 @@ public struct LoadedFile: Sendable {
 
     /// A file's path inside `content/` as the build cache knows it. Two paths of one hash
     /// would share a record, which then fits the status of one file only: the other is read.
-    public static func key(_ path: String) -> UInt64 { StableHasher.hash(path) }
+    public static func key(_ path: String) -> StableKey { StableKey(StableHasher.hash(path)) }
 
     /// Nil at damaged bytes. `status`, when given, is the record's own, read already: its
     /// bytes are passed over.
@@ -170,7 +170,7 @@ public enum ContentLoader {
     /// build's `loadedFiles`) with the same status is not read again. `folders` (by path inside
     /// `content/`) are listings with statuses taken before loading began, where the caller has
     /// them (`FileSystem.statuses(in:)`); other folders are listed here.
-    public static func load(siteDirectory: String, includeDrafts: Bool = false, known: [UInt64: LoadedFile.Stored] = [:],
+    public static func load(siteDirectory: String, includeDrafts: Bool = false, known: [StableKey: LoadedFile.Stored] = [:],
                             folders: [String: [FileSystem.Listed]] = [:]) throws(DiagnosticsError) -> (SiteContent, [Diagnostic]) {
         let contentRoot = siteDirectory + "/content"
         guard FileSystem.isDirectory(contentRoot) else {
@@ -187,7 +187,7 @@ public enum ContentLoader {
         pages.reserveCapacity(files.count)
         var urlKeys: [URLKey] = []
         urlKeys.reserveCapacity(files.count)
-        var loadedRecords: [(key: UInt64, record: LoadedFile.Stored)] = []
+        var loadedRecords: [(key: StableKey, record: LoadedFile.Stored)] = []
         loadedRecords.reserveCapacity(files.count)
         // What is known of each page as it is made (on every core) comes along: here, in
         // file order on one thread, the page is not read again.

@@ -88,3 +88,28 @@ public struct StableHasher: Sendable {
         bytes.withUnsafeBytes { hash(bytes: $0) }
     }
 }
+
+extension StableHasher {
+    /// A stable hash as a hash table's (`Hashable._rawHashValue(seed:)`): the table's seed
+    /// mixed in, and mixed once more, as the table takes its buckets from the low bits.
+    public static func tableHash(_ value: UInt64, seed: Int) -> Int {
+        var mixed = value ^ UInt64(bitPattern: Int64(seed))
+        mixed ^= mixed >> 32
+        mixed &*= 0xD6E8_FEB8_6659_FD93
+        mixed ^= mixed >> 32
+        return Int(truncatingIfNeeded: mixed)
+    }
+}
+
+/// A key that is a stable hash already (of a path, a page's id): the build cache's tables of
+/// ten thousand are filled and looked up every build, and `Hasher` (SipHash) would hash each
+/// key again, at as much cost as the first hash.
+public struct StableKey: Hashable, Sendable {
+    public let value: UInt64
+
+    public init(_ value: UInt64) { self.value = value }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(value) }
+
+    public func _rawHashValue(seed: Int) -> Int { StableHasher.tableHash(value, seed: seed) }
+}

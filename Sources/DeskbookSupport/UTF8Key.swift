@@ -18,6 +18,10 @@ public struct UTF8Key: Hashable, Sendable {
         hasher.combine(StableHasher.hash(text))
     }
 
+    /// What a `Set` or `Dictionary` asks for: the bytes' own hash, without a second hashing of
+    /// it by `Hasher` (SipHash), which cost as much as the first.
+    public func _rawHashValue(seed: Int) -> Int { StableHasher.tableHash(StableHasher.hash(text), seed: seed) }
+
     public static func == (lhs: UTF8Key, rhs: UTF8Key) -> Bool {
         var left = lhs.text, right = rhs.text
         return left.withUTF8 { left in
