@@ -399,10 +399,11 @@ public struct IndexMemory: Sendable {
         let replacement = Self.packed([(Int32(truncatingIfNeeded: found.gap), posting.value, posting.section)])
         var packed: [UInt8]?
         if !replacement[...].sameBytes(as: list[found.start..<found.end]) {
-            packed = Array(list[..<found.start])
-            packed!.reserveCapacity(list.count + 8)
-            packed! += replacement
-            packed! += list[found.end...]
+            var spliced = Array(list[..<found.start])
+            spliced.reserveCapacity(list.count + 8)
+            spliced += replacement
+            spliced += list[found.end...]
+            packed = spliced
         }
         return Splice(packed: packed, highest: highest,
                       total: totals[slot] - SearchIndex.fixedPoint(oldScore) + SearchIndex.fixedPoint(newScore))

@@ -508,9 +508,7 @@ public enum SearchIndex {
 struct JSONBytes {
     var bytes: [UInt8] = []
 
-    mutating func raw(_ text: StaticString) {
-        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
-    }
+    mutating func raw(_ text: StaticString) { bytes.append(markup: text) }
 
     /// A string literal of bytes that need no escaping (encoded postings: letters, digits,
     /// `-`, `_`, `!` and `|`).

@@ -299,11 +299,16 @@ func outputTree(_ root: String) -> [String: [UInt8]] {
     /// path its build state's files begin with.
     func builtSite(cacheFile: String) throws -> (site: TestSite, path: String, state: String) {
         let site = try incrementalSite()
-        _ = try incremental(site)
-        let builds = site.root + "/.deskbook-cache/builds"
-        let name = try #require(try FileSystem.listDirectory(builds).first { $0.name.hasSuffix(cacheFile) }).name
-        let path = builds + "/" + name
-        return (site, path, String(path.dropLast(cacheFile.count)))
+        do {
+            _ = try incremental(site)
+            let builds = site.root + "/.deskbook-cache/builds"
+            let name = try #require(try FileSystem.listDirectory(builds).first { $0.name.hasSuffix(cacheFile) }).name
+            let path = builds + "/" + name
+            return (site, path, String(path.dropLast(cacheFile.count)))
+        } catch {
+            site.remove()
+            throw error
+        }
     }
 
     /// What loading found in each file is a log in the cache: a rebuild adds the records of
