@@ -1,0 +1,18 @@
+@testable import DeskbookSupport
+import Testing
+
+/// The program starts itself again with huge pages asked for, unless the user's
+/// `GLIBC_TUNABLES` already says whether to.
+@Suite struct AllocatorTests {
+    @Test func hugePagesAreAskedForBesideTheUsersOwnTunables() {
+        #expect(Allocator.tunablesAskingForHugePages(nil) == "glibc.malloc.hugetlb=1")
+        #expect(Allocator.tunablesAskingForHugePages("") == "glibc.malloc.hugetlb=1")
+        #expect(Allocator.tunablesAskingForHugePages("glibc.malloc.arena_max=2") == "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1")
+    }
+
+    @Test func aUsersOwnHugePageSettingIsLeftAsItIs() {
+        // Also what keeps the restarted program from starting again.
+        #expect(Allocator.tunablesAskingForHugePages("glibc.malloc.hugetlb=0") == nil)
+        #expect(Allocator.tunablesAskingForHugePages("glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1") == nil)
+    }
+}
