@@ -41,8 +41,8 @@ public final class PreviewServer: @unchecked Sendable {
     public func start() throws {
         rebuild()
         try listen()
-        DispatchQueue.global().async { self.acceptLoop() }
-        DispatchQueue.global().async { self.watch() }
+        startThread { self.acceptLoop() }
+        startThread { self.watch() }
     }
 
     func rebuild() {
@@ -127,7 +127,7 @@ public final class PreviewServer: @unchecked Sendable {
         while true {
             let client = accept(listener, nil, nil)
             if client < 0 { continue }
-            DispatchQueue.global().async { self.handle(client) }
+            startThread { self.handle(client) }
         }
     }
 

@@ -319,7 +319,7 @@ func outputTree(_ root: String) -> [String: [UInt8]] {
         defer { site.remove() }
         let first = try FileSystem.readFile(path)
         let files = try #require(BuildState.loadLoadedFiles(state)).files.count
-        let edited = try answerQ7(site, "新的回答內容。")
+        _ = try answerQ7(site, "新的回答內容。")
         let second = try FileSystem.readFile(path)
         #expect(Array(second.prefix(first.count)) == first, "the log was written anew")
         #expect(second.count > first.count && second.count - first.count < 2_000)
