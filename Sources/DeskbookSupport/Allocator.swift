@@ -7,7 +7,9 @@ import Glibc
 public enum Allocator {
     /// A build allocates and frees a lot on every core: the allocator is asked to grow its
     /// heaps in large steps rather than a few pages at a time (tens of thousands of mprotect
-    /// calls otherwise).
+    /// calls otherwise). Threads share heaps, one more than there are cores: each thread of
+    /// its own (`startThread`) would otherwise get a heap, each holding memory it freed (and
+    /// with huge pages, 2 MiB at a time).
     public static func tuneForBuilds() {
         #if canImport(Glibc)
         typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
@@ -15,6 +17,7 @@ public enum Allocator {
         let mallopt = unsafeBitCast(symbol, to: MallOpt.self)
         _ = mallopt(-2, 64 << 20)    // M_TOP_PAD
         _ = mallopt(-1, 256 << 20)   // M_TRIM_THRESHOLD
+        _ = mallopt(-8, Int32(clamping: sysconf(Int32(_SC_NPROCESSORS_ONLN)) + 1))   // M_ARENA_MAX
         #endif
     }
 
