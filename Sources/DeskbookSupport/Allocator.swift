@@ -32,7 +32,8 @@ public enum Allocator {
         #if os(Linux)
         let variable = "GLIBC_TUNABLES"
         let tunables = getenv(variable).map { String(cString: $0) }
-        guard let asking = tunablesAskingForHugePages(tunables), kernelGivesHugePagesOnRequest(),
+        let preloaded = getenv("LD_PRELOAD").map { String(cString: $0) }
+        guard let asking = tunablesAskingForHugePages(tunables, preloaded: preloaded), kernelGivesHugePagesOnRequest(),
               setenv(variable, asking, 1) == 0 else { return }
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         // Not restarted (no /proc): the environment is left as it was.
@@ -40,8 +41,11 @@ public enum Allocator {
         #endif
     }
 
-    /// `GLIBC_TUNABLES` with huge pages asked for; nil where it says already whether to.
-    static func tunablesAskingForHugePages(_ tunables: String?) -> String? {
+    /// `GLIBC_TUNABLES` with huge pages asked for; nil where it says already whether to, or
+    /// where a library is preloaded (`LD_PRELOAD`): a tool that runs the program so (valgrind,
+    /// another allocator) would not be there after a restart.
+    static func tunablesAskingForHugePages(_ tunables: String?, preloaded: String? = nil) -> String? {
+        guard preloaded?.isEmpty ?? true else { return nil }
         let setting = "glibc.malloc.hugetlb"
         guard let tunables, !tunables.isEmpty else { return setting + "=1" }
         return tunables.contains(setting) ? nil : tunables + ":" + setting + "=1"

@@ -15,4 +15,10 @@ import Testing
         #expect(Allocator.tunablesAskingForHugePages("glibc.malloc.hugetlb=0") == nil)
         #expect(Allocator.tunablesAskingForHugePages("glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1") == nil)
     }
+
+    @Test func aProgramRunWithAPreloadedLibraryIsNotRestarted() {
+        // valgrind runs its programs so; a restart would leave it behind.
+        #expect(Allocator.tunablesAskingForHugePages(nil, preloaded: "/usr/libexec/valgrind/vgpreload_core-amd64-linux.so") == nil)
+        #expect(Allocator.tunablesAskingForHugePages(nil, preloaded: "") == "glibc.malloc.hugetlb=1")
+    }
 }
