@@ -238,8 +238,9 @@ public enum SiteBuilder {
                                                 lookingOnlyAt: changedSinceRecycled)
         }
 
-        // A tree's search index is built while the next tree renders (in a phase of its own
-        // with `separatePhases`).
+        // A tree's search index is built from the moment its pages are rendered, while its
+        // outputs are listed and the next tree renders (in a phase of its own with
+        // `separatePhases`).
         var searchIndexes: [() -> SearchBuild] = []
         var plan = OutputPlan()
         func indexSearch(_ tree: PreparedTree, _ treeDigests: [PageDigest]) -> @Sendable () -> SearchBuild {
@@ -263,14 +264,14 @@ public enum SiteBuilder {
                 let rendered = try renderPages(tree, reuse: reuse, siteDirectory: options.siteDirectory,
                                                cachedMarkdown: cachedMarkdown, deferTerms: options.separatePhases,
                                                writeInto: release.map { Destination(directory: $0.staging, previous: $0.previous, recycled: $0.recycled != nil) },
-                                               plan: &plan)
+                                               plan: &plan) { treeDigests in
+                    guard !options.separatePhases else { return }
+                    let running = Background(indexSearch(tree, treeDigests))
+                    searchIndexes.append { running.result() }
+                }
                 tree.context.releaseListEntries()
                 digests.append(rendered.digests)
                 pendingTerms.append(rendered.sections)
-                if !options.separatePhases {
-                    let running = Background(indexSearch(tree, rendered.digests))
-                    searchIndexes.append { running.result() }
-                }
             }
             return digests
         }
@@ -650,8 +651,8 @@ public enum SiteBuilder {
     /// section texts returned instead, for `searchTerms` to work out in a phase of their own.
     static func renderPages(_ tree: PreparedTree, reuse: Reuse, siteDirectory: String,
                             cachedMarkdown: [StableKey: BuildState.MarkdownEntry], deferTerms: Bool = false,
-                            writeInto output: Destination?,
-                            plan: inout OutputPlan) throws(DiagnosticsError) -> (digests: [PageDigest], sections: [Int: [SectionText]]) {
+                            writeInto output: Destination?, plan: inout OutputPlan,
+                            rendered: ([PageDigest]) -> Void = { _ in }) throws(DiagnosticsError) -> (digests: [PageDigest], sections: [Int: [SectionText]]) {
         let (model, context, jobs, prefix) = (tree.model, tree.context, tree.jobs, tree.prefix)
         let theme = context.theme
         // The sitemap depends on no page's rendering: it is made on another thread meanwhile.
@@ -716,6 +717,10 @@ public enum SiteBuilder {
         let written = writer?.finish() ?? [:]
         let failures = written.values.compactMap { if case .failure(let failure) = $0 { return failure } else { return nil } }
         if !failures.isEmpty { throw DiagnosticsError(failures.map { .error($0.path, "cannot write the site: \($0.reason)") }) }
+        // What needs only the pages' digests (the search index) starts now, while the
+        // outputs are listed.
+        let digests = done.compactMap(\.digest)
+        rendered(digests)
         plan.reserveCapacity(jobs.count + tree.staticFiles.count + theme.assets.count + 1_000)
         var outputs = [(path: String, source: OutputPlan.Source?)](repeating: ("", nil), count: jobs.count)
         for task in done {
@@ -735,7 +740,6 @@ public enum SiteBuilder {
                 plan.add(path, .written(changed))
             }
         }
-        let digests = done.compactMap(\.digest)
         var sections: [Int: [SectionText]] = [:]
         for (index, task) in done.dropFirst(otherJobs.count).enumerated() where task.sections != nil { sections[index] = task.sections }
         for (index, task) in done.dropFirst(otherJobs.count).enumerated() {
