@@ -16,12 +16,15 @@ public enum TemplatedPages {
     }
 
     public static func expand(_ pages: [Page], snapshots: SnapshotSet) -> (Expansion, [Diagnostic]) {
+        // Most sites have a few templated pages or none: the others pass on as they are,
+        // rather than copied one by one into a new list.
+        guard pages.contains(where: { templateQuery(of: $0) != nil }) else { return (Expansion(pages: pages, parameters: [:]), []) }
         var output: [Page] = []
         output.reserveCapacity(pages.count)
         var parameters: [Int: [String: Value]] = [:]
         var problems: [Diagnostic] = []
         for page in pages {
-            guard let each = page.frontMatterField("each"), let sql = each.scalar, !each.isNull else {
+            guard let (each, sql) = templateQuery(of: page) else {
                 output.append(page)
                 continue
             }
@@ -78,14 +81,20 @@ public enum TemplatedPages {
         for (position, page) in output.enumerated() {
             if let earlier = seen[page.urlPath] {
                 let other = output[earlier]
-                if other.sourcePath != page.sourcePath || page.frontMatterField("each") != nil {
-                    let hint = page.frontMatterField("each") != nil ? "; give each row a slug of its own, from an id column (masked values repeat: 王**)" : ""
+                if other.sourcePath != page.sourcePath || page.frontMatter.each != nil {
+                    let hint = page.frontMatter.each != nil ? "; give each row a slug of its own, from an id column (masked values repeat: 王**)" : ""
                     problems.append(.error(page.diagnosticPath, "duplicate URL /\(page.urlPath): \(other.diagnosticPath) is published there too" + hint))
                 }
             }
             seen[page.urlPath] = position
         }
         return (Expansion(pages: output, parameters: parameters), problems)
+    }
+
+    /// A page's `each:` and its query; nil for a page not made from rows.
+    private static func templateQuery(of page: Page) -> (node: YAMLNode, sql: String)? {
+        guard let each = page.frontMatter.each, let sql = each.scalar, !each.isNull else { return nil }
+        return (each, sql)
     }
 
     static func placeholders(_ text: String) -> [String] {

@@ -21,6 +21,10 @@ public struct FrontMatter: Sendable {
     /// read several times a build (output keys, list items, search documents), which looked
     /// it up among the keys each time.
     public var reply: YAMLNode?
+    /// The `each` key's value (a templated page's query), nil without one, set with the typed
+    /// fields: every page of the site is asked for it (`TemplatedPages`), and looking it up
+    /// among each page's keys waited on memory for milliseconds.
+    public var each: YAMLNode?
     /// Every key as written, for templates and for the later stages (`reply`, `course_id` …).
     public var fields: [(key: String, value: YAMLNode)] = []
 
@@ -148,6 +152,7 @@ public struct FrontMatter: Sendable {
         func given(_ key: String) -> YAMLNode? { self[key].flatMap { $0.isNull ? nil : $0 } }
         title = self["title"]?.scalar
         reply = self["reply"]
+        each = self["each"]
         date = given("date").flatMap { CalendarDate(parsing: $0.scalar ?? "") }
         lastmod = given("lastmod").flatMap { CalendarDate(parsing: $0.scalar ?? "") }
         summary = given("summary")?.scalar
@@ -341,6 +346,7 @@ extension FrontMatter {
         guard !failed, let toc = input.byte(), let allowanceCount = input.small(limit: input.remaining) else { return nil }
         matter.toc = toc == 0 ? nil : toc == 2
         matter.reply = matter["reply"]
+        matter.each = matter["each"]
         for _ in 0..<allowanceCount {
             guard let column = input.text(), let reason = input.text(), let line = input.small(), let columnNumber = input.small() else { return nil }
             matter.privacyAllow.append(PrivacyAllowance(column: column, reason: reason, line: line, columnNumber: columnNumber))
