@@ -649,6 +649,8 @@ public enum SiteBuilder {
     ///
     /// With `deferTerms` (`--separate-phases`), pages' search terms are left empty and their
     /// section texts returned instead, for `searchTerms` to work out in a phase of their own.
+    /// `rendered` is handed the digests as soon as every page is rendered, before the
+    /// outputs are listed in the plan: what needs only them can start.
     static func renderPages(_ tree: PreparedTree, reuse: Reuse, siteDirectory: String,
                             cachedMarkdown: [StableKey: BuildState.MarkdownEntry], deferTerms: Bool = false,
                             writeInto output: Destination?, plan: inout OutputPlan,
