@@ -1,7 +1,6 @@
 import DeskbookCLI
 import DeskbookSupport
 
-Allocator.restartWithHugePages()
 Allocator.tuneForBuilds()
 DeskbookCommand.endsProcessWhenBuilt = true
 DeskbookCommand.main()
