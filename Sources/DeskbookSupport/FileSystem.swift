@@ -153,16 +153,16 @@ public enum FileSystem {
         guard let dir = opendir(path) else { return nil }
         defer { closedir(dir) }
         let folder = dirfd(dir)
-        var names: [(name: String, type: UInt8, order: NameOrder)] = []
+        var names: [(name: String, type: UInt8)] = []
         while let entry = readdir(dir) {
             let name = Self.name(of: entry)
-            if name != "." && name != ".." { names.append((name, entry.pointee.d_type, NameOrder(name))) }
+            if name != "." && name != ".." { names.append((name, entry.pointee.d_type)) }
         }
-        let sorted = names.sorted { $0.order.sortsBefore($1.order, $0.name, $1.name) }
+        let sorted = NameOrder.sorted(names, by: \.name)
         // A large folder (thousands of FAQ entries) is looked at on every core, in runs.
         let run = 512
         let runs = parallelMap(Array(stride(from: 0, to: sorted.count, by: run))) { first in
-            sorted[first..<min(first + run, sorted.count)].map { name, type, _ -> Listed in
+            sorted[first..<min(first + run, sorted.count)].map { name, type -> Listed in
                 var info = stat()
                 var isSymlink = type == UInt8(DT_LNK)
                 // Some file systems do not say what an entry is.
@@ -177,24 +177,27 @@ public enum FileSystem {
     }
 
     /// Where a name sorts, as `String` sorts names, with three numbers for a short ASCII name
-    /// (most): its bytes, the first the most significant. A folder of ten thousand is sorted
-    /// before each build, and two texts compare slower than three numbers.
-    private struct NameOrder {
-        /// The first 24 bytes, zero where the name is shorter; nil for a longer name or one
-        /// not in ASCII, which sorts by its text.
-        let bytes: (UInt64, UInt64, UInt64)?
-
-        init(_ name: String) {
-            var name = name
-            bytes = name.withUTF8 { utf8 -> (UInt64, UInt64, UInt64)? in
-                guard utf8.count <= 24, utf8.allSatisfy({ $0 != 0 && $0 < 0x80 }) else { return nil }
-                return (utf8.bigEndianWord(from: 0), utf8.bigEndianWord(from: 8), utf8.bigEndianWord(from: 16))
+    /// (most): its bytes, the first the most significant, zero where the name is shorter. A
+    /// folder of ten thousand is sorted before each build, and numbers sort faster than texts.
+    enum NameOrder {
+        /// `items` in the order of their names.
+        static func sorted<Item>(_ items: [Item], by name: (Item) -> String) -> [Item] {
+            var keys: [(UInt64, UInt64, UInt64, Int)] = []
+            keys.reserveCapacity(items.count)
+            for (position, item) in items.enumerated() {
+                var text = name(item)
+                guard let key = text.withUTF8({ utf8 -> (UInt64, UInt64, UInt64)? in
+                    guard utf8.count <= 24, utf8.allSatisfy({ $0 != 0 && $0 < 0x80 }) else { return nil }
+                    return (utf8.bigEndianWord(from: 0), utf8.bigEndianWord(from: 8), utf8.bigEndianWord(from: 16))
+                }) else {
+                    // A longer name, or one not in ASCII, in the folder: all by their texts.
+                    return items.sorted { name($0) < name($1) }
+                }
+                keys.append((key.0, key.1, key.2, position))
             }
-        }
-
-        func sortsBefore(_ other: NameOrder, _ name: String, _ otherName: String) -> Bool {
-            guard let bytes, let otherBytes = other.bytes else { return name < otherName }
-            return bytes < otherBytes
+            // Names in a folder differ, so the position never decides.
+            keys.sort { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }
+            return keys.map { items[$0.3] }
         }
     }
 

@@ -254,3 +254,25 @@ import Glibc
         #expect(html.utf8.count > 20 * 1024 * 1024)
     }
 }
+
+/// A folder's entries come sorted by name, as `String` sorts them, whatever order the file
+/// system lists them in: the fingerprint of the inputs and the order pages load in depend on it.
+@Suite struct FolderListingTests {
+    @Test func shortASCIINamesComeInTheOrderOfTheirBytes() throws {
+        let names = ["faq-000010.md", "faq-000002.md", "B.md", "a.md", "a-b.md", "a.md.txt", "_index.md", "exactly-twenty-four-b.md", "9", "10"]
+        let site = try TestSite(Dictionary(uniqueKeysWithValues: names.map { ("content/" + $0, "x") }))
+        defer { site.remove() }
+        let listed = try #require(FileSystem.statuses(in: site.root + "/content"))
+        #expect(listed.map(\.name) == names.sorted())
+        #expect(listed.allSatisfy { $0.status?.size == 1 && !$0.isDirectory })
+    }
+
+    @Test func aLongOrChineseNameSortsTheFolderByText() throws {
+        for odd in ["常見問題.md", "a-name-of-more-than-twenty-four-bytes.md"] {
+            let names = ["b.md", odd, "a.md", "z.md", "A.md"]
+            let site = try TestSite(Dictionary(uniqueKeysWithValues: names.map { ("content/" + $0, "x") }))
+            defer { site.remove() }
+            #expect(try #require(FileSystem.statuses(in: site.root + "/content")).map(\.name) == names.sorted())
+        }
+    }
+}
