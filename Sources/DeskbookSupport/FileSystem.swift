@@ -179,7 +179,7 @@ public enum FileSystem {
     /// Where a name sorts, as `String` sorts names, with three numbers for a short ASCII name
     /// (most): its bytes, the first the most significant, zero where the name is shorter. A
     /// folder of ten thousand is sorted before each build, and numbers sort faster than texts.
-    enum NameOrder {
+    private enum NameOrder {
         /// `items` in the order of their names.
         static func sorted<Item>(_ items: [Item], by name: (Item) -> String) -> [Item] {
             var keys: [(UInt64, UInt64, UInt64, Int)] = []
