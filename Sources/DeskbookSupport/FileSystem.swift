@@ -315,7 +315,7 @@ public enum FileSystem {
     /// removes the file at `partial`.
     private static func writeAll(_ fd: Int32, to path: String, removing partial: String,
                                  producing produce: (_ write: ([UInt8]) throws -> Void) throws -> Void) throws {
-        do { try produce { piece in try writeSome(fd, piece, to: path) } } catch {
+        do { try produce { piece in try writeAll(fd, piece, to: path) } } catch {
             close(fd)
             unlink(partial)
             throw error
@@ -324,19 +324,6 @@ public enum FileSystem {
             let error = failure(path)
             unlink(partial)
             throw error
-        }
-    }
-
-    /// Writes all of `bytes` to `fd`, leaving it open.
-    private static func writeSome(_ fd: Int32, _ bytes: [UInt8], to path: String) throws {
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { buffer in write(fd, buffer.baseAddress! + written, buffer.count - written) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw failure(path)
-            }
-            written += count
         }
     }
 
@@ -368,11 +355,15 @@ public enum FileSystem {
         if ftruncate(fd, off_t(offset + bytes.count)) != 0 { throw failure(path) }
     }
 
-    /// Writes all of `bytes` to `fd` from byte `offset` on, leaving it open.
-    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int, to path: String) throws {
+    /// Writes all of `bytes` to `fd`, leaving it open: from byte `offset` on, or without one
+    /// where the file stands.
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int? = nil, to path: String) throws {
         var written = 0
         while written < bytes.count {
-            let count = bytes.withUnsafeBytes { buffer in pwrite(fd, buffer.baseAddress! + written, buffer.count - written, off_t(offset + written)) }
+            let count = bytes.withUnsafeBytes { buffer in
+                let start = buffer.baseAddress! + written, rest = buffer.count - written
+                return offset.map { pwrite(fd, start, rest, off_t($0 + written)) } ?? write(fd, start, rest)
+            }
             if count < 0 && errno == EINTR { continue }
             // A write of nothing would never end (a full disk may give one).
             if count <= 0 { throw failure(path) }
@@ -385,7 +376,7 @@ public enum FileSystem {
         let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
         if fd < 0 { throw failure(path) }
         defer { close(fd) }
-        try writeSome(fd, bytes, to: path)
+        try writeAll(fd, bytes, to: path)
     }
 
     public static func copyIfChanged(from source: String, to destination: String) throws -> Bool {
