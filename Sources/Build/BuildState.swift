@@ -235,7 +235,7 @@ struct BuildState: Sendable {
     /// A piece at a time, like the page records. The memories' postings and chunks, most of
     /// the bytes, go to a store of their own (`RecordStore`), where those an update did not
     /// change stay as they are.
-    private func encodeSearchMemories(storePath: String, _ write: ([UInt8]) throws -> Void) throws {
+    private func encodeSearchMemories(storePath: String, _ write: FileSystem.Sink) throws {
         let memories = searchMemories.sorted { $0.key < $1.key }
         let blobs = memories.map { $0.value.storeEntries() }
         // Each memory's first position among all of them.
@@ -260,7 +260,7 @@ struct BuildState: Sendable {
             out.text(prefix)
             try memory.encode(into: &out, places: store.ranges[firsts[number]..<firsts[number + 1]], write: write)
         }
-        try write(out.bytes)
+        try out.passOn(to: write)
     }
 
     /// What loading found in each Markdown file (`LoadedFile`), by its path inside `content/`.
@@ -290,7 +290,7 @@ struct BuildState: Sendable {
                     loaded.encode(into: &out)
                     try out.passOnWhenFull(to: write)
                 }
-                try write(out.bytes)
+                try out.passOn(to: write)
             }
         } catch {
             FileSystem.removeTree(path + ".content")
@@ -390,7 +390,7 @@ struct BuildState: Sendable {
             let live = records.trees.reduce(0) { $0 + $1.outputPaths.count + $1.urlPaths.count }
             if pageLogRecords + changes.count <= 2 * live + 1_024 {
                 var out = ByteWriter(), added: [UInt8] = []
-                Self.encode(changes, of: records, ranges: store.ranges, into: &out) { added += $0 }
+                try Self.encode(changes, of: records, ranges: store.ranges, into: &out) { added += $0 }
                 added += out.bytes
                 try FileSystem.replaceTail(path + ".pages", from: previous.logEnd, with: added)
                 (stores.log, stores.logEnd) = (previous.log, previous.logEnd + added.count)
@@ -399,7 +399,7 @@ struct BuildState: Sendable {
         }
         stores.log = UInt64.random(in: 1...UInt64.max)
         try FileSystem.writeAtomically(path + ".pages") { write in
-            func counted(_ bytes: [UInt8]) throws {
+            func counted(_ bytes: UnsafeRawBufferPointer) throws {
                 stores.logEnd += bytes.count
                 try write(bytes)
             }
@@ -408,7 +408,7 @@ struct BuildState: Sendable {
             out.word(Self.toolFingerprint)
             out.word(stores.log)
             try Self.encode(.all(of: records), of: records, ranges: store.ranges, into: &out, write: counted)
-            try counted(out.bytes)
+            try out.passOn(to: counted)
         }
         return stores
     }
@@ -475,7 +475,7 @@ struct BuildState: Sendable {
     /// A segment of the page log, a piece at a time: its outputs (id and key), the outputs
     /// gone, its pages (each with its place in the terms store, `ranges`), the pages gone.
     private static func encode(_ segment: LogSegment, of records: PageRecords, ranges: [Range<Int>], into out: inout ByteWriter,
-                               write: ([UInt8]) throws -> Void) rethrows {
+                               write: FileSystem.Sink) throws {
         out.integer(segment.outputs.count)
         for (tree, index) in segment.outputs {
             out.word(outputID(records.trees[tree].outputPaths[index]).value)

@@ -80,10 +80,26 @@ public struct ByteWriter {
 
     /// Once what was written passes a megabyte, hands it to `write` and starts again: a file of
     /// tens of megabytes (the build cache's records) is made and written a piece at a time.
-    public mutating func passOnWhenFull(to write: ([UInt8]) throws -> Void) rethrows {
+    public mutating func passOnWhenFull(to write: FileSystem.Sink) throws {
         guard count >= 1 << 20 else { return }
-        try write(bytes)
+        try passOn(to: write)
+    }
+
+    /// Hands what was written to `write`, where it lies, and starts again (keeping the room).
+    public mutating func passOn(to write: FileSystem.Sink) throws {
+        let written = count
+        try buffer.withUnsafeBytes { try write(UnsafeRawBufferPointer(rebasing: $0[..<written])) }
         count = 0
+    }
+
+    /// A column (`column(_:)`) handed to `write` from where its values lie, after what was
+    /// written before it: a rebuild saves forty thousand terms' numbers, column by column,
+    /// and copying each into the writer first cost more than writing it.
+    public mutating func column<T: BitwiseCopyable>(_ values: [T], passingOnTo write: FileSystem.Sink) throws {
+        guard values.count * MemoryLayout<T>.stride >= 1 << 14 else { return column(values) }
+        integer(values.count)
+        try passOn(to: write)
+        try values.withUnsafeBytes { try write($0) }
     }
 
     /// Seven bits a byte, the low ones first, the high bit meaning "more" (`ByteReader.varint`).

@@ -308,13 +308,13 @@ public enum FileSystem {
 
     /// Writes every byte and closes `fd`; on failure removes the file at `partial`.
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], to path: String, removing partial: String) throws {
-        try writeAll(fd, to: path, removing: partial) { write in try write(bytes) }
+        try writeAll(fd, to: path, removing: partial) { write in try bytes.withUnsafeBytes(write) }
     }
 
     /// Writes the pieces `produce` hands to `write`, in order, and closes `fd`; on failure
     /// removes the file at `partial`.
     private static func writeAll(_ fd: Int32, to path: String, removing partial: String,
-                                 producing produce: (_ write: ([UInt8]) throws -> Void) throws -> Void) throws {
+                                 producing produce: (_ write: Sink) throws -> Void) throws {
         do { try produce { piece in try writeAll(fd, piece, to: path) } } catch {
             close(fd)
             unlink(partial)
@@ -328,12 +328,17 @@ public enum FileSystem {
     }
 
     public static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
-        try writeAtomically(path) { write in try write(bytes) }
+        try writeAtomically(path) { write in try bytes.withUnsafeBytes(write) }
     }
+
+    /// Where a file made in pieces goes, a piece at a time: the bytes are written where they
+    /// lie, so a piece need not be copied into an array of its own first (a column of forty
+    /// thousand numbers, `ByteWriter.column(_:passingOnTo:)`).
+    public typealias Sink = (UnsafeRawBufferPointer) throws -> Void
 
     /// Writes a file made in pieces, so it need not be in memory whole: `produce` hands each
     /// piece to `write` in order. The file appears complete or not at all.
-    public static func writeAtomically(_ path: String, producing produce: (_ write: ([UInt8]) throws -> Void) throws -> Void) throws {
+    public static func writeAtomically(_ path: String, producing produce: (_ write: Sink) throws -> Void) throws {
         let temporary = parentPath(path) + "/.deskbook-tmp-\(getpid())-" + lastComponent(path)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         if fd < 0 { throw failure(temporary) }
@@ -358,12 +363,15 @@ public enum FileSystem {
     /// Writes all of `bytes` to `fd`, leaving it open: from byte `offset` on, or without one
     /// where the file stands.
     public static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int? = nil, to path: String) throws {
+        try bytes.withUnsafeBytes { try writeAll(fd, $0, at: offset, to: path) }
+    }
+
+    /// The same, from bytes where they lie.
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int? = nil, to path: String) throws {
         var written = 0
         while written < bytes.count {
-            let count = bytes.withUnsafeBytes { buffer in
-                let start = buffer.baseAddress! + written, rest = buffer.count - written
-                return offset.map { pwrite(fd, start, rest, off_t($0 + written)) } ?? write(fd, start, rest)
-            }
+            let start = bytes.baseAddress! + written, rest = bytes.count - written
+            let count = offset.map { pwrite(fd, start, rest, off_t($0 + written)) } ?? write(fd, start, rest)
             if count < 0 && errno == EINTR { continue }
             // A write of nothing would never end (a full disk may give one).
             if count <= 0 { throw failure(path) }

@@ -162,11 +162,11 @@ public final class RecordStore: @unchecked Sendable {
                     ranges.append(moved[range]!)
                 }
                 if out.count >= 1 << 20 {
-                    try write(out)
+                    try out.withUnsafeBytes(write)
                     out.removeAll(keepingCapacity: true)
                 }
             }
-            try write(out)
+            try out.withUnsafeBytes(write)
         }
         return (identity, end, ranges)
     }

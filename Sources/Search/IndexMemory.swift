@@ -590,10 +590,10 @@ public struct IndexMemory: Sendable {
     /// them, with their hashes; without, it holds their bytes. What `write` was not handed
     /// stays in `out`. The terms' numbers are written a column at a time (`ByteWriter.column`):
     /// a rebuild reads and writes every term's, and one copy each way is all it takes.
-    public func encode(into out: inout ByteWriter, places: ArraySlice<Range<Int>>? = nil, write: ([UInt8]) throws -> Void) rethrows {
+    public func encode(into out: inout ByteWriter, places: ArraySlice<Range<Int>>? = nil, write: FileSystem.Sink) throws {
         out.byte(places == nil ? 0 : 1)
-        out.column(pages)
-        out.column(pageTerms)
+        try out.column(pages, passingOnTo: write)
+        try out.column(pageTerms, passingOnTo: write)
         out.word(averageLength.bitPattern)
         out.word(highest.bitPattern)
         out.integer(cjkShards)
@@ -604,31 +604,31 @@ public struct IndexMemory: Sendable {
         }
         let slots = liveSlots()
         let all = slots.count == terms.count
-        func column<T: BitwiseCopyable>(_ values: [T]) { out.column(all ? values : slots.map { values[$0] }) }
+        func column<T: BitwiseCopyable>(_ values: [T]) throws { try out.column(all ? values : slots.map { values[$0] }, passingOnTo: write) }
         let kept = all ? terms : terms.keeping(slots)
         out.blob(kept.bytes)
-        out.column(kept.ends)
-        column(highests)
-        column(bests)
-        column(bestWeights)
-        column(counts)
-        column(totals)
-        column(cuts)
-        column(shardOfSlot)
+        try out.column(kept.ends, passingOnTo: write)
+        try column(highests)
+        try column(bests)
+        try column(bestWeights)
+        try column(counts)
+        try column(totals)
+        try column(cuts)
+        try column(shardOfSlot)
         try out.passOnWhenFull(to: write)
         // Each term's postings, then its encoded postings, in `storeEntries()` order.
         if let places {
             let first = places.startIndex
             for list in 0..<2 {
                 let entries = slots.indices.map { places[first + 2 * $0 + list] }
-                out.column(entries.map { Int64($0.lowerBound) })
-                out.column(entries.map { Int64($0.count) })
-                out.column(slots.map { slot in
+                try out.column(entries.map { Int64($0.lowerBound) }, passingOnTo: write)
+                try out.column(entries.map { Int64($0.count) }, passingOnTo: write)
+                try out.column(slots.map { slot in
                     switch list == 0 ? postings[slot] : encoded[slot] {
                     case .held(let bytes): StableHasher.hash(bytes: bytes)
                     case .stored(_, let hash): hash
                     }
-                })
+                }, passingOnTo: write)
             }
         } else {
             for slot in slots {

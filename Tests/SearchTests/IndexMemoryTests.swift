@@ -71,7 +71,7 @@ import DeskbookSupport
                 #expect(updated.splicedTerms > 5, "\(step)")
                 var fresh = try #require(SearchIndex.build(inputs, previous: nil).memory)
                 _ = fresh.files(synonyms: Self.synonyms, leavingOutUnchanged: false)
-                let same = encoded(updated) == encoded(fresh)
+                let same = try encoded(updated) == encoded(fresh)
                 #expect(same, "\(step): the memory differs from one made from nothing")
             }
             let leftOut = made.files.filter { $0.bytes == nil }.map(\.path)
@@ -97,10 +97,10 @@ import DeskbookSupport
     }
 
     /// The memory's bytes in the build cache.
-    func encoded(_ memory: IndexMemory) -> [UInt8] {
+    func encoded(_ memory: IndexMemory) throws -> [UInt8] {
         var pieces: [UInt8] = []
         var out = ByteWriter()
-        memory.encode(into: &out) { pieces += $0 }
+        try memory.encode(into: &out) { pieces += $0 }
         return pieces + out.bytes
     }
 
@@ -117,7 +117,7 @@ import DeskbookSupport
             let saved = try RecordStore.save(blobs.entries, to: folder + "/postings", previous: store, bytes: blobs.bytes)
             var pieces: [UInt8] = []
             var out = ByteWriter()
-            memory.encode(into: &out, places: saved.ranges[...]) { pieces += $0 }
+            try memory.encode(into: &out, places: saved.ranges[...]) { pieces += $0 }
             store = RecordStore(path: folder + "/postings", identity: saved.identity, end: saved.end)
             var input = ByteReader(pieces + out.bytes)
             let read = IndexMemory.decode(&input, store: store)
@@ -169,11 +169,11 @@ import DeskbookSupport
     @Test func aMemoryReadsBackAsItWasWritten() throws {
         let original = SearchIndexTests.documents
         let memory = try #require(SearchIndex.build(IndexInputs(original, synonyms: Self.synonyms), previous: nil).memory)
-        let bytes = encoded(memory)
+        let bytes = try encoded(memory)
         var input = ByteReader(bytes)
         let read = try #require(IndexMemory.decode(&input))
         #expect(input.isAtEnd)
-        #expect(encoded(read) == bytes)
+        #expect(try encoded(read) == bytes)
         var damaged = ByteReader(Array(bytes.prefix(bytes.count / 2)))
         #expect(IndexMemory.decode(&damaged) == nil)
 
@@ -182,10 +182,10 @@ import DeskbookSupport
         defer { cache.remove() }
         let readBack = try cache.readBack(memory)
         let stored = try #require(readBack)
-        #expect(encoded(stored) == bytes)
+        #expect(try encoded(stored) == bytes)
         // A memory that names its bytes in a store is not read without it.
         var named = ByteWriter()
-        stored.encode(into: &named, places: stored.storeEntries().entries.indices.map { $0..<$0 }[...]) { _ in }
+        try stored.encode(into: &named, places: stored.storeEntries().entries.indices.map { $0..<$0 }[...]) { _ in }
         var withoutStore = ByteReader(named.bytes)
         #expect(IndexMemory.decode(&withoutStore) == nil)
     }
