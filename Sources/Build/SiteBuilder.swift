@@ -193,7 +193,8 @@ public enum SiteBuilder {
             return specs.map { spec in
                 PreparedTree(audience: spec.name, pageIndices: spec.pages, allPages: pages, audiences: audiences, content: content,
                              config: config, theme: theme, options: options, expansion: expansion, environmentKey: environmentKey,
-                             snapshots: snapshots, blocks: blockEnvironment, previous: previousOutputs, previousRelease: previousRelease)
+                             snapshots: snapshots, blocks: blockEnvironment, previous: previousOutputs, previousRelease: previousRelease,
+                             cachedMarkdown: cachedMarkdown)
             }
         }
         let unknownTemplates = templateProblems(pages, theme: theme)
@@ -249,9 +250,7 @@ public enum SiteBuilder {
             let previous = samePrevious ? previousOutputs.map { ($0, previousRelease!) } : nil
             // The terms each page had when the memory was made, from the same build's cache.
             let previousIndex = Taken(previousMemories.removeValue(forKey: tree.prefix).map { memory in
-                IndexMemory.Previous(memory: memory, terms: searched.map {
-                    cachedMarkdown[BuildState.pageID(prefix: tree.prefix, urlPath: tree.model.pages[$0].urlPath)]?.digest.terms
-                })
+                IndexMemory.Previous(memory: memory, terms: searched.map { tree.cachedPages[$0]?.digest.terms })
             })
             return {
                 SearchBuild(documents: documents, synonyms: synonyms, prefix: tree.prefix, previous: previous, previousIndex: previousIndex.take())
@@ -262,7 +261,7 @@ public enum SiteBuilder {
             var digests: [[PageDigest]] = []
             for (tree, reuse) in zip(trees, reuses) {
                 let rendered = try renderPages(tree, reuse: reuse, siteDirectory: options.siteDirectory,
-                                               cachedMarkdown: cachedMarkdown, deferTerms: options.separatePhases,
+                                               deferTerms: options.separatePhases,
                                                writeInto: release.map { Destination(directory: $0.staging, previous: $0.previous, recycled: $0.recycled != nil) },
                                                plan: &plan) { treeDigests in
                     guard !options.separatePhases else { return }
@@ -495,7 +494,7 @@ public enum SiteBuilder {
     /// Whether the release still holds each output is found out once it is known which of them
     /// the new release takes from it (`Reuse.findingMissing`).
     static func reusableOutputs(_ jobs: [RenderJob], outputPaths: [String], outputKeys: [UInt64], model: SiteModel, prefix: String,
-                                previous: BuildState?, previousRelease: String?) -> Reuse {
+                                previous: BuildState?, previousRelease: String?, cachedPages: [BuildState.MarkdownEntry?]) -> Reuse {
         guard let previous, let previousRelease, let release = FileSystem.OpenFolder(previousRelease) else { return .none }
         let reusable = parallelMap(Array(jobs.indices)) { position -> Bool in
             let path = outputPaths[position]
@@ -508,8 +507,7 @@ public enum SiteBuilder {
         }
         for index in model.pages.indices where !pagesWithChanges.contains(index) {
             // A page's downloads (CSV) come from the last release too.
-            if let entry = previous.markdown[BuildState.pageID(prefix: prefix, urlPath: model.pages[index].urlPath)],
-               entry.digest.attachments.allSatisfy({ release.contains(prefix + $0) }) {
+            if let entry = cachedPages[index], entry.digest.attachments.allSatisfy({ release.contains(prefix + $0) }) {
                 reuse.pages.insert(index)
             }
         }
@@ -652,7 +650,7 @@ public enum SiteBuilder {
     /// `rendered` is handed the digests as soon as every page is rendered, before the
     /// outputs are listed in the plan: what needs only them can start.
     static func renderPages(_ tree: PreparedTree, reuse: Reuse, siteDirectory: String,
-                            cachedMarkdown: [StableKey: BuildState.MarkdownEntry], deferTerms: Bool = false,
+                            deferTerms: Bool = false,
                             writeInto output: Destination?, plan: inout OutputPlan,
                             rendered: ([PageDigest]) -> Void = { _ in }) throws(DiagnosticsError) -> (digests: [PageDigest], sections: [Int: [SectionText]]) {
         let (model, context, jobs, prefix) = (tree.model, tree.context, tree.jobs, tree.prefix)
@@ -699,7 +697,7 @@ public enum SiteBuilder {
                 return (nil, [], [(position, output.0, output.1)], nil, false)
             case .page(let index):
                 let page = model.pages[index]
-                if reuse.pages.contains(index), let cached = cachedMarkdown[BuildState.pageID(prefix: prefix, urlPath: page.urlPath)], cached.key == tree.keys.markdown[index] {
+                if reuse.pages.contains(index), let cached = tree.cachedPages[index], cached.key == tree.keys.markdown[index] {
                     return (cached.digest, [], [], nil, true)
                 }
                 let render = tree.renderMarkdown(index)
@@ -788,6 +786,9 @@ struct PreparedTree: Sendable {
     /// The cache key of each job's output, in job order.
     let outputKeys: [UInt64]
     let reusable: SiteBuilder.Reuse
+    /// Each page's Markdown key and digest in the last build's cache, nil where it has none:
+    /// looked up once (reuse, rendering and the search index each need them), on every core.
+    let cachedPages: [BuildState.MarkdownEntry?]
     let staticFiles: [(source: String, output: String)]
     private let markdownRenderer: MarkdownRenderer
     private let blockEnvironment: BlockEnvironment
@@ -797,7 +798,7 @@ struct PreparedTree: Sendable {
     init(audience: String?, pageIndices: [Int], allPages: [Page], audiences: Audiences, content: SiteContent,
          config siteConfig: SiteConfig, theme: Theme, options: BuildOptions, expansion: TemplatedPages.Expansion,
          environmentKey: UInt64, snapshots: SnapshotSet, blocks: (String) -> BlockEnvironment,
-         previous: BuildState?, previousRelease: String?) {
+         previous: BuildState?, previousRelease: String?, cachedMarkdown: [StableKey: BuildState.MarkdownEntry]) {
         self.audience = audience
         let prefix = audience.map { $0 + "/" } ?? ""
         self.prefix = prefix
@@ -860,8 +861,12 @@ struct PreparedTree: Sendable {
         // Worked out once: compared with the last build's here, recorded for the next one.
         let outputKeys = parallelMap(jobs) { keys.key($0, model: model, context: context) }
         self.outputKeys = outputKeys
+        let cachedPages = cachedMarkdown.isEmpty ? Array(repeating: nil, count: pages.count) : parallelMap(pages) { page in
+            cachedMarkdown[BuildState.pageID(prefix: prefix, urlPath: page.urlPath)]
+        }
+        self.cachedPages = cachedPages
         let reusable = SiteBuilder.reusableOutputs(jobs, outputPaths: outputPaths, outputKeys: outputKeys, model: model, prefix: prefix,
-                                                   previous: previous, previousRelease: previousRelease)
+                                                   previous: previous, previousRelease: previousRelease, cachedPages: cachedPages)
         self.reusable = reusable
         markdownRenderer = MarkdownRenderer(unsafeHTML: config.unsafeHTML, allowedURLSchemes: config.allowedURLSchemes)
         blockEnvironment = blocks(config.basePath)

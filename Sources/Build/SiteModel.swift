@@ -27,8 +27,11 @@ struct SiteModel: Sendable {
     /// Tag slug -> index in `tags`.
     let tagsBySlug: [String: Int]
     /// Each page's tags, by index in `tags`, and its section, by a number: related pages are
-    /// worked out for every FAQ entry of the site (`related`), with integers only.
-    private let tagsOfPage: [[Int]]
+    /// worked out for every FAQ entry of the site (`related`), with integers only. One list for
+    /// the whole site, page after page (`tagsOfPage`): not ten thousand small arrays.
+    private let pageTags: [Int]
+    /// Where each page's tags start in `pageTags`, and after the last page, where they end.
+    private let pageTagStarts: [Int]
     /// Each page's section (its `sectionPath`) by a number, and each number's folder: what
     /// depends only on where a page stands is worked out once per section.
     let sectionOfPage: [Int]
@@ -99,7 +102,12 @@ struct SiteModel: Sendable {
         var slugOfSpelling: [Int] = []
         var slugNumbers: [String: Int] = [:]
         var slugs: [(slug: String, name: String?, size: Int)] = []
-        var slugsOfPage = [[Int]](repeating: [], count: pages.count)
+        // Each page's slugs, page after page; a slug two of a page's tags make (two spellings
+        // of one name) lists the page twice.
+        var pageSlugs: [Int] = []
+        var slugStarts = [0]
+        slugStarts.reserveCapacity(pages.count + 1)
+        var slugRepeatsPages: [Bool] = []
         func spelling(of name: String) -> Int {
             if let known = spellings[UTF8Key(name)] { return known }
             let slug = Slug.make(name)
@@ -107,6 +115,7 @@ struct SiteModel: Sendable {
             if number == slugs.count {
                 slugNumbers[slug] = number
                 slugs.append((slug, nil, 0))
+                slugRepeatsPages.append(false)
             }
             spellings[UTF8Key(name)] = slugOfSpelling.count
             slugOfSpelling.append(number)
@@ -114,34 +123,39 @@ struct SiteModel: Sendable {
         }
         for index in pages.indices {
             let names = facts[index].tags
-            slugsOfPage[index].reserveCapacity(names.count)
+            let start = pageSlugs.count
             for (position, name) in names.enumerated() where !names[..<position].contains(name) {
-                let spelling = spelling(of: name)
-                let slug = slugOfSpelling[spelling]
-                slugsOfPage[index].append(slug)
+                let slug = slugOfSpelling[spelling(of: name)]
+                if pageSlugs[start...].contains(slug) { slugRepeatsPages[slug] = true }
+                pageSlugs.append(slug)
                 guard !name.isEmpty else { continue }
                 if slugs[slug].name == nil { slugs[slug].name = name }
                 slugs[slug].size += 1
             }
+            slugStarts.append(pageSlugs.count)
         }
-        let named = slugs.filter { $0.name != nil }.sorted {
-            $0.size != $1.size ? $0.size > $1.size : $0.name! < $1.name!
+        let named = slugs.indices.filter { slugs[$0].name != nil }.sorted {
+            slugs[$0].size != slugs[$1].size ? slugs[$0].size > slugs[$1].size : slugs[$0].name! < slugs[$1].name!
         }
-        var tags = named.map { Tag(name: $0.name!, outputPath: "tags/\($0.slug.isEmpty ? "tag" : $0.slug)/", pageIndices: []) }
-        self.tagsBySlug = Dictionary(uniqueKeysWithValues: named.enumerated().map { ($1.slug, $0) })
-        let tagOfSlug = slugs.map { [tagsBySlug] in tagsBySlug[$0.slug] }
-        // Each page's list is made at its size: `compactMap` grows ten thousand small arrays.
-        tagsOfPage = slugsOfPage.map { slugs in
-            var tags: [Int] = []
-            tags.reserveCapacity(slugs.count)
-            for slug in slugs { if let tag = tagOfSlug[slug] { tags.append(tag) } }
-            return tags
+        var tags = named.map { Tag(name: slugs[$0].name!, outputPath: "tags/\(slugs[$0].slug.isEmpty ? "tag" : slugs[$0].slug)/", pageIndices: []) }
+        self.tagsBySlug = Dictionary(uniqueKeysWithValues: named.enumerated().map { (slugs[$1].slug, $0) })
+        var tagOfSlug = [Int?](repeating: nil, count: slugs.count)
+        for (tag, slug) in named.enumerated() { tagOfSlug[slug] = tag }
+        // The same lists by tag: a slug of an empty name is no tag.
+        var pageTags: [Int] = []
+        pageTags.reserveCapacity(pageSlugs.count)
+        var pageTagStarts = [0]
+        pageTagStarts.reserveCapacity(pages.count + 1)
+        for index in pages.indices {
+            for slug in pageSlugs[slugStarts[index]..<slugStarts[index + 1]] { if let tag = tagOfSlug[slug] { pageTags.append(tag) } }
+            pageTagStarts.append(pageTags.count)
         }
         for index in sorted {
-            for tag in tagsOfPage[index] { tags[tag].pageIndices.append(index) }
+            for tag in pageTags[pageTagStarts[index]..<pageTagStarts[index + 1]] { tags[tag].pageIndices.append(index) }
         }
         self.tags = tags
-        tagRepeatsPages = tags.map { Set($0.pageIndices).count != $0.pageIndices.count }
+        (self.pageTags, self.pageTagStarts) = (pageTags, pageTagStarts)
+        tagRepeatsPages = named.map { slugRepeatsPages[$0] }
     }
 
     /// What the site's lists need of one page.
@@ -220,13 +234,13 @@ struct SiteModel: Sendable {
     /// newest. Only the first pages of each tag are considered, so a tag on thousands of
     /// pages does not make every page compare itself with all of them.
     func related(to index: Int, limit: Int) -> [Int] {
-        let pageTags = tagsOfPage[index]
+        let pageTags = self.pageTags[pageTagStarts[index]..<pageTagStarts[index + 1]]
         let section = sectionOfPage[index]
-        if pageTags.count == 1 && !tagRepeatsPages[pageTags[0]] {
+        if pageTags.count == 1 && !tagRepeatsPages[pageTags.first!] {
             // One tag (most pages): its pages share one tag each and come in listing order, so
             // those of the same section come first, then the others, each in that order.
             var sameSection: [Int] = [], others: [Int] = []
-            for other in tags[pageTags[0]].pageIndices.prefix(200) where other != index {
+            for other in tags[pageTags.first!].pageIndices.prefix(200) where other != index {
                 if sectionOfPage[other] == section {
                     if sameSection.count < limit { sameSection.append(other) }
                 } else if others.count < limit {
