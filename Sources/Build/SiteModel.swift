@@ -28,7 +28,7 @@ struct SiteModel: Sendable {
     let tagsBySlug: [String: Int]
     /// Each page's tags, by index in `tags`, and its section, by a number: related pages are
     /// worked out for every FAQ entry of the site (`related`), with integers only. One list for
-    /// the whole site, page after page (`tagsOfPage`): not ten thousand small arrays.
+    /// the whole site, page after page: not ten thousand small arrays.
     private let pageTags: [Int]
     /// Where each page's tags start in `pageTags`, and after the last page, where they end.
     private let pageTagStarts: [Int]

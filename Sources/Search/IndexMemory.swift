@@ -588,8 +588,9 @@ public struct IndexMemory: Sendable {
     /// For the build cache, a piece at a time (`ByteWriter.passOnWhenFull`), while the site is
     /// written. With `places` (where a store holds `storeEntries()`, in their order), the memory names
     /// them, with their hashes; without, it holds their bytes. What `write` was not handed
-    /// stays in `out`. The terms' numbers are written a column at a time (`ByteWriter.column`):
-    /// a rebuild reads and writes every term's, and one copy each way is all it takes.
+    /// stays in `out`. The terms' numbers are written a column at a time, each handed to `write`
+    /// from where it lies (`ByteWriter.column(_:passingOnTo:)`): a rebuild reads and writes
+    /// every term's, and one copy each way is all it takes.
     public func encode(into out: inout ByteWriter, places: ArraySlice<Range<Int>>? = nil, write: FileSystem.Sink) throws {
         out.byte(places == nil ? 0 : 1)
         try out.column(pages, passingOnTo: write)

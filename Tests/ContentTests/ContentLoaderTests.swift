@@ -276,3 +276,36 @@ import Glibc
         }
     }
 }
+
+/// Files the build cache makes in pieces (`FileSystem.writeAtomically(_:producing:)`), read back.
+@Suite struct FilePiecesTests {
+    @Test func aLargeColumnIsHandedOnWholeAndReadsBack() throws {
+        let site = try TestSite(["content/_index.md": "x"])
+        defer { site.remove() }
+        let path = site.root + "/pieces"
+        let small: [Int32] = [3, 1, 4, 1, 5]
+        let large = (0..<5_000).map { UInt64($0) * 2_654_435_761 }
+        var pieces: [Int] = []
+        try FileSystem.writeAtomically(path) { write in
+            let recording: FileSystem.Sink = { piece in
+                pieces.append(piece.count)
+                try write(piece)
+            }
+            var out = ByteWriter()
+            out.text("首頁")
+            try out.column(small, passingOnTo: recording)
+            try out.column(large, passingOnTo: recording)
+            out.word(42)
+            try out.passOn(to: recording)
+        }
+        // The large column is one piece of its own, not copied into the writer; the small one
+        // goes with the text, and what follows comes after it.
+        #expect(pieces == [8 + 6 + 8 + 5 * 4 + 8, 5_000 * 8, 8])
+        var input = ByteReader(try FileSystem.readFile(path))
+        #expect(input.text() == "首頁")
+        #expect(input.column(of: Int32.self) == small)
+        #expect(input.column(of: UInt64.self) == large)
+        #expect(input.word() == 42)
+        #expect(input.isAtEnd)
+    }
+}
