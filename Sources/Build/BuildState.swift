@@ -77,6 +77,23 @@ struct BuildState: Sendable {
     var termsStore: RecordStore?
     /// Where the search memories' postings and chunks are kept, when read from the cache.
     var searchStore: RecordStore?
+    /// How the search memories' file was read, when it was (`SearchLog`).
+    var searchLog: SearchLog?
+
+    /// The search memories' file (`.search`) is a log: the memories whole, as a build saved
+    /// them, then what each later build changed in them (`IndexMemory.encodeChanges`), a
+    /// record each, which a rebuild adds in place of writing megabytes anew. A build reads
+    /// the records up to the one of the summary it read: one a build left unfinished, or
+    /// added after it, is not read, and the next one is written over it.
+    struct SearchLog: Sendable {
+        /// Where the record of the summary's build ends: the next one goes there.
+        var end: Int
+        /// Where the whole memories end: once the records after them are a quarter of that,
+        /// the memories are written whole again.
+        var wholeEnd: Int
+        /// The memories' trees: a record holds the changes of each, no more, no fewer.
+        var prefixes: Set<String>
+    }
     /// Where the page records stand, as the summary names them (`PageStores`); nil before
     /// they were first saved.
     var pageStores: PageStores?
@@ -144,7 +161,7 @@ struct BuildState: Sendable {
         guard input.integer() == Self.formatVersion, input.word() == Self.toolFingerprint, input.word() == stores.log,
               let pages = Self.decodePages(&input, store: store) else { return false }
         (outputs, markdown, termsStore, pageLogRecords) = (pages.outputs, pages.markdown, store, pages.records)
-        if let search = search.result() { (searchKeys, searchFiles, searchMemories, searchStore) = search }
+        if let search = search.result() { (searchKeys, searchFiles, searchMemories, searchStore, searchLog) = search }
         return true
     }
 
@@ -181,30 +198,82 @@ struct BuildState: Sendable {
     /// Read with the pages; none (the next index is built from every page's terms) when
     /// missing, damaged or written with another summary.
     private static func loadSearch(_ path: String, header state: BuildState)
-        -> (keys: [String: UInt64], files: [String], memories: [String: IndexMemory], store: RecordStore)? {
+        -> (keys: [String: UInt64], files: [String], memories: [String: IndexMemory], store: RecordStore, log: SearchLog)? {
         guard let bytes = try? FileSystem.readFile(path + ".search") else { return nil }
         var input = ByteReader(bytes)
-        guard let header = decodeHeader(&input), header.inputs == state.inputs, header.release == state.release,
-              let keyCount = input.count() else { return nil }
-        var keys: [String: UInt64] = [:]
-        for _ in 0..<keyCount {
-            guard let prefix = input.text(), let key = input.word() else { return nil }
-            keys[prefix] = key
-        }
-        guard let fileCount = input.count() else { return nil }
-        var files: [String] = []
-        for _ in 0..<fileCount {
-            guard let file = input.text() else { return nil }
-            files.append(file)
-        }
-        guard let identity = input.word(), let end = input.count(limit: Int.max),
-              let store = RecordStore(path: path + ".postings", identity: identity, end: end), let count = input.count() else { return nil }
+        guard var head = SearchRecordHead.decode(&input),
+              var store = RecordStore(path: path + ".postings", identity: head.storeIdentity, end: head.storeEnd) else { return nil }
         var memories: [String: IndexMemory] = [:]
-        for _ in 0..<count {
+        for _ in 0..<head.memoryCount {
             guard let prefix = input.text(), let memory = IndexMemory.decode(&input, store: store) else { return nil }
             memories[prefix] = memory
         }
-        return input.isAtEnd ? (keys, files, memories, store) : nil
+        let wholeEnd = input.position
+        // The later builds' changes, in the order they were made, up to the summary's build.
+        while head.inputs != state.inputs || head.release != state.release {
+            guard let length = input.count(limit: input.remaining), let range = input.skip(length) else { return nil }
+            var record = ByteReader(bytes, range: range)
+            guard let next = SearchRecordHead.decode(&record), next.storeIdentity == head.storeIdentity,
+                  next.storeEnd >= head.storeEnd, next.memoryCount == memories.count else { return nil }
+            for _ in 0..<next.memoryCount {
+                guard let prefix = record.text(), memories[prefix] != nil,
+                      memories[prefix]!.applyChanges(&record, storeEnd: next.storeEnd) else { return nil }
+            }
+            guard record.isAtEnd else { return nil }
+            head = next
+        }
+        if head.storeEnd != store.end {
+            guard let later = RecordStore(path: store.path, identity: head.storeIdentity, end: head.storeEnd) else { return nil }
+            store = later
+            for prefix in memories.keys { memories[prefix]!.use(later) }
+        }
+        return (head.keys, head.files, memories, store, SearchLog(end: input.position, wholeEnd: wholeEnd, prefixes: Set(memories.keys)))
+    }
+
+    /// What each record of the search memories' file starts with: the build it is of, its
+    /// indexes' keys and files, the store its memories' records are in, and how many memories
+    /// follow.
+    struct SearchRecordHead {
+        var inputs: UInt64
+        var release: String
+        var keys: [String: UInt64]
+        var files: [String]
+        var storeIdentity: UInt64
+        var storeEnd: Int
+        var memoryCount: Int
+
+        static func decode(_ input: inout ByteReader) -> SearchRecordHead? {
+            guard let header = BuildState.decodeHeader(&input), let keyCount = input.count() else { return nil }
+            var keys: [String: UInt64] = [:]
+            for _ in 0..<keyCount {
+                guard let prefix = input.text(), let key = input.word() else { return nil }
+                keys[prefix] = key
+            }
+            guard let fileCount = input.count() else { return nil }
+            var files: [String] = []
+            for _ in 0..<fileCount {
+                guard let file = input.text() else { return nil }
+                files.append(file)
+            }
+            guard let identity = input.word(), let end = input.count(limit: Int.max), let count = input.count() else { return nil }
+            return SearchRecordHead(inputs: header.inputs, release: header.release, keys: keys, files: files,
+                                    storeIdentity: identity, storeEnd: end, memoryCount: count)
+        }
+    }
+
+    /// `SearchRecordHead` of this state.
+    private func encodeSearchHead(into out: inout ByteWriter, storeIdentity: UInt64, storeEnd: Int) {
+        encodeHeader(into: &out)
+        out.integer(searchKeys.count)
+        for (prefix, key) in searchKeys.sorted(by: { $0.key < $1.key }) {
+            out.text(prefix)
+            out.word(key)
+        }
+        out.integer(searchFiles.count)
+        for file in searchFiles { out.text(file) }
+        out.word(storeIdentity)
+        out.integer(storeEnd)
+        out.integer(searchMemories.count)
     }
 
     /// Removes a state's files (one that could not be written whole).
@@ -213,9 +282,37 @@ struct BuildState: Sendable {
     }
 
     /// The search indexes' keys, files and memories.
+    /// As the changes since the memories were read, after the record read (`SearchLog`), when
+    /// each memory was read and updated and the changes so far are few; else whole.
     func saveSearch(_ path: String) throws {
         try FileSystem.makeDirectories(FileSystem.parentPath(path))
+        if let log = searchLog, let store = searchStore, store.damaged == nil, store.path == path + ".postings",
+           Set(searchMemories.keys) == log.prefixes, searchMemories.values.allSatisfy(\.savesAsChanges),
+           log.end - log.wholeEnd <= log.wholeEnd / 4 {
+            try appendSearchChanges(path + ".search", log: log, store: store)
+            return
+        }
         try FileSystem.writeAtomically(path + ".search") { write in try encodeSearchMemories(storePath: path + ".postings", write) }
+    }
+
+    /// One record of the memories' changes, written where the record read ends.
+    private func appendSearchChanges(_ path: String, log: SearchLog, store: RecordStore) throws {
+        let memories = searchMemories.sorted { $0.key < $1.key }
+        let blobs = memories.map { $0.value.changedStoreEntries() }
+        let firsts = blobs.reduce(into: [0]) { $0.append($0.last! + $1.entries.count) }
+        let saved = try store.append(blobs.flatMap(\.entries)) { position in
+            let memory = firsts.lastIndex { $0 <= position }!
+            return blobs[memory].bytes(position - firsts[memory])
+        }
+        var record = ByteWriter()
+        encodeSearchHead(into: &record, storeIdentity: saved.identity, storeEnd: saved.end)
+        for (number, (prefix, memory)) in memories.enumerated() {
+            record.text(prefix)
+            memory.encodeChanges(into: &record, places: saved.ranges[firsts[number]..<firsts[number + 1]])
+        }
+        var out = ByteWriter()
+        out.integer(record.bytes.count)
+        try FileSystem.replaceTail(path, from: log.end, with: out.bytes + record.bytes)
     }
 
     /// Runs `save`; true when it saved. The cache only saves time: if it cannot be written, it
@@ -245,17 +342,7 @@ struct BuildState: Sendable {
             return blobs[memory].bytes(position - firsts[memory])
         }
         var out = ByteWriter()
-        encodeHeader(into: &out)
-        out.integer(searchKeys.count)
-        for (prefix, key) in searchKeys.sorted(by: { $0.key < $1.key }) {
-            out.text(prefix)
-            out.word(key)
-        }
-        out.integer(searchFiles.count)
-        for file in searchFiles { out.text(file) }
-        out.word(store.identity)
-        out.integer(store.end)
-        out.integer(memories.count)
+        encodeSearchHead(into: &out, storeIdentity: store.identity, storeEnd: store.end)
         for (number, (prefix, memory)) in memories.enumerated() {
             out.text(prefix)
             try memory.encode(into: &out, places: store.ranges[firsts[number]..<firsts[number + 1]], write: write)
@@ -304,7 +391,7 @@ struct BuildState: Sendable {
         out.text(release)
     }
 
-    private static func decodeHeader(_ input: inout ByteReader) -> BuildState? {
+    fileprivate static func decodeHeader(_ input: inout ByteReader) -> BuildState? {
         guard input.integer() == formatVersion, input.word() == toolFingerprint,
               let inputs = input.word(), let release = input.text() else { return nil }
         var state = BuildState()

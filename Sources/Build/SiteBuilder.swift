@@ -327,7 +327,7 @@ public enum SiteBuilder {
         let savingSearch = releaseName.flatMap { name in
             statePath.map { statePath in
                 var state = BuildState()
-                (state.inputs, state.release, state.searchStore) = (inputs, name, previousState?.searchStore)
+                (state.inputs, state.release, state.searchStore, state.searchLog) = (inputs, name, previousState?.searchStore, previousState?.searchLog)
                 for (tree, search) in zip(trees, searchBuilds) {
                     state.searchKeys[tree.prefix] = search.key
                     state.searchMemories[tree.prefix] = search.memory

@@ -19,7 +19,7 @@ public final class RecordStore: @unchecked Sendable {
     private var damage: String?
 
     static let magic = Array("DBSTORE1".utf8)
-    static let headerSize = 16
+    public static let headerSize = 16
 
     /// The store at `path`, when it is the one with `identity` and holds `end` bytes of records.
     public init?(path: String, identity: UInt64, end: Int) {
@@ -97,8 +97,9 @@ public final class RecordStore: @unchecked Sendable {
         return try written(entries, bytes, previous: previous, to: path)
     }
 
-    /// Adds the new records at the store's end, in place: what was saved before points below it.
-    private func append(_ entries: [Entry], _ bytes: (Int) -> [UInt8]) throws -> (identity: UInt64, end: Int, ranges: [Range<Int>]) {
+    /// Adds the new records at the store's end, in place: what was saved before points below
+    /// it. Never written anew: for a save of some of the records that point into the store.
+    public func append(_ entries: [Entry], _ bytes: (Int) -> [UInt8]) throws -> (identity: UInt64, end: Int, ranges: [Range<Int>]) {
         let descriptor = open(path, O_WRONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw FileSystem.Failure(path: path, reason: String(cString: strerror(errno))) }
         defer { close(descriptor) }

@@ -77,6 +77,23 @@ public struct IndexMemory: Sendable {
     /// update holds up the build. Nil where two terms share a hash (or one hashes to zero,
     /// which the table cannot hold): such a memory is not updated. Not kept in the build cache.
     private var termSlots: SlotTable?
+    /// What changed since the memory was read from the build cache: a rebuild saves only that
+    /// (`encodeChanges`), after the records it read, rather than the whole memory again. Nil for
+    /// a memory made from every page's terms, or once every term may have changed (a new
+    /// scale, new shards, every term's bytes read): it is saved whole (`encode`).
+    private var unsaved: Unsaved?
+
+    /// The terms (by slot), pages and chunks (by number) changed since the memory was read,
+    /// and how many terms it had then.
+    struct Unsaved: Sendable {
+        var termCount: Int
+        var slots = Set<Int>()
+        var pages = Set<Int>()
+        var chunks = Set<Int>()
+    }
+
+    /// Whether the memory can be saved as its changes since it was read (`encodeChanges`).
+    public var savesAsChanges: Bool { unsaved != nil }
 
     /// Bytes held in memory, or a record of the memory's store with its hash, read when
     /// needed (`bytes`).
@@ -109,6 +126,7 @@ public struct IndexMemory: Sendable {
 
     /// Reads the whole store once, for an update that needs every term's bytes.
     private mutating func holdAll() {
+        unsaved = nil
         guard let store else { return }
         let whole = store.whole() ?? []
         func held(_ blob: Blob) -> Blob {
@@ -335,6 +353,9 @@ public struct IndexMemory: Sendable {
         }
         chunkKeys = inputs.chunkKeys
         self.changedChunks = changedChunks
+        unsaved?.slots.formUnion(dirty)
+        unsaved?.pages.formUnion(changed)
+        unsaved?.chunks.formUnion(changedChunks)
     }
 
     /// `termSlots` of `terms`.
@@ -412,6 +433,7 @@ public struct IndexMemory: Sendable {
     /// Gives the terms from `first` on their shards; from 0, shards are numbered anew.
     private mutating func placeInShards(from first: Int = 0) {
         if first == 0 {
+            unsaved = nil
             cjkShards = SearchIndex.cjkShardCount(terms: postings.count { !$0.isEmpty })
             shardOfSlot = []
             shardNames = []
@@ -560,22 +582,31 @@ public struct IndexMemory: Sendable {
     /// chunks. Those of the store the memory was read from are `.stored` there; the others are
     /// new, and `bytes` gives them by their position.
     public func storeEntries() -> (entries: [RecordStore.Entry], bytes: @Sendable (Int) -> [UInt8]) {
-        let slots = liveSlots()
+        storeEntries(slots: liveSlots(), chunks: Array(chunks.indices))
+    }
+
+    /// The byte strings `encodeChanges` names, in its order, as `storeEntries()` gives them:
+    /// those of the changed terms and chunks.
+    public func changedStoreEntries() -> (entries: [RecordStore.Entry], bytes: @Sendable (Int) -> [UInt8]) {
+        storeEntries(slots: unsaved?.slots.sorted() ?? [], chunks: unsaved?.chunks.sorted() ?? [])
+    }
+
+    private func storeEntries(slots: [Int], chunks numbers: [Int]) -> (entries: [RecordStore.Entry], bytes: @Sendable (Int) -> [UInt8]) {
         func entry(_ blob: Blob) -> RecordStore.Entry {
             if case .stored(let range, _) = blob { .stored(range) } else { .new }
         }
         var entries: [RecordStore.Entry] = []
-        entries.reserveCapacity(2 * slots.count + chunks.count)
+        entries.reserveCapacity(2 * slots.count + numbers.count)
         for slot in slots {
             entries.append(entry(postings[slot]))
             entries.append(entry(encoded[slot]))
         }
-        entries += chunks.map(entry)
+        for number in numbers { entries.append(entry(chunks[number])) }
         let memory = self
         return (entries, { position in
             let blob = position < 2 * slots.count
                 ? (position % 2 == 0 ? memory.postings[slots[position / 2]] : memory.encoded[slots[position / 2]])
-                : memory.chunks[position - 2 * slots.count]
+                : memory.chunks[numbers[position - 2 * slots.count]]
             return Array(memory.bytes(blob))
         })
     }
@@ -705,6 +736,7 @@ public struct IndexMemory: Sendable {
               shardOfSlot.allSatisfy({ 0 <= $0 && Int($0) < shardCount }) else { return nil }
         memory.terms = terms
         memory.termSlots = termSlots(terms)
+        memory.unsaved = inStore == 1 ? Unsaved(termCount: terms.count) : nil
         (memory.highests, memory.bests, memory.bestWeights) = (highests, bests, bestWeights)
         (memory.counts, memory.totals, memory.cuts, memory.shardOfSlot) = (counts, totals, cuts, shardOfSlot)
         if inStore == 1 {
@@ -739,6 +771,150 @@ public struct IndexMemory: Sendable {
             memory.chunkHashes.append(hash)
         }
         return memory
+    }
+
+    /// What changed since the memory was read (`savesAsChanges`), for the build cache: the new
+    /// terms' texts; each changed term's numbers and where `places` (the store's places of
+    /// `changedStoreEntries()`, in their order) puts its postings and encoded postings, with
+    /// their hashes; the pages' changed terms hashes; the shards; the changed chunks. A few
+    /// kilobytes where the whole memory is megabytes.
+    public func encodeChanges(into out: inout ByteWriter, places: ArraySlice<Range<Int>>) {
+        let unsaved = unsaved ?? Unsaved(termCount: terms.count)
+        let slots = unsaved.slots.sorted()
+        out.integer(terms.count)
+        let added = terms.keeping(Array(unsaved.termCount..<terms.count))
+        out.blob(added.bytes)
+        out.column(added.ends)
+        out.column(slots.map(Int32.init))
+        out.column(slots.map { highests[$0] })
+        out.column(slots.map { bests[$0] })
+        out.column(slots.map { bestWeights[$0] })
+        out.column(slots.map { counts[$0] })
+        out.column(slots.map { totals[$0] })
+        out.column(slots.map { cuts[$0] })
+        out.column(slots.map { shardOfSlot[$0] })
+        let first = places.startIndex
+        func place(_ position: Int, _ blob: Blob) {
+            out.varint(UInt64(places[first + position].lowerBound))
+            out.varint(UInt64(places[first + position].count))
+            switch blob {
+            case .held(let bytes): out.word(StableHasher.hash(bytes: bytes))
+            case .stored(_, let hash): out.word(hash)
+            }
+        }
+        for (number, slot) in slots.enumerated() {
+            place(2 * number, postings[slot])
+            place(2 * number + 1, encoded[slot])
+        }
+        let pagesChanged = unsaved.pages.sorted()
+        out.column(pagesChanged.map(Int32.init))
+        out.column(pagesChanged.map { pageTerms[$0] })
+        out.integer(cjkShards)
+        out.integer(shardNames.count)
+        for (name, hash) in zip(shardNames, shardHashes) {
+            out.text(name)
+            optionalHash(hash, into: &out)
+        }
+        let chunksChanged = unsaved.chunks.sorted()
+        out.integer(chunksChanged.count)
+        for (position, number) in chunksChanged.enumerated() {
+            out.small(number)
+            out.word(chunkKeys[number])
+            place(2 * slots.count + position, chunks[number])
+        }
+        out.integer(chunkHashes.count)
+        for hash in chunkHashes { optionalHash(hash, into: &out) }
+    }
+
+    /// Puts the changes of a later build (`encodeChanges`) into a memory read from the build
+    /// cache, whose store then holds `storeEnd` bytes of records. False at damaged bytes.
+    public mutating func applyChanges(_ input: inout ByteReader, storeEnd: Int) -> Bool {
+        let pageCount = pages.count
+        guard store != nil, let termCount = input.count(), termCount >= terms.count, let addedBytes = input.blob(),
+              let addedEnds = input.column(of: UInt32.self, limit: termCount - terms.count),
+              addedEnds.count == termCount - terms.count, let added = TermTexts(bytes: addedBytes, ends: addedEnds),
+              let slots = input.column(of: Int32.self, limit: termCount) else { return false }
+        func column<T: BitwiseCopyable>(_ type: T.Type) -> [T]? {
+            input.column(of: type, limit: slots.count).flatMap { $0.count == slots.count ? $0 : nil }
+        }
+        guard let newHighests = column(Float.self), let newBests = column(Int32.self), let newBestWeights = column(Float.self),
+              let newCounts = column(Int32.self), let newTotals = column(Int64.self), let newCuts = column(Double.self),
+              let newShards = column(Int32.self),
+              slots.allSatisfy({ 0 <= $0 && Int($0) < termCount }), Set(slots).count == slots.count,
+              // Every new term is among the changed ones, which give its numbers.
+              slots.count(where: { Int($0) >= terms.count }) == termCount - terms.count,
+              newBests.allSatisfy({ 0 <= $0 && Int($0) <= pageCount }),
+              newCounts.allSatisfy({ 0 <= $0 && Int($0) <= pageCount }) else { return false }
+        func place() -> Blob? {
+            guard let start = input.varint(), let count = input.varint(), start <= UInt64(storeEnd),
+                  count <= UInt64(storeEnd) - start, let hash = input.word() else { return nil }
+            return .stored(Int(start)..<Int(start + count), hash: hash)
+        }
+        var newPostings: [Blob] = [], newEncoded: [Blob] = []
+        for _ in slots {
+            guard let postingsPlace = place(), let encodedPlace = place() else { return false }
+            newPostings.append(postingsPlace)
+            newEncoded.append(encodedPlace)
+        }
+        guard let pagesChanged = input.column(of: Int32.self, limit: pageCount),
+              let newPageTerms = input.column(of: UInt64.self, limit: pageCount), newPageTerms.count == pagesChanged.count,
+              pagesChanged.allSatisfy({ 0 <= $0 && Int($0) < pageCount }),
+              let newCJKShards = input.count(), let shardCount = input.count() else { return false }
+        var names: [String] = [], hashes: [UInt64?] = []
+        for _ in 0..<shardCount {
+            guard let name = input.text(), let hash = Self.optionalHash(&input) else { return false }
+            names.append(name)
+            hashes.append(hash)
+        }
+        guard newShards.allSatisfy({ 0 <= $0 && Int($0) < shardCount }),
+              shardOfSlot.allSatisfy({ Int($0) < shardCount }), let chunkCount = input.count(limit: chunks.count) else { return false }
+        var newChunks: [(number: Int, key: UInt64, blob: Blob)] = []
+        for _ in 0..<chunkCount {
+            guard let number = input.small(limit: chunks.count - 1), let key = input.word(), let blob = place() else { return false }
+            newChunks.append((number, key, blob))
+        }
+        guard input.count() == chunks.count else { return false }
+        var newChunkHashes: [UInt64?] = []
+        for _ in chunks.indices {
+            guard let hash = Self.optionalHash(&input) else { return false }
+            newChunkHashes.append(hash)
+        }
+
+        // Read whole: now the memory changes.
+        let oldCount = terms.count
+        for slot in oldCount..<termCount {
+            let term = added[slot - oldCount]
+            terms.append(term)
+            let hash = StableHasher.hash(term)
+            if hash == 0 || termSlots?.slot(of: hash, next: slot) != slot { termSlots = nil }
+        }
+        let addedCount = termCount - postings.count
+        postings += repeatElement(.held([]), count: addedCount)
+        encoded += repeatElement(.held([]), count: addedCount)
+        highests += repeatElement(0, count: addedCount)
+        bests += repeatElement(0, count: addedCount)
+        bestWeights += repeatElement(0, count: addedCount)
+        counts += repeatElement(0, count: addedCount)
+        totals += repeatElement(0, count: addedCount)
+        cuts += repeatElement(.nan, count: addedCount)
+        shardOfSlot += repeatElement(0, count: addedCount)
+        for (number, slot) in slots.lazy.map(Int.init).enumerated() {
+            (highests[slot], bests[slot], bestWeights[slot]) = (newHighests[number], newBests[number], newBestWeights[number])
+            (counts[slot], totals[slot], cuts[slot]) = (newCounts[number], newTotals[number], newCuts[number])
+            shardOfSlot[slot] = newShards[number]
+            (postings[slot], encoded[slot]) = (newPostings[number], newEncoded[number])
+        }
+        for (page, hash) in zip(pagesChanged, newPageTerms) { pageTerms[Int(page)] = hash }
+        (cjkShards, shardNames, shardHashes) = (newCJKShards, names, hashes)
+        for chunk in newChunks { (chunkKeys[chunk.number], chunks[chunk.number]) = (chunk.key, chunk.blob) }
+        chunkHashes = newChunkHashes
+        unsaved = Unsaved(termCount: terms.count)
+        return true
+    }
+
+    /// The store the memory's records are in, as a later build left it (more records at its end).
+    public mutating func use(_ laterStore: RecordStore) {
+        if store != nil { store = laterStore }
     }
 
     /// A memory with no terms or chunks yet (`decode` adds them).

@@ -369,4 +369,48 @@ func outputTree(_ root: String) -> [String: [UInt8]] {
         #expect(initial.markdown[removed] != nil && shrunk.markdown[removed] == nil)
         #expect(shrunk.markdown.count == initial.markdown.count - 1)
     }
+
+    /// The search memories are a log as well: a rebuild adds what it changed in them, and the
+    /// memories are written whole again once the changes add up. What a build that did not
+    /// finish added is not read, and the next build writes over it.
+    @Test func theSearchMemoryLogGrowsByEachBuildsChangesAndSkipsWhatAnUnfinishedBuildAdded() throws {
+        let site = try incrementalSite()
+        defer { site.remove() }
+        // Enough terms that one page's changes are a small part of the memories.
+        for number in 1...150 {
+            let words = (0..<8).map { "unit\(number)x\($0)" }.joined(separator: " ")
+            try site.write("content/faq/units/u\(number).md", TestSite.page("物業\(number)號", "說明 \(words)。"))
+        }
+        _ = try incremental(site)
+        let builds = site.root + "/.deskbook-cache/builds"
+        let path = builds + "/" + (try #require(try FileSystem.listDirectory(builds).first { $0.name.hasSuffix(".search") })).name
+        let whole = try FileSystem.readFile(path)
+        _ = try answerQ7(site, "新的回答內容，談到首付比例。")
+        let second = try FileSystem.readFile(path)
+        let appended = second.prefix(whole.count).elementsEqual(whole)
+        #expect(appended, "the memories were written whole again")
+        #expect(second.count > whole.count && second.count - whole.count < whole.count / 10,
+                "\(second.count - whole.count) bytes added to \(whole.count)")
+        try expectSameAsCold(site, "the search memories' changes added")
+
+        // A build killed after adding its record leaves bytes the summary does not know.
+        try FileSystem.append(path, Array(repeating: 0xFF, count: 100))
+        _ = try answerQ7(site, "再改一次的回答，談到寬限期。")
+        let third = try FileSystem.readFile(path)
+        let appendedAgain = third.prefix(second.count).elementsEqual(second)
+        #expect(appendedAgain, "the memories were written whole again")
+        #expect(third.count > second.count && !third[second.count...].prefix(100).allSatisfy { $0 == 0xFF },
+                "the unfinished build's bytes were kept")
+        try expectSameAsCold(site, "a record left by an unfinished build")
+
+        // Changes that add up to a quarter of the whole memories have them written whole.
+        var rewritten = false
+        for round in 1...40 where !rewritten {
+            let before = try FileSystem.readFile(path).count
+            _ = try answerQ7(site, "第\(round)次修改的回答，談到交屋驗收與車位 spot\(round)。")
+            rewritten = try FileSystem.readFile(path).count < before
+        }
+        #expect(rewritten, "the log was never written anew")
+        try expectSameAsCold(site, "the search memories written whole again")
+    }
 }

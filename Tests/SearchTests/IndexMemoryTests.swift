@@ -109,6 +109,10 @@ import DeskbookSupport
         let folder = temporaryFolder()
         /// The store the last memory was read back with.
         var store: RecordStore?
+        /// The last memory saved whole, with the store it was read back with, and the changes
+        /// saved after it with the store's end after each.
+        var whole: (bytes: [UInt8], store: RecordStore?) = ([], nil)
+        var changes: [(bytes: [UInt8], storeEnd: Int)] = []
 
         /// The memory as the next build reads it from the cache: its bytes in the store (added
         /// to the one it was read from), the rest in the memory's record.
@@ -119,12 +123,78 @@ import DeskbookSupport
             var out = ByteWriter()
             try memory.encode(into: &out, places: saved.ranges[...]) { pieces += $0 }
             store = RecordStore(path: folder + "/postings", identity: saved.identity, end: saved.end)
-            var input = ByteReader(pieces + out.bytes)
+            (whole, changes) = ((pieces + out.bytes, store), [])
+            var input = ByteReader(whole.bytes)
             let read = IndexMemory.decode(&input, store: store)
             return input.isAtEnd ? read : nil
         }
 
+        /// The same, with the memory saved as its changes since it was read, after those saved
+        /// before: read back as the memory saved whole, each record of changes put into it.
+        mutating func readBackWithChanges(_ memory: IndexMemory) throws -> IndexMemory? {
+            let blobs = memory.changedStoreEntries()
+            let saved = try #require(store).append(blobs.entries, blobs.bytes)
+            var out = ByteWriter()
+            memory.encodeChanges(into: &out, places: saved.ranges[...])
+            changes.append((out.bytes, saved.end))
+            var input = ByteReader(whole.bytes)
+            guard var read = IndexMemory.decode(&input, store: whole.store), input.isAtEnd else { return nil }
+            for change in changes {
+                var record = ByteReader(change.bytes)
+                guard read.applyChanges(&record, storeEnd: change.storeEnd), record.isAtEnd else { return nil }
+            }
+            store = RecordStore(path: folder + "/postings", identity: saved.identity, end: saved.end)
+            read.use(try #require(store))
+            return read
+        }
+
         func remove() { FileSystem.removeTree(folder) }
+    }
+
+    /// A rebuild saves what it changed in the memory it read, not the whole memory: read back
+    /// as the whole memory with each build's changes put into it, it is the memory saved.
+    @Test func aMemoryReadBackWithItsChangesIsTheOneSaved() throws {
+        var cache = Cache()
+        defer { cache.remove() }
+        let original = SearchIndexTests.documents
+        let first = try #require(SearchIndex.build(IndexInputs(original, synonyms: Self.synonyms), previous: nil).memory)
+        #expect(!first.savesAsChanges, "a memory made from every page's terms")
+        var memory = try #require(try cache.readBack(first))
+        var documents = original
+        let steps: [(String, [SearchDocument])] = [
+            ("a page's text with new terms", Self.withTerms(original, page: 7, title: "新的問題", text: "全新的詞語 quokka 與訂金退還")),
+            ("another page's text with new terms", Self.withTerms(Self.withTerms(original, page: 7, title: "新的問題", text: "全新的詞語 quokka 與訂金退還"),
+                                                                   page: 12, title: "車位", text: "車位租約 wombat 交屋")),
+            ("the first page as it was", Self.withTerms(original, page: 12, title: "車位", text: "車位租約 wombat 交屋")),
+        ]
+        for (step, changed) in steps {
+            let previous = IndexMemory.Previous(memory: memory, terms: documents.map(\.terms))
+            let updated = try #require(SearchIndex.build(IndexInputs(changed, synonyms: Self.synonyms), previous: previous,
+                                                         leavingOutUnchanged: true).memory)
+            #expect(updated.savesAsChanges, "\(step)")
+            let readBack = try #require(try cache.readBackWithChanges(updated), "\(step)")
+            let same = try encoded(readBack) == encoded(updated)
+            #expect(same, "\(step): the memory read back with its changes is not the one saved")
+            memory = readBack
+            documents = changed
+        }
+        #expect(cache.changes.count == steps.count)
+
+        // Changes cut short, or naming records past the store's end, are not put in.
+        var input = ByteReader(cache.whole.bytes)
+        let base = try #require(IndexMemory.decode(&input, store: cache.whole.store))
+        let last = try #require(cache.changes.first)
+        var cut = base, beyond = base
+        var shortRecord = ByteReader(Array(last.bytes.prefix(last.bytes.count / 2)))
+        #expect(!cut.applyChanges(&shortRecord, storeEnd: last.storeEnd))
+        var record = ByteReader(last.bytes)
+        #expect(!beyond.applyChanges(&record, storeEnd: RecordStore.headerSize))
+
+        // A page so long that the average length moves changes every term: saved whole.
+        let long = Self.withTerms(documents, page: 9, title: "長頁", text: String(repeating: "車位交屋驗收的細節。parking ", count: 300))
+        let rescaled = SearchIndex.build(IndexInputs(long, synonyms: Self.synonyms),
+                                         previous: .init(memory: memory, terms: documents.map(\.terms)), leavingOutUnchanged: true).memory
+        #expect(rescaled?.savesAsChanges == false)
     }
 
     /// The average length is rounded so that an edit to one page of many leaves it, and the
