@@ -297,18 +297,12 @@ struct BuildState: Sendable {
 
     /// One record of the memories' changes, written where the record read ends.
     private func appendSearchChanges(_ path: String, log: SearchLog, store: RecordStore) throws {
-        let memories = searchMemories.sorted { $0.key < $1.key }
-        let blobs = memories.map { $0.value.changedStoreEntries() }
-        let firsts = blobs.reduce(into: [0]) { $0.append($0.last! + $1.entries.count) }
-        let saved = try store.append(blobs.flatMap(\.entries)) { position in
-            let memory = firsts.lastIndex { $0 <= position }!
-            return blobs[memory].bytes(position - firsts[memory])
-        }
+        let saved = try storeSearchRecords({ $0.changedStoreEntries() }, save: store.append)
         var record = ByteWriter()
         encodeSearchHead(into: &record, storeIdentity: saved.identity, storeEnd: saved.end)
-        for (number, (prefix, memory)) in memories.enumerated() {
+        for (prefix, memory, places) in saved.memories {
             record.text(prefix)
-            memory.encodeChanges(into: &record, places: saved.ranges[firsts[number]..<firsts[number + 1]])
+            memory.encodeChanges(into: &record, places: places)
         }
         var out = ByteWriter()
         out.integer(record.bytes.count)
@@ -333,21 +327,35 @@ struct BuildState: Sendable {
     /// the bytes, go to a store of their own (`RecordStore`), where those an update did not
     /// change stay as they are.
     private func encodeSearchMemories(storePath: String, _ write: FileSystem.Sink) throws {
+        let saved = try storeSearchRecords({ $0.storeEntries() }) { entries, bytes in
+            try RecordStore.save(entries, to: storePath, previous: searchStore, bytes: bytes)
+        }
+        var out = ByteWriter()
+        encodeSearchHead(into: &out, storeIdentity: saved.identity, storeEnd: saved.end)
+        for (prefix, memory, places) in saved.memories {
+            out.text(prefix)
+            try memory.encode(into: &out, places: places, write: write)
+        }
+        try out.passOn(to: write)
+    }
+
+    /// The memories' records (`records` of each, in order of their trees) saved by `save` into
+    /// the store, and each memory with where its records went.
+    private func storeSearchRecords(_ records: (IndexMemory) -> (entries: [RecordStore.Entry], bytes: @Sendable (Int) -> [UInt8]),
+                                    save: ([RecordStore.Entry], (Int) -> [UInt8]) throws -> (identity: UInt64, end: Int, ranges: [Range<Int>]))
+        throws -> (memories: [(prefix: String, memory: IndexMemory, places: ArraySlice<Range<Int>>)], identity: UInt64, end: Int) {
         let memories = searchMemories.sorted { $0.key < $1.key }
-        let blobs = memories.map { $0.value.storeEntries() }
+        let blobs = memories.map { records($0.value) }
         // Each memory's first position among all of them.
         let firsts = blobs.reduce(into: [0]) { $0.append($0.last! + $1.entries.count) }
-        let store = try RecordStore.save(blobs.flatMap(\.entries), to: storePath, previous: searchStore) { position in
+        let saved = try save(blobs.flatMap(\.entries)) { position in
             let memory = firsts.lastIndex { $0 <= position }!
             return blobs[memory].bytes(position - firsts[memory])
         }
-        var out = ByteWriter()
-        encodeSearchHead(into: &out, storeIdentity: store.identity, storeEnd: store.end)
-        for (number, (prefix, memory)) in memories.enumerated() {
-            out.text(prefix)
-            try memory.encode(into: &out, places: store.ranges[firsts[number]..<firsts[number + 1]], write: write)
+        let placed = memories.enumerated().map { number, entry in
+            (entry.key, entry.value, saved.ranges[firsts[number]..<firsts[number + 1]])
         }
-        try out.passOn(to: write)
+        return (placed, saved.identity, saved.end)
     }
 
     /// What loading found in each Markdown file (`LoadedFile`), by its path inside `content/`.
