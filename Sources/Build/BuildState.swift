@@ -281,9 +281,9 @@ struct BuildState: Sendable {
         for suffix in ["", ".pages", ".terms", ".search", ".postings", ".content"] { FileSystem.removeTree(path + suffix) }
     }
 
-    /// The search indexes' keys, files and memories.
-    /// As the changes since the memories were read, after the record read (`SearchLog`), when
-    /// each memory was read and updated and the changes so far are few; else whole.
+    /// The search indexes' keys, files and memories: as a record of what changed since the
+    /// memories were read, after the record read (`SearchLog`), when each memory was read and
+    /// updated and the records so far are few; else whole.
     func saveSearch(_ path: String) throws {
         try FileSystem.makeDirectories(FileSystem.parentPath(path))
         if let log = searchLog, let store = searchStore, store.damaged == nil, store.path == path + ".postings",

@@ -779,7 +779,7 @@ public struct IndexMemory: Sendable {
     /// their hashes; the pages' changed terms hashes; the shards; the changed chunks. A few
     /// kilobytes where the whole memory is megabytes.
     public func encodeChanges(into out: inout ByteWriter, places: ArraySlice<Range<Int>>) {
-        let unsaved = unsaved ?? Unsaved(termCount: terms.count)
+        guard let unsaved else { preconditionFailure("a memory not read from the build cache is saved whole") }
         let slots = unsaved.slots.sorted()
         out.integer(terms.count)
         let added = terms.keeping(Array(unsaved.termCount..<terms.count))
