@@ -15,8 +15,9 @@ enum MachineFiles {
             Escape.appendHTML(publicURL, to: &xml)
             xml.append(markup: "</loc>")
         }
-        // Positions are sorted, not pages: a page is a large value to move.
-        for index in model.pages.indices.sorted(by: { model.pages[$0].urlPath < model.pages[$1].urlPath }) {
+        // By URL path, compared as bytes: each page's is read once, not at every comparison.
+        let paths = model.pages.map(\.urlPath)
+        for index in paths.indices.sorted(by: { SiteModel.compare(paths[$0], paths[$1]) < 0 }) {
             url(pageURLs[index])
             if let date = model.pages[index].updated {
                 xml.append(markup: "<lastmod>")

@@ -244,16 +244,21 @@ public enum SiteBuilder {
         // `separatePhases`).
         var searchIndexes: [() -> SearchBuild] = []
         var plan = OutputPlan()
-        func indexSearch(_ tree: PreparedTree, _ treeDigests: [PageDigest]) -> @Sendable () -> SearchBuild {
-            let searched = searchedPages(tree.model)
-            let documents = searchDocuments(searched, model: tree.model, digests: treeDigests, urls: tree.context.pageURLs)
+        // Whether the live release still holds each tree's index files is looked at meanwhile.
+        let lastSearchFiles = trees.map { tree in
             let previous = samePrevious ? previousOutputs.map { ($0, previousRelease!) } : nil
-            // The terms each page had when the memory was made, from the same build's cache.
-            let previousIndex = Taken(previousMemories.removeValue(forKey: tree.prefix).map { memory in
-                IndexMemory.Previous(memory: memory, terms: searched.map { tree.cachedPages[$0]?.digest.terms })
-            })
+            return Background { SearchBuild.LastFiles(previous: previous, prefix: tree.prefix) }
+        }
+        func indexSearch(_ tree: PreparedTree, _ treeDigests: [PageDigest]) -> @Sendable () -> SearchBuild {
+            let memory = Taken(previousMemories.removeValue(forKey: tree.prefix))
+            let lastFiles = lastSearchFiles[trees.firstIndex { $0.prefix == tree.prefix }!]
             return {
-                SearchBuild(documents: documents, synonyms: synonyms, prefix: tree.prefix, previous: previous, previousIndex: previousIndex.take())
+                var pages = tree.searchPages.take()
+                let documents = pages.documents(digests: treeDigests)
+                // The terms each page had when the memory was made, from the same build's cache.
+                let previousIndex = memory.take().map { IndexMemory.Previous(memory: $0, terms: pages.cachedTerms) }
+                return SearchBuild(documents: documents, synonyms: synonyms, prefix: tree.prefix, lastFiles: lastFiles.result(),
+                                   previousIndex: previousIndex)
             }
         }
         var pendingTerms: [[Int: [SectionText]]] = []
@@ -566,26 +571,6 @@ public enum SiteBuilder {
         }
     }
 
-    /// The pages the search index holds: all but the home page.
-    static func searchedPages(_ model: SiteModel) -> [Int] { model.pages.indices.filter { model.pages[$0].kind != .home } }
-
-    /// What the search index needs of each page: its terms and excerpts, where it stands,
-    /// and what makes it rank (an FAQ reply).
-    static func searchDocuments(_ searched: [Int], model: SiteModel, digests: [PageDigest], urls: [String]) -> [SearchDocument] {
-        // Every page of a section stands in the same place.
-        let placeOfSection = model.sectionFolders.map { folder in
-            model.ancestors(ofSection: folder).dropFirst().compactMap { model.sectionIndex[$0].map { model.pages[$0].title } }
-                .joined(separator: " › ")
-        }
-        return parallelMap(searched) { index -> SearchDocument in
-            let page = model.pages[index]
-            let place = placeOfSection[model.sectionOfPage[index]]
-            let reply = page.frontMatter.reply?.scalar
-            return SearchDocument(title: page.title, url: urls[index], place: place,
-                                  reply: reply, boost: reply == nil ? 1 : 1.6, terms: digests[index].terms)
-        }
-    }
-
     /// A page naming a template the theme lacks is an error at the `template:` line.
     static func templateProblems(_ pages: [Page], theme: Theme) -> [Diagnostic] {
         pages.compactMap { page in
@@ -655,8 +640,10 @@ public enum SiteBuilder {
                             rendered: ([PageDigest]) -> Void = { _ in }) throws(DiagnosticsError) -> (digests: [PageDigest], sections: [Int: [SectionText]]) {
         let (model, context, jobs, prefix) = (tree.model, tree.context, tree.jobs, tree.prefix)
         let theme = context.theme
-        // The sitemap depends on no page's rendering: it is made on another thread meanwhile.
+        // The sitemap and the feed's pages depend on no page's rendering: they are found on
+        // another thread meanwhile.
         let sitemap = Background { MachineFiles.sitemap(model: model, config: context.config, links: context.links, pageURLs: context.pageURLs) }
+        let recentlyUpdated = Background { context.recentlyUpdated(limit: context.config.feedLimit) }
         // Pages are written as they render: their HTML is dropped at once.
         let writer = output.map { ReleaseWriter($0) }
         let outputPaths = tree.outputPaths
@@ -753,7 +740,7 @@ public enum SiteBuilder {
         for file in tree.staticFiles where !plan.contains(prefix + file.output) {
             plan.add(prefix + file.output, .copy(siteDirectory + "/content/" + file.source))
         }
-        let recent = context.recentlyUpdated(limit: context.config.feedLimit)
+        let recent = recentlyUpdated.result()
         var summaries: [Int: String] = [:]
         for index in recent { summaries[index] = context.summary(model.pages[index], fallback: digests[index].summary.text) }
         plan.add(prefix + "feed.xml", MachineFiles.atomFeed(model: model, config: context.config, links: context.links,
@@ -790,6 +777,8 @@ struct PreparedTree: Sendable {
     /// looked up once (reuse, rendering and the search index each need them), on every core.
     let cachedPages: [BuildState.MarkdownEntry?]
     let staticFiles: [(source: String, output: String)]
+    /// Taken once, by the tree's search index (`SearchPages`).
+    let searchPages: Background<SearchPages>
     private let markdownRenderer: MarkdownRenderer
     private let blockEnvironment: BlockEnvironment
     /// A templated page's row, by page index.
@@ -847,6 +836,13 @@ struct PreparedTree: Sendable {
         let context = PageContext(config: config, theme: theme, model: model, links: links, buildTime: options.buildTime,
                                   staticFiles: staticFiles, siteDirectory: options.siteDirectory)
         self.context = context
+        let cachedPages = cachedMarkdown.isEmpty ? Array(repeating: nil, count: pages.count) : parallelMap(pages) { page in
+            cachedMarkdown[BuildState.pageID(prefix: prefix, urlPath: page.urlPath)]
+        }
+        self.cachedPages = cachedPages
+        // What the search index needs of the pages besides their new terms is gathered on
+        // another core while the outputs' keys are worked out.
+        searchPages = Background { SearchPages(model: model, urls: context.pageURLs, cachedPages: cachedPages) }
         var environment = StableHasher()
         environment.combine(environmentKey)
         environment.combine(prefix)
@@ -861,10 +857,6 @@ struct PreparedTree: Sendable {
         // Worked out once: compared with the last build's here, recorded for the next one.
         let outputKeys = parallelMap(jobs) { keys.key($0, model: model, context: context) }
         self.outputKeys = outputKeys
-        let cachedPages = cachedMarkdown.isEmpty ? Array(repeating: nil, count: pages.count) : parallelMap(pages) { page in
-            cachedMarkdown[BuildState.pageID(prefix: prefix, urlPath: page.urlPath)]
-        }
-        self.cachedPages = cachedPages
         let reusable = SiteBuilder.reusableOutputs(jobs, outputPaths: outputPaths, outputKeys: outputKeys, model: model, prefix: prefix,
                                                    previous: previous, previousRelease: previousRelease, cachedPages: cachedPages)
         self.reusable = reusable
@@ -949,20 +941,30 @@ struct SearchBuild: Sendable {
     /// For the next build (`IndexMemory`).
     let memory: IndexMemory?
 
-    init(documents: [SearchDocument], synonyms: [[String]], prefix: String, previous: (state: BuildState, release: String)?,
+    /// The last build's index files, when the release the new one is made from holds them
+    /// all, and the key they were made with.
+    struct LastFiles: Sendable {
+        /// Empty when the release is not the last build's or lacks any of them.
+        var files: [String] = []
+        var key: UInt64?
+
+        init(previous: (state: BuildState, release: String)?, prefix: String) {
+            guard let previous else { return }
+            let files = previous.state.searchFiles(under: prefix)
+            guard files.allSatisfy({ FileSystem.exists(previous.release + "/" + $0) }) else { return }
+            (self.files, key) = (files, previous.state.searchKeys[prefix])
+        }
+    }
+
+    init(documents: [SearchDocument], synonyms: [[String]], prefix: String, lastFiles: LastFiles,
          previousIndex: consuming IndexMemory.Previous?) {
         let inputs = IndexInputs(documents, synonyms: synonyms)
         var hasher = StableHasher()
         hasher.combine(BuildState.toolFingerprint)
         hasher.combine(inputs.key)
         key = hasher.value
-        // The files of the last build, when the release the new one is made from holds them.
-        let lastFiles = previous.map { previous in
-            let files = previous.state.searchFiles(under: prefix)
-            return (files: files, kept: !files.isEmpty && files.allSatisfy { FileSystem.exists(previous.release + "/" + $0) })
-        }
-        let kept = lastFiles?.kept ?? false
-        if kept, let previous, let lastFiles, previous.state.searchKeys[prefix] == key {
+        let kept = !lastFiles.files.isEmpty
+        if kept, lastFiles.key == key {
             files = lastFiles.files.map { ($0, .previous) }
             memory = previousIndex?.memory
             return

@@ -21,6 +21,13 @@ public final class Background<Value: Sendable>: @unchecked Sendable {
         done.signal()
         return value!
     }
+
+    /// Waits for the work to finish and hands over what it made, keeping nothing: a value
+    /// changed afterwards is changed in place, not copied. Once only.
+    public func take() -> Value {
+        done.wait()
+        return value.take()!
+    }
 }
 
 /// Runs `work` on a thread of its own, started now. Dispatch's pool (which `parallelMap`
