@@ -245,13 +245,13 @@ public enum SiteBuilder {
         var searchIndexes: [() -> SearchBuild] = []
         var plan = OutputPlan()
         // Whether the live release still holds each tree's index files is looked at meanwhile.
-        let lastSearchFiles = trees.map { tree in
-            let previous = samePrevious ? previousOutputs.map { ($0, previousRelease!) } : nil
-            return Background { SearchBuild.LastFiles(previous: previous, prefix: tree.prefix) }
-        }
+        let previousSearch = samePrevious ? previousOutputs.map { ($0, previousRelease!) } : nil
+        let lastSearchFiles = Dictionary(uniqueKeysWithValues: trees.map { tree in
+            (tree.prefix, Background { SearchBuild.LastFiles(previous: previousSearch, prefix: tree.prefix) })
+        })
         func indexSearch(_ tree: PreparedTree, _ treeDigests: [PageDigest]) -> @Sendable () -> SearchBuild {
             let memory = Taken(previousMemories.removeValue(forKey: tree.prefix))
-            let lastFiles = lastSearchFiles[trees.firstIndex { $0.prefix == tree.prefix }!]
+            let lastFiles = lastSearchFiles[tree.prefix]!
             return {
                 var pages = tree.searchPages.take()
                 let documents = pages.documents(digests: treeDigests)

@@ -263,6 +263,23 @@ func outputTree(_ root: String) -> [String: [UInt8]] {
         try expectSameAsCold(site, "a file removed from the live release")
     }
 
+    /// A search index file of the live release removed by hand is written again: the index's
+    /// files are taken from the live release only while it holds all of them.
+    @Test func aSearchFileRemovedFromTheLiveReleaseIsWrittenAgain() throws {
+        let site = try incrementalSite()
+        defer { site.remove() }
+        _ = try incremental(site)
+        // Every shard of terms: those the edit leaves as they were would be taken from there.
+        let live = try #require(FileSystem.symlinkTarget(site.output))
+        let shards = (live.hasPrefix("/") ? live : FileSystem.parentPath(site.output) + "/" + live) + "/search/t"
+        let names = try #require(FileSystem.statuses(in: shards)).map(\.name)
+        #expect(names.count > 1)
+        for name in names { try removeFromLiveRelease(site, "search/t/" + name) }
+        _ = try answerQ7(site, "新的回答內容。")
+        for name in names { #expect(site.read("search/t/" + name) != nil, "search/t/\(name)") }
+        try expectSameAsCold(site, "a search file removed from the live release")
+    }
+
     /// Once a build makes a release over an old one, a file it would take from the live
     /// release (one written since the old release was made) is looked for there: removed by
     /// hand, it is made again rather than failing the build.
