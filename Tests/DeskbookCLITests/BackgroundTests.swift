@@ -19,5 +19,15 @@ import Testing
         #expect(waiting.allSatisfy { $0.result() } && last.result())
     }
 
+    /// What `take` hands over is held by nothing else: a search index's documents, taken so,
+    /// are filled in where they are rather than copied.
+    @Test func takenWorkIsHeldByTheTakerAlone() {
+        final class Made: Sendable { let value = 42 }
+        let background = Background { Made() }
+        var made = background.take()
+        #expect(made.value == 42)
+        #expect(isKnownUniquelyReferenced(&made))
+    }
+
     private func activeCores() -> Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 }
