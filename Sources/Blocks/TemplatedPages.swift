@@ -69,6 +69,13 @@ public enum TemplatedPages {
                 made.urlPath = (folder.isEmpty ? "" : folder + "/") + slug + "/"
                 made.frontMatter.title = fill(titleTemplate, shownValues)
                 if let summary = page.frontMatter.summary { made.frontMatter.summary = fill(summary, shownValues) }
+                // The front matter is the template's with this row's title and summary: its
+                // hash stands for what lists show of the page (`RenderKeys.cards`).
+                var hasher = StableHasher()
+                hasher.combine(page.frontMatterHash)
+                hasher.combine(made.frontMatter.title)
+                hasher.combine(made.frontMatter.summary)
+                made.frontMatterHash = hasher.value
                 parameters[output.count] = values
                 output.append(made)
             }

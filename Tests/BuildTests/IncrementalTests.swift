@@ -138,6 +138,21 @@ func outputTree(_ root: String) -> [String: [UInt8]] {
         }
     }
 
+    /// A templated page's summary comes from its row: a row that changes only there changes
+    /// the list that shows the page.
+    @Test func aRowsNewSummaryShowsInTheListOfItsPages() throws {
+        let template = agentPage.replacing("each: SELECT agent_id, name FROM agents ORDER BY agent_id",
+                                           with: "summary: \"{{team}}的業務員\"\neach: SELECT agent_id, name, team FROM agents ORDER BY agent_id")
+        let site = try dataSite(["content/agents/_index.md": TestSite.page("業務員"), "content/agents/agent.md": template])
+        defer { site.remove() }
+        _ = try incremental(site)
+        #expect(try #require(site.read("agents/index.html")).contains("松柏組的業務員"))
+        try site.write("data/office.sql", officeDump.replacing("('A1', '王小明', '松柏組')", with: "('A1', '王小明', '竹林組')"))
+        _ = try incremental(site)
+        #expect(try #require(site.read("agents/index.html")).contains("竹林組的業務員"))
+        try expectSameAsCold(site, "a row's new summary")
+    }
+
     @Test func aSnapshotTurningStaleRebuildsTheDataPages() throws {
         let site = try incrementalSite()
         defer { site.remove() }
