@@ -125,6 +125,8 @@ public enum SiteBuilder {
                 return state.loadPages(statePath) ? state : nil
             }
         }
+        // The site models the last build made, for trees whose pages keep their shape.
+        let readingModels = statePath.map { statePath in Background { SiteModelCache.load(statePath) } }
         let loadedFileLog = try phase("read build cache") { () throws(DiagnosticsError) in readingLoadedFiles?.result() ?? nil }
 
         var content = try phase("load content") { () throws(DiagnosticsError) -> SiteContent in
@@ -187,6 +189,7 @@ public enum SiteBuilder {
         // One complete site per audience, or one for everyone. Each is its own site: its pages,
         // navigation, lists, links, search index, sitemap and feed know only what it shows.
         let trees = try phase("prepare") { () throws(DiagnosticsError) -> [PreparedTree] in
+            let modelCache = readingModels?.result() ?? SiteModelCache()
             let specs: [(name: String?, pages: [Int])] = audiences.names.isEmpty
                 ? [(nil, Array(pages.indices))]
                 : audiences.names.map { name in (name, pages.indices.filter { audiences.visible[$0].contains(name) }) }
@@ -194,9 +197,16 @@ public enum SiteBuilder {
                 PreparedTree(audience: spec.name, pageIndices: spec.pages, allPages: pages, audiences: audiences, content: content,
                              config: config, theme: theme, options: options, expansion: expansion, environmentKey: environmentKey,
                              snapshots: snapshots, blocks: blockEnvironment, previous: previousOutputs, previousRelease: previousRelease,
-                             cachedMarkdown: cachedMarkdown)
+                             cachedMarkdown: cachedMarkdown, modelCache: modelCache)
             }
         }
+        // A model made anew is kept for the next build, whatever becomes of this one.
+        let savingModels = statePath.flatMap { statePath in
+            trees.allSatisfy(\.modelRestored) ? nil : Background { [trees] in
+                SiteModelCache.save(trees.map { ($0.prefix, $0.modelKey, $0.model) }, statePath)
+            }
+        }
+        defer { savingModels?.result() }
         let unknownTemplates = templateProblems(pages, theme: theme)
         if !unknownTemplates.isEmpty { throw DiagnosticsError((unknownTemplates + warnings).sortedByLocation()) }
         let (synonyms, synonymProblems) = try SiteSynonyms.load(siteDirectory: options.siteDirectory)
@@ -765,6 +775,10 @@ struct PreparedTree: Sendable {
     /// `staff/` for an audience's tree inside the release; empty for the only tree.
     let prefix: String
     let model: SiteModel
+    /// The key of what the model is made from (`SiteModel.shapeKey`), and whether the model's
+    /// lists were taken from the last build's (`SiteModelCache`) rather than made.
+    let modelKey: UInt64
+    let modelRestored: Bool
     let context: PageContext
     let keys: RenderKeys
     let jobs: [SiteBuilder.RenderJob]
@@ -787,7 +801,8 @@ struct PreparedTree: Sendable {
     init(audience: String?, pageIndices: [Int], allPages: [Page], audiences: Audiences, content: SiteContent,
          config siteConfig: SiteConfig, theme: Theme, options: BuildOptions, expansion: TemplatedPages.Expansion,
          environmentKey: UInt64, snapshots: SnapshotSet, blocks: (String) -> BlockEnvironment,
-         previous: BuildState?, previousRelease: String?, cachedMarkdown: [StableKey: BuildState.MarkdownEntry]) {
+         previous: BuildState?, previousRelease: String?, cachedMarkdown: [StableKey: BuildState.MarkdownEntry],
+         modelCache: SiteModelCache) {
         self.audience = audience
         let prefix = audience.map { $0 + "/" } ?? ""
         self.prefix = prefix
@@ -830,8 +845,10 @@ struct PreparedTree: Sendable {
             LinkResolver(pages: pages, staticFiles: staticFiles, extraOutputs: ["404.html", "sitemap.xml", "feed.xml"],
                          basePath: basePath, hidden: hidden)
         }
-        let model = SiteModel(pages: pages)
-        self.model = model
+        let modelKey = SiteModel.shapeKey(of: pages)
+        let restored = modelCache.model(prefix, key: modelKey, pages: pages)
+        let model = restored ?? SiteModel(pages: pages)
+        (self.model, self.modelKey, modelRestored) = (model, modelKey, restored != nil)
         let links = linking.result().adding(outputs: model.generatedOutputs)
         let context = PageContext(config: config, theme: theme, model: model, links: links, buildTime: options.buildTime,
                                   staticFiles: staticFiles, siteDirectory: options.siteDirectory)
@@ -1016,3 +1033,4 @@ extension SiteConfig {
         return FormatLocale(language: language, currency: currency)
     }
 }
+

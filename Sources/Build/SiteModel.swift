@@ -270,3 +270,131 @@ extension Page {
     /// When the page last changed, as its author says: `lastmod`, else `date`.
     var updated: CalendarDate? { frontMatter.lastmod ?? frontMatter.date }
 }
+
+// MARK: - Kept for the next build
+
+extension SiteModel {
+    /// What the model is made from, hashed: each page's kind and paths, and its front matter by
+    /// the hash of its text (for a page made in code, which has none, by the fields the lists
+    /// read). Pages of one key make one model: a rebuild whose pages changed only below their
+    /// front matter takes the lists from the last build (`init(pages:restoring:)`) rather than
+    /// sorting and grouping every page again.
+    static func shapeKey(of pages: [Page]) -> UInt64 {
+        let run = 1024
+        let parts = parallelMap(Array(stride(from: 0, to: pages.count, by: run))) { first -> UInt64 in
+            var hasher = StableHasher()
+            for page in pages[first..<min(first + run, pages.count)] {
+                switch page.kind {
+                case .home: hasher.combine(1)
+                case .section: hasher.combine(2)
+                case .page: hasher.combine(3)
+                }
+                hasher.combine(page.sourcePath)
+                hasher.combine(page.sectionPath)
+                hasher.combine(page.bundleDirectory)
+                hasher.combine(page.frontMatterHash)
+                if page.frontMatterHash == 0 {
+                    hasher.combine(page.frontMatter.title)
+                    hasher.combine(page.frontMatter.weight)
+                    hasher.combine(page.updated?.secondsSinceEpoch ?? Int.min)
+                    hasher.combine(page.frontMatter.tags.count)
+                    for tag in page.frontMatter.tags { hasher.combine(tag) }
+                }
+            }
+            return hasher.value
+        }
+        var hasher = StableHasher()
+        hasher.combine(BuildState.toolFingerprint)
+        hasher.combine(pages.count)
+        for part in parts { hasher.combine(part) }
+        return hasher.value
+    }
+
+    /// Everything but the pages, for the build cache (`init(pages:restoring:)` reads it back).
+    func encodeLists(into out: inout ByteWriter) {
+        func texts(_ values: [String]) {
+            out.integer(values.count)
+            for value in values { out.text(value) }
+        }
+        out.column(listRank)
+        texts(sectionFolders)
+        out.column(sectionOfPage)
+        out.column(pageTags)
+        out.column(pageTagStarts)
+        out.column(tagRepeatsPages.map { $0 ? 1 : 0 as UInt8 })
+        out.integer(tags.count)
+        for tag in tags {
+            out.text(tag.name)
+            out.text(tag.outputPath)
+            out.column(tag.pageIndices)
+        }
+        out.integer(tagsBySlug.count)
+        for (slug, tag) in tagsBySlug {
+            out.text(slug)
+            out.integer(tag)
+        }
+        out.integer(sectionIndex.count)
+        for (folder, index) in sectionIndex {
+            out.text(folder)
+            out.integer(index)
+        }
+        out.integer(pagesInSection.count)
+        for (folder, members) in pagesInSection {
+            out.text(folder)
+            out.column(members)
+        }
+        out.integer(childSections.count)
+        for (folder, children) in childSections {
+            out.text(folder)
+            texts(children)
+        }
+    }
+
+    /// The model of `pages` with the lists a build made of pages of the same `shapeKey`
+    /// (`encodeLists`); nil where the bytes do not read back as lists of as many pages.
+    init?(pages: [Page], restoring bytes: [UInt8], range: Range<Int>) {
+        var input = ByteReader(bytes, range: range)
+        let count = pages.count
+        func texts() -> [String]? {
+            guard let number = input.count(limit: input.remaining) else { return nil }
+            var values: [String] = []
+            for _ in 0..<number {
+                guard let value = input.text() else { return nil }
+                values.append(value)
+            }
+            return values
+        }
+        func indices(below bound: Int) -> [Int]? {
+            input.column(of: Int.self).flatMap { $0.allSatisfy { 0 <= $0 && $0 < bound } ? $0 : nil }
+        }
+        guard let listRank = indices(below: count), listRank.count == count,
+              let folders = texts(), let sectionOfPage = indices(below: folders.count), sectionOfPage.count == count,
+              let pageTags = input.column(of: Int.self), let pageTagStarts = indices(below: pageTags.count + 1),
+              pageTagStarts.count == count + 1, pageTagStarts.first == 0, pageTagStarts.last == pageTags.count,
+              zip(pageTagStarts, pageTagStarts.dropFirst()).allSatisfy({ $0 <= $1 }),
+              let repeats = input.column(of: UInt8.self), let tagCount = input.count(limit: input.remaining),
+              repeats.count == tagCount, pageTags.allSatisfy({ 0 <= $0 && $0 < tagCount }) else { return nil }
+        var tags: [Tag] = []
+        for _ in 0..<tagCount {
+            guard let name = input.text(), let outputPath = input.text(), let members = indices(below: count) else { return nil }
+            tags.append(Tag(name: name, outputPath: outputPath, pageIndices: members))
+        }
+        func table<Value>(_ value: () -> Value?) -> [String: Value]? {
+            guard let number = input.count(limit: input.remaining) else { return nil }
+            var entries: [String: Value] = [:]
+            for _ in 0..<number {
+                guard let key = input.text(), let entry = value() else { return nil }
+                entries[key] = entry
+            }
+            return entries
+        }
+        func index(below bound: Int) -> Int? { input.integer().flatMap { 0 <= $0 && $0 < bound ? Int($0) : nil } }
+        guard let tagsBySlug = table({ index(below: tagCount) }), let sectionIndex = table({ index(below: count) }),
+              let pagesInSection = table({ indices(below: count) }), let childSections = table(texts), input.isAtEnd else { return nil }
+        self.pages = pages
+        (self.listRank, self.sectionOfPage, self.sectionFolders) = (listRank, sectionOfPage, folders)
+        (self.pageTags, self.pageTagStarts, self.tagRepeatsPages) = (pageTags, pageTagStarts, repeats.map { $0 != 0 })
+        (self.tags, self.tagsBySlug) = (tags, tagsBySlug)
+        (self.sectionIndex, self.pagesInSection, self.childSections) = (sectionIndex, pagesInSection, childSections)
+    }
+}

@@ -41,4 +41,60 @@ import Testing
     @Test func aPageWithoutTagsHasNoRelatedPages() {
         #expect(related(5).isEmpty)
     }
+
+    /// A site with sections below sections, for the lists a build keeps for the next one.
+    static func sections() -> [Page] {
+        func section(_ folder: String, _ title: String, in parent: String) -> Page {
+            var matter = FrontMatter()
+            matter.title = title
+            return Page(kind: folder.isEmpty ? .home : .section, sourcePath: folder.isEmpty ? "_index.md" : folder + "/_index.md",
+                        frontMatter: matter, body: "", bodyLineOffset: 0, urlPath: folder.isEmpty ? "" : folder + "/",
+                        sectionPath: parent, bundleDirectory: nil)
+        }
+        return [section("", "首頁", in: ""), section("faq", "常見問題", in: ""), section("faq/loans", "貸款", in: "faq"),
+                page("faq/loans/a", tags: ["貸款"], day: 13), page("faq/loans/b", tags: ["貸款", "車位"], day: 11),
+                page("faq/c", tags: ["車位"], day: 15), page("faq/d", tags: [], day: 2)]
+    }
+
+    @Test func theListsReadBackAsTheyWereMade() throws {
+        let model = SiteModel(pages: Self.sections())
+        var out = ByteWriter()
+        model.encodeLists(into: &out)
+        let bytes = out.bytes
+        let restored = try #require(SiteModel(pages: model.pages, restoring: bytes, range: 0..<bytes.count))
+        #expect(restored.listRank == model.listRank)
+        #expect(restored.sectionIndex == model.sectionIndex && restored.sectionIndex.count == 3)
+        #expect(restored.pagesInSection == model.pagesInSection)
+        #expect(restored.childSections == model.childSections && restored.childSections["faq"] == ["faq/loans"])
+        #expect(restored.sectionOfPage == model.sectionOfPage && restored.sectionFolders == model.sectionFolders)
+        #expect(restored.tags.map(\.name) == ["貸款", "車位"] && restored.tags.map(\.name) == model.tags.map(\.name))
+        #expect(restored.tags.map(\.outputPath) == model.tags.map(\.outputPath))
+        #expect(restored.tags.map(\.pageIndices) == model.tags.map(\.pageIndices))
+        #expect(restored.tagsBySlug == model.tagsBySlug)
+        for index in model.pages.indices { #expect(restored.related(to: index, limit: 5) == model.related(to: index, limit: 5)) }
+        // Bytes cut short, or lists of another number of pages, read as none.
+        #expect(SiteModel(pages: model.pages, restoring: bytes, range: 0..<bytes.count - 1) == nil)
+        #expect(SiteModel(pages: Array(model.pages.dropLast()), restoring: bytes, range: 0..<bytes.count) == nil)
+    }
+
+    /// Pages that differ below their front matter have one key; a title, tag, date or place differs.
+    @Test func theShapeKeyFollowsWhatTheListsAreMadeOf() {
+        let pages = Self.sections()
+        let key = SiteModel.shapeKey(of: pages)
+        var edited = pages
+        edited[3].body = "另一段內容"
+        #expect(SiteModel.shapeKey(of: edited) == key)
+        func changed(_ change: (inout Page) -> Void) -> UInt64 {
+            var pages = pages
+            change(&pages[4])
+            return SiteModel.shapeKey(of: pages)
+        }
+        #expect(changed { $0.frontMatter.title = "新標題" } != key)
+        #expect(changed { $0.frontMatter.tags = ["貸款"] } != key)
+        #expect(changed { $0.frontMatter.date = CalendarDate(year: 2026, month: 6, day: 1) } != key)
+        #expect(changed { $0.frontMatter.weight = 3 } != key)
+        #expect(changed { $0.sectionPath = "faq" } != key)
+        #expect(changed { $0.frontMatterHash = 7 } != key)
+        #expect(SiteModel.shapeKey(of: Array(pages.dropLast())) != key)
+    }
 }
