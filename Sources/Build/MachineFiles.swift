@@ -3,6 +3,8 @@ import DeskbookSupport
 
 /// `sitemap.xml` and the Atom feed: files for machines rather than readers.
 enum MachineFiles {
+    static let sitemapPath = "sitemap.xml"
+
     static func sitemap(model: SiteModel, config: SiteConfig, links: LinkResolver, pageURLs: [String]) -> [UInt8] {
         // Appended as bytes: one entry for every page of the site, each build.
         var xml: [UInt8] = []

@@ -60,7 +60,7 @@ struct PageContext: Sendable {
         }
         var site: [String: Any] = [
             "title": config.title, "htmlLang": config.language.rawValue, "homeURL": links.url(for: ""),
-            "feedURL": links.url(for: "feed.xml"), "sitemapURL": links.url(for: "sitemap.xml"),
+            "feedURL": links.url(for: "feed.xml"), "sitemapURL": links.url(for: MachineFiles.sitemapPath),
             "tagsURL": links.url(for: model.tagsOutputPath), "baseURL": config.basePath,
             "searchURL": links.url(for: "search/"), "searchIndexURL": links.url(for: "search/"),
         ]

@@ -463,7 +463,9 @@ public enum SiteBuilder {
     /// output's key and each page's Markdown key and digest.
     static func pageRecords(trees: [PreparedTree], digests: [[PageDigest]]) -> BuildState.PageRecords {
         BuildState.PageRecords(trees: zip(trees, digests).map { tree, digests in
-            .init(prefix: tree.prefix, outputPaths: tree.outputPaths, outputKeys: tree.outputKeys,
+            // The sitemap is kept with the outputs, by its key.
+            .init(prefix: tree.prefix, outputPaths: tree.outputPaths + [tree.prefix + MachineFiles.sitemapPath],
+                  outputKeys: tree.outputKeys + [tree.sitemapKey],
                   urlPaths: tree.model.pages.map(\.urlPath), markdownKeys: tree.keys.markdown, digests: digests)
         })
     }
@@ -508,7 +510,7 @@ public enum SiteBuilder {
     /// and which pages have all their outputs among them. `prefix` is the audience's folder.
     /// Whether the release still holds each output is found out once it is known which of them
     /// the new release takes from it (`Reuse.findingMissing`).
-    static func reusableOutputs(_ jobs: [RenderJob], outputPaths: [String], outputKeys: [UInt64], model: SiteModel, prefix: String,
+    static func reusableOutputs(_ jobs: [RenderJob], outputPaths: [String], outputKeys: [UInt64], sitemapKey: UInt64, model: SiteModel, prefix: String,
                                 previous: BuildState?, previousRelease: String?, cachedPages: [BuildState.MarkdownEntry?]) -> Reuse {
         guard let previous, let previousRelease, let release = FileSystem.OpenFolder(previousRelease) else { return .none }
         let reusable = parallelMap(Array(jobs.indices)) { position -> Bool in
@@ -516,6 +518,8 @@ public enum SiteBuilder {
             return previous.outputs[BuildState.outputID(path)] == outputKeys[position]
         }
         var reuse = Reuse()
+        let sitemap = prefix + MachineFiles.sitemapPath
+        if previous.outputs[BuildState.outputID(sitemap)] == sitemapKey && release.contains(sitemap) { reuse.sitemap = sitemap }
         var pagesWithChanges = Reuse.Positions()
         for (position, job) in jobs.enumerated() {
             if reusable[position] { reuse.outputs.insert(position) } else if case .content(let index, _) = job { pagesWithChanges.insert(index) }
@@ -533,6 +537,8 @@ public enum SiteBuilder {
     struct Reuse: Sendable {
         var outputs = Positions()
         var pages = Positions()
+        /// The tree's sitemap, where the last release's is taken (`PreparedTree.sitemapKey`).
+        var sitemap: String?
         static let none = Reuse()
 
         /// Outputs or pages by their position, a flag each: a rebuild marks ten thousand and
@@ -652,7 +658,9 @@ public enum SiteBuilder {
         let theme = context.theme
         // The sitemap and the feed's pages depend on no page's rendering: they are found on
         // another thread meanwhile.
-        let sitemap = Background { MachineFiles.sitemap(model: model, config: context.config, links: context.links, pageURLs: context.pageURLs) }
+        let sitemap = reuse.sitemap == nil
+            ? Background { MachineFiles.sitemap(model: model, config: context.config, links: context.links, pageURLs: context.pageURLs) }
+            : nil
         let recentlyUpdated = Background { context.recentlyUpdated(limit: context.config.feedLimit) }
         // Pages are written as they render: their HTML is dropped at once.
         let writer = output.map { ReleaseWriter($0) }
@@ -755,7 +763,7 @@ public enum SiteBuilder {
         for index in recent { summaries[index] = context.summary(model.pages[index], fallback: digests[index].summary.text) }
         plan.add(prefix + "feed.xml", MachineFiles.atomFeed(model: model, config: context.config, links: context.links,
                                                             recent: recent, summaries: summaries))
-        plan.add(prefix + "sitemap.xml", .bytes(sitemap.result()))
+        plan.add(prefix + MachineFiles.sitemapPath, sitemap.map { .bytes($0.result()) } ?? .previous)
         return (digests, sections)
     }
 
@@ -779,6 +787,9 @@ struct PreparedTree: Sendable {
     /// lists were taken from the last build's (`SiteModelCache`) rather than made.
     let modelKey: UInt64
     let modelRestored: Bool
+    /// The key of the sitemap: every page's URL (`RenderKeys.shared`) and date (in the model's
+    /// key). A rebuild that changed neither takes the last release's.
+    let sitemapKey: UInt64
     let context: PageContext
     let keys: RenderKeys
     let jobs: [SiteBuilder.RenderJob]
@@ -842,7 +853,7 @@ struct PreparedTree: Sendable {
         // The links' tables are made on another core while the site model is: the model's
         // lists are made on one.
         let linking = Background { [pages, staticFiles, hidden, basePath = config.basePath] in
-            LinkResolver(pages: pages, staticFiles: staticFiles, extraOutputs: ["404.html", "sitemap.xml", "feed.xml"],
+            LinkResolver(pages: pages, staticFiles: staticFiles, extraOutputs: ["404.html", MachineFiles.sitemapPath, "feed.xml"],
                          basePath: basePath, hidden: hidden)
         }
         let modelKey = SiteModel.shapeKey(of: pages)
@@ -867,6 +878,10 @@ struct PreparedTree: Sendable {
                               snapshots: snapshots.all.map { $0.name + $0.contentHash },
                               parameters: parameters, staticFiles: staticFiles, siteDirectory: options.siteDirectory)
         self.keys = keys
+        var sitemapKey = StableHasher()
+        sitemapKey.combine(keys.shared)
+        sitemapKey.combine(modelKey)
+        self.sitemapKey = sitemapKey.value
         let jobs = SiteBuilder.renderJobs(model: model, context: context)
         self.jobs = jobs
         let outputPaths = parallelMap(jobs) { prefix + $0.outputPath(model: model, context: context) }
@@ -874,7 +889,8 @@ struct PreparedTree: Sendable {
         // Worked out once: compared with the last build's here, recorded for the next one.
         let outputKeys = parallelMap(jobs) { keys.key($0, model: model, context: context) }
         self.outputKeys = outputKeys
-        let reusable = SiteBuilder.reusableOutputs(jobs, outputPaths: outputPaths, outputKeys: outputKeys, model: model, prefix: prefix,
+        let reusable = SiteBuilder.reusableOutputs(jobs, outputPaths: outputPaths, outputKeys: outputKeys, sitemapKey: sitemapKey.value,
+                                                   model: model, prefix: prefix,
                                                    previous: previous, previousRelease: previousRelease, cachedPages: cachedPages)
         self.reusable = reusable
         markdownRenderer = MarkdownRenderer(unsafeHTML: config.unsafeHTML, allowedURLSchemes: config.allowedURLSchemes)

@@ -272,9 +272,12 @@ func outputTree(_ root: String) -> [String: [UInt8]] {
         defer { site.remove() }
         _ = try incremental(site)
         try removeFromLiveRelease(site, "policies/leave/index.html")
+        // The sitemap, which an edit below the front matter leaves as it was, too.
+        try removeFromLiveRelease(site, "sitemap.xml")
         let report = try answerQ7(site, "新的回答內容。")
         #expect(report.pagesRendered == 2, "the edited page and the one removed: \(report.pagesRendered)")
         #expect(try #require(site.read("policies/leave/index.html")).contains("請假規定"))
+        #expect(try #require(site.read("sitemap.xml")).contains("policies/leave/"))
         try expectSameAsCold(site, "a file removed from the live release")
     }
 
