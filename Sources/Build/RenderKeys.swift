@@ -22,17 +22,15 @@ struct RenderKeys: Sendable {
     private let sectionChains: [UInt64]
 
     /// - Parameters:
+    ///   - places: every page's path and URL (`SiteModel.Keys`).
     ///   - environment: the site's config and theme files, and whether each snapshot is stale.
     ///   - snapshots: content hashes of the snapshots, for pages that may query them.
-    init(model: SiteModel, context: PageContext, environment: UInt64, snapshots: [String],
+    init(model: SiteModel, places: UInt64, context: PageContext, environment: UInt64, snapshots: [String],
          parameters: [Int: [String: Value]], staticFiles: [(source: String, output: String)], siteDirectory: String) {
         var shared = StableHasher()
         shared.combine(BuildState.toolFingerprint)
         shared.combine(environment)
-        for page in model.pages {
-            shared.combine(page.sourcePath)
-            shared.combine(page.urlPath)
-        }
+        shared.combine(places)
         for file in staticFiles {
             shared.combine(file.source)
             shared.combine(file.output)

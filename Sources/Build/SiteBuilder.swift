@@ -783,12 +783,12 @@ struct PreparedTree: Sendable {
     /// `staff/` for an audience's tree inside the release; empty for the only tree.
     let prefix: String
     let model: SiteModel
-    /// The key of what the model is made from (`SiteModel.shapeKey`), and whether the model's
+    /// The key of what the model is made from (`SiteModel.Keys.shape`), and whether the model's
     /// lists were taken from the last build's (`SiteModelCache`) rather than made.
     let modelKey: UInt64
     let modelRestored: Bool
-    /// The key of the sitemap: every page's URL (`RenderKeys.shared`) and date (in the model's
-    /// key). A rebuild that changed neither takes the last release's.
+    /// The key of the sitemap: every page's URL and date (in the model's key) and the site's
+    /// config (`RenderKeys.shared`). A rebuild that changed none of them takes the last release's.
     let sitemapKey: UInt64
     let context: PageContext
     let keys: RenderKeys
@@ -856,10 +856,10 @@ struct PreparedTree: Sendable {
             LinkResolver(pages: pages, staticFiles: staticFiles, extraOutputs: ["404.html", MachineFiles.sitemapPath, "feed.xml"],
                          basePath: basePath, hidden: hidden)
         }
-        let modelKey = SiteModel.shapeKey(of: pages)
-        let restored = modelCache.model(prefix, key: modelKey, pages: pages)
+        let modelKeys = SiteModel.keys(of: pages)
+        let restored = modelCache.model(prefix, key: modelKeys.shape, pages: pages)
         let model = restored ?? SiteModel(pages: pages)
-        (self.model, self.modelKey, modelRestored) = (model, modelKey, restored != nil)
+        (self.model, self.modelKey, modelRestored) = (model, modelKeys.shape, restored != nil)
         let links = linking.result().adding(outputs: model.generatedOutputs)
         let context = PageContext(config: config, theme: theme, model: model, links: links, buildTime: options.buildTime,
                                   staticFiles: staticFiles, siteDirectory: options.siteDirectory)
@@ -874,13 +874,13 @@ struct PreparedTree: Sendable {
         var environment = StableHasher()
         environment.combine(environmentKey)
         environment.combine(prefix)
-        let keys = RenderKeys(model: model, context: context, environment: environment.value,
+        let keys = RenderKeys(model: model, places: modelKeys.places, context: context, environment: environment.value,
                               snapshots: snapshots.all.map { $0.name + $0.contentHash },
                               parameters: parameters, staticFiles: staticFiles, siteDirectory: options.siteDirectory)
         self.keys = keys
         var sitemapKey = StableHasher()
         sitemapKey.combine(keys.shared)
-        sitemapKey.combine(modelKey)
+        sitemapKey.combine(modelKeys.shape)
         self.sitemapKey = sitemapKey.value
         let jobs = SiteBuilder.renderJobs(model: model, context: context)
         self.jobs = jobs

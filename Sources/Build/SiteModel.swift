@@ -274,40 +274,50 @@ extension Page {
 // MARK: - Kept for the next build
 
 extension SiteModel {
-    /// What the model is made from, hashed: each page's kind and paths, and its front matter by
-    /// the hash of its text (for a page made in code, which has none, by the fields the lists
-    /// read). Pages of one key make one model: a rebuild whose pages changed only below their
-    /// front matter takes the lists from the last build (`init(pages:restoring:)`) rather than
-    /// sorting and grouping every page again.
-    static func shapeKey(of pages: [Page]) -> UInt64 {
+    /// Two keys of a site's pages, worked out together in one pass over them.
+    struct Keys: Sendable, Equatable {
+        /// Where each page is: its file and its URL. Every output shares it (`RenderKeys.shared`).
+        var places: UInt64
+        /// What the model is made from: the places, each page's kind and section, and its
+        /// front matter by the hash of its text (for a page made in code, which has none, by
+        /// the fields the lists read). Pages of one shape make one model: a rebuild whose
+        /// pages changed only below their front matter takes the lists from the last build
+        /// (`init(pages:restoring:)`) rather than sorting and grouping every page again.
+        var shape: UInt64
+    }
+
+    static func keys(of pages: [Page]) -> Keys {
         let run = 1024
-        let parts = parallelMap(Array(stride(from: 0, to: pages.count, by: run))) { first -> UInt64 in
-            var hasher = StableHasher()
+        let parts = parallelMap(Array(stride(from: 0, to: pages.count, by: run))) { first -> Keys in
+            var places = StableHasher(), shape = StableHasher()
             for page in pages[first..<min(first + run, pages.count)] {
+                places.combine(page.sourcePath)
+                places.combine(page.urlPath)
                 switch page.kind {
-                case .home: hasher.combine(1)
-                case .section: hasher.combine(2)
-                case .page: hasher.combine(3)
+                case .home: shape.combine(1)
+                case .section: shape.combine(2)
+                case .page: shape.combine(3)
                 }
-                hasher.combine(page.sourcePath)
-                hasher.combine(page.sectionPath)
-                hasher.combine(page.bundleDirectory)
-                hasher.combine(page.frontMatterHash)
+                shape.combine(page.sectionPath)
+                shape.combine(page.bundleDirectory)
+                shape.combine(page.frontMatterHash)
                 if page.frontMatterHash == 0 {
-                    hasher.combine(page.frontMatter.title)
-                    hasher.combine(page.frontMatter.weight)
-                    hasher.combine(page.updated?.secondsSinceEpoch ?? Int.min)
-                    hasher.combine(page.frontMatter.tags.count)
-                    for tag in page.frontMatter.tags { hasher.combine(tag) }
+                    shape.combine(page.frontMatter.title)
+                    shape.combine(page.frontMatter.weight)
+                    shape.combine(page.updated?.secondsSinceEpoch ?? Int.min)
+                    shape.combine(page.frontMatter.tags.count)
+                    for tag in page.frontMatter.tags { shape.combine(tag) }
                 }
             }
-            return hasher.value
+            return Keys(places: places.value, shape: shape.value)
         }
-        var hasher = StableHasher()
-        hasher.combine(BuildState.toolFingerprint)
-        hasher.combine(pages.count)
-        for part in parts { hasher.combine(part) }
-        return hasher.value
+        var places = StableHasher(), shape = StableHasher()
+        places.combine(pages.count)
+        for part in parts { places.combine(part.places) }
+        shape.combine(BuildState.toolFingerprint)
+        shape.combine(places.value)
+        for part in parts { shape.combine(part.shape) }
+        return Keys(places: places.value, shape: shape.value)
     }
 
     /// Everything but the pages, for the build cache (`init(pages:restoring:)` reads it back).
@@ -350,7 +360,7 @@ extension SiteModel {
         }
     }
 
-    /// The model of `pages` with the lists a build made of pages of the same `shapeKey`
+    /// The model of `pages` with the lists a build made of pages of the same shape (`Keys`)
     /// (`encodeLists`); nil where the bytes do not read back as lists of as many pages.
     init?(pages: [Page], restoring bytes: [UInt8], range: Range<Int>) {
         var input = ByteReader(bytes, range: range)

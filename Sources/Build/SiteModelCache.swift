@@ -2,7 +2,7 @@ import Content
 import DeskbookSupport
 
 /// Each tree's site model as the last build made it, by the tree's folder, with the key of
-/// the pages it was made from (`SiteModel.shapeKey`). A file of its own beside the build
+/// the pages it was made from (`SiteModel.Keys.shape`). A file of its own beside the build
 /// state (`.models`), written whole when a build makes a model anew. Like what loading keeps
 /// (`.content`), each record stands for itself whatever became of the build that wrote it:
 /// it counts only for pages of its key, and one that does not read back whole is made again.

@@ -77,24 +77,32 @@ import Testing
         #expect(SiteModel(pages: Array(model.pages.dropLast()), restoring: bytes, range: 0..<bytes.count) == nil)
     }
 
-    /// Pages that differ below their front matter have one key; a title, tag, date or place differs.
+    /// Pages that differ below their front matter have one shape; a title, tag, date or place
+    /// makes another. Only a path or URL makes other places.
     @Test func theShapeKeyFollowsWhatTheListsAreMadeOf() {
         let pages = Self.sections()
-        let key = SiteModel.shapeKey(of: pages)
+        let keys = SiteModel.keys(of: pages)
+        let key = keys.shape
         var edited = pages
         edited[3].body = "另一段內容"
-        #expect(SiteModel.shapeKey(of: edited) == key)
+        #expect(SiteModel.keys(of: edited) == keys)
         func changed(_ change: (inout Page) -> Void) -> UInt64 {
             var pages = pages
             change(&pages[4])
-            return SiteModel.shapeKey(of: pages)
+            return SiteModel.keys(of: pages).shape
         }
+        var retitled = pages
+        retitled[4].frontMatter.title = "新標題"
+        #expect(SiteModel.keys(of: retitled).places == keys.places)
         #expect(changed { $0.frontMatter.title = "新標題" } != key)
         #expect(changed { $0.frontMatter.tags = ["貸款"] } != key)
         #expect(changed { $0.frontMatter.date = CalendarDate(year: 2026, month: 6, day: 1) } != key)
         #expect(changed { $0.frontMatter.weight = 3 } != key)
         #expect(changed { $0.sectionPath = "faq" } != key)
         #expect(changed { $0.frontMatterHash = 7 } != key)
-        #expect(SiteModel.shapeKey(of: Array(pages.dropLast())) != key)
+        #expect(SiteModel.keys(of: Array(pages.dropLast())).shape != key)
+        var moved = pages
+        moved[4].urlPath = "faq/loans/b2/"
+        #expect(SiteModel.keys(of: moved).places != keys.places && SiteModel.keys(of: moved).shape != key)
     }
 }
