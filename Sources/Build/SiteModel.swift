@@ -338,30 +338,22 @@ extension SiteModel {
             out.text(tag.outputPath)
             out.column(tag.pageIndices)
         }
-        out.integer(tagsBySlug.count)
-        for (slug, tag) in tagsBySlug {
-            out.text(slug)
-            out.integer(tag)
+        // Tables as the reader's `table` reads them: a count, then each key and its value.
+        func table<Value>(_ entries: [String: Value], _ write: (Value) -> Void) {
+            out.integer(entries.count)
+            for (key, value) in entries {
+                out.text(key)
+                write(value)
+            }
         }
-        out.integer(sectionIndex.count)
-        for (folder, index) in sectionIndex {
-            out.text(folder)
-            out.integer(index)
-        }
-        out.integer(pagesInSection.count)
-        for (folder, members) in pagesInSection {
-            out.text(folder)
-            out.column(members)
-        }
-        out.integer(childSections.count)
-        for (folder, children) in childSections {
-            out.text(folder)
-            texts(children)
-        }
+        table(tagsBySlug) { out.integer($0) }
+        table(sectionIndex) { out.integer($0) }
+        table(pagesInSection) { out.column($0) }
+        table(childSections, texts)
     }
 
-    /// The model of `pages` with the lists a build made of pages of the same shape (`Keys`)
-    /// (`encodeLists`); nil where the bytes do not read back as lists of as many pages.
+    /// The model of `pages` with the lists (`encodeLists`) a build made of pages of the same
+    /// shape (`Keys.shape`); nil where the bytes do not read back as lists of as many pages.
     init?(pages: [Page], restoring bytes: [UInt8], range: Range<Int>) {
         var input = ByteReader(bytes, range: range)
         let count = pages.count
