@@ -850,8 +850,8 @@ struct PreparedTree: Sendable {
             }
         }
         self.staticFiles = staticFiles
-        // The links' tables are made on another core while the site model is: the model's
-        // lists are made on one.
+        // The links' tables are made on another core while the site model is keyed and made
+        // (or read back): the model's lists are made on one.
         let linking = Background { [pages, staticFiles, hidden, basePath = config.basePath] in
             LinkResolver(pages: pages, staticFiles: staticFiles, extraOutputs: ["404.html", MachineFiles.sitemapPath, "feed.xml"],
                          basePath: basePath, hidden: hidden)
