@@ -37,6 +37,7 @@ struct PageContext: Sendable {
         self.links = links
         let pageURLs = parallelMap(Array(model.pages.indices)) { links.url(for: model.pages[$0].urlPath) }
         self.pageURLs = pageURLs
+        let rendersItems = theme.hasTemplate("list-item")
         self.listEntries = ListEntries(count: model.pages.count) { index -> [String: Any] in
             let page = model.pages[index]
             var item: [String: Any] = ["title": page.title, "url": pageURLs[index]]
@@ -46,6 +47,9 @@ struct PageContext: Sendable {
                 item["reply"] = reply
                 item["replyID"] = "reply-\(index)"
             }
+            // The `list-item` partial rendered once, as the same page appears in its section's
+            // list, its tags' lists, related entries and recent changes.
+            if rendersItems { item["html"] = theme.renderHTML("list-item", context: item) }
             return item
         }
 
@@ -143,24 +147,14 @@ struct PageContext: Sendable {
         ["text": theme.format(date), "iso": date.isoDay]
     }
 
-    /// A page as a list entry; `html` is the `list-item` partial rendered for it once, as the
-    /// same page appears in its section's list, its tags' lists and the recent changes.
-    func listItem(_ index: Int) -> [String: Any] {
-        var item = listEntries[index]
-        if theme.hasTemplate("list-item") {
-            item["html"] = itemHTML.value(for: index) { theme.renderHTML("list-item", context: listEntries[index]) }
-        }
-        return item
-    }
-
-    let itemHTML = Memo<Int, HTMLBytes>()
+    /// A page as a list entry, with its `list-item` partial rendered in `html` (`listEntries`).
+    func listItem(_ index: Int) -> [String: Any] { listEntries[index] }
 
     /// Lets go of the list entries and rendered list items once every page is rendered: at
     /// 100,000 pages they are about 100 MB that the search index can use. Lists cannot be
     /// rendered after this.
     func releaseListEntries() {
         listEntries.release()
-        itemHTML.removeAll()
     }
 
     /// Each page's values as a list entry (`[String: Any]` holds only immutable values), made
