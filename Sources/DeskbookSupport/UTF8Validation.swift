@@ -29,6 +29,14 @@ public enum UTF8Validation {
                 let highest: UInt8 = lead == 0xED ? 0x9F : 0xBF
                 guard second >= lowest && second <= highest && isContinuation(start[position &+ 2]) else { return false }
                 position &+= 3
+                // Most of a Chinese page is three-byte characters in a row: while they are, each
+                // is checked with one load (a lead of E1…EC or EE…EF, two continuation bytes).
+                while position &+ 4 <= count {
+                    let word = UInt32(littleEndian: UnsafeRawPointer(start + position).loadUnaligned(as: UInt32.self))
+                    let lead = UInt8(truncatingIfNeeded: word)
+                    guard word & 0x00C0_C0F0 == 0x0080_80E0, lead != 0xE0, lead != 0xED else { break }
+                    position &+= 3
+                }
             } else if lead >= 0xC2 && lead < 0xE0 {
                 guard position &+ 1 < count, isContinuation(start[position &+ 1]) else { return false }
                 position &+= 2

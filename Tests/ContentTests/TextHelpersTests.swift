@@ -52,6 +52,20 @@ import Testing
         }
     }
 
+    /// After a run of Chinese characters (which the check takes a load at a time), each kind of
+    /// bad three-byte sequence, and a sequence cut short, at every place the run can end.
+    @Test func agreesWithTheStandardLibraryAfterARunOfChineseCharacters() {
+        let run = Array("按揭貸款利率".utf8)
+        let endings: [[UInt8]] = [[0xE0, 0x80, 0x80], [0xE0, 0xA0, 0x80], [0xED, 0xA0, 0x80], [0xED, 0x9F, 0xBF], [0xE4, 0x41, 0x80],
+                                  [0xE4, 0x80, 0x41], [0xE4, 0xC0, 0x80], [0xEF, 0xBF, 0xBF], [0xE8, 0xB2], [0xE8], [0x80], [0x41], []]
+        for length in stride(from: 0, through: run.count, by: 3) {
+            for ending in endings {
+                agrees(Array(run.prefix(length)) + ending, "\(length / 3) characters, then \(ending)")
+                agrees(Array(run.prefix(length)) + ending + Array("款".utf8), "\(length / 3) characters, then \(ending), then one more")
+            }
+        }
+    }
+
     /// Random mixtures of ASCII, Chinese, emoji and stray bytes, mostly valid.
     @Test func agreesWithTheStandardLibraryOnMixedText() {
         var generator = SystemRandomNumberGenerator()
