@@ -10,6 +10,10 @@ public struct ByteWriter {
 
     public init() {}
 
+    /// Room for `capacity` bytes made at once: a writer whose size is known ahead does not grow,
+    /// and `bytes` hands that room over without a copy once it is filled exactly.
+    public init(capacity: Int) { buffer = [UInt8](repeating: 0, count: capacity) }
+
     /// What was written so far.
     public var bytes: [UInt8] { count == buffer.count ? buffer : Array(buffer[..<count]) }
 

@@ -135,8 +135,12 @@ public struct PageTerms: Sendable, Equatable {
 
     /// The excerpts and the encoded terms as the store keeps them.
     public func record() -> [UInt8] {
-        var out = ByteWriter()
         let excerpts = excerpts
+        // Sized ahead, eight bytes for each count and length: ten thousand records are made at
+        // a cold build's end, and a writer grown step by step copied each one several times.
+        var size = 16 + encoded.count
+        for excerpt in excerpts { size += 24 + excerpt.anchor.utf8.count + excerpt.heading.utf8.count + excerpt.utf8.count }
+        var out = ByteWriter(capacity: size)
         out.integer(excerpts.count)
         for excerpt in excerpts {
             out.text(excerpt.anchor)
