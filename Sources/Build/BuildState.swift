@@ -341,8 +341,8 @@ struct BuildState: Sendable {
 
     /// The memories' records (`records` of each, in order of their trees) saved by `save` into
     /// the store, and each memory with where its records went.
-    private func storeSearchRecords(_ records: (IndexMemory) -> (entries: [RecordStore.Entry], bytes: @Sendable (Int) -> [UInt8]),
-                                    save: ([RecordStore.Entry], (Int) -> [UInt8]) throws -> (identity: UInt64, end: Int, ranges: [Range<Int>]))
+    private func storeSearchRecords(_ records: (IndexMemory) -> (entries: [RecordStore.Entry], bytes: @Sendable (Int) -> ArraySlice<UInt8>),
+                                    save: ([RecordStore.Entry], (Int) -> ArraySlice<UInt8>) throws -> (identity: UInt64, end: Int, ranges: [Range<Int>]))
         throws -> (memories: [(prefix: String, memory: IndexMemory, places: ArraySlice<Range<Int>>)], identity: UInt64, end: Int) {
         let memories = searchMemories.sorted { $0.key < $1.key }
         let blobs = memories.map { records($0.value) }
@@ -477,7 +477,7 @@ struct BuildState: Sendable {
         try FileSystem.makeDirectories(FileSystem.parentPath(path))
         let terms = records.trees.flatMap { $0.digests.map(\.terms) }
         let store = try RecordStore.save(PageTerms.storeEntries(terms, in: termsStore), to: path + ".terms", previous: termsStore) {
-            terms[$0].record()
+            terms[$0].record()[...]
         }
         var stores = PageStores(log: 0, logEnd: 0, terms: store.identity, termsEnd: store.end)
         if let previous = pageStores, termsStore?.identity == store.identity {

@@ -86,7 +86,7 @@ public final class RecordStore: @unchecked Sendable {
     /// new ones are added at its end. When `previous` is nil or damaged, or more than half of
     /// it is records nothing points to any longer, the file is written anew with only these
     /// records, under a new identity.
-    public static func save(_ entries: [Entry], to path: String, previous: RecordStore?, bytes: (Int) -> [UInt8]) throws
+    public static func save(_ entries: [Entry], to path: String, previous: RecordStore?, bytes: (Int) -> ArraySlice<UInt8>) throws
         -> (identity: UInt64, end: Int, ranges: [Range<Int>]) {
         if let previous, previous.path == path, previous.damaged == nil {
             // Counted as often as pointed to: an estimate, and cheaper than a set of ranges.
@@ -99,7 +99,7 @@ public final class RecordStore: @unchecked Sendable {
 
     /// Adds the new records at the store's end, in place: what was saved before points below
     /// it. Never written anew: for a save of some of the records that point into the store.
-    public func append(_ entries: [Entry], _ bytes: (Int) -> [UInt8]) throws -> (identity: UInt64, end: Int, ranges: [Range<Int>]) {
+    public func append(_ entries: [Entry], _ bytes: (Int) -> ArraySlice<UInt8>) throws -> (identity: UInt64, end: Int, ranges: [Range<Int>]) {
         let descriptor = open(path, O_WRONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw FileSystem.Failure(path: path, reason: String(cString: strerror(errno))) }
         defer { close(descriptor) }
@@ -131,7 +131,7 @@ public final class RecordStore: @unchecked Sendable {
 
     /// The store written whole under a new identity, each record once: stored ones copied from
     /// `previous`, new ones as `bytes` makes them.
-    private static func written(_ entries: [Entry], _ bytes: (Int) -> [UInt8], previous: RecordStore?, to path: String) throws
+    private static func written(_ entries: [Entry], _ bytes: (Int) -> ArraySlice<UInt8>, previous: RecordStore?, to path: String) throws
         -> (identity: UInt64, end: Int, ranges: [Range<Int>]) {
         let identity = UInt64.random(in: 1...UInt64.max)
         var moved: [Range<Int>: Range<Int>] = [:]
@@ -150,7 +150,7 @@ public final class RecordStore: @unchecked Sendable {
             for (index, entry) in entries.enumerated() {
                 switch entry {
                 case .same(let earlier): ranges.append(ranges[earlier])
-                case .new: ranges.append(add(bytes(index)[...]))
+                case .new: ranges.append(add(bytes(index)))
                 case .stored(let range):
                     if let range = moved[range] {
                         ranges.append(range)

@@ -581,17 +581,17 @@ public struct IndexMemory: Sendable {
     /// `encode` writes their places: each term's postings and encoded postings, then the
     /// chunks. Those of the store the memory was read from are `.stored` there; the others are
     /// new, and `bytes` gives them by their position.
-    public func storeEntries() -> (entries: [RecordStore.Entry], bytes: @Sendable (Int) -> [UInt8]) {
+    public func storeEntries() -> (entries: [RecordStore.Entry], bytes: @Sendable (Int) -> ArraySlice<UInt8>) {
         storeEntries(slots: liveSlots(), chunks: Array(chunks.indices))
     }
 
     /// The byte strings `encodeChanges` names, in its order, as `storeEntries()` gives them:
     /// those of the changed terms and chunks.
-    public func changedStoreEntries() -> (entries: [RecordStore.Entry], bytes: @Sendable (Int) -> [UInt8]) {
+    public func changedStoreEntries() -> (entries: [RecordStore.Entry], bytes: @Sendable (Int) -> ArraySlice<UInt8>) {
         storeEntries(slots: unsaved?.slots.sorted() ?? [], chunks: unsaved?.chunks.sorted() ?? [])
     }
 
-    private func storeEntries(slots: [Int], chunks numbers: [Int]) -> (entries: [RecordStore.Entry], bytes: @Sendable (Int) -> [UInt8]) {
+    private func storeEntries(slots: [Int], chunks numbers: [Int]) -> (entries: [RecordStore.Entry], bytes: @Sendable (Int) -> ArraySlice<UInt8>) {
         func entry(_ blob: Blob) -> RecordStore.Entry {
             if case .stored(let range, _) = blob { .stored(range) } else { .new }
         }
@@ -607,7 +607,8 @@ public struct IndexMemory: Sendable {
             let blob = position < 2 * slots.count
                 ? (position % 2 == 0 ? memory.postings[slots[position / 2]] : memory.encoded[slots[position / 2]])
                 : memory.chunks[numbers[position - 2 * slots.count]]
-            return Array(memory.bytes(blob))
+            // Where the memory holds them: the store copies them once, into what it writes.
+            return memory.bytes(blob)
         })
     }
 

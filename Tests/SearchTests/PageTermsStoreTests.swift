@@ -23,7 +23,7 @@ import Testing
         let folder = temporaryFolder()
         defer { FileSystem.removeTree(folder) }
         let held = (0..<50).map { Self.terms("問題\($0)", "車位 \($0) 訂金退還") }
-        let saved = try RecordStore.save(PageTerms.storeEntries(held, in: nil), to: folder + "/terms", previous: nil) { held[$0].record() }
+        let saved = try RecordStore.save(PageTerms.storeEntries(held, in: nil), to: folder + "/terms", previous: nil) { held[$0].record()[...] }
         let store = try #require(RecordStore(path: folder + "/terms", identity: saved.identity, end: saved.end))
         let stored = zip(held, saved.ranges).map {
             PageTerms(stored: store, range: $1, hash: $0.hash, excerptsHash: $0.excerptsHash, length: $0.length, encodedCount: $0.encodedCount)

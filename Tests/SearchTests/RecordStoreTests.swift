@@ -19,7 +19,7 @@ func temporaryFolder() -> String {
         var entries: [RecordStore.Entry] = stored.map { .stored($0) }
         // A nil record is the same as the first new one.
         entries += records.map { $0 == nil ? .same(as: stored.count) : .new }
-        let saved = try RecordStore.save(entries, to: path, previous: previous) { records[$0 - stored.count]! }
+        let saved = try RecordStore.save(entries, to: path, previous: previous) { records[$0 - stored.count]![...] }
         return (try #require(RecordStore(path: path, identity: saved.identity, end: saved.end)), saved.ranges)
     }
 
