@@ -133,9 +133,7 @@ public struct LoadedFile: Sendable {
             case .bytes(let bytes, let range):
                 out.blob(bytes[range])
             case .record(let record):
-                var bytes = ByteWriter()
-                record.encode(into: &bytes)
-                out.blob(bytes.bytes)
+                out.blob { record.encode(into: &$0) }
             }
         }
 

@@ -66,6 +66,16 @@ public struct ByteWriter {
         raw(value)
     }
 
+    /// A blob (`blob(_:)`) that `write` writes in place, its length put before it once known:
+    /// a record made to be stored whole needs no writer of its own to be copied from.
+    public mutating func blob(writing write: (inout ByteWriter) -> Void) {
+        integer(0)
+        let start = count
+        write(&self)
+        let length = Int64(count - start)
+        buffer.withUnsafeMutableBytes { $0.storeBytes(of: length.littleEndian, toByteOffset: start - 8, as: Int64.self) }
+    }
+
     /// Bytes as they are, no length.
     @inlinable
     mutating func raw(_ value: UnsafeBufferPointer<UInt8>) {

@@ -107,6 +107,11 @@ import Testing
         var again = ByteWriter()
         read.encode(into: &again)
         #expect(again.bytes == out.bytes)
+        // The build cache keeps the record as a blob of the same bytes, written in place.
+        var stored = ByteWriter(), expected = ByteWriter()
+        try #require(content.loadedFiles[LoadedFile.key("policies/leave.md")]).encode(into: &stored)
+        expected.blob(out.bytes)
+        #expect(stored.bytes == expected.bytes)
         var damaged = ByteReader(Array(out.bytes.prefix(out.bytes.count / 2)))
         #expect(LoadedFile.decode(&damaged) == nil)
     }
