@@ -519,7 +519,7 @@ public enum SiteBuilder {
         }
         var reuse = Reuse()
         let sitemap = prefix + MachineFiles.sitemapPath
-        if previous.outputs[BuildState.outputID(sitemap)] == sitemapKey && release.contains(sitemap) { reuse.sitemap = sitemap }
+        reuse.sitemap = previous.outputs[BuildState.outputID(sitemap)] == sitemapKey && release.contains(sitemap)
         var pagesWithChanges = Reuse.Positions()
         for (position, job) in jobs.enumerated() {
             if reusable[position] { reuse.outputs.insert(position) } else if case .content(let index, _) = job { pagesWithChanges.insert(index) }
@@ -537,8 +537,8 @@ public enum SiteBuilder {
     struct Reuse: Sendable {
         var outputs = Positions()
         var pages = Positions()
-        /// The tree's sitemap, where the last release's is taken (`PreparedTree.sitemapKey`).
-        var sitemap: String?
+        /// Whether the tree's sitemap is the last release's (`PreparedTree.sitemapKey`).
+        var sitemap = false
         static let none = Reuse()
 
         /// Outputs or pages by their position, a flag each: a rebuild marks ten thousand and
@@ -658,9 +658,8 @@ public enum SiteBuilder {
         let theme = context.theme
         // The sitemap and the feed's pages depend on no page's rendering: they are found on
         // another thread meanwhile.
-        let sitemap = reuse.sitemap == nil
-            ? Background { MachineFiles.sitemap(model: model, config: context.config, links: context.links, pageURLs: context.pageURLs) }
-            : nil
+        let sitemap = reuse.sitemap ? nil
+            : Background { MachineFiles.sitemap(model: model, config: context.config, links: context.links, pageURLs: context.pageURLs) }
         let recentlyUpdated = Background { context.recentlyUpdated(limit: context.config.feedLimit) }
         // Pages are written as they render: their HTML is dropped at once.
         let writer = output.map { ReleaseWriter($0) }
