@@ -36,35 +36,39 @@ func outputTree(_ root: String) -> [String: [UInt8]] {
     TestSite.contents(under: root).filter { $0.key != "_build.json" && $0.key != "admin/status/index.html" }
 }
 
+/// When the incremental tests' builds run (a snapshot of the morning before is fresh).
+let incrementalBuildTime = CalendarDate(year: 2026, month: 11, day: 26, hour: 8)
+
+/// The site built from nothing into a folder of its own, without the cache.
+func coldOutput(_ site: TestSite, at time: CalendarDate = incrementalBuildTime) throws -> [String: [UInt8]] {
+    let folder = site.root + "/cold-\(Int.random(in: 0..<1_000_000))"
+    var options = BuildOptions(siteDirectory: site.root, outputDirectory: folder)
+    options.buildTime = time
+    options.cacheDirectory = nil
+    _ = try SiteBuilder.build(options)
+    defer {
+        FileSystem.removeTree(folder)
+        FileSystem.removeTree(folder + ".releases")
+    }
+    return outputTree(folder)
+}
+
+/// The site's live output is the same as a build from nothing would make, file for file.
+func expectSameAsCold(_ site: TestSite, at time: CalendarDate = incrementalBuildTime, _ step: String,
+                      sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let incremental = outputTree(site.output)
+    let cold = try coldOutput(site, at: time)
+    let differing = Set(incremental.keys).union(cold.keys).filter { incremental[$0] != cold[$0] }.sorted()
+    #expect(differing.isEmpty, "after \(step): differs from a cold build: \(differing)", sourceLocation: sourceLocation)
+}
+
 @Suite struct IncrementalBuildTests {
-    let now = CalendarDate(year: 2026, month: 11, day: 26, hour: 8)
+    let now = incrementalBuildTime
 
     func incremental(_ site: TestSite, at time: CalendarDate? = nil) throws(DiagnosticsError) -> BuildReport {
         var options = BuildOptions(siteDirectory: site.root)
         options.buildTime = time ?? now
         return try SiteBuilder.build(options)
-    }
-
-    /// Builds the site from nothing into a folder of its own, without the cache.
-    func cold(_ site: TestSite, at time: CalendarDate? = nil) throws -> [String: [UInt8]] {
-        let folder = site.root + "/cold-\(Int.random(in: 0..<1_000_000))"
-        var options = BuildOptions(siteDirectory: site.root, outputDirectory: folder)
-        options.buildTime = time ?? now
-        options.cacheDirectory = nil
-        _ = try SiteBuilder.build(options)
-        defer {
-            FileSystem.removeTree(folder)
-            FileSystem.removeTree(folder + ".releases")
-        }
-        return outputTree(folder)
-    }
-
-    func expectSameAsCold(_ site: TestSite, at time: CalendarDate? = nil, _ step: String,
-                          sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let incremental = outputTree(site.output)
-        let cold = try cold(site, at: time)
-        let differing = Set(incremental.keys).union(cold.keys).filter { incremental[$0] != cold[$0] }.sorted()
-        #expect(differing.isEmpty, "after \(step): differs from a cold build: \(differing)", sourceLocation: sourceLocation)
     }
 
     @Test func aBuildWithNothingChangedWritesNothing() throws {
