@@ -314,7 +314,6 @@ extension SiteModel {
         var places = StableHasher(), shape = StableHasher()
         places.combine(pages.count)
         for part in parts { places.combine(part.places) }
-        shape.combine(BuildState.toolFingerprint)
         shape.combine(places.value)
         for part in parts { shape.combine(part.shape) }
         return Keys(places: places.value, shape: shape.value)
