@@ -18,7 +18,7 @@ struct PageContext: Sendable {
     /// When this build started, to judge whether data is stale.
     let buildTime: CalendarDate
     /// `site`, `t`, `assets`: the same for every page.
-    nonisolated(unsafe) let shared: [String: Any]
+    let shared: TemplateMap
     /// Keys shown as facts above a page's text (course and policy details), in this order.
     static let factKeys = ["course_id", "trainer", "duration", "trainees", "owner", "version", "effective"]
 
@@ -26,7 +26,7 @@ struct PageContext: Sendable {
     /// Each tag's URL by its name as pages write it: thousands of pages name the same few tags.
     let tagURLs = Memo<String, String>()
     /// Files beside a page bundle's `index.md` (course materials), by bundle folder.
-    nonisolated(unsafe) let materials: [String: [[String: Any]]]
+    let materials: [String: [TemplateMap]]
 
     init(config: SiteConfig, theme: Theme, model: SiteModel, links: LinkResolver, buildTime: CalendarDate,
          staticFiles: [(source: String, output: String)] = [], siteDirectory: String = "") {
@@ -38,47 +38,47 @@ struct PageContext: Sendable {
         let pageURLs = parallelMap(Array(model.pages.indices)) { links.url(for: model.pages[$0].urlPath) }
         self.pageURLs = pageURLs
         let rendersItems = theme.hasTemplate("list-item")
-        self.listEntries = ListEntries(count: model.pages.count) { index -> [String: Any] in
+        self.listEntries = ListEntries(count: model.pages.count) { index -> TemplateMap in
             let page = model.pages[index]
-            var item: [String: Any] = ["title": page.title, "url": pageURLs[index]]
-            if let summary = page.frontMatter.summary, !summary.isEmpty { item["summary"] = summary }
-            if let date = page.updated { item["date"] = ["text": theme.format(date), "iso": date.isoDay] }
+            var item: TemplateMap = ["title": .text(page.title), "url": .text(pageURLs[index])]
+            if let summary = page.frontMatter.summary, !summary.isEmpty { item["summary"] = .text(summary) }
+            if let date = page.updated { item["date"] = ["text": .text(theme.format(date)), "iso": .text(date.isoDay)] }
             if let reply = page.frontMatter.reply?.scalar, !reply.isEmpty {
-                item["reply"] = reply
-                item["replyID"] = "reply-\(index)"
+                item["reply"] = .text(reply)
+                item["replyID"] = .text("reply-\(index)")
             }
             // The `list-item` partial rendered once, as the same page appears in its section's
             // list, its tags' lists, related entries and recent changes.
-            if rendersItems { item["html"] = theme.renderHTML("list-item", context: item) }
+            if rendersItems { item["html"] = .html(theme.renderHTML("list-item", context: item)) }
             return item
         }
 
-        var assets: [String: Any] = [:]
+        var assets: TemplateMap = [:]
         for (name, path) in theme.assetPaths {
             let key = name.hasSuffix(".css") && name.hasPrefix("style") ? "css"
                 : name.hasSuffix(".js") && name.hasPrefix("site") ? "js"
                 : name.hasPrefix("icon") ? "icon" : name
-            assets[key] = links.url(for: path)
+            assets[key] = .text(links.url(for: path))
             // Mustache reads dots as nesting, so `logo.png` is `assets.logo_png`.
-            assets[name.replacing(".", with: "_")] = links.url(for: path)
+            assets[name.replacing(".", with: "_")] = .text(links.url(for: path))
         }
-        var site: [String: Any] = [
-            "title": config.title, "htmlLang": config.language.rawValue, "homeURL": links.url(for: ""),
-            "feedURL": links.url(for: "feed.xml"), "sitemapURL": links.url(for: MachineFiles.sitemapPath),
-            "tagsURL": links.url(for: model.tagsOutputPath), "baseURL": config.basePath,
-            "searchURL": links.url(for: "search/"), "searchIndexURL": links.url(for: "search/"),
+        var site: TemplateMap = [
+            "title": .text(config.title), "htmlLang": .text(config.language.rawValue), "homeURL": .text(links.url(for: "")),
+            "feedURL": .text(links.url(for: "feed.xml")), "sitemapURL": .text(links.url(for: MachineFiles.sitemapPath)),
+            "tagsURL": .text(links.url(for: model.tagsOutputPath)), "baseURL": .text(config.basePath),
+            "searchURL": .text(links.url(for: "search/")), "searchIndexURL": .text(links.url(for: "search/")),
         ]
         if let params = config.params { site["params"] = params.templateValue }
-        self.shared = ["site": site, "t": theme.strings, "assets": assets]
-        var materials: [String: [[String: Any]]] = [:]
+        self.shared = ["site": .map(site), "t": theme.stringValues, "assets": .map(assets)]
+        var materials: [String: [TemplateMap]] = [:]
         let bundles = Set(model.pages.compactMap(\.bundleDirectory))
         for file in staticFiles {
             guard let bundle = bundles.first(where: { file.source.hasPrefix($0 + "/") }) else { continue }
             let name = String(file.source.dropFirst(bundle.count + 1))
             let size = FileSystem.size(siteDirectory + "/content/" + file.source) ?? 0
             let type = name.split(separator: ".").count > 1 ? String(name.split(separator: ".").last!).uppercased() : ""
-            materials[bundle, default: []].append(["name": name, "url": links.url(for: file.output), "type": type,
-                                                   "size": PageContext.fileSize(size)])
+            materials[bundle, default: []].append(["name": .text(name), "url": .text(links.url(for: file.output)), "type": .text(type),
+                                                   "size": .text(PageContext.fileSize(size))])
         }
         self.materials = materials
     }
@@ -103,18 +103,18 @@ struct PageContext: Sendable {
     /// `headerSearch` is false on pages that show their own search box (home, search).
     /// Made once for each top-level section (they differ only in which one is current), not
     /// once per page.
-    func base(activeURLPath: String, isHome: Bool = false, headerSearch: Bool? = nil) -> [String: Any] {
+    func base(activeURLPath: String, isHome: Bool = false, headerSearch: Bool? = nil) -> TemplateMap {
         let headerSearch = headerSearch ?? !isHome
         let sections = (model.childSections[""] ?? []).map { model.sectionIndex[$0]! }
         let active = sections.first { !activeURLPath.isEmpty && activeURLPath.hasPrefix(model.pages[$0].urlPath) }
         return bases.value(for: BaseKey(active: active ?? -1, isHome: isHome, headerSearch: headerSearch)) {
             var context = shared
-            let nav = sections.map { index -> [String: Any] in
-                ["title": model.pages[index].title, "url": pageURLs[index], "active": index == active]
-            }
+            let nav = TemplateValue.list(sections.map { index in
+                ["title": .text(model.pages[index].title), "url": .text(pageURLs[index]), "active": .flag(index == active)]
+            })
             context["nav"] = nav
-            context["isHome"] = isHome
-            context["chrome"] = chrome(nav: nav, isHome: isHome, headerSearch: headerSearch)
+            context["isHome"] = .flag(isHome)
+            context["chrome"] = .map(chrome(nav: nav, isHome: isHome, headerSearch: headerSearch))
             return Base(values: context)
         }.values
     }
@@ -124,31 +124,34 @@ struct PageContext: Sendable {
         let isHome, headerSearch: Bool
     }
 
-    struct Base: @unchecked Sendable {
-        let values: [String: Any]
+    struct Base: Sendable {
+        let values: TemplateMap
     }
 
     let bases = Memo<BaseKey, Base>()
 
     /// The `head`, `header` and `footer` partials, rendered once for each `base`.
-    func chrome(nav: [[String: Any]], isHome: Bool, headerSearch: Bool) -> [String: HTMLBytes] {
+    func chrome(nav: TemplateValue, isHome: Bool, headerSearch: Bool) -> TemplateMap {
         var context = shared
         context["nav"] = nav
-        context["isHome"] = isHome
-        context["headerSearch"] = headerSearch
-        var values: [String: HTMLBytes] = [:]
-        for part in ["head", "header", "footer"] where theme.hasTemplate(part) { values[part] = theme.renderHTML(part, context: context) }
+        context["isHome"] = .flag(isHome)
+        context["headerSearch"] = .flag(headerSearch)
+        var values: TemplateMap = [:]
+        for part in ["head", "header", "footer"] where theme.hasTemplate(part) { values[part] = .html(theme.renderHTML(part, context: context)) }
         return values
     }
 
     /// `{{#date}}<time datetime="{{iso}}">{{text}}</time>{{/date}}`: a map, so that names inside
     /// the section resolve on it directly.
-    func dateValue(_ date: CalendarDate) -> [String: Any] {
-        ["text": theme.format(date), "iso": date.isoDay]
+    func dateValue(_ date: CalendarDate) -> TemplateValue {
+        ["text": .text(theme.format(date)), "iso": .text(date.isoDay)]
     }
 
     /// A page as a list entry, with its `list-item` partial rendered in `html` (`listEntries`).
-    func listItem(_ index: Int) -> [String: Any] { listEntries[index] }
+    func listItem(_ index: Int) -> TemplateMap { listEntries[index] }
+
+    /// Pages as list entries, for a section to repeat.
+    func listItems<Indices: Sequence<Int>>(_ indices: Indices) -> TemplateValue { .list(indices.map { .map(listEntries[$0]) }) }
 
     /// Lets go of the list entries and rendered list items once every page is rendered: at
     /// 100,000 pages they are about 100 MB that the search index can use. Lists cannot be
@@ -157,20 +160,20 @@ struct PageContext: Sendable {
         listEntries.release()
     }
 
-    /// Each page's values as a list entry (`[String: Any]` holds only immutable values), made
-    /// when a list first shows the page: a rebuild that renders a few pages makes a few. Read
-    /// by every rendering thread; released by one once they are done.
+    /// Each page's values as a list entry, made when a list first shows the page: a rebuild
+    /// that renders a few pages makes a few. Read by every rendering thread; released by one
+    /// once they are done.
     final class ListEntries: @unchecked Sendable {
-        private var entries: [[String: Any]?]
-        private let make: (Int) -> [String: Any]
+        private var entries: [TemplateMap?]
+        private let make: (Int) -> TemplateMap
         private let mutex = Mutex()
 
-        init(count: Int, make: @escaping (Int) -> [String: Any]) {
+        init(count: Int, make: @escaping (Int) -> TemplateMap) {
             entries = Array(repeating: nil, count: count)
             self.make = make
         }
 
-        subscript(index: Int) -> [String: Any] {
+        subscript(index: Int) -> TemplateMap {
             if let entry = mutex.withLock({ entries[index] }) { return entry }
             let entry = make(index)
             mutex.withLock { entries[index] = entry }
@@ -180,9 +183,9 @@ struct PageContext: Sendable {
         func release() { mutex.withLock { entries = [] } }
     }
 
-    func sectionCard(_ folder: String) -> [String: Any] {
+    func sectionCard(_ folder: String) -> TemplateMap {
         var card = listItem(model.sectionIndex[folder]!)
-        card["count"] = model.pageCount(under: folder)
+        card["count"] = .number(model.pageCount(under: folder))
         return card
     }
 
@@ -199,75 +202,75 @@ struct PageContext: Sendable {
 
     /// The full context of a content page, section or home; `pageNumber` picks the slice of
     /// a long section list.
-    func forPage(_ index: Int, rendered render: PageRender, pageNumber: Int = 1) -> [String: Any] {
+    func forPage(_ index: Int, rendered render: PageRender, pageNumber: Int = 1) -> TemplateMap {
         let page = model.pages[index]
         let rendered = render.markdown
         var context = base(activeURLPath: page.urlPath, isHome: page.kind == .home)
         // Room for what is added below: a dictionary that grows is copied whole.
         context.reserveCapacity(context.count + 16)
-        var values: [String: Any] = [:]
+        var values: TemplateMap = [:]
         values.reserveCapacity(page.frontMatter.fields.count * 2 + 24)
         for (key, value) in page.frontMatter.fields { values[key] = value.templateValue }
-        values["params"] = values
-        values["title"] = page.title
-        values["url"] = pageURLs[index]
-        values["kind"] = page.kind.rawValue
+        values["params"] = .map(values)
+        values["title"] = .text(page.title)
+        values["url"] = .text(pageURLs[index])
+        values["kind"] = .text(page.kind.rawValue)
         let path = page.urlPath.drop { $0 == "/" }
-        values["type"] = path.isEmpty ? "home" : String(path.prefix { $0 != "/" })
-        values["content"] = rendered.htmlBytes.isEmpty ? nil : HTMLBytes(rendered.htmlBytes)
+        values["type"] = .text(path.isEmpty ? "home" : String(path.prefix { $0 != "/" }))
+        values["content"] = rendered.htmlBytes.isEmpty ? nil : .html(HTMLBytes(rendered.htmlBytes))
         // `summary` falls back to the first paragraph (for descriptions and lists); `lead` is
         // only what the author wrote, so the page does not repeat its first paragraph.
-        values["summary"] = summary(page, fallback: render.summary)
-        values["lead"] = page.frontMatter.summary.flatMap { $0.isEmpty ? nil : $0 }
+        values["summary"] = summary(page, fallback: render.summary).map(TemplateValue.text)
+        values["lead"] = page.frontMatter.summary.flatMap { $0.isEmpty ? nil : .text($0) }
         values["date"] = page.updated.map(dateValue)
-        values["hasReply"] = !(page.frontMatter.reply?.scalar ?? "").isEmpty
-        values["tags"] = page.frontMatter.tags.map { name in
-            ["name": name, "url": tagURLs.value(for: name) {
+        values["hasReply"] = .flag(!(page.frontMatter.reply?.scalar ?? "").isEmpty)
+        values["tags"] = .list(page.frontMatter.tags.map { name in
+            ["name": .text(name), "url": .text(tagURLs.value(for: name) {
                 url(model.tagsBySlug[Slug.make(name)].map { model.tags[$0].outputPath } ?? model.tagsOutputPath)
-            }]
-        }
+            })]
+        })
         let tocHeadings = rendered.headings.filter { $0.level == 2 || $0.level == 3 }
         let showToc = page.frontMatter.toc ?? (tocHeadings.count >= config.tocMinHeadings)
-        values["hasToc"] = showToc && !tocHeadings.isEmpty
-        values["toc"] = tocHeadings.map { ["level": $0.level, "text": $0.text, "id": $0.id] as [String: Any] }
+        values["hasToc"] = .flag(showToc && !tocHeadings.isEmpty)
+        values["toc"] = .list(tocHeadings.map { ["level": .number($0.level), "text": .text($0.text), "id": .text($0.id)] })
         let facts = facts(page)
-        values["facts"] = facts
-        values["hasFacts"] = !facts.isEmpty
+        values["facts"] = .maps(facts)
+        values["hasFacts"] = .flag(!facts.isEmpty)
         let history = history(page)
-        values["history"] = history
-        values["hasHistory"] = !history.isEmpty
-        values["freshness"] = freshness(render.snapshots)
-        values["hasTables"] = render.hasTables
+        values["history"] = .maps(history)
+        values["hasHistory"] = .flag(!history.isEmpty)
+        values["freshness"] = freshness(render.snapshots).map(TemplateValue.map)
+        values["hasTables"] = .flag(render.hasTables)
         let materials = page.bundleDirectory.flatMap { self.materials[$0] } ?? []
-        values["materials"] = materials
-        values["hasMaterials"] = !materials.isEmpty
-        context["page"] = values
+        values["materials"] = .maps(materials)
+        values["hasMaterials"] = .flag(!materials.isEmpty)
+        context["page"] = .map(values)
         // FAQ entries list related questions; other pages are found through tags and search.
         if page.kind == .page && page.frontMatter.reply != nil {
-            let related = model.related(to: index, limit: 5).map(listItem)
-            context["related"] = related
-            context["hasRelated"] = !related.isEmpty
+            let related = model.related(to: index, limit: 5)
+            context["related"] = listItems(related)
+            context["hasRelated"] = .flag(!related.isEmpty)
         }
 
         let ancestors = model.ancestors(of: page)
-        let crumbs: [[String: Any]] = ancestors.compactMap { folder in
+        let crumbs: [TemplateValue] = ancestors.compactMap { folder in
             guard let sectionIndex = model.sectionIndex[folder] else { return nil }
             let title = folder.isEmpty ? (theme.strings["home"] ?? "Home") : model.pages[sectionIndex].title
-            return ["title": title, "url": pageURLs[sectionIndex]]
+            return ["title": .text(title), "url": .text(pageURLs[sectionIndex])]
         }
-        context["breadcrumbs"] = crumbs
-        context["hasBreadcrumbs"] = page.kind != .home
+        context["breadcrumbs"] = .list(crumbs)
+        context["hasBreadcrumbs"] = .flag(page.kind != .home)
 
         // Section navigation: the sections inside the top-level section the page is in.
         let topFolder = page.kind == .home ? nil : (ancestors.count >= 2 ? ancestors[1] : (page.kind == .section ? page.sourceDirectory : nil))
         if let topFolder, let subsections = model.childSections[topFolder], !subsections.isEmpty {
             context["hasSectionNav"] = true
-            context["sectionNavRoot"] = listItem(model.sectionIndex[topFolder]!)
-            context["sectionNav"] = subsections.map { folder -> [String: Any] in
+            context["sectionNavRoot"] = .map(listItem(model.sectionIndex[topFolder]!))
+            context["sectionNav"] = .list(subsections.map { folder in
                 let sectionIndex = model.sectionIndex[folder]!
-                return ["title": model.pages[sectionIndex].title, "url": pageURLs[sectionIndex],
-                        "active": page.urlPath.hasPrefix(model.pages[sectionIndex].urlPath)]
-            }
+                return ["title": .text(model.pages[sectionIndex].title), "url": .text(pageURLs[sectionIndex]),
+                        "active": .flag(page.urlPath.hasPrefix(model.pages[sectionIndex].urlPath))]
+            })
         }
 
         switch page.kind {
@@ -277,39 +280,39 @@ struct PageContext: Sendable {
             let members = model.pagesInSection[folder] ?? []
             let pager = sectionPager(page)
             let pages = members[pager.items(pageNumber)].map(listItem)
-            context["pager"] = pager.context(pageNumber, url: url, strings: theme.strings)
-            context["subsections"] = children
-            context["hasSubsections"] = !children.isEmpty
-            context["sections"] = children
-            context["pages"] = pages
-            context["hasPages"] = !pages.isEmpty
-            context["hasReplies"] = pages.contains { $0["reply"] != nil }
+            context["pager"] = pager.context(pageNumber, url: url, strings: theme.strings).map(TemplateValue.map)
+            context["subsections"] = .maps(children)
+            context["hasSubsections"] = .flag(!children.isEmpty)
+            context["sections"] = .maps(children)
+            context["pages"] = .maps(pages)
+            context["hasPages"] = .flag(!pages.isEmpty)
+            context["hasReplies"] = .flag(pages.contains { $0["reply"] != nil })
             if let key = page.frontMatterField("group_by")?.scalar {
                 let groups = grouped(members, by: key)
-                context["groups"] = groups
-                context["hasGroups"] = !groups.isEmpty
+                context["groups"] = .maps(groups)
+                context["hasGroups"] = .flag(!groups.isEmpty)
             }
             if page.kind == .home || !children.isEmpty {
                 // What changed lately below this section (anywhere on the site for home).
-                let recent = recentlyUpdated(limit: 8, under: page.urlPath).map { index -> [String: Any] in
+                let recent = recentlyUpdated(limit: 8, under: page.urlPath).map { index in
                     var item = listItem(index)
-                    item["sectionTitle"] = model.sectionIndex[model.pages[index].sectionPath].map { model.pages[$0].title } ?? ""
+                    item["sectionTitle"] = .text(model.sectionIndex[model.pages[index].sectionPath].map { model.pages[$0].title } ?? "")
                     return item
                 }
-                context["recent"] = recent
-                context["hasRecent"] = !recent.isEmpty
+                context["recent"] = .maps(recent)
+                context["hasRecent"] = .flag(!recent.isEmpty)
             }
             if page.kind == .home {
                 // Quick links: each top-level section with its own sections and latest pages.
-                context["sections"] = (model.childSections[""] ?? []).map { folder -> [String: Any] in
+                context["sections"] = .maps((model.childSections[""] ?? []).map { folder in
                     var card = sectionCard(folder)
-                    let inner = (model.childSections[folder] ?? []).map { listItem(model.sectionIndex[$0]!) }
-                    card["children"] = inner
-                    card["hasChildren"] = !inner.isEmpty
+                    let inner = (model.childSections[folder] ?? []).map { model.sectionIndex[$0]! }
+                    card["children"] = listItems(inner)
+                    card["hasChildren"] = .flag(!inner.isEmpty)
                     let url = model.pages[model.sectionIndex[folder]!].urlPath
-                    card["latest"] = recentlyUpdated(limit: 3, under: url).map(listItem)
+                    card["latest"] = listItems(recentlyUpdated(limit: 3, under: url))
                     return card
-                }
+                })
             }
         case .page:
             break
@@ -318,17 +321,17 @@ struct PageContext: Sendable {
     }
 
     /// When the page's data was taken, and a warning once that is longer ago than `max_data_age`.
-    func freshness(_ snapshots: [PageRender.SnapshotUse]) -> [String: Any]? {
+    func freshness(_ snapshots: [PageRender.SnapshotUse]) -> TemplateMap? {
         let times = snapshots.compactMap(\.takenAt)
         guard let oldest = times.min() else { return nil }
         let locale = config.formatLocale
         var text = theme.strings["data_as_of"] ?? "Data as of"
         text += " " + locale.format(.text(oldest.isoDay + (oldest.hasTime ? " " + twoDigits(oldest.hour) + ":" + twoDigits(oldest.minute) : "")), as: .datetime)
-        var values: [String: Any] = ["text": text, "iso": oldest.rfc3339]
+        var values: TemplateMap = ["text": .text(text), "iso": .text(oldest.rfc3339)]
         if let limit = config.maxDataAge, Double(buildTime.secondsSinceEpoch - oldest.secondsSinceEpoch) > limit {
             values["stale"] = true
-            values["warning"] = (theme.strings["data_stale"] ?? "This data is older than {age}.")
-                .replacing("{age}", with: locale.format(.real(limit), as: .duration))
+            values["warning"] = .text((theme.strings["data_stale"] ?? "This data is older than {age}.")
+                .replacing("{age}", with: locale.format(.real(limit), as: .duration)))
         }
         return values
     }
@@ -350,8 +353,8 @@ struct PageContext: Sendable {
         return String(text[..<cut]) + "…"
     }
 
-    func facts(_ page: Page) -> [[String: Any]] {
-        Self.factKeys.compactMap { key -> [String: Any]? in
+    func facts(_ page: Page) -> [TemplateMap] {
+        Self.factKeys.compactMap { key -> TemplateMap? in
             guard let node = page.frontMatterField(key), !node.isNull else { return nil }
             let value: String
             if let text = node.scalar {
@@ -361,14 +364,14 @@ struct PageContext: Sendable {
             } else {
                 return nil
             }
-            return ["label": theme.strings[key] ?? key, "value": value]
+            return ["label": .text(theme.strings[key] ?? key), "value": .text(value)]
         }
     }
 
-    func history(_ page: Page) -> [[String: Any]] {
+    func history(_ page: Page) -> [TemplateMap] {
         (page.frontMatterField("history")?.sequence ?? []).map { entry in
             let date = entry["date"]?.scalar.flatMap(CalendarDate.init(parsing:)).map(theme.format) ?? entry["date"]?.scalar ?? ""
-            return ["version": entry["version"]?.scalar ?? "", "date": date, "note": entry["note"]?.scalar ?? ""]
+            return ["version": .text(entry["version"]?.scalar ?? ""), "date": .text(date), "note": .text(entry["note"]?.scalar ?? "")]
         }
     }
 
@@ -399,72 +402,79 @@ struct PageContext: Sendable {
 
     /// A section's pages in groups by a front matter key (`group_by: owner` on the policy
     /// index), groups in order of first appearance.
-    func grouped(_ members: [Int], by key: String) -> [[String: Any]] {
+    func grouped(_ members: [Int], by key: String) -> [TemplateMap] {
         var order: [String] = []
-        var groups: [String: [[String: Any]]] = [:]
+        var groups: [String: [Int]] = [:]
         for index in members {
             let name = model.pages[index].frontMatterField(key)?.scalar ?? "—"
             if groups[name] == nil { order.append(name) }
-            groups[name, default: []].append(listItem(index))
+            groups[name, default: []].append(index)
         }
-        return order.sorted().map { ["name": $0, "pages": groups[$0]!, "count": groups[$0]!.count] }
+        return order.sorted().map { ["name": .text($0), "pages": listItems(groups[$0]!), "count": .number(groups[$0]!.count)] }
     }
 
-    func tagsIndex() -> [String: Any] {
+    /// A link for breadcrumbs and the like.
+    func link(_ title: String, _ outputPath: String) -> TemplateValue { ["title": .text(title), "url": .text(url(outputPath))] }
+
+    /// The home page's link, with the theme's name for it.
+    var homeLink: TemplateValue { link(theme.strings["home"] ?? "Home", "") }
+
+    func tagsIndex() -> TemplateMap {
         var context = base(activeURLPath: model.tagsOutputPath)
-        context["page"] = ["title": theme.strings["tags"] ?? "Tags", "url": url(model.tagsOutputPath)]
-        context["tags"] = model.tags.map { ["name": $0.name, "url": url($0.outputPath), "count": $0.pageIndices.count] as [String: Any] }
+        context["page"] = link(theme.strings["tags"] ?? "Tags", model.tagsOutputPath)
+        context["tags"] = .list(model.tags.map { ["name": .text($0.name), "url": .text(url($0.outputPath)), "count": .number($0.pageIndices.count)] })
         context["hasBreadcrumbs"] = true
-        context["breadcrumbs"] = [["title": theme.strings["home"] ?? "Home", "url": url("")]]
+        context["breadcrumbs"] = [homeLink]
         return context
     }
 
-    func tagPage(_ tag: SiteModel.Tag, pageNumber: Int = 1) -> [String: Any] {
+    func tagPage(_ tag: SiteModel.Tag, pageNumber: Int = 1) -> TemplateMap {
         var context = base(activeURLPath: tag.outputPath)
         let pager = tagPager(tag)
-        context["pager"] = pager.context(pageNumber, url: url, strings: theme.strings)
-        context["page"] = ["title": tag.name, "url": url(tag.outputPath)]
-        context["pages"] = tag.pageIndices[pager.items(pageNumber)].map(listItem)
-        context["count"] = tag.pageIndices.count
+        context["pager"] = pager.context(pageNumber, url: url, strings: theme.strings).map(TemplateValue.map)
+        context["page"] = link(tag.name, tag.outputPath)
+        context["pages"] = listItems(tag.pageIndices[pager.items(pageNumber)])
+        context["count"] = .number(tag.pageIndices.count)
         context["hasBreadcrumbs"] = true
-        context["breadcrumbs"] = [["title": theme.strings["home"] ?? "Home", "url": url("")],
-                                  ["title": theme.strings["tags"] ?? "Tags", "url": url(model.tagsOutputPath)]]
+        context["breadcrumbs"] = [homeLink, link(theme.strings["tags"] ?? "Tags", model.tagsOutputPath)]
         return context
     }
 
-    func searchPage() -> [String: Any] {
+    func searchPage() -> TemplateMap {
         var context = base(activeURLPath: "search/", headerSearch: false)
-        context["page"] = ["title": theme.strings["search"] ?? "Search", "url": url("search/")]
+        context["page"] = link(theme.strings["search"] ?? "Search", "search/")
         context["hasBreadcrumbs"] = true
-        context["breadcrumbs"] = [["title": theme.strings["home"] ?? "Home", "url": url("")]]
+        context["breadcrumbs"] = [homeLink]
         context["isSearch"] = true
         return context
     }
 
     /// The admin status page: the build that made this release, and the releases kept.
     func statusPage(_ report: BuildReport, started: CalendarDate, snapshots: [(name: String, taken: CalendarDate?)],
-                    releases: [String]) -> [String: Any] {
+                    releases: [String]) -> TemplateMap {
         var context = base(activeURLPath: "admin/status/")
-        context["page"] = ["title": theme.strings["build_status"] ?? "Build status", "url": url("admin/status/")]
+        context["page"] = link(theme.strings["build_status"] ?? "Build status", "admin/status/")
         let locale = config.formatLocale
         context["report"] = [
-            "started": started.rfc3339, "seconds": String(format3: report.seconds), "pages": report.pageCount,
-            "written": report.filesWritten, "unchanged": report.filesUnchanged, "removed": report.filesRemoved,
-            "queries": report.queriesRun,
-            "snapshots": snapshots.map { ["name": $0.name, "taken": $0.taken.map { locale.format(.text($0.rfc3339), as: .datetime) } ?? "—"] },
-            "hasSnapshots": !snapshots.isEmpty,
-            "phases": report.phases.map { ["name": $0.name, "seconds": String(format3: $0.seconds)] },
-            "warnings": report.warnings.map(\.description), "hasWarnings": !report.warnings.isEmpty,
-        ] as [String: Any]
-        context["releases"] = releases
+            "started": .text(started.rfc3339), "seconds": .text(String(format3: report.seconds)), "pages": .number(report.pageCount),
+            "written": .number(report.filesWritten), "unchanged": .number(report.filesUnchanged), "removed": .number(report.filesRemoved),
+            "queries": .number(report.queriesRun),
+            "snapshots": .list(snapshots.map {
+                ["name": .text($0.name), "taken": .text($0.taken.map { locale.format(.text($0.rfc3339), as: .datetime) } ?? "—")]
+            }),
+            "hasSnapshots": .flag(!snapshots.isEmpty),
+            "phases": .list(report.phases.map { ["name": .text($0.name), "seconds": .text(String(format3: $0.seconds))] }),
+            "warnings": .list(report.warnings.map { .text($0.description) }), "hasWarnings": .flag(!report.warnings.isEmpty),
+        ]
+        context["releases"] = .list(releases.map(TemplateValue.text))
         context["hasBreadcrumbs"] = true
-        context["breadcrumbs"] = [["title": theme.strings["home"] ?? "Home", "url": url("")]]
+        context["breadcrumbs"] = [homeLink]
         return context
     }
 
-    func notFound() -> [String: Any] {
+    func notFound() -> TemplateMap {
         var context = base(activeURLPath: "")
-        context["page"] = ["title": theme.strings["not_found_title"] ?? "Not found"]
+        context["page"] = ["title": .text(theme.strings["not_found_title"] ?? "Not found")]
         return context
     }
 }

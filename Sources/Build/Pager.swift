@@ -1,3 +1,5 @@
+import DeskbookSupport
+
 /// Splits a long list (a section's pages, a tag's pages) over numbered pages:
 /// the first at the list's own URL, the rest at `page/2/`, `page/3/` … below it.
 struct Pager: Sendable {
@@ -17,23 +19,23 @@ struct Pager: Sendable {
     }
 
     /// Template values for the navigation between pages; nil when there is only one page.
-    func context(_ number: Int, url: (String) -> String, strings: [String: String]) -> [String: Any]? {
+    func context(_ number: Int, url: (String) -> String, strings: [String: String]) -> TemplateMap? {
         guard pageCount > 1 else { return nil }
-        var values: [String: Any] = [
-            "current": number, "total": pageCount,
-            "label": (strings["page_of"] ?? "{current} / {total}")
+        var values: TemplateMap = [
+            "current": .number(number), "total": .number(pageCount),
+            "label": .text((strings["page_of"] ?? "{current} / {total}")
                 .replacing("{current}", with: String(number))
-                .replacing("{total}", with: String(pageCount)),
+                .replacing("{total}", with: String(pageCount))),
         ]
-        if number > 1 { values["previousURL"] = url(outputPath(number - 1)) }
-        if number < pageCount { values["nextURL"] = url(outputPath(number + 1)) }
+        if number > 1 { values["previousURL"] = .text(url(outputPath(number - 1))) }
+        if number < pageCount { values["nextURL"] = .text(url(outputPath(number + 1))) }
         // The first and last page and two either side of this one: a list of thousands of
         // pages links a window of them, not all (which would grow with the square of the list).
         let window = Set([1, pageCount] + Array(max(1, number - 2)...min(pageCount, number + 2))).sorted()
-        values["pages"] = window.enumerated().map { position, page -> [String: Any] in
-            ["number": page, "url": url(outputPath(page)), "current": page == number,
-             "gapBefore": position > 0 && window[position - 1] != page - 1]
-        }
+        values["pages"] = .list(window.enumerated().map { position, page in
+            ["number": .number(page), "url": .text(url(outputPath(page))), "current": .flag(page == number),
+             "gapBefore": .flag(position > 0 && window[position - 1] != page - 1)]
+        })
         return values
     }
 }

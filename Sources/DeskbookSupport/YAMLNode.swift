@@ -146,22 +146,23 @@ public struct YAMLNode: Sendable {
         return nil
     }
 
-    /// Plain Swift values for templates: String, Int, Double, Bool, [Any], [String: Any].
-    public var templateValue: Any {
+    /// The value as templates see it: an unquoted `true`, `false` or whole number as a flag or
+    /// number, null as empty text, any other scalar as text; lists and maps as theirs.
+    public var templateValue: TemplateValue {
         switch value {
         case .scalar(let text, let quoted):
             if !quoted {
-                if isNull { return "" }
-                if let bool { return bool }
-                if let int = Int(text) { return int }
+                if isNull { return .text("") }
+                if let bool { return .flag(bool) }
+                if let int = Int(text) { return .number(int) }
             }
-            return text
+            return .text(text)
         case .sequence(let items):
-            return items.map(\.templateValue)
+            return .list(items.map(\.templateValue))
         case .mapping(let pairs):
-            var dictionary: [String: Any] = [:]
+            var dictionary: TemplateMap = [:]
             for pair in pairs { dictionary[pair.key.scalar ?? ""] = pair.value.templateValue }
-            return dictionary
+            return .map(dictionary)
         }
     }
 

@@ -1,9 +1,7 @@
 import DeskbookSupport
 
 /// Mustache templates, parsed once into a tree and rendered straight from the values the
-/// build makes (`[String: Any]`, arrays, strings, numbers, booleans). Rendering every page of
-/// a site is the largest part of a build, so lookups test the few concrete types those values
-/// have before anything slower. The language is Mustache's: `{{name}}` (HTML-escaped),
+/// build makes (`TemplateValue`: maps, lists, text, made HTML, numbers, flags). The language is Mustache's: `{{name}}` (HTML-escaped),
 /// `{{{name}}}` and `{{& name}}` (as is), sections `{{#name}}…{{/name}}` over lists, maps and
 /// booleans, inverted sections `{{^name}}`, comments, partials `{{> name}}`, and template
 /// inheritance: `{{< parent}}{{$block}}…{{/block}}{{/parent}}`. Tags alone on their line leave
@@ -24,12 +22,12 @@ struct MustacheTemplate: Sendable {
     /// A name as written: `.` (the current value), `page.title` (looked up through the
     /// enclosing values, then into the map found).
     struct Name: Sendable {
-        let parts: [String]
+        let parts: [TemplateKey]
         let isCurrent: Bool
 
         init(_ text: Substring) {
             isCurrent = text == "."
-            parts = text.split(separator: ".").map(String.init)
+            parts = text.split(separator: ".").map { TemplateKey(String($0)) }
         }
     }
 
@@ -242,14 +240,14 @@ struct MustacheRenderer: Sendable {
     let templates: [String: MustacheTemplate]
 
     /// A template's output; room for a typical page is made first, so most need not grow.
-    func render(_ name: String, context: [String: Any]) -> [UInt8] {
+    func render(_ name: String, context: TemplateMap) -> [UInt8] {
         guard let template = templates[name] else { return [] }
         var output: [UInt8] = []
         output.reserveCapacity(Self.reserved)
-        var stack: [Any] = []
+        var stack: [TemplateValue] = []
         // Room for the sections a page nests, so the stack does not grow as they open.
         stack.reserveCapacity(8)
-        stack.append(context)
+        stack.append(.map(context))
         var state = State(stack: stack, blocks: [:], indentation: [])
         render(template.nodes, into: &output, state: &state)
         return output
@@ -259,7 +257,7 @@ struct MustacheRenderer: Sendable {
     static let reserved = 16_384
 
     struct State {
-        var stack: [Any]
+        var stack: [TemplateValue]
         /// Replacements for `{{$ block}}`s, from the templates that named this one as parent.
         var blocks: [String: [MustacheTemplate.Node]]
         /// Of the partials being rendered, as bytes.
@@ -283,8 +281,8 @@ struct MustacheRenderer: Sendable {
             case .section(let name, let body, let inverted):
                 let value = lookup(name, in: state.stack)
                 if inverted {
-                    if !Self.isTruthy(value) { render(body, into: &output, state: &state) }
-                } else {
+                    if !(value?.isTruthy ?? false) { render(body, into: &output, state: &state) }
+                } else if let value {
                     renderSection(value, body, into: &output, state: &state)
                 }
             case .partial(let name, let indentation):
@@ -310,24 +308,19 @@ struct MustacheRenderer: Sendable {
         }
     }
 
-    /// A value as text: made HTML as it is, anything else through `text(of:)`; escaped for
-    /// `{{name}}`.
-    private static func write(_ value: Any, escaped: Bool, to output: inout [UInt8]) {
-        if let text = exactly(String.self, in: value) {
+    /// A value as text: made HTML as it is, anything else as `shownText`; escaped for `{{name}}`.
+    private static func write(_ value: TemplateValue, escaped: Bool, to output: inout [UInt8]) {
+        switch value {
+        case .text(let text):
             if escaped { Escape.appendHTML(text, to: &output) } else { output += text.utf8 }
-            return
-        }
-        if let number = exactly(Int.self, in: value) {
+        case .number(let number):
             // Digits and a sign need no escaping.
             output += String(number).utf8
-            return
-        }
-        if let html = exactly(HTMLBytes.self, in: value) ?? value as? HTMLBytes {
+        case .html(let html):
             if escaped { Escape.appendHTML(html.text, to: &output) } else { output += html.bytes }
-            return
+        case .flag, .list, .map:
+            if escaped { Escape.appendHTML(value.shownText, to: &output) } else { output += value.shownText.utf8 }
         }
-        let text = text(of: value)
-        if escaped { Escape.appendHTML(text, to: &output) } else { output += text.utf8 }
     }
 
     /// Text into the output; after a line break inside an indented partial, the indentation.
@@ -347,111 +340,40 @@ struct MustacheRenderer: Sendable {
         }
     }
 
-    private func renderSection(_ value: Any?, _ body: [MustacheTemplate.Node], into output: inout [UInt8], state: inout State) {
-        guard let value else { return }
-        // The common kinds by their type first: a failed cast costs more than the rest, and
-        // a cast of a list converts every item.
-        if Self.exactly([String: Any].self, in: value) != nil || Self.isScalar(value) {
-            renderPushed(value, body, into: &output, state: &state)
-            return
-        }
-        if let items = Self.exactly([[String: Any]].self, in: value) {
+    /// A list shows the body once for each item, a flag once when true, anything else once
+    /// with the value as `.`.
+    private func renderSection(_ value: TemplateValue, _ body: [MustacheTemplate.Node], into output: inout [UInt8], state: inout State) {
+        switch value {
+        case .list(let items):
             for item in items { renderPushed(item, body, into: &output, state: &state) }
-            return
-        }
-        if let items = Self.exactly([[String: String]].self, in: value) {
-            for item in items { renderPushed(item, body, into: &output, state: &state) }
-            return
-        }
-        if let flag = Self.exactly(Bool.self, in: value) ?? value as? Bool {
+        case .flag(let flag):
             if flag { render(body, into: &output, state: &state) }
-            return
+        case .text, .html, .number, .map:
+            renderPushed(value, body, into: &output, state: &state)
         }
-        if let items = value as? [[String: Any]] {
-            for item in items { renderPushed(item, body, into: &output, state: &state) }
-            return
-        }
-        if let items = value as? [Any] {
-            for item in items { renderPushed(item, body, into: &output, state: &state) }
-            return
-        }
-        renderPushed(value, body, into: &output, state: &state)
     }
 
-    private func renderPushed(_ value: Any, _ body: [MustacheTemplate.Node], into output: inout [UInt8], state: inout State) {
+    private func renderPushed(_ value: TemplateValue, _ body: [MustacheTemplate.Node], into output: inout [UInt8], state: inout State) {
         state.stack.append(value)
         render(body, into: &output, state: &state)
         state.stack.removeLast()
     }
 
-    /// False, nothing and empty lists hide a section and show an inverted one.
-    static func isTruthy(_ value: Any?) -> Bool {
-        guard let value else { return false }
-        if let flag = exactly(Bool.self, in: value) { return flag }
-        if isScalar(value) || exactly([String: Any].self, in: value) != nil { return true }
-        if let items = exactly([[String: Any]].self, in: value) { return !items.isEmpty }
-        if let items = exactly([[String: String]].self, in: value) { return !items.isEmpty }
-        if let flag = value as? Bool { return flag }
-        if let items = value as? [[String: Any]] { return !items.isEmpty }
-        if let items = value as? [Any] { return !items.isEmpty }
-        return true
-    }
-
-    static func text(of value: Any) -> String {
-        if let text = exactly(String.self, in: value) { return text }
-        if let number = exactly(Int.self, in: value) { return String(number) }
-        if let html = exactly(HTMLBytes.self, in: value) { return html.text }
-        if let text = value as? String { return text }
-        if let html = value as? HTMLBytes { return html.text }
-        if let number = value as? Int { return String(number) }
-        return String(describing: value)
-    }
-
     /// The first part through the enclosing values, innermost first; the rest into what it found.
-    private func lookup(_ name: MustacheTemplate.Name, in stack: [Any]) -> Any? {
+    private func lookup(_ name: MustacheTemplate.Name, in stack: [TemplateValue]) -> TemplateValue? {
         if name.isCurrent { return stack.last }
         guard let first = name.parts.first else { return nil }
-        var found: Any?
-        for object in stack.reversed() {
-            if let value = Self.member(first, of: object) {
+        var found: TemplateValue?
+        for index in stack.indices.reversed() {
+            if case .map(let map) = stack[index], let value = map[first] {
                 found = value
                 break
             }
         }
         for part in name.parts.dropFirst() {
-            guard let object = found else { return nil }
-            found = Self.member(part, of: object)
+            guard case .map(let map)? = found else { return nil }
+            found = map[part]
         }
         return found
-    }
-
-    /// `object[key]` when `object` is a map. The kinds of map the context holds are told
-    /// apart by type before casting: casting a `[String: String]` (the theme's strings) to
-    /// `[String: Any]` converts every entry, and templates look names up thousands of times.
-    static func member(_ key: String, of object: Any) -> Any? {
-        if let map = exactly([String: Any].self, in: object) { return map[key] }
-        if let map = exactly([String: String].self, in: object) { return map[key] }
-        if let map = exactly([String: HTMLBytes].self, in: object) { return map[key] }
-        // A text or number a section stands on has no members: no cast needed to say so.
-        if isScalar(object) { return nil }
-        return (object as? [String: Any])?[key]
-    }
-
-    /// Text, a number, or made HTML: a section over one shows its body once with it as `.`,
-    /// and it has no members. (Told by type: `as?` casts cost far more.)
-    @inline(__always)
-    static func isScalar(_ value: Any) -> Bool {
-        exactly(String.self, in: value) != nil || exactly(Int.self, in: value) != nil || exactly(HTMLBytes.self, in: value) != nil
-    }
-
-    /// The value in `value` when it is exactly a `T`, else nil. The `Any` is opened as a
-    /// generic value and its type compared: many times cheaper than a cast (`as?`), which
-    /// also looks for conversions, and templates ask this several times per value shown.
-    @inline(__always)
-    static func exactly<T>(_ type: T.Type, in value: Any) -> T? { exactly(type, opened: value) }
-
-    @inline(__always)
-    private static func exactly<T, Value>(_ type: T.Type, opened value: Value) -> T? {
-        Value.self == T.self ? unsafeBitCast(value, to: T.self) : nil
     }
 }

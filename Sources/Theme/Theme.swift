@@ -19,6 +19,8 @@ public struct Theme: Sendable {
     public let assets: [Asset]
     /// UI strings for the site's language (`t.search`, `t.updated` …).
     public let strings: [String: String]
+    /// The same, as templates see them (`t`).
+    public let stringValues: TemplateValue
     /// From the i18n keys `date_format` and `month_names`, split once.
     let dateFormat: [DatePart]
     let monthNames: [String]
@@ -29,6 +31,7 @@ public struct Theme: Sendable {
         self.templateNames = templateNames
         self.assets = assets
         self.strings = strings
+        self.stringValues = .map(TemplateMap(strings.mapValues(TemplateValue.text)))
         self.dateFormat = DatePart.parse(strings["date_format"] ?? "{year}-{month}-{day}")
         self.monthNames = (strings["month_names"] ?? "").split(separator: ",").map { $0.trimming(" ") }
     }
@@ -36,18 +39,18 @@ public struct Theme: Sendable {
     public func hasTemplate(_ name: String) -> Bool { templateNames.contains(name) }
 
     /// Renders a template; the caller checked that it exists.
-    public func render(_ template: String, context: [String: Any]) -> String {
+    public func render(_ template: String, context: TemplateMap) -> String {
         String(decoding: renderer.render(template, context: context), as: UTF8.self)
     }
 
     /// The same as bytes, as pages are written.
-    public func renderBytes(_ template: String, context: [String: Any]) -> [UInt8] {
+    public func renderBytes(_ template: String, context: TemplateMap) -> [UInt8] {
         renderer.render(template, context: context)
     }
 
     /// The same as HTML for another template to insert (a list item, a partial), copied to
     /// its own size: such parts are kept while pages render, and rendering makes room for a page.
-    public func renderHTML(_ template: String, context: [String: Any]) -> HTMLBytes {
+    public func renderHTML(_ template: String, context: TemplateMap) -> HTMLBytes {
         let output = renderer.render(template, context: context)
         return HTMLBytes([UInt8](unsafeUninitializedCapacity: output.count) { buffer, count in
             count = buffer.initialize(fromContentsOf: output)
