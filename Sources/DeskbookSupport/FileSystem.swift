@@ -45,14 +45,18 @@ public enum FileSystem {
         var info = stat()
         if fstat(fd, &info) != 0 { throw failure(path) }
         if (info.st_mode & S_IFMT) == S_IFDIR { throw Failure(path: path, reason: "is a directory") }
-        // Read into memory of the size the file has, plus one byte to see it end there.
+        // Read into memory of the size the file has, plus one byte to see it end there. A
+        // regular file reads short only at its end, so a short read needs no second read to
+        // find the end (one system call fewer for each of a site's files, read twice a build).
         let expected = Int(info.st_size)
+        let regular = (info.st_mode & S_IFMT) == S_IFREG
         var failed = false
         var bytes = [UInt8](unsafeUninitializedCapacity: expected + 1) { buffer, count in
             count = 0
             adviseLargePages(UnsafeMutableRawBufferPointer(buffer))
             while count < buffer.count {
-                let got = read(fd, buffer.baseAddress! + count, buffer.count - count)
+                let asked = buffer.count - count
+                let got = read(fd, buffer.baseAddress! + count, asked)
                 if got < 0 {
                     if errno == EINTR { continue }
                     failed = true
@@ -60,6 +64,7 @@ public enum FileSystem {
                 }
                 if got == 0 { return }
                 count += got
+                if regular && got < asked { return }
             }
         }
         if failed { throw failure(path) }

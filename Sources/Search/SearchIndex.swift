@@ -271,7 +271,7 @@ public enum SearchIndex {
     /// terms' text (terms are numbered as first seen). Plain loops: this reads every term of
     /// the site, and a closure per posting cost as much as the rest.
     static func postings(of encodedTerms: [[UInt8]], inPart part: Int, starts: PartStarts) -> (terms: [String], postings: [[Posting]]) {
-        var lists: [[Posting]] = []
+        var gathered = Gathered(expected: starts.partBytes[part] / 3)
         var terms: [String] = []
         if part == TermParts.words {
             // Words of up to eight letters (most) are found by their bytes packed in a number,
@@ -284,20 +284,17 @@ public enum SearchIndex {
                 reader.forEachWordBytes { word, weight, section in
                     let slot: Int
                     if word.count <= 8 {
-                        slot = shortSlots.slot(of: TermParts.packed(word: word), next: lists.count)
+                        slot = shortSlots.slot(of: TermParts.packed(word: word), next: terms.count)
                     } else {
                         let text = String(decoding: word, as: UTF8.self)
-                        slot = longSlots[text] ?? lists.count
-                        if slot == lists.count { longSlots[text] = slot }
+                        slot = longSlots[text] ?? terms.count
+                        if slot == terms.count { longSlots[text] = slot }
                     }
-                    if slot == lists.count {
-                        terms.append(String(decoding: word, as: UTF8.self))
-                        lists.append([])
-                    }
-                    lists[slot].append((Int32(index), weight, section))
+                    if slot == terms.count { terms.append(String(decoding: word, as: UTF8.self)) }
+                    gathered.add((Int32(index), weight, section), slot: slot)
                 }
             }
-            return (terms, lists)
+            return (terms, gathered.lists())
         }
         var slots = SlotTable()
         for index in encodedTerms.indices {
@@ -305,15 +302,66 @@ public enum SearchIndex {
             var reader = TermReader(encodedTerms[index], partAt: starts.start(page: index, part: part))
             var block = reader.block()
             while let term = reader.next(in: &block) {
-                let slot = slots.slot(of: term.code, next: lists.count)
-                if slot == lists.count {
-                    terms.append(Tokenizer.string(of: term.code))
-                    lists.append([])
-                }
-                lists[slot].append((Int32(index), term.weight, term.section))
+                let slot = slots.slot(of: term.code, next: terms.count)
+                if slot == terms.count { terms.append(Tokenizer.string(of: term.code)) }
+                gathered.add((Int32(index), term.weight, term.section), slot: slot)
             }
         }
-        return (terms, lists)
+        return (terms, gathered.lists())
+    }
+
+    /// Postings as they are read, page after page, each with its term's slot; put in one list
+    /// per slot at the end, each list made once at its final size. (Appending to each term's
+    /// list as its postings were read grew tens of thousands of arrays step by step, and
+    /// checked two arrays' uniqueness at every posting: most of gathering's time.)
+    struct Gathered {
+        private var slots: [Int32] = []
+        private var postings: [Posting] = []
+        private var counts: [Int] = []
+
+        init(expected: Int) {
+            slots.reserveCapacity(expected)
+            postings.reserveCapacity(expected)
+        }
+
+        /// A posting of the term in `slot`: a slot one past the last is a new term's.
+        @inline(__always)
+        mutating func add(_ posting: Posting, slot: Int) {
+            if slot == counts.count { counts.append(0) }
+            counts[slot] += 1
+            slots.append(Int32(truncatingIfNeeded: slot))
+            postings.append(posting)
+        }
+
+        /// Each slot's postings in the order added: sorted by slot in one pass (a counting
+        /// sort), then each list copied out of its stretch.
+        func lists() -> [[Posting]] {
+            var next = [Int](repeating: 0, count: counts.count)
+            var total = 0
+            for slot in counts.indices {
+                next[slot] = total
+                total += counts[slot]
+            }
+            let sorted = [Posting](unsafeUninitializedCapacity: postings.count) { buffer, initialized in
+                postings.withUnsafeBufferPointer { postings in
+                    slots.withUnsafeBufferPointer { slots in
+                        next.withUnsafeMutableBufferPointer { next in
+                            for position in postings.indices {
+                                let slot = Int(slots[position])
+                                (buffer.baseAddress! + next[slot]).initialize(to: postings[position])
+                                next[slot] += 1
+                            }
+                        }
+                    }
+                }
+                initialized = postings.count
+            }
+            var start = 0
+            return counts.map { count in
+                defer { start += count }
+                return Array(sorted[start..<start + count])
+            }
+        }
     }
 
     /// Where each page's encoded terms start each part (`TermParts`), found once for all the

@@ -70,7 +70,9 @@ struct SlotTable {
         return keys[position] == code ? Int(slots[position]) : nil
     }
 
-    /// The slot of `code`; `next` (and `code` is added) when it is new.
+    /// The slot of `code`; `next` (and `code` is added) when it is new. (Inlined: the index
+    /// asks this for every posting of the site.)
+    @inline(__always)
     mutating func slot(of code: UInt64, next: Int) -> Int {
         if used * 2 >= keys.count { grow() }
         let position = place(of: code)
@@ -82,6 +84,7 @@ struct SlotTable {
     }
 
     /// Where `code` is, or the free place where it would go.
+    @inline(__always)
     private func place(of code: UInt64) -> Int {
         let mask = keys.count - 1
         var position = Int(truncatingIfNeeded: (code &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
