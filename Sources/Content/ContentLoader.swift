@@ -167,9 +167,11 @@ public enum ContentLoader {
     /// thrown together; warnings are returned beside the content. A file in `known` (the last
     /// build's `loadedFiles`) with the same status is not read again. `folders` (by path inside
     /// `content/`) are listings with statuses taken before loading began, where the caller has
-    /// them (`FileSystem.statuses(in:)`); other folders are listed here.
+    /// them (`FileSystem.statuses(in:)`); other folders are listed here. A site of up to
+    /// `heldBytes` of Markdown keeps the files it reads for its pages to render from.
     public static func load(siteDirectory: String, includeDrafts: Bool = false, known: [StableKey: LoadedFile.Stored] = [:],
-                            folders: [String: [FileSystem.Listed]] = [:]) throws(DiagnosticsError) -> (SiteContent, [Diagnostic]) {
+                            folders: [String: [FileSystem.Listed]] = [:],
+                            heldBytes: Int = ContentLoader.heldBytes) throws(DiagnosticsError) -> (SiteContent, [Diagnostic]) {
         let contentRoot = siteDirectory + "/content"
         guard FileSystem.isDirectory(contentRoot) else {
             throw DiagnosticsError([.error("content", "no content folder: create content/ with Markdown files")])
@@ -189,9 +191,10 @@ public enum ContentLoader {
         loadedRecords.reserveCapacity(files.count)
         // What is known of each page as it is made (on every core) comes along: here, in
         // file order on one thread, the page is not read again.
+        let holdsFiles = files.reduce(0) { $0 + max($1.status?.size ?? 0, 0) } <= heldBytes
         parallelMap(files, { file in
             let key = LoadedFile.key(file.relativePath)
-            let (page, problems, record) = readPage(file, contentRoot: contentRoot, known: known[key])
+            let (page, problems, record) = readPage(file, contentRoot: contentRoot, known: known[key], holdsFile: holdsFiles)
             let kept = page.flatMap { includeDrafts || !$0.frontMatter.draft ? ($0, URLKey($0.urlPath)) : nil }
             return (key, kept, problems, record)
         }, taking: { loaded in
@@ -287,7 +290,8 @@ public enum ContentLoader {
     }
 
     /// A page from its file, or from what the last build found in it when its status is the same.
-    private static func readPage(_ file: FoundFile, contentRoot: String, known: LoadedFile.Stored?) -> (Page?, [Diagnostic], LoadedFile.Stored?) {
+    private static func readPage(_ file: FoundFile, contentRoot: String, known: LoadedFile.Stored?,
+                                 holdsFile: Bool) -> (Page?, [Diagnostic], LoadedFile.Stored?) {
         let status = file.status ?? FileSystem.status(contentRoot + "/" + file.relativePath)
         if let known, let status, known.status == status, let loaded = known.loaded() {
             let (page, problems) = page(file, loaded, contentRoot: contentRoot)
@@ -314,16 +318,24 @@ public enum ContentLoader {
                                 frontMatter: matter, problems: matterProblems, frontMatterHash: StableHasher.hash(yaml ?? ""),
                                 bodyOffset: bodyOffset, bodyLineOffset: lineOffset,
                                 mayHoldDataBlocks: mayHoldDataBlocks, sourceHash: StableHasher.hash(bytes: bytes))
-        let (page, problems) = page(file, loaded, contentRoot: contentRoot)
+        let (page, problems) = page(file, loaded, contentRoot: contentRoot, held: holdsFile ? HeldBytes(bytes) : nil)
         return (page, problems, page == nil || status == nil ? nil : LoadedFile.Stored(loaded))
     }
 
-    /// The page of a file as loading found it; its body stays in the file until the page renders.
-    private static func page(_ file: FoundFile, _ loaded: consuming LoadedFile, contentRoot: String) -> (Page?, [Diagnostic]) {
+    /// Up to how many bytes of Markdown a site has for loading to keep the files it reads for
+    /// their pages to render from, rather than read each again (`Page.markdownBytes()`). Most
+    /// sites are far smaller; a larger one reads each page's file again as it renders, so its
+    /// text is never all in memory at once.
+    public static let heldBytes = 96 << 20
+
+    /// The page of a file as loading found it; its body stays in the file until the page
+    /// renders, or is held in memory for it (`held`).
+    private static func page(_ file: FoundFile, _ loaded: consuming LoadedFile, contentRoot: String,
+                             held: HeldBytes? = nil) -> (Page?, [Diagnostic]) {
         if !loaded.problems.errors.isEmpty { return (nil, loaded.problems) }
         let url = urlPath(kind: file.kind, sourcePath: file.relativePath, bundleDirectory: file.bundleDirectory,
                           slug: loaded.frontMatter.slug)
-        let page = Page(kind: file.kind, sourcePath: file.relativePath, frontMatter: loaded.frontMatter, bodyIn: contentRoot,
+        let page = Page(kind: file.kind, sourcePath: file.relativePath, frontMatter: loaded.frontMatter, bodyIn: contentRoot, held: held,
                         urlPath: url, offset: loaded.bodyOffset, bodyLineOffset: loaded.bodyLineOffset, mayHoldDataBlocks: loaded.mayHoldDataBlocks,
                         sectionPath: file.sectionPath, bundleDirectory: file.bundleDirectory,
                         sourceHash: loaded.sourceHash, frontMatterHash: loaded.frontMatterHash)

@@ -30,6 +30,8 @@ public struct Page: Sendable {
         @usableFromInline var frontMatter: FrontMatter
         @usableFromInline var body: String
         @usableFromInline var bodyFile: (folder: String, offset: Int)?
+        /// The file's bytes as loading read them, while they are held (see `markdownBytes()`).
+        @usableFromInline var heldFile: HeldBytes?
         @usableFromInline var appendix = ""
         @usableFromInline var mayHoldDataBlocks: Bool
         @usableFromInline var bodyLineOffset: Int
@@ -138,20 +140,22 @@ public struct Page: Sendable {
     /// A page whose body is left in its file (see `body`), at `offset` of `folder/sourcePath`:
     /// `sourceHash` is the file's hash, and `mayHoldDataBlocks` was worked out from the body's
     /// bytes there.
-    init(kind: Kind, sourcePath: String, frontMatter: FrontMatter, bodyIn folder: String, urlPath: String, offset: Int, bodyLineOffset: Int,
-         mayHoldDataBlocks: Bool, sectionPath: String, bundleDirectory: String?, sourceHash: UInt64, frontMatterHash: UInt64) {
-        box = Box(Fields(kind: kind, sourcePath: sourcePath, frontMatter: frontMatter, body: "", bodyFile: (folder, offset),
+    init(kind: Kind, sourcePath: String, frontMatter: FrontMatter, bodyIn folder: String, held: HeldBytes?, urlPath: String, offset: Int,
+         bodyLineOffset: Int, mayHoldDataBlocks: Bool, sectionPath: String, bundleDirectory: String?, sourceHash: UInt64, frontMatterHash: UInt64) {
+        box = Box(Fields(kind: kind, sourcePath: sourcePath, frontMatter: frontMatter, body: "", bodyFile: (folder, offset), heldFile: held,
                          mayHoldDataBlocks: mayHoldDataBlocks, bodyLineOffset: bodyLineOffset, urlPath: urlPath, sectionPath: sectionPath,
                          bundleDirectory: bundleDirectory, sourceHash: sourceHash, frontMatterHash: frontMatterHash))
     }
 
-    /// The page's whole Markdown as UTF-8: the body, read back from its file when it was left
-    /// there (and the file checked to be the one loaded, which was checked to be UTF-8), with
-    /// the appendix after it. No `String` is made: the Markdown parser reads bytes.
+    /// The page's whole Markdown as UTF-8: the body, from the file's bytes loading held for
+    /// it (the first time), else read back from its file when it was left there (and the file
+    /// checked to be the one loaded, which was checked to be UTF-8), with the appendix after
+    /// it. No `String` is made: the Markdown parser reads bytes.
     public func markdownBytes() throws(Diagnostic) -> [UInt8] {
         guard let file = bodyFile else { return Array((body + appendix).utf8) }
-        guard var bytes = try? FileSystem.readFile(file.folder + "/" + sourcePath), StableHasher.hash(bytes: bytes) == sourceHash,
-              file.offset <= bytes.count else {
+        let held = box.fields.heldFile?.take()
+        guard var bytes = held ?? (try? FileSystem.readFile(file.folder + "/" + sourcePath)),
+              held != nil || StableHasher.hash(bytes: bytes) == sourceHash, file.offset <= bytes.count else {
             throw Diagnostic.error(diagnosticPath, "changed while the site was being built; build again")
         }
         bytes.removeSubrange(..<file.offset)

@@ -151,21 +151,21 @@ public struct IndexMemory: Sendable {
         let documents = inputs.documents
         let parts = Array(0..<TermParts.count)
         let starts = SearchIndex.PartStarts(encodedTerms)
-        let gathered = parallelMap(parts, costs: starts.partBytes) { part -> (highests: [Scoring.Highest], lists: Taken<(terms: [String], postings: [[SearchIndex.Posting]])>) in
+        let gathered = parallelMap(parts, costs: starts.partBytes) { part -> (highests: [Scoring.Highest], lists: Taken<(terms: [String], postings: [ArraySlice<SearchIndex.Posting>])>) in
             let lists = SearchIndex.postings(of: encodedTerms, inPart: part, starts: starts)
             return (lists.postings.map(scoring.highest(of:)), Taken(lists))
         }
         let highest = Scoring.scale(highest: Double(gathered.lazy.flatMap(\.highests).map(\.score).max() ?? 0))
         let packedParts = parallelMap(parts, costs: starts.partBytes) { part -> (terms: [String], postings: [[UInt8]], encoded: [SearchIndex.EncodedPostings], counts: [Int32]) in
-            var lists = gathered[part].lists.take()
+            // The part's postings are let go of once it is packed.
+            let lists = gathered[part].lists.take()
             var packed: [[UInt8]] = []
             var encoded: [SearchIndex.EncodedPostings] = []
             var counts: [Int32] = []
-            for slot in lists.postings.indices {
-                packed.append(Self.packed(lists.postings[slot]))
-                encoded.append(scoring.encoded(lists.postings[slot], highest: highest))
-                counts.append(Int32(lists.postings[slot].count))
-                lists.postings[slot] = []
+            for list in lists.postings {
+                packed.append(Self.packed(list))
+                encoded.append(scoring.encoded(list, highest: highest))
+                counts.append(Int32(list.count))
             }
             return (lists.terms, packed, encoded, counts)
         }
@@ -277,7 +277,7 @@ public struct IndexMemory: Sendable {
             parallelMap(dirtySlots) { slot -> (packed: [UInt8]?, list: [SearchIndex.Posting]) in
                 let old = bytes(postings[slot])
                 let list = Self.unpacked(old, replacing: changedPages, with: added[slot] ?? [])
-                let packed = Self.packed(list)
+                let packed = Self.packed(list[...])
                 // The same bytes as before: the list the memory holds stays (see `Splice`).
                 return (packed[...].sameBytes(as: old) ? nil : packed, list)
             }
@@ -297,7 +297,7 @@ public struct IndexMemory: Sendable {
             for slot in postings.indices where lists[slot] == nil { lists[slot] = Self.unpacked(bytes(postings[slot])) }
         }
         let scored = Array(lists)
-        for (entry, best) in zip(scored, parallelMap(scored) { $0.value.isEmpty ? nil : scoring.highest(of: $0.value) }) {
+        for (entry, best) in zip(scored, parallelMap(scored) { $0.value.isEmpty ? nil : scoring.highest(of: $0.value[...]) }) {
             highests[entry.key] = best?.score ?? 0
             bests[entry.key] = best?.document ?? 0
             bestWeights[entry.key] = best?.weight ?? 0
@@ -312,7 +312,7 @@ public struct IndexMemory: Sendable {
         encodedTerms = toEncode.count
         let highest = highest
         let newEncoded = parallelMap(toEncode) { entry in
-            entry.value.isEmpty ? SearchIndex.EncodedPostings(bytes: [], total: 0, cut: nil) : scoring.encoded(entry.value, highest: highest)
+            entry.value.isEmpty ? SearchIndex.EncodedPostings(bytes: [], total: 0, cut: nil) : scoring.encoded(entry.value[...], highest: highest)
         }
         // Only the terms whose encoding changed put their shards together again.
         var encodedAnew: [Int] = []
@@ -417,7 +417,7 @@ public struct IndexMemory: Sendable {
         let highest = Scoring.Highest(score: scoring.score(best.weight, document: best.document, idf: idf),
                                       document: best.document, weight: best.weight)
 
-        let replacement = Self.packed([(Int32(truncatingIfNeeded: found.gap), posting.value, posting.section)])
+        let replacement = Self.packed([(Int32(truncatingIfNeeded: found.gap), posting.value, posting.section)][...])
         var packed: [UInt8]?
         if !replacement[...].sameBytes(as: list[found.start..<found.end]) {
             var spliced = Array(list[..<found.start])
@@ -516,7 +516,7 @@ public struct IndexMemory: Sendable {
 
     /// Postings in page order, compact: the gap from the last page, the weight in halves (both
     /// as varints) and the section.
-    static func packed(_ list: [SearchIndex.Posting]) -> [UInt8] {
+    static func packed(_ list: ArraySlice<SearchIndex.Posting>) -> [UInt8] {
         // At most five bytes for each varint and one for the section, written into scratch
         // memory: every posting of the site is packed when the index is built from nothing.
         // The list is copied out at its length, as the memory keeps it (about a third).

@@ -57,11 +57,11 @@ struct Scoring: Sendable {
     /// it gives: the term's rarity is the same for all its pages; the rest of the score is not.
     /// The first page of the highest scores is the best. Scores are quantized against the
     /// highest of all terms.
-    func highest(of postings: [SearchIndex.Posting]) -> Highest {
-        var best = 0
+    func highest(of postings: ArraySlice<SearchIndex.Posting>) -> Highest {
+        var best = postings.startIndex
         var bestRest = -Double.infinity
-        for (position, posting) in postings.enumerated() {
-            let rest = scoreWithoutRarity(posting.value, document: posting.document)
+        for position in postings.indices {
+            let rest = scoreWithoutRarity(postings[position].value, document: postings[position].document)
             if rest > bestRest { (best, bestRest) = (position, rest) }
         }
         return Highest(score: score(postings[best].value, document: postings[best].document, idf: inverseFrequency(postings.count)),
@@ -76,7 +76,7 @@ struct Scoring: Sendable {
 
     /// A term's postings (weights as gathered, in page order) scored and encoded, quantized
     /// against `highest`.
-    func encoded(_ postings: [SearchIndex.Posting], highest: Double) -> SearchIndex.EncodedPostings {
+    func encoded(_ postings: ArraySlice<SearchIndex.Posting>, highest: Double) -> SearchIndex.EncodedPostings {
         let idf = inverseFrequency(postings.count)
         var scored = postings
         for position in scored.indices {

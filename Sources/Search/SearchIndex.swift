@@ -145,12 +145,8 @@ public enum SearchIndex {
         let highest = scoring.inverseFrequency(1) * (k1 + 1) * (scoring.boosts.max() ?? 1)
         let starts = PartStarts(encodedTerms)
         return parallelMap(Array(0..<TermParts.count), costs: starts.partBytes) { part -> [(String, [UInt8])] in
-            var lists = postings(of: encodedTerms, inPart: part, starts: starts)
-            return lists.postings.indices.map { slot in
-                let bytes = scoring.encoded(lists.postings[slot], highest: highest).bytes
-                lists.postings[slot] = []
-                return (lists.terms[slot], bytes)
-            }
+            let lists = postings(of: encodedTerms, inPart: part, starts: starts)
+            return lists.postings.indices.map { slot in (lists.terms[slot], scoring.encoded(lists.postings[slot], highest: highest).bytes) }
         }
     }
 
@@ -270,7 +266,7 @@ public enum SearchIndex {
     /// Every page's postings of the terms in one part, each list in page order, with the
     /// terms' text (terms are numbered as first seen). Plain loops: this reads every term of
     /// the site, and a closure per posting cost as much as the rest.
-    static func postings(of encodedTerms: [[UInt8]], inPart part: Int, starts: PartStarts) -> (terms: [String], postings: [[Posting]]) {
+    static func postings(of encodedTerms: [[UInt8]], inPart part: Int, starts: PartStarts) -> (terms: [String], postings: [ArraySlice<Posting>]) {
         var gathered = Gathered(expected: starts.partBytes[part] / 3)
         var terms: [String] = []
         if part == TermParts.words {
@@ -310,10 +306,10 @@ public enum SearchIndex {
         return (terms, gathered.lists())
     }
 
-    /// Postings as they are read, page after page, each with its term's slot; put in one list
-    /// per slot at the end, each list made once at its final size. (Appending to each term's
-    /// list as its postings were read grew tens of thousands of arrays step by step, and
-    /// checked two arrays' uniqueness at every posting: most of gathering's time.)
+    /// Postings as they are read, page after page, each with its term's slot; put in order of
+    /// their slots at the end, in one array of which each term's list is a slice. (Appending to
+    /// each term's own array as its postings were read grew tens of thousands of arrays step
+    /// by step, and checked two arrays' uniqueness at every posting: most of gathering's time.)
     struct Gathered {
         private var slots: [Int32] = []
         private var postings: [Posting] = []
@@ -333,9 +329,8 @@ public enum SearchIndex {
             postings.append(posting)
         }
 
-        /// Each slot's postings in the order added: sorted by slot in one pass (a counting
-        /// sort), then each list copied out of its stretch.
-        func lists() -> [[Posting]] {
+        /// Each slot's postings in the order added: sorted by slot in one pass (a counting sort).
+        consuming func lists() -> [ArraySlice<Posting>] {
             var next = [Int](repeating: 0, count: counts.count)
             var total = 0
             for slot in counts.indices {
@@ -359,7 +354,7 @@ public enum SearchIndex {
             var start = 0
             return counts.map { count in
                 defer { start += count }
-                return Array(sorted[start..<start + count])
+                return sorted[start..<start + count]
             }
         }
     }
@@ -468,7 +463,7 @@ public enum SearchIndex {
     /// A term on very many pages is written shorter when that is smaller: `!`, the best
     /// `topPostings` pages as above, `|`, a bitmap of every page that has the term (six pages
     /// per character), `|`, and one score for all the others.
-    static func encoded(_ postings: [Posting], highest: Double, documentCount: Int) -> EncodedPostings {
+    static func encoded(_ postings: ArraySlice<Posting>, highest: Double, documentCount: Int) -> EncodedPostings {
         func quantized(_ score: Double) -> Int { Self.quantized(score, highest: highest) }
         // Postings arrive in page order: pages are read in order when they are gathered.
         let bitmapLength = (documentCount + 5) / 6
@@ -483,7 +478,7 @@ public enum SearchIndex {
         if best.count < topPostings { best += postings.filter { Double($0.value) == cut }.prefix(topPostings - best.count) }
         best.sort { $0.document < $1.document }
         var out: [UInt8] = [UInt8(ascii: "!")]
-        out += encodeList(best, quantized: quantized)
+        out += encodeList(best[...], quantized: quantized)
         out.append(UInt8(ascii: "|"))
         var bits = [UInt8](repeating: 0, count: bitmapLength)
         for posting in postings { bits[Int(posting.document) / 6] |= 1 << (Int(posting.document) % 6) }
@@ -518,7 +513,7 @@ public enum SearchIndex {
     /// the longest a posting can take, nine characters, without a check per character, then
     /// copied out at its length: this writes every posting of the site, and the lists are kept
     /// until the index is written.
-    static func encodeList(_ postings: [Posting], quantized: (Double) -> Int) -> [UInt8] {
+    static func encodeList(_ postings: ArraySlice<Posting>, quantized: (Double) -> Int) -> [UInt8] {
         Self.digits.withUnsafeBufferPointer { digits in
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: postings.count * 9 + 1) { out in
                 var count = 0

@@ -128,12 +128,13 @@ import Testing
         #expect(page.bodyLineOffset == 3)
     }
 
-    /// Bodies stay in their files until a page renders; a file changed in between is an error
-    /// naming it, not a page rendered from text the build never checked.
+    /// In a site larger than loading holds (`heldBytes`), bodies stay in their files until a
+    /// page renders; a file changed in between is an error naming it, not a page rendered from
+    /// text the build never checked.
     @Test func aBodyIsReadBackWhenThePageRendersAndMustBeUnchanged() throws {
         let site = try TestSite(["content/faq/a.md": "\u{FEFF}" + TestSite.page("甲", "第一段 ```sql\n\n正文。\n", extra: "tags: [x]")])
         defer { site.remove() }
-        let (content, _) = try ContentLoader.load(siteDirectory: site.root)
+        let (content, _) = try ContentLoader.load(siteDirectory: site.root, heldBytes: 0)
         let page = try #require(content.pages.first { $0.sourcePath == "faq/a.md" })
         #expect(page.body.isEmpty)
         #expect(page.mayHoldDataBlocks)
@@ -144,6 +145,21 @@ import Testing
         try site.write("content/faq/a.md", TestSite.page("甲", "改過了"))
         #expect(throws: Diagnostic.error("content/faq/a.md", "changed while the site was being built; build again")) {
             try page.loadingBody()
+        }
+    }
+
+    /// A site within `heldBytes` keeps each file as loading read it: the page renders from those
+    /// bytes (the file is not read again, so an edit made meanwhile waits for the next build),
+    /// once; asked again, the page reads its file, and finds it changed.
+    @Test func aSmallSitesPagesRenderFromTheBytesLoadingRead() throws {
+        let site = try TestSite(["content/faq/a.md": TestSite.page("甲", "第一段。\n")])
+        defer { site.remove() }
+        let (content, _) = try ContentLoader.load(siteDirectory: site.root)
+        let page = try #require(content.pages.first { $0.sourcePath == "faq/a.md" })
+        try site.write("content/faq/a.md", TestSite.page("甲", "改過了。\n"))
+        #expect(String(decoding: try page.markdownBytes(), as: UTF8.self) == "\n第一段。\n\n")
+        #expect(throws: Diagnostic.error("content/faq/a.md", "changed while the site was being built; build again")) {
+            try page.markdownBytes()
         }
     }
 

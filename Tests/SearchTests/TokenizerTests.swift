@@ -179,7 +179,7 @@ import Testing
 
     @Test func termsOnMostPagesKeepTheirBestPagesAndABitmap() {
         let postings = (0..<600).map { (document: Int32($0), value: Float($0 % 7 + 1), section: UInt8(0)) }
-        let encoded = String(decoding: SearchIndex.encoded(postings, highest: 7, documentCount: 600).bytes, as: UTF8.self)
+        let encoded = String(decoding: SearchIndex.encoded(postings[...], highest: 7, documentCount: 600).bytes, as: UTF8.self)
         #expect(encoded.hasPrefix("!"))
         let parts = encoded.dropFirst().split(separator: "|", omittingEmptySubsequences: false)
         #expect(parts.count == 3)
