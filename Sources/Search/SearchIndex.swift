@@ -472,8 +472,7 @@ public enum SearchIndex {
         guard postings.count > topPostings, postings.count * 3 > bitmapLength + topPostings * 4 else {
             return EncodedPostings(bytes: encodeList(postings, quantized: quantized), total: total, cut: nil)
         }
-        var scores = postings.map { Double($0.value) }
-        let cut = nthLargest(&scores, topPostings)
+        let cut = nthLargest(of: postings, topPostings)
         var best = postings.filter { Double($0.value) > cut }
         if best.count < topPostings { best += postings.filter { Double($0.value) == cut }.prefix(topPostings - best.count) }
         best.sort { $0.document < $1.document }
@@ -488,25 +487,44 @@ public enum SearchIndex {
         return EncodedPostings(bytes: out, total: total, cut: cut)
     }
 
-    /// The `n`th largest value (quickselect); reorders `values`.
-    static func nthLargest(_ values: inout [Double], _ n: Int) -> Double {
-        var low = 0, high = values.count - 1
-        let target = n - 1
-        while low < high {
-            let pivot = values[(low + high) / 2]
-            var left = low, right = high
-            while left <= right {
-                while values[left] > pivot { left += 1 }
-                while values[right] < pivot { right -= 1 }
-                if left <= right {
-                    values.swapAt(left, right)
-                    left += 1
-                    right -= 1
+    /// The `n`th largest of the postings' values (as many as there are, counted once each):
+    /// the least of the `n` largest, kept in a min-heap as the postings pass. Once it holds
+    /// large values, most postings are below its least and cost one comparison; a quickselect
+    /// over a copy of the values compared and moved each several times.
+    static func nthLargest(of postings: ArraySlice<Posting>, _ n: Int) -> Double {
+        precondition(n > 0 && n <= postings.count, "asked for the \(n)th largest of \(postings.count) values")
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { heap in
+            var count = 0
+            for posting in postings {
+                let value = posting.value
+                if count < n {
+                    // Added at the bottom and moved up past larger parents.
+                    var position = count
+                    count += 1
+                    while position > 0 {
+                        let parent = (position - 1) / 2
+                        guard heap[parent] > value else { break }
+                        heap[position] = heap[parent]
+                        position = parent
+                    }
+                    heap[position] = value
+                    continue
                 }
+                guard value > heap[0] else { continue }
+                // Replaces the least and moves down past smaller children.
+                var position = 0
+                while true {
+                    var child = 2 * position + 1
+                    if child >= n { break }
+                    if child + 1 < n && heap[child + 1] < heap[child] { child += 1 }
+                    guard heap[child] < value else { break }
+                    heap[position] = heap[child]
+                    position = child
+                }
+                heap[position] = value
             }
-            if target <= right { high = right } else if target >= left { low = left } else { break }
+            return Double(heap[0])
         }
-        return values[target]
     }
 
     /// Postings in the text `encoded` writes for a list. Written into scratch memory sized for

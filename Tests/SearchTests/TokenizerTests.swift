@@ -177,6 +177,19 @@ import Testing
         #expect(encoded == "3_2X5W0")
     }
 
+    /// The cut for a long list's best pages is its `n`th largest value, duplicates counted,
+    /// as sorting the values would give, in any order of the pages.
+    @Test func theNthLargestValueIsTheOneSortingGives() {
+        var generator = SystemRandomNumberGenerator()
+        for count in [1, 2, 7, 100, 101, 640, 5_000] {
+            let postings = (0..<count).map { (document: Int32($0), value: Float(Int.random(in: 0...40, using: &generator)) / 2, section: UInt8(0)) }
+            let sorted = postings.map(\.value).sorted(by: >)
+            for n in Set([1, 2, min(count, 100), count]) where n <= count {
+                #expect(SearchIndex.nthLargest(of: postings[...], n) == Double(sorted[n - 1]), "count \(count), n \(n)")
+            }
+        }
+    }
+
     @Test func termsOnMostPagesKeepTheirBestPagesAndABitmap() {
         let postings = (0..<600).map { (document: Int32($0), value: Float($0 % 7 + 1), section: UInt8(0)) }
         let encoded = String(decoding: SearchIndex.encoded(postings[...], highest: 7, documentCount: 600).bytes, as: UTF8.self)
