@@ -25,6 +25,10 @@ public struct Tokenizer: Sendable {
         }
     }
 
+    /// CJK Unified Ideographs, the block most Chinese text is written in (inside the folding
+    /// table's range): its first code point and its size.
+    static let mainBlock: (first: UInt32, count: UInt32) = (0x4E00, 0x5200)
+
     /// A letter or digit of a Latin word, folded: `Ａ` -> `a`.
     static func latin(_ scalar: Unicode.Scalar) -> Unicode.Scalar? {
         var value = scalar.value
@@ -95,6 +99,28 @@ public struct Tokenizer: Sendable {
                             value = index &+ 2 < count
                                 ? (UInt32(lead & 0x0F) << 12) | (UInt32(bytes[index &+ 1] & 0x3F) << 6) | UInt32(bytes[index &+ 2] & 0x3F) : 0
                             index &+= 3
+                            // Most of a Chinese page is characters of the main CJK block in a
+                            // row: they are taken here, one after another, without the checks
+                            // for other scripts and blocks.
+                            if value &- Self.mainBlock.first < Self.mainBlock.count {
+                                if length > 0 {
+                                    sink.word(UnsafeBufferPointer(rebasing: letters[..<length]))
+                                    length = 0
+                                }
+                                while true {
+                                    let folded = UInt64(foldTable[Int(value &- ScriptFolding.first)])
+                                    if unigrams { sink.cjk(folded << 32) }
+                                    if previous != 0 { sink.cjk(previous << 32 | folded) }
+                                    previous = folded
+                                    guard index &+ 2 < count, bytes[index] & 0xF0 == 0xE0 else { break }
+                                    let next = (UInt32(bytes[index] & 0x0F) << 12) | (UInt32(bytes[index &+ 1] & 0x3F) << 6)
+                                        | UInt32(bytes[index &+ 2] & 0x3F)
+                                    guard next &- Self.mainBlock.first < Self.mainBlock.count else { break }
+                                    value = next
+                                    index &+= 3
+                                }
+                                continue
+                            }
                         } else {
                             value = index &+ 3 < count
                                 ? (UInt32(lead & 0x07) << 18) | (UInt32(bytes[index &+ 1] & 0x3F) << 12) | (UInt32(bytes[index &+ 2] & 0x3F) << 6)
