@@ -306,10 +306,12 @@ public enum SiteBuilder {
         // A build that rendered a tenth of its outputs or more holds much at its peak; a
         // rebuild of a few pages holds little.
         let renderedMuch = outputsRendered * 10 >= trees.reduce(0, { $0 + $1.jobs.count })
-        // Freed memory goes back to the system between phases once much was rendered: for a
-        // few pages giving it back costs more than it saves.
+        // Freed memory goes back to the system between phases once much was rendered and the
+        // build has held much (`releasesMemoryAbove`): it keeps a large site's peak down. For a
+        // few pages, or a small site, giving it back costs more than it saves: a system call
+        // for each freed stretch, and a fault for each page when it is used again.
         func releaseFreeMemory() {
-            if renderedMuch { Allocator.releaseFreeMemory() }
+            if renderedMuch && processUsage().peakMiB >= releasesMemoryAbove { Allocator.releaseFreeMemory() }
         }
         releaseFreeMemory()
         var problems: [Diagnostic] = []
@@ -478,6 +480,9 @@ public enum SiteBuilder {
     /// CPU time (user and system, all threads) and the largest resident set of this process
     /// so far, for the verbose phase log: CPU time over wall time shows how well a phase uses
     /// the cores.
+    /// The peak memory, in MiB, above which a build gives freed memory back between phases.
+    static let releasesMemoryAbove = 256
+
     static func processUsage() -> (cpuSeconds: Double, peakMiB: Int) {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
