@@ -265,15 +265,15 @@ struct TermCollector: TermSink {
                 out.varint(length)
 
                 // Each part is gathered on its own first: its length in bytes comes before it.
-                let (numbers, partEnds) = cjkCounts.sortedByPart()
+                let (sorted, partEnds) = cjkCounts.sortedByPart()
                 var next = 0
                 for part in 0..<TermParts.cjkCount {
                     var block = RawByteWriter(blockMemory)
                     var previous: UInt64 = 0
                     let start = next
                     while next < partEnds[part] {
-                        let term = cjkCounts.term(Int(numbers[next]))
-                        let packed = TermParts.packed(term.code)
+                        let packed = sorted[next].packed
+                        let term = cjkCounts.term(Int(sorted[next].number))
                         block.varint(packed &- previous)
                         previous = packed
                         block.varint(UInt64(term.weight))

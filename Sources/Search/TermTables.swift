@@ -165,11 +165,18 @@ final class TermCounter {
         return (weights[number], sections[number])
     }
 
-    /// The terms' numbers in order of their codes (as CJK terms), and where each part of them
-    /// (`TermParts`) ends. Each number goes to its slice of a part first, in one pass (a
+    /// A term's packed code (`TermParts.packed`) with its number: sorted by the code itself,
+    /// so that comparing two needs no lookup of their codes by number.
+    struct SortedTerm {
+        var packed: UInt64
+        var number: UInt32
+    }
+
+    /// The terms in order of their codes (as CJK terms), and where each part of them
+    /// (`TermParts`) ends. Each term goes to its slice of a part first, in one pass (a
     /// counting sort); then each slice, a handful of terms, is sorted on its own. Sorting a
     /// page's hundreds of codes at once took several times as long.
-    func sortedByPart() -> (numbers: [UInt32], partEnds: [Int]) {
+    func sortedByPart() -> (terms: [SortedTerm], partEnds: [Int]) {
         let sliceCount = TermParts.cjkCount * TermParts.slicesPerPart
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: sliceCount) { sliceEnds in
             withUnsafeTemporaryAllocation(of: UInt16.self, capacity: max(count, 1)) { slices in
@@ -180,24 +187,25 @@ final class TermCounter {
                     sliceEnds[slice] += 1
                 }
                 for slice in 1..<sliceCount { sliceEnds[slice] += sliceEnds[slice - 1] }
-                let numbers = [UInt32](unsafeUninitializedCapacity: count) { numbers, initialized in
+                let terms = [SortedTerm](unsafeUninitializedCapacity: count) { terms, initialized in
                     // Filled from each slice's end backwards, which leaves each end where its
                     // slice starts.
                     for number in stride(from: count - 1, through: 0, by: -1) {
                         let slice = Int(slices[number])
                         sliceEnds[slice] -= 1
-                        numbers[sliceEnds[slice]] = UInt32(truncatingIfNeeded: number)
+                        (terms.baseAddress! + sliceEnds[slice]).initialize(
+                            to: SortedTerm(packed: TermParts.packed(seen[number]), number: UInt32(truncatingIfNeeded: number)))
                     }
                     for slice in 0..<sliceCount {
                         let end = slice + 1 < sliceCount ? sliceEnds[slice + 1] : count
-                        if end - sliceEnds[slice] > 1 { Self.sort(numbers, sliceEnds[slice], end - 1, by: seen) }
+                        if end - sliceEnds[slice] > 1 { Self.sort(terms, sliceEnds[slice], end - 1) { $0.packed } }
                     }
                     initialized = count
                 }
                 let partEnds = (0..<TermParts.cjkCount).map { part in
                     part + 1 < TermParts.cjkCount ? sliceEnds[(part + 1) * TermParts.slicesPerPart] : count
                 }
-                return (numbers, partEnds)
+                return (terms, partEnds)
             }
         }
     }
@@ -211,11 +219,6 @@ final class TermCounter {
             sort(codes, 0, codes.count - 1) { $0 }
         }
         return codes
-    }
-
-    /// Terms' numbers in order of their codes in `seen` (codes are distinct).
-    private static func sort(_ numbers: UnsafeMutableBufferPointer<UInt32>, _ low: Int, _ high: Int, by seen: UnsafeMutablePointer<UInt64>) {
-        sort(numbers, low, high) { seen[Int($0)] }
     }
 
     /// Quicksort of `items[low...high]` by `key`, insertion sort for short ranges.

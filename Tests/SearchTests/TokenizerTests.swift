@@ -103,11 +103,12 @@ import Testing
         #expect(entries.map(\.code) == Array(Set(codes)).sorted())
         #expect(entries.filter { $0.weight == 2 }.count == Set(codes.prefix(100)).count)
         // As the encoder sorts them: slice by slice of each part, each part where it ends.
-        let (numbers, partEnds) = counter.sortedByPart()
-        let sorted = numbers.map { counter.term(Int($0)).code }
+        let (terms, partEnds) = counter.sortedByPart()
+        let sorted = terms.map { counter.term(Int($0.number)).code }
         #expect(sorted == Array(Set(codes)).sorted())
+        #expect(terms.map(\.packed) == sorted.map(TermParts.packed))
         // Each term's weight comes with it: the repeated codes counted twice.
-        #expect(numbers.filter { counter.term(Int($0)).weight == 2 }.count == Set(codes.prefix(100)).count)
+        #expect(terms.filter { counter.term(Int($0.number)).weight == 2 }.count == Set(codes.prefix(100)).count)
         for part in 0..<TermParts.cjkCount {
             let range = (part == 0 ? 0 : partEnds[part - 1])..<partEnds[part]
             #expect(sorted[range].allSatisfy { TermParts.part(ofCJK: $0) == part }, "part \(part)")
