@@ -684,14 +684,20 @@ public enum SiteBuilder {
             if case .content(let index, _) = job { pageJobs[index].append(position) } else { otherJobs.append(position) }
         }
         let jobsOfPage = pageJobs
-        // Lists (tags) first, so they do not finish last on one core.
+        // Lists (tags) first, so they do not finish last on one core. Then the pages from the
+        // two halves of the site in turns: pages next to each other are mostly in one folder,
+        // and two threads making folders in one folder wait for each other (on a disk, for
+        // much of each folder's making).
         enum Task: Sendable { case other(Int), page(Int) }
         let tasks = otherJobs.map(Task.other) + model.pages.indices.map(Task.page)
+        let half = (model.pages.count + 1) / 2
+        let pagesInTurns = (0..<half).flatMap { [$0, $0 + half] }.filter { $0 < model.pages.count }
+        let order = Array(otherJobs.indices) + pagesInTurns.map { otherJobs.count + $0 }
         /// A task's digest (for a page), its files, and whether the page came from the cache
         /// whole (its outputs are then the last release's, listed once all tasks are done).
         typealias Done = (digest: PageDigest?, attachments: [(path: String, bytes: [UInt8])], outputs: [(Int, String, OutputPlan.Source?)],
                           sections: [SectionText]?, reused: Bool)
-        let done = parallelMap(tasks) { task -> Done in
+        let done = parallelMap(tasks, order: order) { task -> Done in
             switch task {
             case .other(let position):
                 let output = emit(position) {

@@ -13,6 +13,12 @@ public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], costs: [Int], _ 
     parallelMap(items, handedOutIn: items.indices.sorted { costs[$0] > costs[$1] }, transform)
 }
 
+/// `parallelMap`, the items handed out in `order` (their positions); results keep the input order.
+public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], order: [Int], _ transform: @Sendable (T) -> R) -> [R] {
+    precondition(order.count == items.count, "an order of \(order.count) positions for \(items.count) items")
+    return parallelMap(items, handedOutIn: order, transform)
+}
+
 /// `order`: the items' positions in the order they are handed out; nil for their own order.
 private func parallelMap<T: Sendable, R: Sendable>(_ items: [T], handedOutIn order: [Int]?, _ transform: @Sendable (T) -> R) -> [R] {
     if items.count < 2 { return items.map(transform) }
