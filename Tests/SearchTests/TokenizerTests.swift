@@ -182,11 +182,16 @@ import Testing
     }
 
     /// The cut for a long list's best pages is its `n`th largest value, duplicates counted,
-    /// as sorting the values would give, in any order of the pages.
+    /// as sorting the values would give, in any order of the values.
     @Test func theNthLargestValueIsTheOneSortingGives() {
         var generator = SystemRandomNumberGenerator()
-        for count in [1, 2, 7, 100, 101, 640, 5_000] {
-            let postings = (0..<count).map { (document: Int32($0), value: Float(Int.random(in: 0...40, using: &generator)) / 2, section: UInt8(0)) }
+        for count in [1, 2, 7, 100, 101, 640, 5_000, 5_001, 5_002] {
+            // Values in no order, rising, falling (as scores can run along a list); many equal
+            // ones, or few.
+            let highest = count % 2 == 0 ? 40 : 4_000
+            var values = (0..<count).map { _ in Float(Int.random(in: 0...highest, using: &generator)) / 2 }
+            if count % 3 == 1 { values.sort() } else if count % 3 == 2 { values.sort(by: >) }
+            let postings = values.enumerated().map { (document: Int32($0.offset), value: $0.element, section: UInt8(0)) }
             let sorted = postings.map(\.value).sorted(by: >)
             for n in Set([1, 2, min(count, 100), count]) where n <= count {
                 #expect(SearchIndex.nthLargest(of: postings[...], n) == Double(sorted[n - 1]), "count \(count), n \(n)")
