@@ -54,12 +54,7 @@ extension TemplateValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral
     public init(integerLiteral number: Int) { self = .number(number) }
     public init(booleanLiteral flag: Bool) { self = .flag(flag) }
     public init(arrayLiteral items: TemplateValue...) { self = .list(items) }
-    public init(dictionaryLiteral pairs: (String, TemplateValue)...) {
-        var map = TemplateMap()
-        map.reserveCapacity(pairs.count)
-        for (key, value) in pairs { map[key] = value }
-        self = .map(map)
-    }
+    public init(dictionaryLiteral pairs: (String, TemplateValue)...) { self = .map(TemplateMap(pairs)) }
 }
 
 extension TemplateValue: Equatable {}
@@ -93,7 +88,10 @@ public struct TemplateMap: Sendable, Equatable, ExpressibleByDictionaryLiteral {
 
     public init() {}
 
-    public init(dictionaryLiteral pairs: (String, TemplateValue)...) {
+    public init(dictionaryLiteral pairs: (String, TemplateValue)...) { self.init(pairs) }
+
+    /// The pairs' values by their names; a name given twice keeps its later value.
+    public init(_ pairs: [(String, TemplateValue)]) {
         entries.reserveCapacity(pairs.count)
         for (key, value) in pairs { self[key] = value }
     }
@@ -109,7 +107,7 @@ public struct TemplateMap: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     public mutating func reserveCapacity(_ count: Int) { entries.reserveCapacity(count) }
 
     private func position(of key: TemplateKey) -> Int? {
-        entries.firstIndex { $0.key.code == key.code && $0.key.text == key.text }
+        entries.firstIndex { $0.key == key }
     }
 
     public subscript(key: TemplateKey) -> TemplateValue? {
