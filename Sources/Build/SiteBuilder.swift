@@ -477,12 +477,12 @@ public enum SiteBuilder {
         String(FileSystem.lastComponent(staging).dropLast(Releases.incompleteSuffix.count))
     }
 
-    /// CPU time (user and system, all threads) and the largest resident set of this process
-    /// so far, for the verbose phase log: CPU time over wall time shows how well a phase uses
-    /// the cores.
     /// The peak memory, in MiB, above which a build gives freed memory back between phases.
     static let releasesMemoryAbove = 256
 
+    /// CPU time (user and system, all threads) and the largest resident set of this process
+    /// so far, for the verbose phase log: CPU time over wall time shows how well a phase uses
+    /// the cores.
     static func processUsage() -> (cpuSeconds: Double, peakMiB: Int) {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)

@@ -47,7 +47,7 @@ public enum FileSystem {
         if (info.st_mode & S_IFMT) == S_IFDIR { throw Failure(path: path, reason: "is a directory") }
         // Read into memory of the size the file has, plus one byte to see it end there. A
         // regular file reads short only at its end, so a short read needs no second read to
-        // find the end (one system call fewer for each of a site's files, read twice a build).
+        // find the end: one system call fewer for each file a build reads.
         let expected = Int(info.st_size)
         let regular = (info.st_mode & S_IFMT) == S_IFREG
         var failed = false
