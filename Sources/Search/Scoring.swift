@@ -78,11 +78,10 @@ struct Scoring: Sendable {
     /// against `highest`.
     func encoded(_ postings: ArraySlice<SearchIndex.Posting>, highest: Double) -> SearchIndex.EncodedPostings {
         let idf = inverseFrequency(postings.count)
-        var scored = postings
-        for position in scored.indices {
-            scored[position].value = score(postings[position].value, document: postings[position].document, idf: idf)
+        let scored = postings.map { posting -> SearchIndex.Posting in
+            (posting.document, score(posting.value, document: posting.document, idf: idf), posting.section)
         }
-        return SearchIndex.encoded(scored, highest: highest, documentCount: lengths.count)
+        return SearchIndex.encoded(scored[...], highest: highest, documentCount: lengths.count)
     }
 
     /// BM25 of a term of inverse frequency `idf` on `document`, weighted `weight` there; the

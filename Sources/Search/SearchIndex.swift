@@ -267,6 +267,7 @@ public enum SearchIndex {
     /// terms' text (terms are numbered as first seen). Plain loops: this reads every term of
     /// the site, and a closure per posting cost as much as the rest.
     static func postings(of encodedTerms: [[UInt8]], inPart part: Int, starts: PartStarts) -> (terms: [String], postings: [ArraySlice<Posting>]) {
+        // About three bytes of a page's encoded terms a posting.
         var gathered = Gathered(expected: starts.partBytes[part] / 3)
         var terms: [String] = []
         if part == TermParts.words {
