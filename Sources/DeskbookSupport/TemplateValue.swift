@@ -96,13 +96,8 @@ public struct TemplateMap: Sendable, Equatable, ExpressibleByDictionaryLiteral {
         for (key, value) in pairs { self[key] = value }
     }
 
-    public init(_ dictionary: [String: TemplateValue]) {
-        entries = dictionary.map { (TemplateKey($0.key), $0.value) }
-    }
-
     public var count: Int { entries.count }
     public var isEmpty: Bool { entries.isEmpty }
-    public var keys: [String] { entries.map(\.key.text) }
 
     public mutating func reserveCapacity(_ count: Int) { entries.reserveCapacity(count) }
 

@@ -31,7 +31,7 @@ public struct Theme: Sendable {
         self.templateNames = templateNames
         self.assets = assets
         self.strings = strings
-        self.stringValues = .map(TemplateMap(strings.mapValues(TemplateValue.text)))
+        self.stringValues = .map(TemplateMap(strings.map { ($0.key, .text($0.value)) }))
         self.dateFormat = DatePart.parse(strings["date_format"] ?? "{year}-{month}-{day}")
         self.monthNames = (strings["month_names"] ?? "").split(separator: ",").map { $0.trimming(" ") }
     }
