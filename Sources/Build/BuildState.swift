@@ -669,9 +669,10 @@ struct BuildState: Sendable {
 }
 
 /// A fingerprint of every file a build reads, from `stat` alone (size, times, inode), so that
-/// telling "nothing changed" costs a walk of the folders, not a read of every file. What it
-/// found in each folder under `content/` is kept for loading, which then neither lists a
-/// folder again nor takes a second `stat`.
+/// telling "nothing changed" costs a walk of the folders, not a read of every file. The
+/// folders are listed first, on every core (`FileSystem.statusesOfTrees`), and walked in
+/// order from the listings. What it found in each folder under `content/` is kept for
+/// loading, which then neither lists a folder again nor takes a second `stat`.
 struct InputFingerprint {
     var value: UInt64
     /// Each folder's entries, by path inside `content/` ("" for `content/` itself).
@@ -685,8 +686,10 @@ struct InputFingerprint {
         hasher.combine(options.outputDirectory)
         for name in [SiteConfig.fileName, SiteSynonyms.fileName] { walker.add(siteDirectory + "/" + name, name, &hasher) }
         var visited: Set<[UInt64]> = []
-        for folder in ["content", "themes"] {
-            walker.walk(siteDirectory + "/" + folder, folder, inContent: folder == "content" ? "" : nil, &hasher, &visited)
+        let folders = ["content", "themes"]
+        let listings = FileSystem.statusesOfTrees(folders.map { siteDirectory + "/" + $0 })
+        for folder in folders {
+            walker.walk(siteDirectory + "/" + folder, folder, inContent: folder == "content" ? "" : nil, listings, &hasher, &visited)
         }
         for file in dataFiles.sorted() {
             walker.add(file, file, &hasher)
@@ -717,19 +720,20 @@ struct InputFingerprint {
     }
 
     /// `inContent`: the folder's path inside `content/`, for a folder there. A file's name goes
-    /// into the fingerprint after its folder's: ten thousand paths are not put together.
-    private mutating func walk(_ path: String, _ name: String, inContent: String?, _ hasher: inout StableHasher,
-                               _ visited: inout Set<[UInt64]>) {
+    /// into the fingerprint after its folder's: ten thousand paths are not put together. A
+    /// folder missing from `listings` (made since they were taken) is listed here.
+    private mutating func walk(_ path: String, _ name: String, inContent: String?, _ listings: [FileSystem.FolderID: [FileSystem.Listed]],
+                               _ hasher: inout StableHasher, _ visited: inout Set<[UInt64]>) {
         guard let status = add(path, name, &hasher), status.isDirectory,
               visited.insert([status.device, status.inode]).inserted,
-              let entries = FileSystem.statuses(in: path) else { return }
+              let entries = listings[FileSystem.FolderID(status)] ?? FileSystem.statuses(in: path) else { return }
         if let inContent { contentFolders[inContent] = entries }
         // The count marks where the folder ends: a name is in the folder listed before it.
         hasher.combine(entries.count)
         for entry in entries {
             if entry.status?.isDirectory == true {
                 walk(path + "/" + entry.name, name + "/" + entry.name,
-                     inContent: inContent.map { $0.isEmpty ? entry.name : $0 + "/" + entry.name }, &hasher, &visited)
+                     inContent: inContent.map { $0.isEmpty ? entry.name : $0 + "/" + entry.name }, listings, &hasher, &visited)
             } else {
                 record(entry.name, entry.status, &hasher)
             }

@@ -1,6 +1,9 @@
 import DeskbookSupport
 import DeskbookTestSupport
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import Content
 
 @Suite struct ContentLoaderTests {
@@ -286,6 +289,32 @@ import Glibc
         let listed = try #require(FileSystem.statuses(in: site.root + "/content"))
         #expect(listed.map(\.name) == names.sorted())
         #expect(listed.allSatisfy { $0.status?.size == 1 && !$0.isDirectory })
+    }
+
+    @Test func treesAreListedFolderByFolderAsEachListsAlone() throws {
+        // More entries than one run of lookups, nested folders, and a link back up the tree.
+        var files = Dictionary(uniqueKeysWithValues: (0..<1_300).map { ("content/faq/q\($0).md", String(repeating: "x", count: $0 % 7)) })
+        files["content/training/c1/index.md"] = "x"
+        files["content/training/c1/slides.pdf"] = "pdf"
+        files["themes/default/templates/page.mustache"] = "{{page.title}}"
+        let site = try TestSite(files)
+        defer { site.remove() }
+        #expect(symlink("..", site.root + "/content/training/c1/up") == 0)
+        let listings = FileSystem.statusesOfTrees([site.root + "/content", site.root + "/themes"])
+        let folders = ["content", "content/faq", "content/training", "content/training/c1", "themes", "themes/default", "themes/default/templates"]
+        // Each folder once, the one the link leads to included, and nothing else.
+        #expect(listings.count == folders.count)
+        for folder in folders {
+            let path = site.root + "/" + folder
+            let alone = try #require(FileSystem.statuses(in: path))
+            let status = try #require(FileSystem.status(path))
+            let listed = try #require(listings[FileSystem.FolderID(status)], "\(folder)")
+            #expect(listed.map(\.name) == alone.map(\.name))
+            #expect(listed.map(\.status) == alone.map(\.status))
+            #expect(listed.map(\.isSymlink) == alone.map(\.isSymlink))
+        }
+        let faq = try #require(FileSystem.status(site.root + "/content/faq"))
+        #expect(listings[FileSystem.FolderID(faq)]?.count == 1_300)
     }
 
     @Test func aLongOrChineseNameSortsTheFolderByText() throws {
