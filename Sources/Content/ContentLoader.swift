@@ -163,6 +163,53 @@ public enum ContentLoader {
         var status: FileSystem.Status?
     }
 
+    /// A folder of `content/` as the walk found it: its entries, and the section and bundle
+    /// its files belong to. Its files are told apart (page or other file) on every core, as
+    /// they are read: a folder of thousands of FAQ entries is not gone through twice on one.
+    struct Folder: Sendable {
+        /// Inside `content/`; empty for `content/` itself.
+        var relative: String
+        /// The section above the folder's own (that of a section's `_index.md`).
+        var parentSection: String
+        /// The section the folder's other pages belong to: the folder itself when it has an `_index.md`.
+        var section: String
+        /// The bundle the folder is or is in.
+        var bundle: String?
+        var entries: [FileSystem.Listed]
+
+        /// What the entry at `index` is: a page's file, or a file copied as it is.
+        enum File {
+            case page(FoundFile)
+            /// Its path inside `content/`.
+            case copied(String)
+        }
+
+        func file(_ index: Int) -> File {
+            let entry = entries[index]
+            let path = relative.isEmpty ? entry.name : relative + "/" + entry.name
+            guard Self.isMarkdown(entry.name) && (bundle == nil || bundle == relative && entry.name == "index.md") else { return .copied(path) }
+            let kind: Page.Kind
+            if entry.name == "_index.md" { kind = relative.isEmpty ? .home : .section } else { kind = .page }
+            return .page(FoundFile(relativePath: path, kind: kind, bundleDirectory: entry.name == "index.md" ? bundle : nil,
+                                    // A section belongs to the nearest section above its folder.
+                                    sectionPath: kind == .section ? parentSection : section, status: entry.status))
+        }
+
+        /// A name ending in `.md`, by its bytes.
+        static func isMarkdown(_ name: String) -> Bool {
+            let utf8 = name.utf8
+            return utf8.count >= 3 && utf8.suffix(3).elementsEqual(".md".utf8)
+        }
+    }
+
+    /// What loading made of one entry of a folder: a page (unless it is a draft left out) with
+    /// its URL's key, the file's problems and record, by the file's key; or a file copied as
+    /// it is.
+    enum Loaded {
+        case page(StableKey, (Page, URLKey)?, [Diagnostic], LoadedFile.Stored?)
+        case copied(String)
+    }
+
     /// Loads every page under `siteDirectory/content`. Errors in any file are collected and
     /// thrown together; warnings are returned beside the content. A file in `known` (the last
     /// build's `loadedFiles`) with the same status is not read again. `folders` (by path inside
@@ -177,33 +224,47 @@ public enum ContentLoader {
             throw DiagnosticsError([.error("content", "no content folder: create content/ with Markdown files")])
         }
         let resolvedRoot = FileSystem.resolvedPath(contentRoot) ?? contentRoot
-        var files: [FoundFile] = []
-        var statics: [(String, String)] = []
+        var scanned: [Folder] = []
+        var entries: [(folder: Int, entry: Int)] = []
         var problems: [Diagnostic] = []
         walk(root: contentRoot, resolvedRoot: resolvedRoot, relative: "", sectionPath: "", bundle: nil,
-             visited: [], listed: folders, files: &files, statics: &statics, problems: &problems)
+             visited: [], listed: folders, into: &scanned, entries: &entries, problems: &problems)
 
         var pages: [Page] = []
-        pages.reserveCapacity(files.count)
+        pages.reserveCapacity(entries.count)
         var urlKeys: [URLKey] = []
-        urlKeys.reserveCapacity(files.count)
+        urlKeys.reserveCapacity(entries.count)
         var loadedRecords: [(key: StableKey, record: LoadedFile.Stored)] = []
-        loadedRecords.reserveCapacity(files.count)
+        loadedRecords.reserveCapacity(entries.count)
+        var statics: [(String, String)] = []
         // What is known of each page as it is made (on every core) comes along: here, in
         // file order on one thread, the page is not read again.
-        let holdsFiles = files.reduce(0) { $0 + max($1.status?.size ?? 0, 0) } <= heldBytes
-        parallelMap(files, { file in
-            let key = LoadedFile.key(file.relativePath)
-            let (page, problems, record) = readPage(file, contentRoot: contentRoot, known: known[key], holdsFile: holdsFiles)
-            let kept = page.flatMap { includeDrafts || !$0.frontMatter.draft ? ($0, URLKey($0.urlPath)) : nil }
-            return (key, kept, problems, record)
+        let markdownBytes = entries.reduce(0) { total, found in
+            let entry = scanned[found.folder].entries[found.entry]
+            return Folder.isMarkdown(entry.name) ? total + max(entry.status?.size ?? 0, 0) : total
+        }
+        let holdsFiles = markdownBytes <= heldBytes
+        parallelMap(entries, { [scanned] found -> Loaded in
+            switch scanned[found.folder].file(found.entry) {
+            case .page(let file):
+                let key = LoadedFile.key(file.relativePath)
+                let (page, problems, record) = readPage(file, contentRoot: contentRoot, known: known[key], holdsFile: holdsFiles)
+                let kept = page.flatMap { includeDrafts || !$0.frontMatter.draft ? ($0, URLKey($0.urlPath)) : nil }
+                return .page(key, kept, problems, record)
+            case .copied(let path):
+                return .copied(path)
+            }
         }, taking: { loaded in
-            let (key, kept, pageProblems, record) = loaded
-            if !pageProblems.isEmpty { problems += pageProblems }
-            if let record { loadedRecords.append((key, record)) }
-            if let (page, urlKey) = kept {
-                pages.append(page)
-                urlKeys.append(urlKey)
+            switch loaded {
+            case .page(let key, let kept, let pageProblems, let record):
+                if !pageProblems.isEmpty { problems += pageProblems }
+                if let record { loadedRecords.append((key, record)) }
+                if let (page, urlKey) = kept {
+                    pages.append(page)
+                    urlKeys.append(urlKey)
+                }
+            case .copied(let path):
+                statics.append((path, path))
             }
         })
         if !problems.errors.isEmpty { throw DiagnosticsError(problems.sortedByLocation()) }
@@ -229,9 +290,11 @@ public enum ContentLoader {
         return (content, problems)
     }
 
+    /// Lists the folders of `content/` (from `listed` where it has them) into `folders`, in
+    /// order, and the entries of each that are files (not hidden) into `entries`.
     private static func walk(root: String, resolvedRoot: String, relative: String, sectionPath: String, bundle: String?,
-                             visited: Set<String>, listed: [String: [FileSystem.Listed]], files: inout [FoundFile],
-                             statics: inout [(String, String)], problems: inout [Diagnostic]) {
+                             visited: Set<String>, listed: [String: [FileSystem.Listed]], into folders: inout [Folder],
+                             entries files: inout [(folder: Int, entry: Int)], problems: inout [Diagnostic]) {
         let absolute = relative.isEmpty ? root : root + "/" + relative
         let entries: [FileSystem.Listed]
         if let listing = listed[relative] {
@@ -258,12 +321,13 @@ public enum ContentLoader {
         let hasSectionIndex = entries.contains { $0.name == "_index.md" }
         let isSection = hasSectionIndex && bundle == nil
         let isBundle = bundle == nil && !hasSectionIndex && !relative.isEmpty && entries.contains { $0.name == "index.md" }
-        let currentSection = isSection ? relative : sectionPath
-        let currentBundle = bundle ?? (isBundle ? relative : nil)
+        let folder = folders.count
+        folders.append(Folder(relative: relative, parentSection: sectionPath, section: isSection ? relative : sectionPath,
+                              bundle: bundle ?? (isBundle ? relative : nil), entries: entries))
 
-        for entry in entries where !entry.name.hasPrefix(".") {
-            let path = relative.isEmpty ? entry.name : relative + "/" + entry.name
+        for (index, entry) in entries.enumerated() where entry.name.utf8.first != UInt8(ascii: ".") {
             if entry.isSymlink {
+                let path = relative.isEmpty ? entry.name : relative + "/" + entry.name
                 guard let target = FileSystem.resolvedPath(root + "/" + path) else {
                     problems.append(.error("content/" + path, "broken symlink or symlink loop"))
                     continue
@@ -274,17 +338,11 @@ public enum ContentLoader {
                 }
             }
             if entry.isDirectory {
-                walk(root: root, resolvedRoot: resolvedRoot, relative: path, sectionPath: currentSection, bundle: currentBundle,
-                     visited: visitedHere, listed: listed, files: &files, statics: &statics, problems: &problems)
-            } else if entry.name.hasSuffix(".md") && (currentBundle == nil || currentBundle == relative && entry.name == "index.md") {
-                let kind: Page.Kind
-                if entry.name == "_index.md" { kind = relative.isEmpty ? .home : .section } else { kind = .page }
-                files.append(FoundFile(relativePath: path, kind: kind,
-                                       bundleDirectory: entry.name == "index.md" ? currentBundle : nil,
-                                       // A section belongs to the nearest section above its folder.
-                                       sectionPath: kind == .section ? sectionPath : currentSection, status: entry.status))
+                walk(root: root, resolvedRoot: resolvedRoot, relative: relative.isEmpty ? entry.name : relative + "/" + entry.name,
+                     sectionPath: folders[folder].section, bundle: folders[folder].bundle,
+                     visited: visitedHere, listed: listed, into: &folders, entries: &files, problems: &problems)
             } else {
-                statics.append((path, path))
+                files.append((folder, index))
             }
         }
     }
