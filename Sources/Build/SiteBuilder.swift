@@ -326,10 +326,31 @@ public enum SiteBuilder {
         warnings += problems.warnings
         if !problems.errors.isEmpty { throw DiagnosticsError((problems.errors + warnings).sortedByLocation()) }
 
+        // The page records are saved on a thread of their own from here, while the index is
+        // built and the release written: nothing in them depends on either. (The summary
+        // follows at the end, with the files this build wrote.)
+        let releaseName = release.map { Self.releaseName($0.staging) }
+        let savingPages = releaseName.flatMap { _ in
+            statePath.map { statePath in
+                // The last build's records, to add to; none when they were not read.
+                var last = BuildState()
+                if let previousState {
+                    (last.outputs, last.markdown, last.termsStore) = (previousState.outputs, previousState.markdown, previousState.termsStore)
+                    (last.pageStores, last.pageLogRecords) = (previousState.pageStores, previousState.pageLogRecords)
+                }
+                return Background { [last, digests] () -> BuildState.PageStores? in
+                    var stores: BuildState.PageStores?
+                    return BuildState.saved(statePath) { stores = try last.savePages(pageRecords(trees: trees, digests: digests), to: statePath) } ? stores : nil
+                }
+            }
+        }
+
         var searchBuilds = try phase("index search") { () throws(DiagnosticsError) -> [SearchBuild] in searchIndexes.map { $0() } }
         // The pages' terms and excerpts of the last build are read as needed; one that did not
-        // read back as it was saved leaves what was made of it unfit to publish.
+        // read back as it was saved leaves what was made of it unfit to publish, and the
+        // records saved from them are removed once written.
         if let damage = previousState?.termsStore?.damaged ?? previousState?.searchStore?.damaged {
+            _ = savingPages?.result()
             statePath.map(BuildState.remove)
             throw DiagnosticsError([.error(damage, "the build cache changed while it was read; it has been removed: build again")])
         }
@@ -340,7 +361,6 @@ public enum SiteBuilder {
         }
         // What the build cache keeps of each index is saved on a thread of its own from here, while
         // the site is written; the index's bytes go with the plan.
-        let releaseName = release.map { Self.releaseName($0.staging) }
         let savingSearch = releaseName.flatMap { name in
             statePath.map { statePath in
                 var state = BuildState()
@@ -363,32 +383,15 @@ public enum SiteBuilder {
         report.warnings = warnings.sortedByLocation()
 
         if let release, let name = releaseName {
-            // The page records are saved on a thread, as the search's are, while the release is
-            // linked and published: nothing in them depends on it. After a build that rendered
-            // much they start once the index's files are written and let go (the build's peak
-            // memory is the index's); after a few pages, at once, as writing takes little time.
-            // The summary follows, with the files this build wrote.
-            var cache: BuildState?
-            var savingPages: Background<BuildState.PageStores?>?
-            func startSaving() {
-                guard let statePath, savingPages == nil else { return }
-                // The last build's records, to add to; none when they were not read.
-                var last = BuildState()
-                if let previousState {
-                    (last.outputs, last.markdown, last.termsStore) = (previousState.outputs, previousState.markdown, previousState.termsStore)
-                    (last.pageStores, last.pageLogRecords) = (previousState.pageStores, previousState.pageLogRecords)
-                }
-                savingPages = Background { [last, digests] in
-                    var stores: BuildState.PageStores?
-                    return BuildState.saved(statePath) { stores = try last.savePages(pageRecords(trees: trees, digests: digests), to: statePath) } ? stores : nil
-                }
+            // What the summary holds besides the stores the page records and the index's memory
+            // are saved in.
+            var cache: BuildState? = statePath.map { _ in
                 var state = BuildState()
                 (state.inputs, state.release) = (inputs, name)
                 state.staleAfter = freshness.staleAfter
                 state.warnings = report.warnings
-                cache = state
+                return state
             }
-            if !renderedMuch { startSaving() }
             // Saved whether or not the release is published: a release that is not live is
             // reused for nothing by the next build (its records of pages still hold).
             var written: [String] = []
@@ -407,11 +410,9 @@ public enum SiteBuilder {
                 let destination = Destination(directory: release.staging, previous: release.previous, recycled: release.recycled != nil,
                                               changedSinceRecycled: changedSinceRecycled)
                 do {
-                    // The files held as bytes go first and are let go; the cache is saved
-                    // while the rest are linked.
+                    // The files held as bytes go first and are let go.
                     try OutputWriter.writeHeld(&plan, to: destination)
                     releaseFreeMemory()
-                    startSaving()
                     return try OutputWriter.publish(plan, to: destination)
                 } catch {
                     throw DiagnosticsError([.error(options.outputDirectory, "cannot write the site: \(error)")])
