@@ -432,6 +432,16 @@ extension SearchIndex {
 
         /// The words as their bytes, for a reader that makes a `String` only of new ones.
         mutating func forEachWordBytes(_ body: (_ word: ArraySlice<UInt8>, _ weight: Float, _ section: UInt8) -> Void) {
+            forEachWord(passingOver: false) { word, weight, section in body(word!, weight, section) }
+        }
+
+        /// The words' weights and sections alone: their bytes are passed over.
+        mutating func forEachWordPosting(_ body: (_ weight: Float, _ section: UInt8) -> Void) {
+            forEachWord(passingOver: true) { _, weight, section in body(weight, section) }
+        }
+
+        @inline(__always)
+        private mutating func forEachWord(passingOver: Bool, _ body: (_ word: ArraySlice<UInt8>?, _ weight: Float, _ section: UInt8) -> Void) {
             if input.position == partsStart {
                 for _ in 0..<TermParts.cjkCount {
                     guard input.skipBlock() else { return }
@@ -439,7 +449,9 @@ extension SearchIndex {
             }
             guard let count = input.varint() else { return }
             for _ in 0..<count {
-                guard let length = input.varint(), length > 0, length <= UInt64(Int.max), let word = input.bytes(Int(length)),
+                guard let length = input.varint(), length > 0, length <= UInt64(Int.max) else { return }
+                let word = passingOver ? nil : input.bytes(Int(length))
+                guard passingOver ? input.skip(Int(length)) != nil : word != nil,
                       let weight = input.varint(), let section = input.byte() else { return }
                 body(word, Float(weight) / 2, section)
             }

@@ -140,12 +140,15 @@ public enum SearchIndex {
     /// encoded. Scores are quantized against the highest any posting could have, known before
     /// any term is read: the rarity of a term on one page, times what the rest of BM25
     /// approaches (k1 + 1), times the largest boost. Its top scores then use about two thirds
-    /// of the scale rather than all of it.
+    /// of the scale rather than all of it. The parts of more than a sixteenth of the terms'
+    /// bytes (the words' and the largest CJK parts) are gathered leanly: two of them at once
+    /// were the 100,000-page build's peak of memory.
     static func encodedPartByPart(_ encodedTerms: [[UInt8]], scoring: Scoring) -> [[(String, [UInt8])]] {
         let highest = scoring.inverseFrequency(1) * (k1 + 1) * (scoring.boosts.max() ?? 1)
         let starts = PartStarts(encodedTerms)
+        let totalBytes = starts.partBytes.reduce(0, +)
         return parallelMap(Array(0..<TermParts.count), costs: starts.partBytes) { part -> [(String, [UInt8])] in
-            let lists = postings(of: encodedTerms, inPart: part, starts: starts)
+            let lists = postings(of: encodedTerms, inPart: part, starts: starts, leanly: starts.partBytes[part] * 16 > totalBytes)
             return lists.postings.indices.map { slot in (lists.terms[slot], scoring.encoded(lists.postings[slot], highest: highest).bytes) }
         }
     }
@@ -266,9 +269,20 @@ public enum SearchIndex {
     /// Every page's postings of the terms in one part, each list in page order, with the
     /// terms' text (terms are numbered as first seen). Plain loops: this reads every term of
     /// the site, and a closure per posting cost as much as the rest.
-    static func postings(of encodedTerms: [[UInt8]], inPart part: Int, starts: PartStarts) -> (terms: [String], postings: [ArraySlice<Posting>]) {
+    ///
+    /// `leanly` reads the part twice: the first time for each posting's term, the second to
+    /// put each posting in its place. The postings are then held once, not also in the order
+    /// read until they are sorted: 16 bytes a posting at the most rather than 28, for another
+    /// reading of the part's bytes. The largest part of a 100,000-page site is twelve million
+    /// postings.
+    static func postings(of encodedTerms: [[UInt8]], inPart part: Int, starts: PartStarts,
+                         leanly: Bool = false) -> (terms: [String], postings: [ArraySlice<Posting>]) {
         // About three bytes of a page's encoded terms a posting.
-        var gathered = Gathered(expected: starts.partBytes[part] / 3)
+        var gathered = Gathered(expected: starts.partBytes[part] / 3, keepingPostings: !leanly)
+        func lists() -> [ArraySlice<Posting>] {
+            guard leanly else { return gathered.lists() }
+            return gathered.placing { put in forEachPosting(of: encodedTerms, inPart: part, starts: starts, put) }
+        }
         var terms: [String] = []
         if part == TermParts.words {
             // Words of up to eight letters (most) are found by their bytes packed in a number,
@@ -291,7 +305,7 @@ public enum SearchIndex {
                     gathered.add((Int32(index), weight, section), slot: slot)
                 }
             }
-            return (terms, gathered.lists())
+            return (terms, lists())
         }
         var slots = SlotTable()
         for index in encodedTerms.indices {
@@ -304,7 +318,23 @@ public enum SearchIndex {
                 gathered.add((Int32(index), term.weight, term.section), slot: slot)
             }
         }
-        return (terms, gathered.lists())
+        return (terms, lists())
+    }
+
+    /// Every posting of the terms in one part, in the order `postings(of:inPart:starts:)` reads
+    /// them, without finding their terms.
+    @inline(__always)
+    private static func forEachPosting(of encodedTerms: [[UInt8]], inPart part: Int, starts: PartStarts, _ body: (Posting) -> Void) {
+        for index in encodedTerms.indices {
+            starts.prefetch(page: index + PartStarts.pagesAhead, part: part, of: encodedTerms)
+            var reader = TermReader(encodedTerms[index], partAt: starts.start(page: index, part: part))
+            if part == TermParts.words {
+                reader.forEachWordPosting { weight, section in body((Int32(index), weight, section)) }
+                continue
+            }
+            var block = reader.block()
+            while let term = reader.next(in: &block) { body((Int32(index), term.weight, term.section)) }
+        }
     }
 
     /// Postings as they are read, page after page, each with its term's slot; put in order of
@@ -315,10 +345,14 @@ public enum SearchIndex {
         private var slots: [Int32] = []
         private var postings: [Posting] = []
         private var counts: [Int] = []
+        /// Without, only each posting's slot is kept, and `placing(_:)` puts the postings, read
+        /// again, in their places.
+        private let keepingPostings: Bool
 
-        init(expected: Int) {
+        init(expected: Int, keepingPostings: Bool = true) {
+            self.keepingPostings = keepingPostings
             slots.reserveCapacity(expected)
-            postings.reserveCapacity(expected)
+            if keepingPostings { postings.reserveCapacity(expected) }
         }
 
         /// A posting of the term in `slot`: a slot one past the last is a new term's.
@@ -327,17 +361,52 @@ public enum SearchIndex {
             if slot == counts.count { counts.append(0) }
             counts[slot] += 1
             slots.append(Int32(truncatingIfNeeded: slot))
-            postings.append(posting)
+            if keepingPostings { postings.append(posting) }
         }
 
-        /// Each slot's postings in the order added: sorted by slot in one pass (a counting sort).
-        consuming func lists() -> [ArraySlice<Posting>] {
+        /// Where each slot's postings start in one array of them all, in slot order.
+        private var firstPositions: [Int] {
             var next = [Int](repeating: 0, count: counts.count)
             var total = 0
             for slot in counts.indices {
                 next[slot] = total
                 total += counts[slot]
             }
+            return next
+        }
+
+        /// Each slot's postings, from `readAgain`, which hands them again in the order they were
+        /// added: each is written straight into its place.
+        @inline(__always)
+        consuming func placing(_ readAgain: (_ put: (Posting) -> Void) -> Void) -> [ArraySlice<Posting>] {
+            var next = firstPositions
+            let sorted = [Posting](unsafeUninitializedCapacity: slots.count) { buffer, initialized in
+                var placed = 0
+                slots.withUnsafeBufferPointer { slots in
+                    next.withUnsafeMutableBufferPointer { next in
+                        readAgain { posting in
+                            guard placed < slots.count else { return }
+                            let slot = Int(slots[placed])
+                            (buffer.baseAddress! + next[slot]).initialize(to: posting)
+                            next[slot] += 1
+                            placed += 1
+                        }
+                    }
+                }
+                // The same bytes read the same way twice give the same postings.
+                precondition(placed == slots.count, "\(placed) postings read again of \(slots.count)")
+                initialized = placed
+            }
+            var start = 0
+            return counts.map { count in
+                defer { start += count }
+                return sorted[start..<start + count]
+            }
+        }
+
+        /// Each slot's postings in the order added: sorted by slot in one pass (a counting sort).
+        consuming func lists() -> [ArraySlice<Posting>] {
+            var next = firstPositions
             let sorted = [Posting](unsafeUninitializedCapacity: postings.count) { buffer, initialized in
                 postings.withUnsafeBufferPointer { postings in
                     slots.withUnsafeBufferPointer { slots in

@@ -258,6 +258,29 @@ import Testing
         #expect(scores.text < 48)
     }
 
+    /// Gathered leanly (read twice, each posting put in its place the second time), every
+    /// part holds the same terms and postings, in the same order, as gathered at once.
+    @Test func aPartGatheredLeanlyHoldsTheSamePostings() throws {
+        let encoded = Self.documents.map(\.terms.encoded)
+        let starts = SearchIndex.PartStarts(encoded)
+        var postings = 0
+        for part in 0..<TermParts.count {
+            let atOnce = SearchIndex.postings(of: encoded, inPart: part, starts: starts)
+            let leanly = SearchIndex.postings(of: encoded, inPart: part, starts: starts, leanly: true)
+            #expect(leanly.terms == atOnce.terms)
+            #expect(leanly.postings.count == atOnce.postings.count)
+            for (lean, whole) in zip(leanly.postings, atOnce.postings) {
+                #expect(lean.map(\.document) == whole.map(\.document))
+                #expect(lean.map(\.value) == whole.map(\.value))
+                #expect(lean.map(\.section) == whole.map(\.section))
+                postings += whole.count
+            }
+        }
+        // Both kinds of part, with postings on many pages.
+        #expect(postings > 5_000)
+        #expect(!SearchIndex.postings(of: encoded, inPart: TermParts.words, starts: starts, leanly: true).terms.isEmpty)
+    }
+
     /// A larger site is read a part of its terms at a time and scored against the highest a
     /// posting could have: the same files and terms, the same order of pages, with the top
     /// scores lower on the scale.
