@@ -182,7 +182,7 @@ public enum FileSystem {
         var seen = Set(depth.map(\.id))
         while !depth.isEmpty {
             let folders = parallelMap(depth) { NamedFolder($0.path) }
-            defer { for folder in folders { folder.map { close($0.descriptor) } } }
+            defer { for case let folder? in folders { close(folder.descriptor) } }
             let runs = folders.indices.flatMap { index in (folders[index]?.runs ?? []).map { (folder: index, names: $0) } }
             let listedRuns = parallelMap(runs) { run in folders[run.folder]!.listed(run.names) }
             var listed = Array(repeating: [Listed](), count: depth.count)
