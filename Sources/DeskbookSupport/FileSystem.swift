@@ -202,7 +202,7 @@ public enum FileSystem {
 
     /// A folder held open with its entries' names, sorted, in runs to be looked up on every
     /// core (`listed`). The caller closes `descriptor`.
-    private struct NamedFolder: @unchecked Sendable {
+    private struct NamedFolder: Sendable {
         let descriptor: Int32
         let names: [(name: String, type: UInt8)]
         /// Entries of a folder are looked up this many at a time on a core.
