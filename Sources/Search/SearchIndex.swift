@@ -364,22 +364,17 @@ public enum SearchIndex {
             if keepingPostings { postings.append(posting) }
         }
 
-        /// Where each slot's postings start in one array of them all, in slot order.
-        private var firstPositions: [Int] {
+        /// Each slot's postings, from `readAgain`, which hands them again in the order they were
+        /// added: each is written straight into its place (a counting sort).
+        @inline(__always)
+        consuming func placing(_ readAgain: (_ put: (Posting) -> Void) -> Void) -> [ArraySlice<Posting>] {
+            // Where each slot's postings go next in one array of them all, in slot order.
             var next = [Int](repeating: 0, count: counts.count)
             var total = 0
             for slot in counts.indices {
                 next[slot] = total
                 total += counts[slot]
             }
-            return next
-        }
-
-        /// Each slot's postings, from `readAgain`, which hands them again in the order they were
-        /// added: each is written straight into its place.
-        @inline(__always)
-        consuming func placing(_ readAgain: (_ put: (Posting) -> Void) -> Void) -> [ArraySlice<Posting>] {
-            var next = firstPositions
             let sorted = [Posting](unsafeUninitializedCapacity: slots.count) { buffer, initialized in
                 var placed = 0
                 slots.withUnsafeBufferPointer { slots in
@@ -406,26 +401,8 @@ public enum SearchIndex {
 
         /// Each slot's postings in the order added: sorted by slot in one pass (a counting sort).
         consuming func lists() -> [ArraySlice<Posting>] {
-            var next = firstPositions
-            let sorted = [Posting](unsafeUninitializedCapacity: postings.count) { buffer, initialized in
-                postings.withUnsafeBufferPointer { postings in
-                    slots.withUnsafeBufferPointer { slots in
-                        next.withUnsafeMutableBufferPointer { next in
-                            for position in postings.indices {
-                                let slot = Int(slots[position])
-                                (buffer.baseAddress! + next[slot]).initialize(to: postings[position])
-                                next[slot] += 1
-                            }
-                        }
-                    }
-                }
-                initialized = postings.count
-            }
-            var start = 0
-            return counts.map { count in
-                defer { start += count }
-                return sorted[start..<start + count]
-            }
+            let postings = postings
+            return placing { put in postings.withUnsafeBufferPointer { for posting in $0 { put(posting) } } }
         }
     }
 
