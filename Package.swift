@@ -9,7 +9,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -18,7 +17,8 @@ let package = Package(
             providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
         ),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "DeskbookSupport", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .target(name: "DeskbookSupport", dependencies: ["CYAML"]),
         // Lets cmark-gfm parse documents on several threads at once (see its source file).
         .target(name: "CMarkSharedSpecials", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CMarkArena"),
@@ -26,14 +26,13 @@ let package = Package(
         .target(name: "CPrefetch"),
         .target(
             name: "Content",
-            dependencies: ["CMarkGFM", "CMarkSharedSpecials", "CMarkArena", "DeskbookSupport", .product(name: "Yams", package: "Yams")]
+            dependencies: ["CMarkGFM", "CMarkSharedSpecials", "CMarkArena", "DeskbookSupport"]
         ),
         .executableTarget(name: "EmbedThemeTool"),
         .plugin(name: "EmbedDefaultTheme", capability: .buildTool(), dependencies: ["EmbedThemeTool"]),
         .target(
             name: "Theme",
-            dependencies: ["DeskbookSupport",
-                           .product(name: "Yams", package: "Yams")],
+            dependencies: ["DeskbookSupport"],
             plugins: ["EmbedDefaultTheme"]
         ),
         .target(name: "DeskbookData", dependencies: ["CSQLite", "DeskbookSupport"]),

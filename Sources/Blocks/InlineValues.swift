@@ -10,8 +10,8 @@ enum InlineValues {
         var output = ""
         var rest = Substring(literal)
         var changed = false
-        while let open = rest.range(of: "{{") {
-            guard let close = rest[open.upperBound...].range(of: "}}") else { break }
+        while let open = rest.firstRange(of: "{{") {
+            guard let close = rest[open.upperBound...].firstRange(of: "}}") else { break }
             output += rest[..<open.lowerBound]
             let expression = rest[open.upperBound..<close.lowerBound]
             switch value(of: expression, line: line, blocks: blocks) {

@@ -107,7 +107,7 @@ public enum TemplatedPages {
     static func placeholders(_ text: String) -> [String] {
         var names: [String] = []
         var rest = Substring(text)
-        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+        while let open = rest.firstRange(of: "{{"), let close = rest[open.upperBound...].firstRange(of: "}}") {
             names.append(rest[open.upperBound..<close.lowerBound].trimmingWhitespace)
             rest = rest[close.upperBound...]
         }
@@ -117,7 +117,7 @@ public enum TemplatedPages {
     static func fill(_ text: String, _ values: [String: Value]) -> String {
         var output = ""
         var rest = Substring(text)
-        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+        while let open = rest.firstRange(of: "{{"), let close = rest[open.upperBound...].firstRange(of: "}}") {
             output += rest[..<open.lowerBound]
             output += values[rest[open.upperBound..<close.lowerBound].trimmingWhitespace]?.description ?? ""
             rest = rest[close.upperBound...]

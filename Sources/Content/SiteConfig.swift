@@ -56,7 +56,7 @@ public struct SiteConfig: Sendable {
     /// The path part of `base_url`, always with leading and trailing slashes: `/site-a/`.
     public var basePath: String {
         var rest = Substring(baseURL)
-        if let scheme = rest.range(of: "://") {
+        if let scheme = rest.firstRange(of: "://") {
             rest = rest[scheme.upperBound...]
             rest = rest.firstIndex(of: "/").map { rest[$0...] } ?? "/"
         }
@@ -68,7 +68,7 @@ public struct SiteConfig: Sendable {
 
     /// `http://intranet` when `base_url` names a host, else empty (URLs stay root-relative).
     public var origin: String {
-        guard let scheme = baseURL.range(of: "://") else { return "" }
+        guard let scheme = baseURL.firstRange(of: "://") else { return "" }
         let afterScheme = baseURL[scheme.upperBound...]
         let hostEnd = afterScheme.firstIndex(of: "/") ?? afterScheme.endIndex
         return String(baseURL[..<hostEnd])

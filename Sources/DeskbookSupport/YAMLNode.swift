@@ -1,5 +1,3 @@
-import Yams
-
 /// A YAML value that remembers where it stood in its file, so that a wrong value in front
 /// matter, config or a data block is reported at its own line and column.
 public struct YAMLNode: Sendable {
@@ -25,51 +23,10 @@ public struct YAMLNode: Sendable {
     /// `fastPath: false` always uses the full YAML parser (tests compare the two).
     public static func parse(_ text: String, path: String, lineOffset: Int = 0, fastPath: Bool = true) throws(Diagnostic) -> YAMLNode? {
         if fastPath, let simple = SimpleYAML.parse(text, lineOffset: lineOffset) { return simple }
-        let node: Node?
-        do {
-            // Types are decided here (quoted or plain), so Yams's regular-expression tag
-            // resolution is skipped: it was most of the cost of reading front matter.
-            node = try Yams.compose(yaml: text, .basic)
-        } catch let error as YamlError {
-            throw diagnostic(for: error, path: path, lineOffset: lineOffset)
-        } catch {
-            throw Diagnostic.error(path, line: lineOffset + 1, "invalid YAML: \(error)")
-        }
-        return node.map { convert($0, lineOffset: lineOffset) }
-    }
-
-    private static func diagnostic(for error: YamlError, path: String, lineOffset: Int) -> Diagnostic {
-        switch error {
-        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
-             let .composer(context, problem, mark, _):
-            let detail = context.map { "\(problem) \($0.text)" } ?? problem
-            return .error(path, line: lineOffset + mark.line, column: mark.column, "invalid YAML: \(detail)")
-        case let .reader(problem, _, _, _):
-            return .error(path, line: lineOffset + 1, "invalid YAML: \(problem)")
-        case let .duplicatedKeysInMapping(duplicates, context):
-            return .error(path, line: lineOffset + context.mark.line, column: context.mark.column,
-                          "invalid YAML: duplicate key \(duplicates.joined(separator: ", "))")
-        default:
-            return .error(path, line: lineOffset + 1, "invalid YAML: \(error)")
-        }
-    }
-
-    private static func convert(_ node: Node, lineOffset: Int) -> YAMLNode {
-        let line = lineOffset + (node.mark?.line ?? 1)
-        let column = node.mark?.column ?? 1
-        switch node {
-        case .scalar(let scalar):
-            return YAMLNode(.scalar(scalar.string, quoted: scalar.style != .plain && scalar.style != .any),
-                            line: line, column: column)
-        case .sequence(let sequence):
-            return YAMLNode(.sequence(sequence.map { convert($0, lineOffset: lineOffset) }), line: line, column: column)
-        case .mapping(let mapping):
-            return YAMLNode(.mapping(mapping.map { (convert($0.key, lineOffset: lineOffset),
-                                                    convert($0.value, lineOffset: lineOffset)) }),
-                            line: line, column: column)
-        case .alias:
-            return YAMLNode(.scalar("", quoted: false), line: line, column: column)
-        }
+        var text = text
+        return try text.withUTF8 { utf8 in
+            Result { () throws(Diagnostic) in try YAMLComposer(utf8, path: path, lineOffset: lineOffset).document() }
+        }.get()
     }
 
     // MARK: Reading values

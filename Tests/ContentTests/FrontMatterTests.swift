@@ -216,6 +216,29 @@ import Testing
         #expect(SimpleYAML.parse(text, lineOffset: 0) == nil)
     }
 
+    /// What the fast reader leaves to the full parser (block text, flow maps, anchors) is
+    /// read with each node's place; block text counts as quoted, so it is never a number.
+    @Test func theFullParserReadsBlockTextFlowMapsAndAnchors() throws {
+        let text = "each: |\n  SELECT 1\n  FROM deals\nparams: {month: '2026-11', n: 3}\nbase: &owner 陳經理\nowner: *owner\n"
+        let node = try #require(try YAMLNode.parse(text, path: "p.md", lineOffset: 1))
+        #expect(node["each"]?.shape == "q:SELECT 1\nFROM deals\n@2:7")
+        #expect(node["params"]?.shape == "{month:q:2026-11@5:17,n:p:3@5:31}")
+        #expect(node["owner"]?.scalar == "陳經理")
+        #expect(node["owner"]?.line == 6)
+    }
+
+    /// A wrong document is one error at its line in the file, saying what is wrong.
+    @Test(arguments: [
+        ("title: x\nsummary: a\ntitle: y\n", "p.md:2:1: error: invalid YAML: duplicate key title"),
+        ("owner: *nobody\n", "p.md:2:8: error: invalid YAML: found undefined alias"),
+        ("a: 1\n--- \nb: 2\n", "p.md:3:1: error: invalid YAML: but found another document expected a single document in the stream"),
+        ("tags: [a, b\ntitle: x\n", "p.md:3:6: error: invalid YAML: did not find expected ',' or ']' while parsing a flow sequence"),
+    ])
+    func wrongDocumentsAreReportedAtTheirLine(text: String, expected: String) {
+        #expect(throws: Diagnostic.self) { try YAMLNode.parse(text, path: "p.md", lineOffset: 1) }
+        do { _ = try YAMLNode.parse(text, path: "p.md", lineOffset: 1) } catch { #expect(error.description == expected) }
+    }
+
     /// YAML's words for nothing, true and false are read as such in every spelling YAML
     /// allows, and only unquoted; other scalars, however they start, are text.
     @Test func nullAndBooleanWordsAreKnownOnlyAsWholeUnquotedWords() throws {
