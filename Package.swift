@@ -8,7 +8,6 @@ let package = Package(
         .executable(name: "deskbook", targets: ["deskbook"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         .systemLibrary(
@@ -45,8 +44,7 @@ let package = Package(
         .target(name: "DeskbookFuzz", dependencies: ["Blocks", "Content", "DeskbookData", "DeskbookSupport"]),
         .target(
             name: "DeskbookCLI",
-            dependencies: ["Build", "Content", "DeskbookData", "DeskbookSupport", "SampleData", "Serve",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Build", "Content", "DeskbookData", "DeskbookSupport", "SampleData", "Serve"]
         ),
         .executableTarget(name: "deskbook", dependencies: ["DeskbookCLI", "DeskbookSupport"]),
         .target(name: "DeskbookTestSupport", dependencies: ["DeskbookSupport"]),

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Build
 import Content
 import DeskbookSupport
@@ -7,27 +6,89 @@ import DeskbookSupport
 import Glibc
 #endif
 
-public struct DeskbookCommand: ParsableCommand {
+/// A command of `deskbook`: made from what the command line gave it, then run. A failure it
+/// has reported throws `CommandFailed`.
+protocol Command: Sendable {
+    static var spec: CommandSpec { get }
+    init(_ parsed: ParsedCommandLine) throws(UsageError)
+    func run() throws
+}
+
+/// The program: its commands, `--help`, `help COMMAND` and `--version`.
+public enum DeskbookCommand {
     public static let version = "0.1.0"
-
-    public static let configuration = CommandConfiguration(
-        commandName: "deskbook",
-        abstract: "Builds an office intranet from Markdown content and SQLite data snapshots.",
-        version: version,
-        subcommands: [BuildCommand.self, CheckCommand.self, NewCommand.self, SampleDataCommand.self, RollbackCommand.self, ServeCommand.self]
-    )
-
-    public init() {}
+    static let abstract = "Builds an office intranet from Markdown content and SQLite data snapshots."
+    static let commands: [any Command.Type] = [BuildCommand.self, CheckCommand.self, NewCommand.self, SampleDataCommand.self,
+                                               RollbackCommand.self, ServeCommand.self]
 
     /// Set by the program, not by a test running commands in its own process: a build then
     /// ends the process as soon as its report is shown (`BuildCommand`).
     nonisolated(unsafe) public static var endsProcessWhenBuilt = false
-}
 
-/// Options every command that reads a site shares.
-struct SiteOptions: ParsableArguments {
-    @Option(name: [.short, .long], help: "The site folder (holding content/ and deskbook.yaml).")
-    var site: String = "."
+    /// Runs the program's command line and ends the process with its status.
+    public static func main() -> Never {
+        let status = run(Array(CommandLine.arguments.dropFirst()))
+        fflush(nil)
+        exit(status)
+    }
+
+    /// Runs a command line (without the program's name) and returns the exit status: 0, 1 for
+    /// a command that failed, 64 for a command line that cannot be read.
+    public static func run(_ words: [String]) -> Int32 {
+        do {
+            guard let first = words.first, !isHelp(first) else {
+                print(help)
+                return 0
+            }
+            if first == "--version" {
+                print(version)
+                return 0
+            }
+            if first == "help", words.count <= 2 {
+                print(try words.count == 2 ? command(words[1]).spec.help : help)
+                return 0
+            }
+            let command = try command(first)
+            let rest = words.dropFirst()
+            // Help asked for before the options end (`--`), wherever it stands.
+            if rest.prefix(while: { $0 != "--" }).contains(where: isHelp) {
+                print(command.spec.help)
+                return 0
+            }
+            try command.init(command.spec.parse(rest)).run()
+            return 0
+        } catch let error as UsageError {
+            let spec = commands.first { $0.spec.name == error.command }?.spec
+            Console.error("error: \(error.message)")
+            Console.error("usage: " + (spec?.usage ?? "deskbook <command> [options]"))
+            Console.error("  see 'deskbook \(spec.map { $0.name + " " } ?? "")--help'")
+            return 64
+        } catch is CommandFailed {
+            return 1
+        } catch {
+            Console.error("error: \(error)")
+            return 1
+        }
+    }
+
+    private static func isHelp(_ word: String) -> Bool { word == "-h" || word == "--help" }
+
+    private static func command(_ name: String) throws -> any Command.Type {
+        for command in commands where command.spec.name == name { return command }
+        let names = commands.map { $0.spec.name }.joined(separator: ", ")
+        throw UsageError(message: "unknown command '\(name)'; the commands are \(names)")
+    }
+
+    /// What `deskbook --help` prints.
+    static var help: String {
+        var lines = HelpColumns.wrapped("OVERVIEW: \(abstract)") + ["", "USAGE: deskbook <command> [options]", "", "OPTIONS:"]
+        lines += HelpColumns.row("--version", "Show the version.")
+        lines += HelpColumns.row("-h, --help", "Show help information.")
+        lines += ["", "COMMANDS:"]
+        for command in commands { lines += HelpColumns.row(command.spec.name, command.spec.abstract) }
+        lines += ["", "  See 'deskbook help <command>' for detailed help."]
+        return lines.joined(separator: "\n")
+    }
 }
 
 /// Prints diagnostics the way compilers do, one per line on standard error.
@@ -49,35 +110,39 @@ enum Console {
     }
 }
 
-struct BuildCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "build",
+struct BuildCommand: Command {
+    static let spec = CommandSpec(
+        name: "build",
         abstract: "Build the site into the output folder (default: SITE/public).",
         discussion: """
         The output folder is a link to a complete release in OUTPUT.releases/: the new site is built \
         beside the live one and switched in with one atomic rename, so a failed or killed build \
         leaves the live site as it was. Broken links are warnings unless --strict.
-        """
+        """,
+        options: [
+            CommandSpec.site,
+            .value("output", short: "o", help: "The output folder."),
+            .flag("strict", help: "Treat warnings (broken links and images) as errors."),
+            .flag("drafts", help: "Include pages marked draft: true."),
+            .flag("quiet", short: "q", help: "Print nothing but problems."),
+            .flag("verbose", short: "v", help: "Print each phase and its time."),
+            .flag("separate-phases", help: "Run the phases one after another, so each phase's time is its own (slower; for profiling)."),
+            .flag("wait", help: "If another build of the same output is running, wait for it instead of stopping."),
+        ]
     )
 
-    @OptionGroup var siteOptions: SiteOptions
-    @Option(name: [.short, .long], help: "The output folder.")
-    var output: String?
-    @Flag(help: "Treat warnings (broken links and images) as errors.")
-    var strict = false
-    @Flag(help: "Include pages marked draft: true.")
-    var drafts = false
-    @Flag(name: [.short, .long], help: "Print nothing but problems.")
-    var quiet = false
-    @Flag(name: [.short, .long], help: "Print each phase and its time.")
-    var verbose = false
-    @Flag(help: "Run the phases one after another, so each phase's time is its own (slower; for profiling).")
-    var separatePhases = false
-    @Flag(help: "If another build of the same output is running, wait for it instead of stopping.")
-    var wait = false
+    let site: String
+    let output: String?
+    let strict, drafts, quiet, verbose, separatePhases, wait: Bool
+
+    init(_ parsed: ParsedCommandLine) {
+        (site, output) = (parsed.value("site")!, parsed.value("output"))
+        (strict, drafts, quiet, verbose) = (parsed.flag("strict"), parsed.flag("drafts"), parsed.flag("quiet"), parsed.flag("verbose"))
+        (separatePhases, wait) = (parsed.flag("separate-phases"), parsed.flag("wait"))
+    }
 
     func run() throws {
-        var options = BuildOptions(siteDirectory: siteOptions.site, outputDirectory: output)
+        var options = BuildOptions(siteDirectory: site, outputDirectory: output)
         options.strict = strict
         options.includeDrafts = drafts
         options.separatePhases = separatePhases
@@ -117,25 +182,28 @@ struct BuildCommand: ParsableCommand {
             Console.report(error.diagnostics)
             let count = error.diagnostics.errors.count
             Console.error("error: build failed with \(count) error\(count == 1 ? "" : "s"); the output folder was not changed")
-            throw ExitCode.failure
+            throw CommandFailed()
         }
     }
 }
 
-struct CheckCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "check",
+struct CheckCommand: Command {
+    static let spec = CommandSpec(
+        name: "check",
         abstract: "Check links, images, front matter and templates without writing anything.",
         discussion: """
         Exits non-zero when anything is wrong; broken links are errors here. Lists every page that \
         shows a masked column unmasked (front matter privacy.allow), with its reason.
-        """
+        """,
+        options: [CommandSpec.site]
     )
 
-    @OptionGroup var siteOptions: SiteOptions
+    let site: String
+
+    init(_ parsed: ParsedCommandLine) { site = parsed.value("site")! }
 
     func run() throws {
-        var options = BuildOptions(siteDirectory: siteOptions.site)
+        var options = BuildOptions(siteDirectory: site)
         options.strict = true
         options.writeOutput = false
         do {
@@ -146,7 +214,7 @@ struct CheckCommand: ParsableCommand {
             Console.report(error.diagnostics)
             let count = error.diagnostics.errors.count
             Console.error("error: check found \(count) problem\(count == 1 ? "" : "s")")
-            throw ExitCode.failure
+            throw CommandFailed()
         }
     }
 }

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Content
 import DeskbookSupport
 
@@ -8,9 +7,9 @@ import Glibc
 
 /// `deskbook new faq|course|policy|page TITLE`: a new page with the right front matter in
 /// the right folder, ready to edit.
-struct NewCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "new",
+struct NewCommand: Command {
+    static let spec = CommandSpec(
+        name: "new",
         abstract: "Create a new FAQ entry, course, policy or page.",
         discussion: """
         Examples:
@@ -18,36 +17,47 @@ struct NewCommand: ParsableCommand {
           deskbook new course "銷售話術進階" --slug sales-talk
           deskbook new policy "門禁管理辦法" --slug access-control
           deskbook new page "聯絡我們" --section about
-        """
+        """,
+        options: [
+            CommandSpec.site,
+            .value("category", help: "FAQ category folder under content/faq/, e.g. loans."),
+            .value("section", help: "Folder under content/ for a page (default: content/ itself)."),
+            .value("slug", help: "File name without .md (default: made from the title)."),
+        ],
+        arguments: [
+            .init(name: "kind", help: "What to create: faq, course, policy or page."),
+            .init(name: "title", help: "The title (for an FAQ entry, the customer's question)."),
+        ]
     )
 
-    enum Kind: String, ExpressibleByArgument, CaseIterable {
+    enum Kind: String, CaseIterable {
         case faq, course, policy, page
     }
 
-    @OptionGroup var siteOptions: SiteOptions
-    @Argument(help: "What to create: faq, course, policy or page.")
-    var kind: Kind
-    @Argument(help: "The title (for an FAQ entry, the customer's question).")
-    var title: String
-    @Option(help: "FAQ category folder under content/faq/, e.g. loans.")
-    var category: String?
-    @Option(help: "Folder under content/ for a page (default: content/ itself).")
-    var section: String?
-    @Option(help: "File name without .md (default: made from the title).")
-    var slug: String?
+    let site: String
+    let kind: Kind
+    let title: String
+    let category: String?
+    let section: String?
+    let slug: String?
 
-    func validate() throws {
+    init(_ parsed: ParsedCommandLine) throws(UsageError) {
+        site = parsed.value("site")!
+        guard let kind = Kind(rawValue: parsed.arguments[0]) else {
+            throw Self.spec.usageError("<kind> must be one of \(Kind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(parsed.arguments[0])'")
+        }
+        (self.kind, title) = (kind, parsed.arguments[1])
+        (category, section, slug) = (parsed.value("category"), parsed.value("section"), parsed.value("slug"))
         if kind == .faq && category == nil {
-            throw ValidationError("an FAQ entry needs --category, one of: \(Self.faqCategories(site: siteOptions.site).joined(separator: ", "))")
+            throw Self.spec.usageError("an FAQ entry needs --category, one of: \(Self.faqCategories(site: site).joined(separator: ", "))")
         }
         for (name, value) in [("slug", slug), ("category", category)] {
             if let value, value.isEmpty || value.contains("/") || value.contains("..") {
-                throw ValidationError("--\(name) must be a single folder or file name without '/' or '..'")
+                throw Self.spec.usageError("--\(name) must be a single folder or file name without '/' or '..'")
             }
         }
         if let section, section.split(separator: "/").contains("..") {
-            throw ValidationError("--section must stay inside content/")
+            throw Self.spec.usageError("--section must stay inside content/")
         }
     }
 
@@ -56,10 +66,9 @@ struct NewCommand: ParsableCommand {
     }
 
     func run() throws {
-        let site = siteOptions.site
         let language = (try? SiteConfig.load(siteDirectory: site).0.language) ?? .zhHant
         let name = slug ?? Slug.make(title)
-        guard !name.isEmpty else { throw ValidationError("cannot make a file name from the title; give --slug") }
+        guard !name.isEmpty else { throw Self.spec.usageError("cannot make a file name from the title; give --slug") }
         let today = CalendarDate(secondsSinceEpoch: Int(time(nil))).isoDay
         let text = NewPageText(language: language)
         let relative: String
@@ -138,10 +147,10 @@ struct NewCommand: ParsableCommand {
     }
 
     func create(_ relative: String, _ contents: String) throws {
-        let path = siteOptions.site + "/" + relative
+        let path = site + "/" + relative
         if FileSystem.exists(path) {
             Console.error(Diagnostic.error(relative, "already exists; choose another --slug").description)
-            throw ExitCode.failure
+            throw CommandFailed()
         }
         try FileSystem.makeDirectories(FileSystem.parentPath(path))
         try FileSystem.writeAtomically(path, Array(contents.utf8))

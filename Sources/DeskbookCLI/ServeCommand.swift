@@ -1,4 +1,3 @@
-import ArgumentParser
 import Dispatch
 import Serve
 
@@ -7,25 +6,32 @@ import Glibc
 #endif
 
 /// `deskbook serve`: a preview with live reload.
-struct ServeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "serve",
+struct ServeCommand: Command {
+    static let spec = CommandSpec(
+        name: "serve",
         abstract: "Preview the site at http://127.0.0.1:PORT/, rebuilding and reloading on every change.",
         discussion: """
-        Watches content/, data/, themes/, deskbook.yaml and synonyms.yaml. A build that fails keeps \\
-        the last good site served and shows its errors in the browser and here. The preview is \\
+        Watches content/, data/, themes/, deskbook.yaml and synonyms.yaml. A build that fails keeps \
+        the last good site served and shows its errors in the browser and here. The preview is \
         built into SITE/.deskbook-serve/, never into the published output.
-        """
+        """,
+        options: [
+            CommandSpec.site,
+            .value("port", default: "8080", help: "Port to listen on."),
+            .value("host", default: "127.0.0.1", help: "Address to listen on; the default keeps the preview on this machine."),
+        ]
     )
 
-    @OptionGroup var siteOptions: SiteOptions
-    @Option(help: "Port to listen on.")
-    var port: UInt16 = 8080
-    @Option(help: "Address to listen on; the default keeps the preview on this machine.")
-    var host = "127.0.0.1"
+    let site: String
+    let port: UInt16
+    let host: String
+
+    init(_ parsed: ParsedCommandLine) throws(UsageError) {
+        (site, port, host) = (parsed.value("site")!, try parsed.number("port")!, parsed.value("host")!)
+    }
 
     func run() throws {
-        var options = PreviewServer.Options(siteDirectory: siteOptions.site)
+        var options = PreviewServer.Options(siteDirectory: site)
         options.port = port
         options.host = host
         // Each line at once, also when the output goes to a file.

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Build
 import DeskbookSupport
 import DeskbookTestSupport
@@ -6,15 +5,7 @@ import Testing
 @testable import DeskbookCLI
 
 /// Runs the command line as a user types it; returns the exit code.
-func run(_ arguments: [String]) -> Int32 {
-    do {
-        var command = try DeskbookCommand.parseAsRoot(arguments)
-        try command.run()
-        return 0
-    } catch {
-        return DeskbookCommand.exitCode(for: error).rawValue
-    }
-}
+func run(_ arguments: [String]) -> Int32 { DeskbookCommand.run(arguments) }
 
 @Suite struct CommandTests {
     @Test func newFAQEntryLandsInItsCategoryWithTheRightFrontMatter() throws {
@@ -106,9 +97,34 @@ func run(_ arguments: [String]) -> Int32 {
         #expect(FileSystem.exists(site.root + "/www/a/index.html"))
     }
 
-    @Test func versionAndHelpAreAvailable() {
-        #expect(DeskbookCommand.configuration.version == DeskbookCommand.version)
-        let help = DeskbookCommand.helpMessage()
-        for command in ["build", "check", "new"] { #expect(help.contains(command)) }
+    @Test func helpListsEveryCommandAndEachCommandsOptions() {
+        for command in ["build", "check", "new", "sample-data", "rollback", "serve"] { #expect(DeskbookCommand.help.contains("\n  \(command) ")) }
+        let build = BuildCommand.spec.help
+        #expect(build.contains("USAGE: deskbook build [--site <site>] [--output <output>] [--strict] [--drafts]\n       [--quiet]"))
+        #expect(build.contains("  -s, --site <site>       The site folder (holding content/ and deskbook.yaml).\n"))
+        #expect(build.contains("  -q, --quiet             Print nothing but problems."))
+        #expect(build.split(separator: "\n").allSatisfy { $0.count <= 80 })
+        #expect(NewCommand.spec.help.contains("ARGUMENTS:\n  <kind>                  What to create: faq, course, policy or page."))
+        #expect(run(["--version"]) == 0 && run(["--help"]) == 0 && run(["help", "build"]) == 0 && run(["build", "--help"]) == 0)
+    }
+
+    /// Options are read as users write them: long or short, the value after `=` or in the next
+    /// word, short flags together; anything else is a usage error (status 64), not a build.
+    @Test func optionsAreReadInEveryUsualSpelling() throws {
+        let spelled = [["--site=/s", "--output", "/o", "-qv"], ["-s", "/s", "-o/o", "--quiet", "--verbose"], ["-vqs", "/s", "--output=/o"]]
+        for words in spelled {
+            let parsed = try BuildCommand.spec.parse(words)
+            #expect(parsed.value("site") == "/s" && parsed.value("output") == "/o" && parsed.flag("quiet") && parsed.flag("verbose"), "\(words)")
+            #expect(!parsed.flag("strict"))
+        }
+        #expect(try BuildCommand.spec.parse([]).value("site") == ".")
+        #expect(try NewCommand.spec.parse(["page", "--", "-標題-"]).arguments == ["page", "-標題-"])
+        let site = try TestSite(["content/a.md": TestSite.page("A")])
+        defer { site.remove() }
+        for wrong in [["build", "--sight", site.root], ["build", "-s"], ["build", "extra"], ["build", "--strict=yes"], ["buidl"],
+                      ["new", "faq"], ["new", "poster", "x", "-s", site.root], ["serve", "--port", "eighty"]] {
+            #expect(run(wrong) == 64, "\(wrong)")
+        }
+        #expect(!FileSystem.exists(site.root + "/public"))
     }
 }
