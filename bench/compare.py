@@ -5,8 +5,10 @@ time, peak memory and the ratio.
   bench/compare.py [--pages 10000] [--runs 3] [--out DIR]
 
 The corpus comes from ../shared/bench/make-corpus.py (deterministic), Hugo's templates from
-../shared/bench/hugo. The tools take turns, --runs times each, each run into a new output
-folder; the median wall time and the largest peak memory are reported. Also times Deskbook rebuilds with nothing changed and with one page changed.
+../shared/bench/hugo. The tools take turns, --runs rounds, each run into a new output folder;
+the median wall time and the largest peak memory are reported. Each round also rebuilds
+Deskbook's output at once, with nothing changed and with one page changed: a rebuild is
+compared with cold builds of the same minutes, as the machine's speed drifts over a run.
 Needs Debian's hugo (installed if missing) and a release build of deskbook (built here)."""
 import argparse, os, resource, shutil, subprocess, sys, time
 
@@ -58,49 +60,38 @@ def main():
     # Runs alternate between the tools, so both meet the disk in the same state.
     results = {}
     outputs = []
-    runs = {"hugo": [], "deskbook": []}
-    for run in range(args.runs):
-        for name in ["hugo", "deskbook"]:
-            out = os.path.join(args.out, f"out-{name}-{os.getpid()}-{run}")
-            outputs.append(out)
-            if name == "hugo":
-                runs[name].append(timed(["hugo", "--quiet", "-d", out], cwd=hugo_site))
-            else:
-                # Cold: no cache from an earlier run.
-                shutil.rmtree(os.path.join(corpus, ".deskbook-cache"), ignore_errors=True)
-                runs[name].append(timed([deskbook, "build", "-q", "-s", corpus, "-o", out]))
-    for name, measured in runs.items():
-        results[name] = median(measured)
-    # Rebuilds into the folder of the last cold run: with nothing changed, then with one
-    # page's text changed (and changed back, so the corpus stays as generated).
-    last = outputs[-1]
-    quiet = [deskbook, "build", "-q", "-s", corpus, "-o", last]
-    # The cold runs' files (outputs, and each build cache of 60 MB) are written out to the disk
-    # first: their write-back would otherwise run on the cores while the rebuilds are timed,
-    # which a site rebuilt every few minutes does not meet.
-    os.sync()
-    results["deskbook, nothing changed"] = median([timed(quiet) for _ in range(args.runs)])
+    runs = {name: [] for name in ["hugo", "deskbook", "deskbook, nothing changed", "deskbook, one page changed"]}
     page = os.path.join(corpus, "content", "faq", "faq-000001.md")
     with open(page, encoding="utf-8") as f:
         original = f.read()
-    edits = []
     try:
-        # Two edits first, untimed: from the third rebuild on, a build makes over the oldest of
-        # the releases kept (`Releases.keep`) instead of filling an empty folder, which is how
-        # a site rebuilt on a schedule runs.
-        for run in range(2):
-            with open(page, "w", encoding="utf-8") as f:
-                f.write(original + f"\n\n預先的說明 {run}。\n")
-            timed(quiet)
         for run in range(args.runs):
-            with open(page, "w", encoding="utf-8") as f:
-                f.write(original + f"\n\n追加的說明 {run}。\n")
-            edits.append(timed(quiet))
+            hugo_out, out = (os.path.join(args.out, f"out-{name}-{os.getpid()}-{run}") for name in ["hugo", "deskbook"])
+            outputs += [hugo_out, out]
+            runs["hugo"].append(timed(["hugo", "--quiet", "-d", hugo_out], cwd=hugo_site))
+            # Cold: no cache from an earlier run.
+            shutil.rmtree(os.path.join(corpus, ".deskbook-cache"), ignore_errors=True)
+            quiet = [deskbook, "build", "-q", "-s", corpus, "-o", out]
+            runs["deskbook"].append(timed(quiet))
+            # The cold runs' files (outputs, and a build cache of 60 MB) are written out to the
+            # disk first: their write-back would otherwise run on the cores while the rebuilds
+            # are timed, which a site rebuilt every few minutes does not meet.
+            os.sync()
+            runs["deskbook, nothing changed"].append(timed(quiet))
+            # One page's text changed (and changed back at the end, so the corpus stays as
+            # generated). Two edits first, untimed: from the third rebuild on, a build makes over
+            # the oldest of the releases kept (`Releases.keep`) instead of filling an empty
+            # folder, which is how a site rebuilt on a schedule runs.
+            for edit in range(3):
+                with open(page, "w", encoding="utf-8") as f:
+                    f.write(original + f"\n\n追加的說明 {run} {edit}。\n")
+                measured = timed(quiet)
+            runs["deskbook, one page changed"].append(measured)
     finally:
         with open(page, "w", encoding="utf-8") as f:
             f.write(original)
-        timed(quiet)
-    results["deskbook, one page changed"] = median(edits)
+    for name, measured in runs.items():
+        results[name] = median(measured)
     for out in outputs:
         shutil.rmtree(out, ignore_errors=True)
         shutil.rmtree(out + ".releases", ignore_errors=True)
