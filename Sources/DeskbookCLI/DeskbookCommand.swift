@@ -44,7 +44,8 @@ public enum DeskbookCommand {
                 print(version)
                 return 0
             }
-            if first == "help", words.count <= 2 {
+            if first == "help" {
+                guard words.count <= 2 else { throw UsageError(message: "help takes one command's name, like 'deskbook help build'") }
                 print(try words.count == 2 ? command(words[1]).spec.help : help)
                 return 0
             }

@@ -122,7 +122,8 @@ func run(_ arguments: [String]) -> Int32 { DeskbookCommand.run(arguments) }
         let site = try TestSite(["content/a.md": TestSite.page("A")])
         defer { site.remove() }
         for wrong in [["build", "--sight", site.root], ["build", "-s"], ["build", "extra"], ["build", "--strict=yes"], ["buidl"],
-                      ["new", "faq"], ["new", "poster", "x", "-s", site.root], ["serve", "--port", "eighty"]] {
+                      ["new", "faq"], ["new", "poster", "x", "-s", site.root], ["serve", "--port", "eighty"], ["help", "buidl"],
+                      ["help", "build", "check"]] {
             #expect(run(wrong) == 64, "\(wrong)")
         }
         #expect(!FileSystem.exists(site.root + "/public"))
