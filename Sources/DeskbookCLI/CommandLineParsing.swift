@@ -92,6 +92,8 @@ struct CommandSpec: Sendable {
             return
         }
         guard let value = attached ?? words.popFirst() else { throw usageError("missing value for '\(option.usage)'") }
+        // No option means anything empty: an empty --output would name the current folder.
+        guard !value.isEmpty else { throw usageError("'--\(option.long)' needs a value that is not empty") }
         parsed.values[option.long] = value
     }
 

@@ -119,6 +119,10 @@ func run(_ arguments: [String]) -> Int32 { DeskbookCommand.run(arguments) }
         }
         #expect(try BuildCommand.spec.parse([]).value("site") == ".")
         #expect(try NewCommand.spec.parse(["page", "--", "-標題-"]).arguments == ["page", "-標題-"])
+        // An empty value is refused before anything runs: an empty --output names the current folder.
+        for empty in [["--output="], ["-o", ""], ["--site", ""]] {
+            #expect(throws: UsageError.self, "\(empty)") { try BuildCommand.spec.parse(empty) }
+        }
         let site = try TestSite(["content/a.md": TestSite.page("A")])
         defer { site.remove() }
         for wrong in [["build", "--sight", site.root], ["build", "-s"], ["build", "extra"], ["build", "--strict=yes"], ["buidl"],
