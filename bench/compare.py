@@ -58,7 +58,6 @@ def main():
     # Each run writes a fresh folder: recreating a just-deleted tree of 10,000 folders is
     # much slower on this disk (discard) and would measure the file system, not the tool.
     # Runs alternate between the tools, so both meet the disk in the same state.
-    results = {}
     outputs = []
     runs = {name: [] for name in ["hugo", "deskbook", "deskbook, nothing changed", "deskbook, one page changed"]}
     page = os.path.join(corpus, "content", "faq", "faq-000001.md")
@@ -90,8 +89,7 @@ def main():
     finally:
         with open(page, "w", encoding="utf-8") as f:
             f.write(original)
-    for name, measured in runs.items():
-        results[name] = median(measured)
+    results = {name: median(measured) for name, measured in runs.items()}
     for out in outputs:
         shutil.rmtree(out, ignore_errors=True)
         shutil.rmtree(out + ".releases", ignore_errors=True)

@@ -68,11 +68,9 @@ struct CommandSpec: Sendable {
                 var letters = word.dropFirst()
                 while let letter = letters.popFirst() {
                     guard let option = options.first(where: { $0.short == letter }) else { throw usageError("unknown option '-\(letter)'") }
-                    if option.valueName != nil {
-                        try take(option, letters.isEmpty ? nil : String(letters), &words, &parsed)
-                        break
-                    }
-                    parsed.flags.insert(option.long)
+                    let takesValue = option.valueName != nil
+                    try take(option, takesValue && !letters.isEmpty ? String(letters) : nil, &words, &parsed)
+                    if takesValue { break }
                 }
             }
         }
@@ -85,6 +83,7 @@ struct CommandSpec: Sendable {
         return parsed
     }
 
+    /// Records a flag, or takes an option's value: the text `attached` to it, else the next word.
     private func take(_ option: Option, _ attached: String?, _ words: inout ArraySlice<String>,
                       _ parsed: inout ParsedCommandLine) throws(UsageError) {
         guard option.valueName != nil else {
@@ -138,7 +137,7 @@ struct ParsedCommandLine: Sendable {
     func flag(_ long: String) -> Bool { flags.contains(long) }
 
     /// The option's value as a whole number of type `T`; a usage error when it is not one.
-    func number<T: FixedWidthInteger>(_ long: String, as type: T.Type = T.self) throws(UsageError) -> T? {
+    func number<T: FixedWidthInteger>(_ long: String) throws(UsageError) -> T? {
         guard let text = value(long) else { return nil }
         guard let number = T(text) else {
             let range = T.bitWidth < 64 ? " from \(T.min) to \(T.max)" : ""

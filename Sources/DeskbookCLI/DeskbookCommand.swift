@@ -59,7 +59,7 @@ public enum DeskbookCommand {
             try command.init(command.spec.parse(rest)).run()
             return 0
         } catch let error as UsageError {
-            let spec = commands.first { $0.spec.name == error.command }?.spec
+            let spec = try? command(error.command).spec
             Console.error("error: \(error.message)")
             Console.error("usage: " + (spec?.usage ?? "deskbook <command> [options]"))
             Console.error("  see 'deskbook \(spec.map { $0.name + " " } ?? "")--help'")

@@ -48,7 +48,7 @@ final class YAMLComposer {
         var event = start
         defer { yaml_event_delete(&event) }
         let mark = event.start_mark
-        let (line, column) = (lineOffset + mark.line + 1, mark.column + 1)
+        let (line, column) = place(mark)
         let made: YAMLNode
         let anchor: UnsafePointer<UInt8>?
         switch event.type {
@@ -119,8 +119,12 @@ final class YAMLComposer {
         yaml_event_delete(&event)
     }
 
+    /// Where `mark` stands in the file: libyaml counts lines and columns from 0, in the text alone.
+    private func place(_ mark: yaml_mark_t) -> (line: Int, column: Int) { (lineOffset + mark.line + 1, mark.column + 1) }
+
     private func failure(at mark: yaml_mark_t, _ message: String) -> Diagnostic {
-        .error(path, line: lineOffset + mark.line + 1, column: mark.column + 1, "invalid YAML: \(message)")
+        let (line, column) = place(mark)
+        return .error(path, line: line, column: column, "invalid YAML: \(message)")
     }
 
     private func parserFailure() -> Diagnostic {
