@@ -9,8 +9,11 @@ The corpus comes from ../shared/bench/make-corpus.py (deterministic), Hugo's tem
 the median wall time and the largest peak memory are reported. Each round also rebuilds
 Deskbook's output at once, with nothing changed and with one page changed: a rebuild is
 compared with cold builds of the same minutes, as the machine's speed drifts over a run.
-Needs Debian's hugo (installed if missing) and a release build of deskbook (built here)."""
-import argparse, os, resource, shutil, subprocess, sys, time
+Needs Debian's hugo (installed if missing) and a release build of deskbook (built here).
+
+On a disk, a run first waits until six minutes have passed since the benchmarks last deleted
+their outputs there (`wait_for_quiet_disk`)."""
+import argparse, os, shutil, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.normpath(os.path.join(ROOT, "..", "shared", "bench"))
@@ -26,6 +29,49 @@ def timed(command, cwd=None):
     if status != 0:
         sys.exit(f"failed: {' '.join(command)}\n{process.stderr.read().decode()}")
     return wall, usage.ru_maxrss / 1024
+
+
+# When the benchmarks last deleted outputs on the disk (the file's modification time).
+LAST_DELETION = os.path.join(WORK, ".last-deletion")
+# ext4 without a journal (this machine's disk) will not reuse an inode freed in the last 60 s,
+# or 360 s while its table block is unwritten, and each new file or folder passes over every
+# such inode of its block group again: for about six minutes after a tree of ten thousand
+# folders is deleted, a build next to it makes each file and folder 10 to 100 times slower.
+QUIET_AFTER = 370
+
+
+def on_disk(folder):
+    """Whether `folder` is on a disk (not tmpfs, like /dev/shm)."""
+    folder, best, kind = os.path.realpath(folder), "", ""
+    with open("/proc/mounts") as mounts:
+        for line in mounts:
+            _, point, fstype = line.split()[:3]
+            if (folder == point or folder.startswith(point.rstrip("/") + "/")) and len(point) > len(best):
+                best, kind = point, fstype
+    return kind not in ("tmpfs", "ramfs")
+
+
+def remove_outputs(outputs):
+    """Deletes builds' outputs (a release link and its releases, or a folder), noting the time
+    when they were on the disk."""
+    for out in outputs:
+        shutil.rmtree(out + ".releases", ignore_errors=True)
+        if os.path.islink(out):
+            os.unlink(out)
+        shutil.rmtree(out, ignore_errors=True)
+    if any(on_disk(os.path.dirname(out)) for out in outputs):
+        open(LAST_DELETION, "a").close()
+        os.utime(LAST_DELETION)
+
+
+def wait_for_quiet_disk(folder):
+    """Before builds are timed on the disk, waits out the slow minutes after the last deletion."""
+    if not on_disk(folder) or not os.path.exists(LAST_DELETION):
+        return
+    wait = QUIET_AFTER - (time.time() - os.path.getmtime(LAST_DELETION))
+    if wait > 0:
+        print(f"waiting {wait:.0f} s: new files on this disk are slow for six minutes after a deletion", flush=True)
+        time.sleep(wait)
 
 
 def median(measured):
@@ -55,9 +101,12 @@ def main():
         shutil.copytree(corpus, hugo_site)
         shutil.copytree(os.path.join(SHARED, "hugo"), hugo_site, dirs_exist_ok=True)
 
-    # Each run writes a fresh folder: recreating a just-deleted tree of 10,000 folders is
-    # much slower on this disk (discard) and would measure the file system, not the tool.
-    # Runs alternate between the tools, so both meet the disk in the same state.
+    os.makedirs(args.out, exist_ok=True)
+    wait_for_quiet_disk(args.out)
+    # Each run writes a fresh folder, and none is deleted before the end: on this disk, a
+    # deleted tree slows every file made after it (`QUIET_AFTER`), which would measure the
+    # file system, not the tool. Runs alternate between the tools, so both meet the disk in
+    # the same state.
     outputs = []
     runs = {name: [] for name in ["hugo", "deskbook", "deskbook, nothing changed", "deskbook, one page changed"]}
     page = os.path.join(corpus, "content", "faq", "faq-000001.md")
@@ -90,11 +139,7 @@ def main():
         with open(page, "w", encoding="utf-8") as f:
             f.write(original)
     results = {name: median(measured) for name, measured in runs.items()}
-    for out in outputs:
-        shutil.rmtree(out, ignore_errors=True)
-        shutil.rmtree(out + ".releases", ignore_errors=True)
-        if os.path.islink(out):
-            os.unlink(out)
+    remove_outputs(outputs)
 
     pages = sum(len(files) for _, _, files in os.walk(os.path.join(corpus, "content")))
     print(f"corpus: {pages} Markdown files ({args.pages} pages), median of {args.runs} cold runs taken in turns, {os.cpu_count()} cores")

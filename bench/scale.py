@@ -6,11 +6,13 @@ in turns, with wall time, peak memory and the ratio of the two.
 
 Both corpora come from ../shared/bench/make-corpus.py (made here if missing; the large one
 is 670 MB), and each is read once, untimed, before it is built. Issue #7 asks for at most
-11 times the time and under 1 GiB of memory."""
+11 times the time and under 1 GiB of memory. On a disk, the outputs are kept until the end
+(a deleted tree slows the next build: compare.py's `wait_for_quiet_disk`), which needs about
+1.3 GB a run."""
 import argparse, os, shutil, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import ROOT, SHARED, WORK, median, timed  # noqa: E402
+from compare import ROOT, SHARED, WORK, median, on_disk, remove_outputs, timed, wait_for_quiet_disk  # noqa: E402
 
 
 def warm(corpus):
@@ -43,6 +45,10 @@ def main():
             subprocess.run([sys.executable, os.path.join(SHARED, "make-corpus.py"), str(pages), corpus], check=True)
         corpora[pages] = corpus
 
+    os.makedirs(args.out, exist_ok=True)
+    wait_for_quiet_disk(args.out)
+    keep_outputs = on_disk(args.out)
+    outputs = []
     runs = {pages: [] for pages in sizes}
     for run in range(args.runs):
         for pages in sizes:
@@ -50,9 +56,11 @@ def main():
             shutil.rmtree(os.path.join(corpora[pages], ".deskbook-cache"), ignore_errors=True)
             warm(corpora[pages])
             runs[pages].append(timed([deskbook, "build", "-q", "-s", corpora[pages], "-o", out]))
-            shutil.rmtree(out + ".releases", ignore_errors=True)
-            if os.path.islink(out):
-                os.unlink(out)
+            outputs.append(out)
+            if not keep_outputs:
+                remove_outputs(outputs)
+                outputs = []
+    remove_outputs(outputs)
 
     print(f"cold builds, median of {args.runs} taken in turns, {os.cpu_count()} cores")
     print(f"{'pages':>8}{'wall (s)':>10}{'peak (MiB)':>12}")
