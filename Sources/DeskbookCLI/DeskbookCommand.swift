@@ -151,7 +151,6 @@ struct BuildCommand: Command {
         // On a terminal, one line that shows the phase done last; elsewhere (cron, CI, a
         // log) every phase on its own line with its time. -v prints the lines on a terminal too.
         let progress = Progress(mode: quiet ? .silent : verbose || isatty(1) == 0 ? .lines : .oneLine)
-        if verbose && Allocator.asksForLargePages { print("memory: asked for in 2 MiB pages (glibc.malloc.hugetlb=1)") }
         func show(_ report: BuildReport) {
             progress.finish()
             if verbose { print("queries run: \(report.queriesRun) (the others came from the cache)") }

@@ -134,23 +134,4 @@ import Testing
         let cache = try FileSystem.listDirectory(site.root + "/.deskbook-cache/builds").map(\.name)
         #expect(!cache.contains { $0.hasPrefix(".deskbook-tmp") }, "\(cache)")
     }
-
-    /// Where the system gives 2 MiB pages only when asked (transparent huge pages in `madvise`
-    /// mode), the program starts itself over once asking for them, and builds as it was told.
-    @Test func aBuildStartsOverOnceAskingFor2MiBPages() throws {
-        let site = try TestSite(["content/_index.md": TestSite.page("首頁"), "content/faq/q.md": TestSite.page("問題", "內容")])
-        defer { site.remove() }
-        let mode = (try? FileSystem.readText("/sys/kernel/mm/transparent_hugepage/enabled")) ?? ""
-        guard let process = buildProcess(site, quiet: false) else { return }
-        process.arguments = ["build", "-v", "-s", site.root, "-o", site.output]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        #expect(output.contains("built 2 pages into \(site.output)"), "\(output)")
-        let line = "memory: asked for in 2 MiB pages"
-        #expect(output.components(separatedBy: line).count - 1 == (mode.contains("[madvise]") ? 1 : 0), "\(mode)\n\(output)")
-    }
 }
