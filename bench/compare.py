@@ -54,12 +54,13 @@ def on_disk(folder):
 def remove_outputs(outputs):
     """Deletes builds' outputs (a release link and its releases, or a folder), noting the time
     when they were on the disk."""
-    for out in outputs:
+    removed = [out for out in outputs if os.path.lexists(out) or os.path.lexists(out + ".releases")]
+    for out in removed:
         shutil.rmtree(out + ".releases", ignore_errors=True)
         if os.path.islink(out):
             os.unlink(out)
         shutil.rmtree(out, ignore_errors=True)
-    if any(on_disk(os.path.dirname(out)) for out in outputs):
+    if any(on_disk(os.path.dirname(out)) for out in removed):
         open(LAST_DELETION, "a").close()
         os.utime(LAST_DELETION)
 

@@ -10,9 +10,8 @@ bytes are counted from its files: its script, entry, WebAssembly and metadata, o
 chunk and the fragments of five results (what its default UI loads)."""
 import argparse, json, os, re, shutil, subprocess, sys, time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.normpath(os.path.join(ROOT, "..", "shared", "bench"))
-WORK = os.path.join(ROOT, "bench", "out")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from compare import ROOT, SHARED, WORK, remove_outputs  # noqa: E402
 
 
 def tree_bytes(folder):
@@ -40,10 +39,7 @@ def main():
     times = []
     for _ in range(args.runs):
         shutil.rmtree(os.path.join(corpus, ".deskbook-cache"), ignore_errors=True)
-        for folder in [site, site + ".releases"]:
-            if os.path.islink(folder):
-                os.unlink(folder)
-            shutil.rmtree(folder, ignore_errors=True)
+        remove_outputs([site])
         verbose = subprocess.run([deskbook, "build", "-v", "--separate-phases", "-s", corpus, "-o", site],
                                  check=True, capture_output=True, text=True).stdout
         times.append(sum(float(re.search(pattern, verbose).group(1))
@@ -81,10 +77,7 @@ def main():
     print(f"{'Pagefind peak memory (MiB)':30}{'':>14}{pagefind_memory:>14.0f}")
     gz = subprocess.run(f"gzip -9c {script} | wc -c", shell=True, capture_output=True, text=True).stdout.strip()
     print(f"search script: {os.path.getsize(script):,} bytes, {int(gz):,} gzipped")
-    if os.path.islink(site):
-        os.unlink(site)
-    shutil.rmtree(site + ".releases", ignore_errors=True)
-    shutil.rmtree(pagefind_out, ignore_errors=True)
+    remove_outputs([site, pagefind_out])
 
 
 if __name__ == "__main__":
