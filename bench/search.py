@@ -11,7 +11,7 @@ chunk and the fragments of five results (what its default UI loads)."""
 import argparse, json, os, re, shutil, subprocess, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import ROOT, SHARED, WORK, remove_outputs  # noqa: E402
+from compare import ROOT, SHARED, WORK, remove_outputs, wait_for_quiet_disk  # noqa: E402
 
 
 def tree_bytes(folder):
@@ -31,15 +31,18 @@ def main():
     if not os.path.isdir(corpus):
         subprocess.run([sys.executable, os.path.join(SHARED, "make-corpus.py"), str(args.pages), corpus], check=True)
 
-    site = os.path.join(WORK, f"search-site-{os.getpid()}")
     # Cold builds (no build cache, so every page's terms are worked out), the median of
     # `--runs`; --separate-phases: the index builds on its own, so its time is not shared with
     # the pages. The index's whole cost is each page's terms (worked out while pages render in
-    # a normal build) and the index made of them.
+    # a normal build) and the index made of them. Each build writes a folder of its own, all
+    # deleted at the end (compare.py's `wait_for_quiet_disk` says why).
+    wait_for_quiet_disk(WORK)
+    sites = []
     times = []
-    for _ in range(args.runs):
+    for run in range(args.runs):
         shutil.rmtree(os.path.join(corpus, ".deskbook-cache"), ignore_errors=True)
-        remove_outputs([site])
+        site = os.path.join(WORK, f"search-site-{os.getpid()}-{run}")
+        sites.append(site)
         verbose = subprocess.run([deskbook, "build", "-v", "--separate-phases", "-s", corpus, "-o", site],
                                  check=True, capture_output=True, text=True).stdout
         times.append(sum(float(re.search(pattern, verbose).group(1))
@@ -77,7 +80,7 @@ def main():
     print(f"{'Pagefind peak memory (MiB)':30}{'':>14}{pagefind_memory:>14.0f}")
     gz = subprocess.run(f"gzip -9c {script} | wc -c", shell=True, capture_output=True, text=True).stdout.strip()
     print(f"search script: {os.path.getsize(script):,} bytes, {int(gz):,} gzipped")
-    remove_outputs([site, pagefind_out])
+    remove_outputs(sites + [pagefind_out])
 
 
 if __name__ == "__main__":
