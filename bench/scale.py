@@ -56,6 +56,7 @@ def main():
             shutil.rmtree(os.path.join(corpora[pages], ".deskbook-cache"), ignore_errors=True)
             warm(corpora[pages])
             runs[pages].append(timed([deskbook, "build", "-q", "-s", corpora[pages], "-o", out]))
+            print(pages, "%.2f s %.0f MiB" % runs[pages][-1], flush=True)
             outputs.append(out)
             if not keep_outputs:
                 remove_outputs(outputs)
