@@ -28,7 +28,7 @@ struct BuildState: Sendable {
         /// The paths it wrote, one a line, as the summary holds them: after a build from
         /// nothing that is every file of the site, read by each of the next builds, and
         /// looked at by few (`changedSince`).
-        var writtenLines: ArraySlice<UInt8>
+        var writtenLines: ByteSlice
 
         init(name: String, base: String, written: [String]) {
             (self.name, self.base) = (name, base)
@@ -37,14 +37,14 @@ struct BuildState: Sendable {
                 lines.append(utf8: path)
                 lines.append(UInt8(ascii: "\n"))
             }
-            writtenLines = lines[...]
+            writtenLines = ByteSlice(lines)
         }
 
-        init(name: String, base: String, writtenLines: ArraySlice<UInt8>) {
+        init(name: String, base: String, writtenLines: ByteSlice) {
             (self.name, self.base, self.writtenLines) = (name, base, writtenLines)
         }
 
-        var written: [String] { writtenLines.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) } }
+        var written: [String] { writtenLines.buffer.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) } }
     }
 
     static let formatVersion: Int64 = 19
@@ -122,6 +122,15 @@ struct BuildState: Sendable {
         return cacheDirectory + "/builds/" + String(repeating: "0", count: 16 - digits.count) + digits
     }
 
+    /// A file of the build cache: mapped while this build holds `lock`, under which other builds
+    /// neither add to the file nor cut it short (`FileSystem.mapFile`), else read; the first
+    /// `length` bytes when given (what a build that did not finish added after them may be
+    /// replaced while they are mapped). Nil where it cannot be read.
+    static func readCacheFile(_ path: String, length: Int? = nil, lock: BuildLock?) -> SharedBytes? {
+        if let lock { return try? FileSystem.mapFile(path, length: length, keeping: lock) }
+        return (try? FileSystem.readFile(path)).map(SharedBytes.init)
+    }
+
     /// The summary (enough to tell that nothing changed) is read first and alone; the page
     /// records, tens of megabytes on a large site, only when there is work to do.
     static func loadSummary(_ path: String) -> BuildState? {
@@ -151,10 +160,10 @@ struct BuildState: Sendable {
     /// Adds the page records and search memories written with this summary; false when they
     /// are missing or do not belong to it (a build killed between writing the files). The
     /// loaded files are read apart (`loadLoadedFiles`), as loading needs them first.
-    mutating func loadPages(_ path: String) -> Bool {
+    mutating func loadPages(_ path: String, lock: BuildLock?) -> Bool {
         let summary = self
-        let search = Background { Self.loadSearch(path, header: summary) }
-        guard let stores = pageStores, let bytes = try? FileSystem.readFile(path + ".pages"), bytes.count >= stores.logEnd,
+        let search = Background { Self.loadSearch(path, header: summary, lock: lock) }
+        guard let stores = pageStores, let bytes = Self.readCacheFile(path + ".pages", length: stores.logEnd, lock: lock), bytes.count >= stores.logEnd,
               let store = RecordStore(path: path + ".terms", identity: stores.terms, end: stores.termsEnd) else { return false }
         // What follows the summary's end was added by a build that did not finish.
         var input = ByteReader(bytes, range: 0..<stores.logEnd)
@@ -177,8 +186,8 @@ struct BuildState: Sendable {
         var records: Int?
     }
 
-    static func loadLoadedFiles(_ path: String) -> LoadedFileLog? {
-        guard let bytes = try? FileSystem.readFile(path + ".content") else { return nil }
+    static func loadLoadedFiles(_ path: String, lock: BuildLock?) -> LoadedFileLog? {
+        guard let bytes = readCacheFile(path + ".content", lock: lock) else { return nil }
         var input = ByteReader(bytes)
         guard decodeHeader(&input) != nil else { return nil }
         var log = LoadedFileLog(files: [:], records: 0)
@@ -197,9 +206,9 @@ struct BuildState: Sendable {
 
     /// Read with the pages; none (the next index is built from every page's terms) when
     /// missing, damaged or written with another summary.
-    private static func loadSearch(_ path: String, header state: BuildState)
+    private static func loadSearch(_ path: String, header state: BuildState, lock: BuildLock?)
         -> (keys: [String: UInt64], files: [String], memories: [String: IndexMemory], store: RecordStore, log: SearchLog)? {
-        guard let bytes = try? FileSystem.readFile(path + ".search") else { return nil }
+        guard let bytes = readCacheFile(path + ".search", lock: lock) else { return nil }
         var input = ByteReader(bytes)
         guard var head = SearchRecordHead.decode(&input),
               var store = RecordStore(path: path + ".postings", identity: head.storeIdentity, end: head.storeEnd) else { return nil }

@@ -138,7 +138,7 @@ struct Releases: Sendable {
 }
 
 /// One build at a time per output folder: an exclusive lock on `public.releases/.lock`.
-final class BuildLock {
+final class BuildLock: @unchecked Sendable {
     private let descriptor: Int32
 
     struct Busy: Error, CustomStringConvertible {
@@ -160,6 +160,13 @@ final class BuildLock {
         ftruncate(descriptor, 0)
         let pid = Array(String(getpid()).utf8)
         _ = pid.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+    }
+
+    /// The lock when no other build holds it now, else nil; nil too before the first build, as
+    /// only a build that goes on to write makes the releases' folder.
+    static func ifFree(releases: Releases) -> BuildLock? {
+        guard FileSystem.isDirectory(releases.folder) else { return nil }
+        return try? BuildLock(releases: releases, wait: false)
     }
 
     deinit {

@@ -99,9 +99,6 @@ public enum SiteBuilder {
         // then differs from what this build records, and the next build looks again.
         let statePath = options.writeOutput ? options.cacheDirectory.map { BuildState.path(cacheDirectory: $0, output: options.outputDirectory) } : nil
         let dataFiles = config.data.values.map { $0.hasPrefix("/") ? $0 : options.siteDirectory + "/" + $0 }
-        // What the last build found in each Markdown file is read on another core meanwhile;
-        // a build with nothing changed does not wait for it.
-        let readingLoadedFiles = statePath.map { statePath in Background { BuildState.loadLoadedFiles(statePath) } }
         let fingerprint = InputFingerprint.of(siteDirectory: options.siteDirectory, dataFiles: dataFiles, options: options)
         let inputs = fingerprint.value
         let liveRelease = Releases(output: options.outputDirectory).current.map(FileSystem.lastComponent)
@@ -115,18 +112,27 @@ public enum SiteBuilder {
             report.seconds = (ContinuousClock.now - started).seconds
             return report
         }
-        // The page records and the search memories are read while the content loads. What
-        // loading needs of the cache was read while the inputs were fingerprinted; each of its
-        // records stands for itself (a file's status must match it), with a summary or without.
+        // A build that can take the output's lock now holds it from here, and maps the build
+        // cache's files rather than reading them: no other build adds to them or cuts them
+        // short meanwhile (`BuildState.readCacheFile`). One that cannot reads them, and waits
+        // for the lock (or stops) when it comes to write, as before.
+        let earlyLock = statePath == nil ? nil : BuildLock.ifFree(releases: Releases(output: options.outputDirectory))
+        // What the last build found in each Markdown file, which loading needs first. Each of
+        // its records stands for itself (a file's status must match it), with a summary or
+        // without.
+        let readingLoadedFiles = statePath.map { statePath in Background { BuildState.loadLoadedFiles(statePath, lock: earlyLock) } }
+        // The page records and the search memories are read while the content loads.
         var readingPages: Background<BuildState?>?
         if let statePath, let summary = previousState {
             readingPages = Background {
                 var state = summary
-                return state.loadPages(statePath) ? state : nil
+                return state.loadPages(statePath, lock: earlyLock) ? state : nil
             }
         }
         // The site models the last build made, for trees whose pages keep their shape.
-        let readingModels = statePath.map { statePath in Background { SiteModelCache.load(statePath) } }
+        let readingModels = statePath.map { statePath in Background { SiteModelCache.load(statePath, lock: earlyLock) } }
+        // A build that stops early waits for them still: what they map holds the lock.
+        defer { _ = (readingLoadedFiles?.result(), readingPages?.result(), readingModels?.result()) }
         let loadedFileLog = try phase("read build cache") { () throws(DiagnosticsError) in readingLoadedFiles?.result() ?? nil }
 
         var content = try phase("load content") { () throws(DiagnosticsError) -> SiteContent in
@@ -219,7 +225,7 @@ public enum SiteBuilder {
         if options.writeOutput {
             do {
                 let releases = Releases(output: options.outputDirectory)
-                let lock = try BuildLock(releases: releases, wait: options.waitForLock)
+                let lock = try earlyLock ?? BuildLock(releases: releases, wait: options.waitForLock)
                 let previous = releases.current
                 let staging = try releases.begin()
                 release = (releases, staging.path, previous, staging.recycled, lock)
@@ -458,7 +464,7 @@ public enum SiteBuilder {
         // What the build read and made is held until `built` returns: Swift frees each value
         // after its last use, and freeing ten thousand pages' values piece by piece is work
         // that ending the process makes unneeded.
-        withExtendedLifetime((trees, pages, digests, content, expansion, previousState, loadedFileLog, theme)) { built(report) }
+        withExtendedLifetime((trees, pages, digests, content, expansion, previousState, loadedFileLog, theme, earlyLock)) { built(report) }
         return report
     }
 
@@ -947,12 +953,12 @@ final class PageDigest: Sendable {
     /// feed's pages are, of ten thousand read each build.
     enum Summary: Sendable {
         case text(String)
-        case stored(ArraySlice<UInt8>)
+        case stored(ByteSlice)
 
         var text: String {
             switch self {
             case .text(let text): return text
-            case .stored(let bytes): return String(decoding: bytes, as: UTF8.self)
+            case .stored(let bytes): return String(decoding: bytes.buffer, as: UTF8.self)
             }
         }
 

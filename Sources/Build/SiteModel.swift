@@ -353,7 +353,7 @@ extension SiteModel {
 
     /// The model of `pages` with the lists (`encodeLists`) a build made of pages of the same
     /// shape (`Keys.shape`); nil where the bytes do not read back as lists of as many pages.
-    init?(pages: [Page], restoring bytes: [UInt8], range: Range<Int>) {
+    init?(pages: [Page], restoring bytes: SharedBytes, range: Range<Int>) {
         var input = ByteReader(bytes, range: range)
         let count = pages.count
         func texts() -> [String]? {

@@ -9,7 +9,7 @@ import DeskbookSupport
 struct SiteModelCache: Sendable {
     struct Record: Sendable {
         var key: UInt64
-        var bytes: [UInt8]
+        var bytes: SharedBytes
         var range: Range<Int>
     }
 
@@ -20,15 +20,16 @@ struct SiteModelCache: Sendable {
     static func path(_ statePath: String) -> String { statePath + ".models" }
 
     /// The records of the file; none where it is missing, damaged or written by another program.
-    static func load(_ statePath: String) -> SiteModelCache {
+    /// Mapped while the build holds `lock` (`BuildState.readCacheFile`).
+    static func load(_ statePath: String, lock: BuildLock?) -> SiteModelCache {
         var cache = SiteModelCache()
-        guard let bytes = try? FileSystem.readFile(path(statePath)) else { return cache }
+        guard let bytes = BuildState.readCacheFile(path(statePath), lock: lock) else { return cache }
         var input = ByteReader(bytes)
         guard input.integer() == formatVersion, input.word() == BuildState.toolFingerprint,
               let count = input.count(limit: input.remaining) else { return cache }
         for _ in 0..<count {
             guard let prefix = input.text(), let key = input.word(), let hash = input.word(), let length = input.count(),
-                  let range = input.skip(length), StableHasher.hash(bytes: bytes[range]) == hash else { return SiteModelCache() }
+                  let range = input.skip(length), bytes.hash(range) == hash else { return SiteModelCache() }
             cache.records[prefix] = Record(key: key, bytes: bytes, range: range)
         }
         return cache

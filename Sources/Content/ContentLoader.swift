@@ -103,12 +103,12 @@ public struct LoadedFile: Sendable {
         /// A record made from its file is boxed: records are moved and copied ten thousand at
         /// a time, and a front matter inline is a few hundred bytes and a dozen references.
         private enum Source: Sendable {
-            case bytes([UInt8], Range<Int>)
+            case bytes(SharedBytes, Range<Int>)
             indirect case record(LoadedFile)
         }
 
         /// The record in `range` of `bytes` (`LoadedFile.encode`); nil when its status is damaged.
-        public init?(_ bytes: [UInt8], range: Range<Int>) {
+        public init?(_ bytes: SharedBytes, range: Range<Int>) {
             var input = ByteReader(bytes, range: range)
             guard let status = LoadedFile.decodeStatus(&input) else { return nil }
             self.status = status

@@ -60,6 +60,8 @@ public struct ByteWriter {
     @inlinable
     public mutating func blob(_ value: ArraySlice<UInt8>) { value.withUnsafeBufferPointer { blob($0) } }
 
+    public mutating func blob(_ value: ByteSlice) { withExtendedLifetime(value) { blob(value.buffer) } }
+
     @inlinable
     public mutating func blob(_ value: UnsafeBufferPointer<UInt8>) {
         integer(value.count)
@@ -145,23 +147,35 @@ public struct ByteWriter {
 }
 
 public struct ByteReader {
-    // Visible to inlined code: the search index reads every term of the site through here.
-    @usableFromInline let bytes: [UInt8]
+    /// The bytes read. Visible to inlined code: the search index reads every term of the site
+    /// through here.
+    @usableFromInline let bytes: UnsafeBufferPointer<UInt8>
+    /// What keeps `bytes` where they are: the array read, or the shared bytes (a file mapped,
+    /// say) whose slices outlive the reader.
+    private let array: [UInt8]
+    private var shared: SharedBytes?
     @usableFromInline var index: Int
     /// Where reading stops: the end of the bytes, or of the range given.
     @usableFromInline let end: Int
 
-    public init(_ bytes: [UInt8]) {
-        self.bytes = bytes
-        index = 0
-        end = bytes.count
-    }
+    public init(_ bytes: [UInt8]) { self.init(bytes, range: 0..<bytes.count) }
 
     /// Reads `range` of `bytes` only, without copying them: one record of a file read whole.
     public init(_ bytes: [UInt8], range: Range<Int>) {
-        self.bytes = bytes
+        array = bytes
+        self.bytes = bytes.withUnsafeBufferPointer { $0 }
         index = range.lowerBound
-        end = range.upperBound
+        end = min(range.upperBound, bytes.count)
+    }
+
+    /// Reads `range` of `shared` (all of it when nil); what `bytes(_:)` and `blobInPlace()`
+    /// give keeps them alive.
+    public init(_ shared: SharedBytes, range: Range<Int>? = nil) {
+        array = []
+        self.shared = shared
+        bytes = shared.buffer
+        index = range?.lowerBound ?? 0
+        end = min(range?.upperBound ?? shared.count, shared.count)
     }
 
     public var isAtEnd: Bool { index == end }
@@ -185,12 +199,13 @@ public struct ByteReader {
         return bytes[index]
     }
 
-    /// The next `count` bytes as they are.
+    /// The next `count` bytes where they lie, valid while the reader's bytes are: for a look
+    /// that keeps nothing (a search term's letters, of every term of the site).
     @inlinable
-    public mutating func bytes(_ count: Int) -> ArraySlice<UInt8>? {
+    public mutating func bytesInPlace(_ count: Int) -> UnsafeBufferPointer<UInt8>? {
         guard count >= 0, count <= end - index else { return nil }
         defer { index += count }
-        return bytes[index..<index + count]
+        return UnsafeBufferPointer(rebasing: bytes[index..<index + count])
     }
 
     /// Skips a block written with its length in bytes first (a `varint`); false at damaged bytes.
@@ -205,8 +220,8 @@ public struct ByteReader {
     /// build cache is one, tens of thousands of them a build.
     @inlinable
     public mutating func integer() -> Int64? {
-        guard index >= 0, index + 8 <= end, end <= bytes.count else { return nil }
-        let value = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: index, as: UInt64.self)) }
+        guard index >= 0, index + 8 <= end else { return nil }
+        let value = UInt64(littleEndian: UnsafeRawPointer(bytes.baseAddress.unsafelyUnwrapped + index).loadUnaligned(as: UInt64.self))
         index += 8
         return Int64(bitPattern: value)
     }
@@ -232,7 +247,7 @@ public struct ByteReader {
     public mutating func text() -> String? {
         guard let count = count(), index + count <= end else { return nil }
         defer { index += count }
-        return String(decoding: bytes[index..<index + count], as: UTF8.self)
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[index..<index + count]), as: UTF8.self)
     }
 
     /// Values written with `ByteWriter.column`, at most `limit` of them.
@@ -242,21 +257,21 @@ public struct ByteReader {
         let start = index
         index += count * stride
         return [T](unsafeUninitializedCapacity: count) { values, initialized in
-            bytes.withUnsafeBytes { source in
-                UnsafeMutableRawBufferPointer(values).copyMemory(from: UnsafeRawBufferPointer(rebasing: source[start..<start + count * stride]))
-            }
+            UnsafeMutableRawBufferPointer(values).copyMemory(from: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[start..<start + count * stride])))
             initialized = count
         }
     }
 
     /// A blob left in the bytes read (a slice of them, not a copy).
-    public mutating func blobInPlace() -> ArraySlice<UInt8>? {
-        guard let count = count() else { return nil }
-        return bytes(count)
+    public mutating func blobInPlace() -> ByteSlice? {
+        guard let count = count(), count <= end - index else { return nil }
+        defer { index += count }
+        if shared == nil { shared = SharedBytes(array) }
+        return ByteSlice(shared!, index..<index + count)
     }
 
     public mutating func blob() -> [UInt8]? {
-        guard let count = count(), index + count <= end else { return nil }
+        guard let count = count(), count <= end - index else { return nil }
         defer { index += count }
         return Array(bytes[index..<index + count])
     }

@@ -110,6 +110,10 @@ public struct StableHasher: Sendable {
     public static func hash(bytes: ArraySlice<UInt8>) -> UInt64 {
         bytes.withUnsafeBytes { hash(bytes: $0) }
     }
+
+    public static func hash(bytes: ByteSlice) -> UInt64 {
+        bytes.withUnsafeBytes { hash(bytes: $0) }
+    }
 }
 
 extension StableHasher {

@@ -705,7 +705,7 @@ public struct IndexMemory: Sendable {
         guard let inStore = input.byte(), inStore <= 1, inStore == 0 || store != nil else { return nil }
         let storeEnd = UInt64(store?.end ?? 0)
         func blob(_ input: inout ByteReader) -> Blob? {
-            guard inStore == 1 else { return input.blobInPlace().map(Blob.held) }
+            guard inStore == 1 else { return input.blob().map { .held($0[...]) } }
             guard let start = input.varint(), let count = input.varint(), start <= storeEnd,
                   count <= storeEnd - start, let hash = input.word() else { return nil }
             return .stored(Int(start)..<Int(start + count), hash: hash)
@@ -759,9 +759,9 @@ public struct IndexMemory: Sendable {
             memory.postings.reserveCapacity(termCount)
             memory.encoded.reserveCapacity(termCount)
             for _ in 0..<termCount {
-                guard let postings = input.blobInPlace(), let encoded = input.blobInPlace() else { return nil }
-                memory.postings.append(.held(postings))
-                memory.encoded.append(.held(encoded))
+                guard let postings = input.blob(), let encoded = input.blob() else { return nil }
+                memory.postings.append(.held(postings[...]))
+                memory.encoded.append(.held(encoded[...]))
             }
         }
         guard let chunkCount = input.count() else { return nil }

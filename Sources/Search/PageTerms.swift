@@ -430,8 +430,9 @@ extension SearchIndex {
             forEachWordBytes { word, weight, section in body(String(decoding: word, as: UTF8.self), weight, section) }
         }
 
-        /// The words as their bytes, for a reader that makes a `String` only of new ones.
-        mutating func forEachWordBytes(_ body: (_ word: ArraySlice<UInt8>, _ weight: Float, _ section: UInt8) -> Void) {
+        /// The words as their bytes where they lie (valid during the call), for a reader that
+        /// makes a `String` only of new ones.
+        mutating func forEachWordBytes(_ body: (_ word: UnsafeBufferPointer<UInt8>, _ weight: Float, _ section: UInt8) -> Void) {
             forEachWord(passingOver: false) { word, weight, section in body(word!, weight, section) }
         }
 
@@ -441,7 +442,7 @@ extension SearchIndex {
         }
 
         @inline(__always)
-        private mutating func forEachWord(passingOver: Bool, _ body: (_ word: ArraySlice<UInt8>?, _ weight: Float, _ section: UInt8) -> Void) {
+        private mutating func forEachWord(passingOver: Bool, _ body: (_ word: UnsafeBufferPointer<UInt8>?, _ weight: Float, _ section: UInt8) -> Void) {
             if input.position == partsStart {
                 for _ in 0..<TermParts.cjkCount {
                     guard input.skipBlock() else { return }
@@ -450,7 +451,7 @@ extension SearchIndex {
             guard let count = input.varint() else { return }
             for _ in 0..<count {
                 guard let length = input.varint(), length > 0, length <= UInt64(Int.max) else { return }
-                let word = passingOver ? nil : input.bytes(Int(length))
+                let word = passingOver ? nil : input.bytesInPlace(Int(length))
                 guard passingOver ? input.skip(Int(length)) != nil : word != nil,
                       let weight = input.varint(), let section = input.byte() else { return }
                 body(word, Float(weight) / 2, section)

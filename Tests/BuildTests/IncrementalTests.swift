@@ -1,4 +1,5 @@
 import DeskbookSupport
+import Dispatch
 import DeskbookTestSupport
 import Testing
 #if canImport(Glibc)
@@ -334,6 +335,39 @@ func expectSameAsCold(_ site: TestSite, at time: CalendarDate = incrementalBuild
         return try incremental(site)
     }
 
+    /// A rebuild that finds the output's lock free takes it before it reads the build cache
+    /// (mapped into memory while it holds it) and lets go of both when it ends. One that
+    /// finds the lock held reads the cache and waits for the lock to write (`--wait`).
+    @Test func aRebuildHoldsTheLockWhileItReadsTheCacheAndLetsGoAtTheEnd() throws {
+        let site = try incrementalSite()
+        defer { site.remove() }
+        _ = try incremental(site)
+        let edited = try answerQ7(site, "新的回答內容。")
+        #expect(edited.pagesRendered < 10, "rendered \(edited.pagesRendered)")
+        // (Required: a build that waits for a lock its own process kept would wait for ever.)
+        try #require(BuildLock.ifFree(releases: Releases(output: site.output)) != nil, "the lock was kept after the build")
+        try expectSameAsCold(site, "a rebuild that mapped the cache")
+
+        let output = site.output
+        let taken = DispatchSemaphore(value: 0)
+        let holder = Background { () -> Bool in
+            let lock = try? BuildLock(releases: Releases(output: output), wait: false)
+            taken.signal()
+            usleep(300_000)
+            return withExtendedLifetime(lock) { lock != nil }
+        }
+        taken.wait()
+        try site.write("content/faq/loans/q7.md", TestSite.page("貸款問題7", "等候後的回答。", extra: "date: 2026-05-17\ntags: [貸款]\nreply: 簡答7"))
+        var options = BuildOptions(siteDirectory: site.root)
+        options.buildTime = now
+        options.waitForLock = true
+        let waited = try SiteBuilder.build(options)
+        #expect(holder.result(), "the lock was not free for the holder")
+        #expect(waited.pagesRendered < 10, "rendered \(waited.pagesRendered)")
+        #expect(try #require(site.read("faq/loans/q7/index.html")).contains("等候後的回答。"))
+        try expectSameAsCold(site, "a rebuild that waited for the lock")
+    }
+
     /// The site built once, the path of its build cache's file ending in `cacheFile`, and the
     /// path its build state's files begin with.
     func builtSite(cacheFile: String) throws -> (site: TestSite, path: String, state: String) {
@@ -357,19 +391,19 @@ func expectSameAsCold(_ site: TestSite, at time: CalendarDate = incrementalBuild
         let (site, path, state) = try builtSite(cacheFile: ".content")
         defer { site.remove() }
         let first = try FileSystem.readFile(path)
-        let files = try #require(BuildState.loadLoadedFiles(state)).files.count
+        let files = try #require(BuildState.loadLoadedFiles(state, lock: nil)).files.count
         _ = try answerQ7(site, "新的回答內容。")
         let second = try FileSystem.readFile(path)
         #expect(Array(second.prefix(first.count)) == first, "the log was written anew")
         #expect(second.count > first.count && second.count - first.count < 2_000)
-        #expect(try #require(BuildState.loadLoadedFiles(state)).records == files + 1)
+        #expect(try #require(BuildState.loadLoadedFiles(state, lock: nil)).records == files + 1)
         try FileSystem.writeAtomically(path, Array(second.dropLast(5)))
-        #expect(try #require(BuildState.loadLoadedFiles(state)).records == nil)
+        #expect(try #require(BuildState.loadLoadedFiles(state, lock: nil)).records == nil)
         try site.write("content/policies/leave.md", TestSite.page("請假規定", "改過", extra: "date: 2026-02-01\nowner: 人資部"))
         let report = try incremental(site)
         #expect(report.pagesRendered < 10, "rendered \(report.pagesRendered)")
         try expectSameAsCold(site, "a loaded-file log cut short")
-        let rewritten = try #require(BuildState.loadLoadedFiles(state))
+        let rewritten = try #require(BuildState.loadLoadedFiles(state, lock: nil))
         #expect(rewritten.records == files && rewritten.files.count == files)
     }
 
@@ -381,7 +415,7 @@ func expectSameAsCold(_ site: TestSite, at time: CalendarDate = incrementalBuild
         defer { site.remove() }
         func loaded() throws -> BuildState {
             var loaded = try #require(BuildState.loadSummary(state))
-            let read = loaded.loadPages(state)
+            let read = loaded.loadPages(state, lock: nil)
             #expect(read)
             return loaded
         }

@@ -61,7 +61,7 @@ import Testing
         var out = ByteWriter()
         model.encodeLists(into: &out)
         let bytes = out.bytes
-        let restored = try #require(SiteModel(pages: model.pages, restoring: bytes, range: 0..<bytes.count))
+        let restored = try #require(SiteModel(pages: model.pages, restoring: SharedBytes(bytes), range: 0..<bytes.count))
         #expect(restored.listRank == model.listRank)
         #expect(restored.sectionIndex == model.sectionIndex && restored.sectionIndex.count == 3)
         #expect(restored.pagesInSection == model.pagesInSection)
@@ -73,8 +73,8 @@ import Testing
         #expect(restored.tagsBySlug == model.tagsBySlug)
         for index in model.pages.indices { #expect(restored.related(to: index, limit: 5) == model.related(to: index, limit: 5)) }
         // Bytes cut short, or lists of another number of pages, read as none.
-        #expect(SiteModel(pages: model.pages, restoring: bytes, range: 0..<bytes.count - 1) == nil)
-        #expect(SiteModel(pages: Array(model.pages.dropLast()), restoring: bytes, range: 0..<bytes.count) == nil)
+        #expect(SiteModel(pages: model.pages, restoring: SharedBytes(bytes), range: 0..<bytes.count - 1) == nil)
+        #expect(SiteModel(pages: Array(model.pages.dropLast()), restoring: SharedBytes(bytes), range: 0..<bytes.count) == nil)
     }
 
     /// Pages that differ below their front matter have one shape; a title, tag, date or place

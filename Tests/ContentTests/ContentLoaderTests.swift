@@ -63,7 +63,7 @@ import Glibc
         let stored = try #require(third.loadedFiles[LoadedFile.key("faq/a.md")])
         var out = ByteWriter()
         stored.encode(into: &out)
-        let read = try #require(LoadedFile.Stored(out.bytes, range: 8..<out.bytes.count)?.loaded())
+        let read = try #require(LoadedFile.Stored(SharedBytes(out.bytes), range: 8..<out.bytes.count)?.loaded())
         #expect(read.frontMatter.title == "改過的甲" && read.status == stored.status && read.sourceHash == edited.sourceHash)
     }
 
