@@ -99,7 +99,9 @@ public enum SiteBuilder {
         // then differs from what this build records, and the next build looks again.
         let statePath = options.writeOutput ? options.cacheDirectory.map { BuildState.path(cacheDirectory: $0, output: options.outputDirectory) } : nil
         let dataFiles = config.data.values.map { $0.hasPrefix("/") ? $0 : options.siteDirectory + "/" + $0 }
-        let fingerprint = InputFingerprint.of(siteDirectory: options.siteDirectory, dataFiles: dataFiles, options: options)
+        let fingerprint = try phase("look at inputs") { () throws(DiagnosticsError) in
+            InputFingerprint.of(siteDirectory: options.siteDirectory, dataFiles: dataFiles, options: options)
+        }
         let inputs = fingerprint.value
         let liveRelease = Releases(output: options.outputDirectory).current.map(FileSystem.lastComponent)
         var previousState = statePath.flatMap(BuildState.loadSummary)
