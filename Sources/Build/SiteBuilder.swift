@@ -74,13 +74,13 @@ public enum SiteBuilder {
         var warnings: [Diagnostic] = []
         func phase<T>(_ name: String, _ work: () throws(DiagnosticsError) -> T) throws(DiagnosticsError) -> T {
             let start = ContinuousClock.now
-            let cpuBefore = processUsage().cpuSeconds
+            let before = processUsage()
             let result = try work()
             let seconds = (ContinuousClock.now - start).seconds
             report.phases.append(.init(name: name, seconds: seconds))
             let usage = processUsage()
-            log("\(name): \(String(format3: seconds)) s (CPU \(String(format3: usage.cpuSeconds - cpuBefore)) s), "
-                + "peak memory so far \(usage.peakMiB) MiB")
+            log("\(name): \(String(format3: seconds)) s (CPU \(String(format3: usage.cpuSeconds - before.cpuSeconds)) s, "
+                + "\(usage.pageFaults - before.pageFaults) page faults), peak memory so far \(usage.peakMiB) MiB")
             return result
         }
 
@@ -489,14 +489,16 @@ public enum SiteBuilder {
     /// The peak memory, in MiB, above which a build gives freed memory back between phases.
     static let releasesMemoryAbove = 256
 
-    /// CPU time (user and system, all threads) and the largest resident set of this process
-    /// so far, for the verbose phase log: CPU time over wall time shows how well a phase uses
-    /// the cores.
-    static func processUsage() -> (cpuSeconds: Double, peakMiB: Int) {
+    /// CPU time (user and system, all threads), the largest resident set and the page faults
+    /// of this process so far, for the verbose phase log: CPU time over wall time shows how
+    /// well a phase uses the cores, and the faults how much fresh memory it touched (each a
+    /// page the system must find and clear; on this project's machines, one of the largest
+    /// costs of a large site's build).
+    static func processUsage() -> (cpuSeconds: Double, peakMiB: Int, pageFaults: Int) {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1_000_000 }
-        return (seconds(usage.ru_utime) + seconds(usage.ru_stime), usage.ru_maxrss / 1024)
+        return (seconds(usage.ru_utime) + seconds(usage.ru_stime), usage.ru_maxrss / 1024, usage.ru_minflt + usage.ru_majflt)
     }
 
     /// What every rendered output depends on besides the content: the config and theme files
