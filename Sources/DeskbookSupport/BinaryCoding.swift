@@ -150,8 +150,8 @@ public struct ByteReader {
     /// The bytes read. Visible to inlined code: the search index reads every term of the site
     /// through here.
     @usableFromInline let bytes: UnsafeBufferPointer<UInt8>
-    /// What keeps `bytes` where they are: the array read, or the shared bytes (a file mapped,
-    /// say) whose slices outlive the reader.
+    /// What keeps `bytes` where they are: the array read (never changed, so its bytes stay
+    /// put), or the shared bytes (a file mapped, say) whose slices outlive the reader.
     private let array: [UInt8]
     private var shared: SharedBytes?
     @usableFromInline var index: Int
@@ -168,8 +168,8 @@ public struct ByteReader {
         end = min(range.upperBound, bytes.count)
     }
 
-    /// Reads `range` of `shared` (all of it when nil); what `bytes(_:)` and `blobInPlace()`
-    /// give keeps them alive.
+    /// Reads `range` of `shared` (all of it when nil); what `blobInPlace()` gives keeps them
+    /// alive.
     public init(_ shared: SharedBytes, range: Range<Int>? = nil) {
         array = []
         self.shared = shared
