@@ -29,7 +29,7 @@ struct SiteModelCache: Sendable {
               let count = input.count(limit: input.remaining) else { return cache }
         for _ in 0..<count {
             guard let prefix = input.text(), let key = input.word(), let hash = input.word(), let length = input.count(),
-                  let range = input.skip(length), bytes.hash(range) == hash else { return SiteModelCache() }
+                  let range = input.skip(length), StableHasher.hash(bytes: bytes[range]) == hash else { return SiteModelCache() }
             cache.records[prefix] = Record(key: key, bytes: bytes, range: range)
         }
         return cache

@@ -44,9 +44,6 @@ public final class SharedBytes: @unchecked Sendable {
 
     /// The bytes in `range`, held without a copy.
     public subscript(range: Range<Int>) -> ByteSlice { ByteSlice(self, range) }
-
-    /// The hash of the bytes in `range` (`StableHasher`).
-    public func hash(_ range: Range<Int>) -> UInt64 { StableHasher.hash(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: buffer[range]))) }
 }
 
 /// Some of a `SharedBytes`'s bytes, which it keeps alive: a record left where it was read.

@@ -38,7 +38,7 @@ import Testing
         let (site, path) = try file(Array(repeating: 1, count: 10_000))
         defer { site.remove() }
         var guarding: Guard? = Guard()
-        weak var kept = guarding
+        weak let kept = guarding
         var mapped: SharedBytes? = try FileSystem.mapFile(path, keeping: guarding!)
         guarding = nil
         #expect(kept != nil)
