@@ -342,8 +342,19 @@ func expectSameAsCold(_ site: TestSite, at time: CalendarDate = incrementalBuild
         let site = try incrementalSite()
         defer { site.remove() }
         _ = try incremental(site)
-        let edited = try answerQ7(site, "新的回答內容。")
+        try site.write("content/faq/loans/q7.md", TestSite.page("貸款問題7", "新的回答內容。", extra: "date: 2026-05-17\ntags: [貸款]\nreply: 簡答7"))
+        var options = BuildOptions(siteDirectory: site.root)
+        options.buildTime = now
+        // The cache files mapped while the build's work is still held (`built`), by this
+        // process's list of its mappings.
+        var mapped: [String] = []
+        let edited = try SiteBuilder.build(options) { _ in
+            let maps = (try? FileSystem.readText("/proc/self/maps")) ?? ""
+            let cacheLines = maps.split(separator: "\n").map(String.init).filter { $0.contains(site.root + "/.deskbook-cache/builds/") }
+            mapped = [".content", ".pages"].filter { suffix in cacheLines.contains { $0.hasSuffix(suffix) } }
+        }
         #expect(edited.pagesRendered < 10, "rendered \(edited.pagesRendered)")
+        #expect(mapped == [".content", ".pages"], "mapped: \(mapped)")
         // (Required: a build that waits for a lock its own process kept would wait for ever.)
         try #require(BuildLock.ifFree(releases: Releases(output: site.output)) != nil, "the lock was kept after the build")
         try expectSameAsCold(site, "a rebuild that mapped the cache")
@@ -358,8 +369,6 @@ func expectSameAsCold(_ site: TestSite, at time: CalendarDate = incrementalBuild
         }
         taken.wait()
         try site.write("content/faq/loans/q7.md", TestSite.page("貸款問題7", "等候後的回答。", extra: "date: 2026-05-17\ntags: [貸款]\nreply: 簡答7"))
-        var options = BuildOptions(siteDirectory: site.root)
-        options.buildTime = now
         options.waitForLock = true
         let waited = try SiteBuilder.build(options)
         #expect(holder.result(), "the lock was not free for the holder")
