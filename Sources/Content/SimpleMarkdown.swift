@@ -49,6 +49,15 @@ struct SimpleMarkdown {
     /// Whether the block's text holds a byte HTML needs as an entity (`" & >`); most do not,
     /// and are copied as they are.
     private var textNeedsEscape = false
+    /// What cmark-gfm's search for closing backticks remembers within a block
+    /// (`scan_to_closing_backticks`): where it last passed a run of each length up to
+    /// `longestBacktickRun`, and whether a search went on to the block's end. A later search
+    /// trusts these and gives up early, sometimes on a run a later search moved the memory
+    /// past, which leaves a code span cmark-gfm would otherwise find as text; so must this.
+    private var backtickRuns = [Int](repeating: 0, count: longestBacktickRun + 1)
+    private var searchedToTheEnd = false
+    /// Runs of more backticks open no code span in cmark-gfm (`MAXBACKTICKS`).
+    private static let longestBacktickRun = 80
 
     private init(source: UnsafeBufferPointer<UInt8>, page: Page, links: LinkResolver) {
         bytes = source
@@ -550,6 +559,8 @@ struct SimpleMarkdown {
         matches.removeAll(keepingCapacity: true)
         urls.removeAll(keepingCapacity: true)
         textNeedsEscape = false
+        for length in backtickRuns.indices { backtickRuns[length] = start }
+        searchedToTheEnd = false
         var textStart = start
         var position = start
         func addText(_ to: Int) {
@@ -754,8 +765,11 @@ struct SimpleMarkdown {
         }
     }
 
-    /// The start of the next run of exactly `length` backticks.
-    private func closingBackticks(from start: Int, end: Int, length: Int) -> Int? {
+    /// The start of the next run of exactly `length` backticks after an opening run that ends
+    /// at `start`, found as cmark-gfm finds it (`backtickRuns`).
+    private mutating func closingBackticks(from start: Int, end: Int, length: Int) -> Int? {
+        guard length <= Self.longestBacktickRun else { return nil }
+        if searchedToTheEnd && backtickRuns[length] <= start { return nil }
         var position = start
         while position < end {
             guard bytes[position] == UInt8(ascii: "`") else {
@@ -764,9 +778,11 @@ struct SimpleMarkdown {
             }
             var runEnd = position + 1
             while runEnd < end && bytes[runEnd] == UInt8(ascii: "`") { runEnd += 1 }
+            if runEnd - position <= Self.longestBacktickRun { backtickRuns[runEnd - position] = position }
             if runEnd - position == length { return position }
             position = runEnd
         }
+        searchedToTheEnd = true
         return nil
     }
 
@@ -802,8 +818,10 @@ struct SimpleMarkdown {
             delimiters[index].previous = index - 1
             delimiters[index].next = index + 1 < delimiters.count ? index + 1 : -1
         }
-        // Per character and length modulo 3, the delimiter below which no opener is left.
-        var openersBottom = [Int](repeating: 0, count: 6)
+        // Per character and length modulo 3, the delimiter at which the search for an opener
+        // stops: the one before the last closer that found none. As in cmark-gfm 0.29, it is
+        // that very delimiter: once it is removed (matched meanwhile), searches go past it.
+        var openersBottom = [Int](repeating: -1, count: 6)
         var closer = 0
         while closer != -1 {
             let current = delimiters[closer]
@@ -814,7 +832,7 @@ struct SimpleMarkdown {
             let bottomIndex = (current.character == UInt8(ascii: "*") ? 0 : 3) + current.length % 3
             var opener = current.previous
             var found = false
-            while opener != -1 && opener >= openersBottom[bottomIndex] {
+            while opener != -1 && opener != openersBottom[bottomIndex] {
                 let candidate = delimiters[opener]
                 if candidate.canOpen && candidate.character == current.character
                     && (!(current.canOpen || candidate.canClose) || current.length % 3 == 0
@@ -827,7 +845,7 @@ struct SimpleMarkdown {
             if found {
                 closer = insertEmphasis(opener: opener, closer: closer)
             } else {
-                openersBottom[bottomIndex] = closer
+                openersBottom[bottomIndex] = current.previous
                 let next = current.next
                 if !current.canOpen { removeDelimiter(closer) }
                 closer = next

@@ -65,6 +65,26 @@ import Testing
     }
 
     /// Every byte a destination may hold, written into `href` as cmark-gfm writes it.
+    /// Inputs the fuzzer found rendered otherwise than cmark-gfm renders them, and the quirks
+    /// of cmark-gfm 0.29 behind them, each in a shorter form: a search for closing backticks
+    /// trusts what earlier searches passed, runs of more than 80 backticks open nothing, and
+    /// a search for an opener stops at the very delimiter where an earlier one gave up, and
+    /// goes past where that delimiter was once it is removed.
+    @Test func fuzzFindingsRenderAlike() {
+        let backticks81 = String(repeating: "`", count: 81)
+        let documents = [
+            "前``x`a`y`b`後",
+            "前 \(backticks81) 代碼 \(backticks81) 後",
+            "____-1\n_]__--1BY_-1\n_\u{FFFD}__--1BYa_]__--1BY_-1\n_]__--1BYa",
+            "\n## 第一條 目的\n\n為有效\u{FFFD}`````````|``-\u{FFFD}```````\u{FFFD}````section-13`\u{FFFD}`\u{FFFD}\u{FFFD}`````````````````{`\u{FFFD}\u{FFFD}營運\u{FFFD}`\u{FFFD}kp\u{FFFD}",
+            "____-\u{1C}1\n_]__--1BY_-\u{1C}1\n_\u{FFFD}__--1BYa_]__--1BY_-\u{1C}1\n_]__--1BYa .\u{FFFD}_\u{FFFD}\u{FFFD}!\u{FFFD}a .\u{FFFD}_\u{FFFD} .\u{FFFD}_\u{FFFD}!\u{FFFD}",
+            "____-\u{1C}1\n_]__--1BY_-\u{1C}1\n_z__--1BYa .\u{FFFD}߰\u{FFFD}!\u{FFFD}a \u{1C}1\n_]__--1BY_-\u{1C}1\n_]__--1BYa .\u{FFFD}߰\u{FFFD}!\u{FFFD}a .\u{FFFD}_\u{FFFD}!\u{FFFD}",
+        ]
+        for document in documents {
+            #expect(rendersAlike(document), "left to cmark-gfm: \(String(reflecting: document))")
+        }
+    }
+
     @Test func linkDestinationsAreEscapedAsCmarkGFMDoes() {
         var taken = 0
         for byte in UInt8(ascii: "!")...UInt8(ascii: "~") {
