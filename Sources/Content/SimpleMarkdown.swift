@@ -414,16 +414,22 @@ struct SimpleMarkdown {
 
     // MARK: Tables
 
-    /// The cells of a row between its pipes, each less its spaces: `| a | b |` or `| a | b`.
-    private func cells(_ start: Int, _ end: Int) -> [Range<Int>] {
+    /// The cells of a row between its pipes, less the white space cmark-gfm's tables leave out
+    /// of a cell: after a pipe, spaces, tabs, vertical tabs and form feeds (`table_spacechar`),
+    /// then spaces, tabs and carriage returns (`cmark_isspace`), which alone it trims from a
+    /// cell's end; around a delimiter row's dashes, `table_spacechar`. `| a | b |` or `| a | b`.
+    private func cells(_ start: Int, _ end: Int, delimiterRow: Bool = false) -> [Range<Int>] {
         var cells: [Range<Int>] = []
         var cellStart = start + 1
         var position = cellStart
+        func isTableSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0B || byte == 0x0C }
+        func isCellSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D }
         func trimmed(_ from: Int, _ to: Int) -> Range<Int> {
             var from = from
             var to = to
-            while from < to && bytes[from] == UInt8(ascii: " ") { from += 1 }
-            while to > from && bytes[to - 1] == UInt8(ascii: " ") { to -= 1 }
+            while from < to && isTableSpace(bytes[from]) { from += 1 }
+            while !delimiterRow && from < to && isCellSpace(bytes[from]) { from += 1 }
+            while to > from && (delimiterRow ? isTableSpace(bytes[to - 1]) : isCellSpace(bytes[to - 1])) { to -= 1 }
             return from..<to
         }
         while position < end {
@@ -443,7 +449,7 @@ struct SimpleMarkdown {
     private func delimiterRow(_ start: Int, _ end: Int) -> [UInt8]? {
         guard start < end, bytes[start] == UInt8(ascii: "|") else { return nil }
         var alignments: [UInt8] = []
-        for cell in cells(start, end) {
+        for cell in cells(start, end, delimiterRow: true) {
             guard !cell.isEmpty else { return nil }
             let left = bytes[cell.lowerBound] == UInt8(ascii: ":")
             let right = bytes[cell.upperBound - 1] == UInt8(ascii: ":")

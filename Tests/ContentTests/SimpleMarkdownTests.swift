@@ -74,6 +74,8 @@ import Testing
         let backticks81 = String(repeating: "`", count: 81)
         let documents = [
             "前``x`a`y`b`後",
+            "| 天數 | 主題 |\n|---|---|\n| 第1天 |\u{0C} 生活機能 |\n| 第2天 | 交通\u{0B} |\n| \u{0B}\u{0C}3 |\u{0C}\u{0B}四\u{0C} |",
+            "| 天數 | 主題 |\n|\u{0B}---\u{0C}|:--\u{0B}|\n| 1 | 2 |",
             "前 \(backticks81) 代碼 \(backticks81) 後",
             "____-1\n_]__--1BY_-1\n_\u{FFFD}__--1BYa_]__--1BY_-1\n_]__--1BYa",
             "\n## 第一條 目的\n\n為有效\u{FFFD}`````````|``-\u{FFFD}```````\u{FFFD}````section-13`\u{FFFD}`\u{FFFD}\u{FFFD}`````````````````{`\u{FFFD}\u{FFFD}營運\u{FFFD}`\u{FFFD}kp\u{FFFD}",
