@@ -27,7 +27,8 @@ enum InlineValues {
 
     static func value(of expression: Substring, line: Int, blocks: PageBlocks) -> Result<String, Diagnostic> {
         let path = blocks.page.diagnosticPath
-        let parts = expression.split(separator: "|", maxSplits: 1).map { $0.trimmingWhitespace }
+        // Empty parts kept: `{{}}` and `{{ | money }}` get the message below, not a missing part.
+        let parts = expression.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false).map { $0.trimmingWhitespace }
         let reference = parts[0].split(separator: ".", maxSplits: 1).map(String.init)
         guard reference.count == 2 else {
             return .failure(.error(path, line: line, "write an inline value as {{ query.column }} or {{ query.column | format }}, not {{\(expression)}}"))

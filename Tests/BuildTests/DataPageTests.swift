@@ -214,6 +214,16 @@ WHERE d.month = :month GROUP BY d.agent_id ORDER BY amount DESC
         expectBuildError(unknownColumn, "error: no column 'amout' in board; available: agent_id, name, team, amount, area")
     }
 
+    /// An inline value with nothing in it, or only a format, is an error naming its line, not
+    /// a crash (the fuzzer found `{{}}` taking the build down).
+    @Test func anEmptyInlineValueIsExplained() throws {
+        for body in ["前言\n\n總額 {{}} 元", "前言\n\n總額 {{ | money }} 元", "前言\n\n總額 {{|}} 元"] {
+            let site = try dataSite(["content/a.md": TestSite.page("a", body)])
+            defer { site.remove() }
+            expectBuildError(site, "content/a.md:7:1: error: write an inline value as {{ query.column }} or {{ query.column | format }}")
+        }
+    }
+
     @Test func aBadOptionOrChartTypeIsNamed() throws {
         let site = try dataSite(["content/a.md": TestSite.page("a", boardQuery + "\n```chart\ntype: pie\ndata: board\nx: name\ny: amount\n```\n",
                                                               extra: "params: {month: '2026-11'}")])
