@@ -56,6 +56,8 @@ struct SimpleMarkdown {
     /// past, which leaves a code span cmark-gfm would otherwise find as text; so must this.
     private var backtickRuns = [Int](repeating: 0, count: longestBacktickRun + 1)
     private var searchedToTheEnd = false
+    /// Whether a search of this block wrote into `backtickRuns` (most blocks have no code).
+    private var backtickRunsWritten = false
     /// Runs of more backticks open no code span in cmark-gfm (`MAXBACKTICKS`).
     private static let longestBacktickRun = 80
 
@@ -565,7 +567,10 @@ struct SimpleMarkdown {
         matches.removeAll(keepingCapacity: true)
         urls.removeAll(keepingCapacity: true)
         textNeedsEscape = false
-        for length in backtickRuns.indices { backtickRuns[length] = start }
+        if backtickRunsWritten {
+            for length in backtickRuns.indices { backtickRuns[length] = 0 }
+            backtickRunsWritten = false
+        }
         searchedToTheEnd = false
         var textStart = start
         var position = start
@@ -777,6 +782,7 @@ struct SimpleMarkdown {
         guard length <= Self.longestBacktickRun else { return nil }
         if searchedToTheEnd && backtickRuns[length] <= start { return nil }
         var position = start
+        backtickRunsWritten = true
         while position < end {
             guard bytes[position] == UInt8(ascii: "`") else {
                 position += 1
