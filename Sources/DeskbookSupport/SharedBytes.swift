@@ -7,7 +7,7 @@ import Darwin
 /// Bytes that records point into after they are read: an array, or a file mapped into memory.
 /// A rebuild reads the build cache's files (megabytes at ten thousand pages) and keeps
 /// pointing into them; mapped, their bytes are the page cache's own pages, neither copied
-/// nor put in fresh memory, which made a third of a one-page rebuild's page faults.
+/// nor put in fresh memory, which made a quarter of a one-page rebuild's page faults.
 public final class SharedBytes: @unchecked Sendable {
     /// Where the bytes lie, for as long as this object lives.
     public let buffer: UnsafeBufferPointer<UInt8>
