@@ -17,7 +17,9 @@ let package = Package(
         ),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
-        .target(name: "DeskbookSupport", dependencies: ["CYAML"]),
+        // UTF-8 checked with AVX2 where the processor has it (see its source file).
+        .target(name: "CUTF8"),
+        .target(name: "DeskbookSupport", dependencies: ["CYAML", "CUTF8"]),
         // Lets cmark-gfm parse documents on several threads at once (see its source file).
         .target(name: "CMarkSharedSpecials", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CMarkArena"),

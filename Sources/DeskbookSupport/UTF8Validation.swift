@@ -1,11 +1,23 @@
+import CUTF8
+
 /// Checks that bytes are well-formed UTF-8, judging as `String(validating:as:)` does (no
 /// overlong forms, no surrogates, nothing above U+10FFFF), without making a `String`.
 ///
-/// Loading checks every byte of every page. Most of a Chinese page is three-byte sequences,
-/// which the standard library's check takes about sixteen instructions a byte for; this one
-/// takes about four, and passes ASCII eight bytes at a time.
+/// Loading checks every byte of every page. Where the processor has AVX2, 32 bytes are checked
+/// at a time (`CUTF8`): about 0.3 instructions a byte, whatever the mix of scripts. Elsewhere,
+/// `isValidScalar` takes about four instructions a byte of Chinese text (the standard
+/// library's check takes about sixteen) and passes ASCII eight bytes at a time.
 public enum UTF8Validation {
     public static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let start = bytes.baseAddress else { return true }
+        return hasVectorCheck ? deskbook_utf8_valid_avx2(start, bytes.count) == 1 : isValidScalar(bytes)
+    }
+
+    /// Whether `isValid` checks 32 bytes at a time.
+    public static let hasVectorCheck = deskbook_utf8_avx2_available() == 1
+
+    /// The check a byte or a character at a time, for processors without AVX2.
+    public static func isValidScalar(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let start = bytes.baseAddress else { return true }
         let count = bytes.count
         // Wrapping arithmetic: a position never nears `Int.max`.

@@ -20,9 +20,13 @@ import Testing
 }
 
 @Suite struct UTF8ValidationTests {
+    /// Both checks (32 bytes at a time where the processor allows, and byte by byte) judge
+    /// `bytes` as the standard library does.
     func agrees(_ bytes: [UInt8], _ comment: @autoclosure () -> String) {
         let expected = String(validating: bytes, as: UTF8.self) != nil
         #expect(UTF8Validation.isValid(bytes) == expected, "\(comment()): \(bytes.map { String($0, radix: 16) })")
+        #expect(bytes.withUnsafeBufferPointer(UTF8Validation.isValidScalar) == expected,
+                "byte by byte, \(comment()): \(bytes.map { String($0, radix: 16) })")
     }
 
     /// Every lead byte with every second byte, and each third and fourth byte at the edges of
@@ -66,14 +70,39 @@ import Testing
         }
     }
 
+    /// The 32-byte check judges each byte with the three before it, which may lie in the block
+    /// before, and a sequence cut short by the end in a block of its own: each kind of sequence,
+    /// good and bad, at every offset across the edges of two blocks, after ASCII and after
+    /// Chinese text (whose prefixes cut characters too), and followed by more text or by nothing.
+    @Test func agreesAcrossTheEdgesOfBlocks() {
+        let sequences: [[UInt8]] = [
+            Array("é".utf8), Array("貸".utf8), Array("👍".utf8), Array("\u{10FFFF}".utf8), Array("\u{D7FF}".utf8), Array("\u{E000}".utf8),
+            [0xC0, 0x80], [0xC1, 0xBF], [0xE0, 0x9F, 0xBF], [0xED, 0xA0, 0x80], [0xF0, 0x8F, 0xBF, 0xBF], [0xF4, 0x90, 0x80, 0x80],
+            [0xF5, 0x80, 0x80, 0x80], [0xFF], [0x80], [0xBF, 0xBF], [0xE8, 0xB2], [0xF0, 0x9F, 0x91], [0xC3], [0xE8], [0xF0],
+            [0xE8, 0x41, 0x80], [0xF0, 0x9F, 0x41, 0x80],
+        ]
+        let fillers = [[UInt8](repeating: UInt8(ascii: "a"), count: 80), Array(String(repeating: "按揭貸款", count: 8).utf8)]
+        let after: [[UInt8]] = [[], Array("x".utf8), Array("利率".utf8), [UInt8](repeating: UInt8(ascii: "b"), count: 40)]
+        for filler in fillers {
+            for offset in 0...70 {
+                for sequence in sequences {
+                    for rest in after {
+                        agrees(Array(filler.prefix(offset)) + sequence + rest, "at \(offset), then \(rest.count) bytes")
+                    }
+                }
+            }
+        }
+    }
+
     /// Random mixtures of ASCII, Chinese, emoji and stray bytes, mostly valid.
     @Test func agreesWithTheStandardLibraryOnMixedText() {
         var generator = SystemRandomNumberGenerator()
         let pieces: [[UInt8]] = ["a", "按揭", "👍🏽", "é", "\n", "0123456789", "\u{10FFFF}", "\u{FFFF}"].map { Array($0.utf8) }
             + [[0xED, 0xA0, 0x80], [0xC0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xBF], [0xE0, 0x80, 0x80]]
-        for _ in 0..<20_000 {
+        for round in 0..<20_000 {
             var bytes: [UInt8] = []
-            for _ in 0..<Int.random(in: 0...12, using: &generator) {
+            // Some long enough for several blocks of the 32-byte check.
+            for _ in 0..<Int.random(in: 0...(round % 4 == 0 ? 60 : 12), using: &generator) {
                 bytes += pieces[Int.random(in: 0..<pieces.count - (Bool.random(using: &generator) ? 5 : 0), using: &generator)]
             }
             if !bytes.isEmpty && Int.random(in: 0..<4, using: &generator) == 0 { bytes.removeLast() }
