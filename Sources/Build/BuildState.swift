@@ -442,13 +442,13 @@ struct BuildState: Sendable {
     /// The files that may differ between the release `old` and `live`: those written by the
     /// builds from `old` to `live`, following each release back to the one it followed. Nil
     /// when `old` is not on that line or a record is missing: then every file must be looked at.
-    static func changedSince(_ old: String, live: String, in releases: [ReleaseRecord]) -> Set<String>? {
+    static func changedSince(_ old: String, live: String, in releases: [ReleaseRecord]) -> Set<UTF8Key>? {
         let records = Dictionary(releases.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        var changed = Set<String>()
+        var changed = Set<UTF8Key>()
         var current = live
         while current != old {
             guard let record = records[current] else { return nil }
-            changed.formUnion(record.written)
+            changed.formUnion(record.written.map(UTF8Key.init))
             current = record.base
         }
         return changed

@@ -48,7 +48,7 @@ struct Destination: Sendable {
     let recycled: Bool
     /// In a recycled release, the files that may differ from the previous release's (those
     /// written since it was built); the others are left as they are, unlooked at. Nil: unknown.
-    var changedSinceRecycled: Set<String>? = nil
+    var changedSinceRecycled: Set<UTF8Key>? = nil
 }
 
 /// Writes an `OutputPlan` into a release folder: files whose bytes did not change are
@@ -151,11 +151,12 @@ enum OutputWriter {
             }
         case .written(let changed): return .success(changed)
         case .previous:
-            guard SiteBoundary.staysInside(path) else { return .failure(outsideFailure(path)) }
             guard let previous = destination.previous else {
                 return .failure(FileSystem.Failure(path: path, reason: "no previous release to take it from"))
             }
-            if let changed = destination.changedSinceRecycled, !changed.contains(path) { return .success(false) }
+            // Nothing is done with a file the recycled release holds as the live one does.
+            if let changed = destination.changedSinceRecycled, !changed.contains(UTF8Key(path)) { return .success(false) }
+            guard SiteBoundary.staysInside(path) else { return .failure(outsideFailure(path)) }
             do {
                 if try link(previous + "/" + path, at: destination.directory + "/" + path, in: destination) { return .success(false) }
                 // Not linkable (another file system): copied instead.
@@ -167,21 +168,65 @@ enum OutputWriter {
         }
     }
 
+    /// The paths a release's manifest names (one a line) that the new release's `listing`
+    /// lacks. Both list the site's files in the same order, so most rebuilds differ in a few
+    /// lines in the middle: only the lines between the longest common start and end, which
+    /// hold the whole difference (a path is listed once), are looked up.
+    static func gone(from manifest: [UInt8], _ listing: [UInt8]) -> [String] {
+        manifest.withUnsafeBytes { old in
+            listing.withUnsafeBytes { new in
+                var start = commonPrefix(old, new)
+                if start == old.count && start == new.count { return [] }
+                var end = commonSuffix(UnsafeRawBufferPointer(rebasing: old[start...]), UnsafeRawBufferPointer(rebasing: new[start...]))
+                // Out to whole lines: back to the start of the line the difference starts in,
+                // on to the end of the line it ends in.
+                while start > 0 && old[start - 1] != UInt8(ascii: "\n") { start -= 1 }
+                while end > 0 && old[old.count - end] != UInt8(ascii: "\n") { end -= 1 }
+                let oldMiddle = UnsafeRawBufferPointer(rebasing: old[start..<(old.count - end)])
+                let newMiddle = UnsafeRawBufferPointer(rebasing: new[start..<(new.count - end)])
+                var current: Set<UInt64> = []
+                _ = lines(newMiddle) { current.insert(StableHasher.hash(bytes: $0)); return false }
+                return lines(oldMiddle) { !current.contains(StableHasher.hash(bytes: $0)) }
+            }
+        }
+    }
+
+    /// How many bytes `a` and `b` start with alike, found eight at a time.
+    static func commonPrefix(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+        let count = min(a.count, b.count)
+        var position = 0
+        while position + 8 <= count && a.loadUnaligned(fromByteOffset: position, as: UInt64.self) == b.loadUnaligned(fromByteOffset: position, as: UInt64.self) {
+            position += 8
+        }
+        while position < count && a[position] == b[position] { position += 1 }
+        return position
+    }
+
+    /// How many bytes `a` and `b` end with alike, found eight at a time.
+    static func commonSuffix(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+        let count = min(a.count, b.count)
+        var length = 0
+        while length + 8 <= count && a.loadUnaligned(fromByteOffset: a.count - length - 8, as: UInt64.self)
+            == b.loadUnaligned(fromByteOffset: b.count - length - 8, as: UInt64.self) {
+            length += 8
+        }
+        while length < count && a[a.count - 1 - length] == b[b.count - 1 - length] { length += 1 }
+        return length
+    }
+
     /// The paths a release's manifest names (one a line) that pass `keep`, which sees each
     /// line's bytes.
-    private static func lines(_ manifest: [UInt8], where keep: (UnsafeRawBufferPointer) -> Bool) -> [String] {
-        // Read in place: a manifest is eleven thousand lines, of which a few are kept.
-        manifest.withUnsafeBytes { bytes in
-            var kept: [String] = []
-            var start = 0
-            while start < bytes.count {
-                let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
-                let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-                if !line.isEmpty && keep(line) { kept.append(String(decoding: line, as: UTF8.self)) }
-                start = end + 1
-            }
-            return kept
+    private static func lines(_ bytes: UnsafeRawBufferPointer, where keep: (UnsafeRawBufferPointer) -> Bool) -> [String] {
+        // Read in place: of a manifest's eleven thousand lines, a few are kept.
+        var kept: [String] = []
+        var start = 0
+        while start < bytes.count {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+            let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+            if !line.isEmpty && keep(line) { kept.append(String(decoding: line, as: UTF8.self)) }
+            start = end + 1
         }
+        return kept
     }
 
     /// The last line of defence: no output path may leave the output folder.
@@ -217,21 +262,13 @@ enum OutputWriter {
         // same bytes, and no path needs looking up.
         let previousListing = destination.previous.flatMap { try? FileSystem.readFile($0 + "/" + manifestName) }
         let recycledListing = destination.recycled ? try? FileSystem.readFile(destination.directory + "/" + manifestName) : nil
-        // The paths by hash, made only when a manifest differs (a file more or less).
-        var current: Set<UInt64> = []
-        func isListing(_ manifest: [UInt8]) -> Bool { manifest[...].sameBytes(as: listing[...]) }
-        if previousListing.map(isListing) == false || recycledListing.map(isListing) == false {
-            current.reserveCapacity(plan.files.count)
-            for file in plan.files { current.insert(StableHasher.hash(file.path)) }
-        }
-        /// The paths a manifest names that this release lacks.
-        func gone(_ manifest: [UInt8]) -> [String] {
-            isListing(manifest) ? [] : lines(manifest) { !current.contains(StableHasher.hash(bytes: $0)) }
-        }
-        summary.removed = previousListing.map { gone($0).count } ?? 0
+        summary.removed = previousListing.map { gone(from: $0, listing).count } ?? 0
         if destination.recycled, let recycledListing {
-            // A stale file's path may be a folder of the new release now.
-            for path in gone(recycledListing) where SiteBoundary.staysInside(path) && !plan.files.contains(where: { $0.path.hasPrefix(path + "/") }) {
+            // A stale file's path may be a folder of the new release now. (Nor is a path the
+            // release holds ever removed, whatever a damaged manifest lists.)
+            for path in gone(from: recycledListing, listing) where SiteBoundary.staysInside(path) {
+                let asFolder = path + "/"
+                if plan.files.contains(where: { $0.path == path || $0.path.hasPrefix(asFolder) }) { continue }
                 FileSystem.removeTree(destination.directory + "/" + path)
                 // Folders left empty go too, up to the release's top.
                 var folder = FileSystem.parentPath(path)

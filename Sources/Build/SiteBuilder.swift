@@ -243,7 +243,7 @@ public enum SiteBuilder {
         // Another build may have published while this one waited for the lock.
         let samePrevious = release.map { $0.previous == previousRelease } ?? false
         // A release made over changed only in the files written since it was built.
-        let changedSinceRecycled: Set<String>? = release.flatMap { release in
+        let changedSinceRecycled: Set<UTF8Key>? = release.flatMap { release in
             release.recycled.flatMap { recycled in
                 release.previous.flatMap { BuildState.changedSince(recycled, live: FileSystem.lastComponent($0), in: previousReleases) }
             }
@@ -581,13 +581,10 @@ public enum SiteBuilder {
         /// Less the outputs `release` no longer holds (removed by hand), which are then rendered
         /// again with their pages. Only those in `lookingOnlyAt` are looked for, when it is
         /// given: a release made over holds the others already (`Destination.changedSinceRecycled`).
-        func findingMissing(in release: String, outputPaths: [String], jobs: [RenderJob], lookingOnlyAt paths: Set<String>?) -> Reuse {
+        func findingMissing(in release: String, outputPaths: [String], jobs: [RenderJob], lookingOnlyAt paths: Set<UTF8Key>?) -> Reuse {
             let looked: [Int]
             if let paths {
-                // By bytes, as the file system tells paths apart: `String` hashes eleven
-                // thousand of them slower than the rest of the check.
-                let wanted = Set(paths.map(UTF8Key.init))
-                looked = outputs.members.filter { wanted.contains(UTF8Key(outputPaths[$0])) }
+                looked = outputs.members.filter { paths.contains(UTF8Key(outputPaths[$0])) }
             } else {
                 looked = outputs.members
             }

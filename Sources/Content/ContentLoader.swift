@@ -197,8 +197,11 @@ public enum ContentLoader {
 
         /// A name ending in `.md`, by its bytes.
         static func isMarkdown(_ name: String) -> Bool {
-            let utf8 = name.utf8
-            return utf8.count >= 3 && utf8.suffix(3).elementsEqual(".md".utf8)
+            var name = name
+            return name.withUTF8 { bytes in
+                bytes.count >= 3 && bytes[bytes.count - 3] == UInt8(ascii: ".") && bytes[bytes.count - 2] == UInt8(ascii: "m")
+                    && bytes[bytes.count - 1] == UInt8(ascii: "d")
+            }
         }
     }
 

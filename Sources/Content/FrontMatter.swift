@@ -294,6 +294,9 @@ extension FrontMatter {
         matter.fields.reserveCapacity(fieldCount)
         for _ in 0..<fieldCount {
             guard let key = input.text(), let value = YAMLNode.decode(&input) else { return nil }
+            // The first of a key, as `subscript(key:)` finds it.
+            if key == "reply" && matter.reply == nil { matter.reply = value }
+            if key == "each" && matter.each == nil { matter.each = value }
             matter.fields.append((key, value))
         }
         var failed = false
@@ -345,8 +348,6 @@ extension FrontMatter {
         matter.template = text()
         guard !failed, let toc = input.byte(), let allowanceCount = input.small(limit: input.remaining) else { return nil }
         matter.toc = toc == 0 ? nil : toc == 2
-        matter.reply = matter["reply"]
-        matter.each = matter["each"]
         for _ in 0..<allowanceCount {
             guard let column = input.text(), let reason = input.text(), let line = input.small(), let columnNumber = input.small() else { return nil }
             matter.privacyAllow.append(PrivacyAllowance(column: column, reason: reason, line: line, columnNumber: columnNumber))
