@@ -95,12 +95,21 @@ public struct YAMLNode: Sendable {
 
     /// A scalar or a list of scalars, as authors write tags either way.
     public var stringList: [String]? {
-        if let items = sequence {
-            let strings = items.compactMap(\.scalar)
-            return strings.count == items.count ? strings : nil
+        switch value {
+        case .sequence(let items):
+            // A loop rather than `compactMap(\.scalar)`: every page's tags come through here.
+            var strings: [String] = []
+            strings.reserveCapacity(items.count)
+            for item in items {
+                guard case .scalar(let text, _) = item.value else { return nil }
+                strings.append(text)
+            }
+            return strings
+        case .scalar(let text, _):
+            return isNull ? [] : [text]
+        case .mapping:
+            return nil
         }
-        if let text = scalar { return isNull ? [] : [text] }
-        return nil
     }
 
     /// The value as templates see it: an unquoted `true`, `false` or whole number as a flag or
