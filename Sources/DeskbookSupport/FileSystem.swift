@@ -231,11 +231,15 @@ public enum FileSystem {
             run.map { name, type -> Listed in
                 var info = stat()
                 var isSymlink = type == UInt8(DT_LNK)
-                // Some file systems do not say what an entry is.
-                if type == UInt8(DT_UNKNOWN), fstatat(descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0 {
-                    isSymlink = (info.st_mode & S_IFMT) == S_IFLNK
+                // The name as the string holds it, NUL-terminated: passed as a `String`, each
+                // would be copied into an array of its own first.
+                let status = name.withCString { cName -> Status? in
+                    // Some file systems do not say what an entry is.
+                    if type == UInt8(DT_UNKNOWN), fstatat(descriptor, cName, &info, AT_SYMLINK_NOFOLLOW) == 0 {
+                        isSymlink = (info.st_mode & S_IFMT) == S_IFLNK
+                    }
+                    return fstatat(descriptor, cName, &info, 0) == 0 ? Status(info) : nil
                 }
-                let status = fstatat(descriptor, name, &info, 0) == 0 ? Status(info) : nil
                 return Listed(name: name, status: status, isDirectory: status?.isDirectory == true, isSymlink: isSymlink)
             }
         }
