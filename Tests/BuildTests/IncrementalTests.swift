@@ -121,6 +121,10 @@ func expectSameAsCold(_ site: TestSite, at time: CalendarDate = incrementalBuild
             ("adding a page", { try site.write("content/faq/loans/q99.md", TestSite.page("新問題", "內容", extra: "date: 2026-11-01\ntags: [首購]\nreply: 新答")) }),
             ("removing a page", { FileSystem.removeTree(site.root + "/content/faq/loans/q2.md") }),
             ("changing tags", { try site.write("content/faq/loans/q4.md", TestSite.page("貸款問題4", "回答4", extra: "date: 2026-05-14\ntags: [首購, 新標籤]\nreply: 簡答4")) }),
+            // A page with a summary of its own keeps no first paragraph for the feed: one that
+            // loses it must show its first paragraph there again.
+            ("giving a page a summary", { try site.write("content/faq/loans/q6.md", TestSite.page("貸款問題6", "回答6", extra: "date: 2026-05-16\ntags: [貸款]\nreply: 簡答6\nsummary: 自訂摘要")) }),
+            ("taking the summary away", { try site.write("content/faq/loans/q6.md", TestSite.page("貸款問題6", "回答6", extra: "date: 2026-05-16\ntags: [貸款]\nreply: 簡答6")) }),
             ("renaming a section", { try site.write("content/faq/loans/_index.md", TestSite.page("房屋貸款")) }),
             ("changing a date (list order)", { try site.write("content/faq/loans/q5.md", TestSite.page("貸款問題5", "回答5", extra: "date: 2027-01-01\ntags: [貸款]\nreply: 簡答5")) }),
             ("changing the policy group", { try site.write("content/policies/leave.md", TestSite.page("請假規定", "內容", extra: "date: 2026-02-01\nowner: 總務部")) }),
