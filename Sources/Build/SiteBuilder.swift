@@ -930,10 +930,11 @@ struct PreparedTree: Sendable {
         // A query a block already reported is not reported twice.
         let unreported = (blocks?.problems ?? []).filter { !markdown.diagnostics.contains($0) }
         markdown.diagnostics = unreported + markdown.diagnostics
-        // A page whose front matter has a summary never shows its first paragraph as one: none
-        // is made, nor kept in its digest until the build's end (at 100,000 pages, 40 MB).
-        let hasSummary = !(page.frontMatter.summary ?? "").isEmpty
-        return PageRender(markdown: markdown, summary: hasSummary ? nil : context.summary(fromFirstParagraph: markdown.firstParagraph),
+        // A page whose front matter has a summary never shows its first paragraph as one
+        // (`PageContext.summary(_:fallback:)`): none is made, nor kept in its digest until the
+        // build's end (at 100,000 pages, 40 MB).
+        let ownSummary = context.summary(page, fallback: nil)
+        return PageRender(markdown: markdown, summary: ownSummary != nil ? nil : context.summary(fromFirstParagraph: markdown.firstParagraph),
                           attachments: blocks?.attachments ?? [], hasTables: blocks?.hasTables ?? false,
                           snapshots: (blocks?.snapshotsUsed ?? []).map { .init(name: $0.name, takenAt: $0.takenAt) })
     }
