@@ -361,7 +361,7 @@ public enum ContentLoader {
         let path = "content/" + file.relativePath
         let fullPath = contentRoot + "/" + file.relativePath
         let bytes: [UInt8]
-        do { bytes = try FileSystem.readFile(fullPath) } catch {
+        do { bytes = try FileSystem.readFile(fullPath, size: status?.size) } catch {
             return (nil, [.error(path, "cannot read: \(error)")], nil)
         }
         let hasNUL = bytes.withUnsafeBytes { $0.baseAddress.map { memchr($0, 0, bytes.count) != nil } ?? false }
@@ -397,7 +397,7 @@ public enum ContentLoader {
         let url = urlPath(kind: file.kind, sourcePath: file.relativePath, bundleDirectory: file.bundleDirectory,
                           slug: loaded.frontMatter.slug)
         let page = Page(kind: file.kind, sourcePath: file.relativePath, frontMatter: loaded.frontMatter, bodyIn: contentRoot, held: held,
-                        urlPath: url, offset: loaded.bodyOffset, bodyLineOffset: loaded.bodyLineOffset, mayHoldDataBlocks: loaded.mayHoldDataBlocks,
+                        urlPath: url, size: loaded.status.size, offset: loaded.bodyOffset, bodyLineOffset: loaded.bodyLineOffset, mayHoldDataBlocks: loaded.mayHoldDataBlocks,
                         sectionPath: file.sectionPath, bundleDirectory: file.bundleDirectory,
                         sourceHash: loaded.sourceHash, frontMatterHash: loaded.frontMatterHash)
         return (page, loaded.problems)

@@ -29,7 +29,7 @@ public struct Page: Sendable {
         @usableFromInline var sourcePath: String
         @usableFromInline var frontMatter: FrontMatter
         @usableFromInline var body: String
-        @usableFromInline var bodyFile: (folder: String, offset: Int)?
+        @usableFromInline var bodyFile: (folder: String, size: Int, offset: Int)?
         /// The file's bytes as loading read them, while they are held (see `markdownBytes()`).
         @usableFromInline var heldFile: HeldBytes?
         @usableFromInline var appendix = ""
@@ -76,7 +76,7 @@ public struct Page: Sendable {
     }
     /// Where `body` was left: the folder `sourcePath` is in (`content/`, as an absolute path)
     /// and the byte the body starts at.
-    @inlinable public var bodyFile: (folder: String, offset: Int)? {
+    @inlinable public var bodyFile: (folder: String, size: Int, offset: Int)? {
         _read { yield box.fields.bodyFile }
         set { fields.bodyFile = newValue }
     }
@@ -138,11 +138,11 @@ public struct Page: Sendable {
     }
 
     /// A page whose body is left in its file (see `body`), at `offset` of `folder/sourcePath`:
-    /// `sourceHash` is the file's hash, and `mayHoldDataBlocks` was worked out from the body's
-    /// bytes there.
-    init(kind: Kind, sourcePath: String, frontMatter: FrontMatter, bodyIn folder: String, held: HeldBytes?, urlPath: String, offset: Int,
+    /// `size` and `sourceHash` are the file's size and hash (-1: its size is not known), and
+    /// `mayHoldDataBlocks` was worked out from the body's bytes there.
+    init(kind: Kind, sourcePath: String, frontMatter: FrontMatter, bodyIn folder: String, held: HeldBytes?, urlPath: String, size: Int, offset: Int,
          bodyLineOffset: Int, mayHoldDataBlocks: Bool, sectionPath: String, bundleDirectory: String?, sourceHash: UInt64, frontMatterHash: UInt64) {
-        box = Box(Fields(kind: kind, sourcePath: sourcePath, frontMatter: frontMatter, body: "", bodyFile: (folder, offset), heldFile: held,
+        box = Box(Fields(kind: kind, sourcePath: sourcePath, frontMatter: frontMatter, body: "", bodyFile: (folder, size, offset), heldFile: held,
                          mayHoldDataBlocks: mayHoldDataBlocks, bodyLineOffset: bodyLineOffset, urlPath: urlPath, sectionPath: sectionPath,
                          bundleDirectory: bundleDirectory, sourceHash: sourceHash, frontMatterHash: frontMatterHash))
     }
@@ -154,7 +154,7 @@ public struct Page: Sendable {
     public func markdownBytes() throws(Diagnostic) -> [UInt8] {
         guard let file = bodyFile else { return Array((body + appendix).utf8) }
         let held = box.fields.heldFile?.take()
-        guard var bytes = held ?? (try? FileSystem.readFile(file.folder + "/" + sourcePath)),
+        guard var bytes = held ?? (try? FileSystem.readFile(file.folder + "/" + sourcePath, size: file.size)),
               held != nil || StableHasher.hash(bytes: bytes) == sourceHash, file.offset <= bytes.count else {
             throw Diagnostic.error(diagnosticPath, "changed while the site was being built; build again")
         }

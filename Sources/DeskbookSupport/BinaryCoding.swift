@@ -247,7 +247,7 @@ public struct ByteReader {
     public mutating func text() -> String? {
         guard let count = count(), index + count <= end else { return nil }
         defer { index += count }
-        return String(decoding: UnsafeBufferPointer(rebasing: bytes[index..<index + count]), as: UTF8.self)
+        return String(validUTF8: UnsafeBufferPointer(rebasing: bytes[index..<index + count]))
     }
 
     /// Values written with `ByteWriter.column`, at most `limit` of them.

@@ -9,12 +9,21 @@ import CUTF8
 /// library's check takes about sixteen) and passes ASCII eight bytes at a time.
 public enum UTF8Validation {
     public static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let start = bytes.baseAddress else { return true }
-        return hasVectorCheck ? deskbook_utf8_valid_avx2(start, bytes.count) == 1 : isValidScalar(bytes)
+        // Under half a block, the vector check's setup costs more than the bytes: the build
+        // cache's keys and short texts are checked a byte at a time.
+        guard bytes.count >= 16, let valid = isValidVector(bytes) else { return isValidScalar(bytes) }
+        return valid
     }
 
     /// Whether `isValid` checks 32 bytes at a time.
     public static let hasVectorCheck = deskbook_utf8_avx2_available() == 1
+
+    /// The check 32 bytes at a time; nil where the processor has no AVX2.
+    public static func isValidVector(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
+        guard hasVectorCheck else { return nil }
+        guard let start = bytes.baseAddress else { return true }
+        return deskbook_utf8_valid_avx2(start, bytes.count) == 1
+    }
 
     /// The check a byte or a character at a time, for processors without AVX2.
     public static func isValidScalar(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -71,5 +80,20 @@ public enum UTF8Validation {
 
     public static func isValid(_ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBufferPointer { isValid($0) }
+    }
+}
+
+extension String {
+    /// The text of `bytes` when they are well-formed UTF-8, else nil. Checked by
+    /// `UTF8Validation` and then copied as they are: `String(decoding:as:)` checks them again
+    /// a byte at a time, which made reading the build cache's texts (mostly Chinese: titles,
+    /// summaries, front matter) three times as costly.
+    public init?(validUTF8 bytes: UnsafeBufferPointer<UInt8>) {
+        guard !bytes.isEmpty else {
+            self = ""
+            return
+        }
+        guard UTF8Validation.isValid(bytes) else { return nil }
+        self = String(copying: UTF8Span(unchecked: bytes.span))
     }
 }

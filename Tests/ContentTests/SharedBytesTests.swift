@@ -70,3 +70,28 @@ import Testing
         #expect(input.blobInPlace() == blob)
     }
 }
+
+/// A file read with the size a listing found for it is read whole whatever its size is now:
+/// the size only saves asking the file for its status.
+@Suite struct ReadFileTests {
+    @Test func aFileIsReadWholeWhateverSizeWasGiven() throws {
+        let site = try TestSite([:])
+        defer { site.remove() }
+        for count in [0, 1, 4_095, 70_000, 200_001] {
+            let bytes = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+            try site.write("page.md", bytes: bytes)
+            let path = site.root + "/page.md"
+            // The size found, one a file that grew since had, one a file that shrank since had, and none.
+            for size in [count, max(count - 1, 0), count / 3, count + 1, count + 100_000, nil] as [Int?] {
+                #expect(try FileSystem.readFile(path, size: size) == bytes, "\(count) bytes read as \(size.map(String.init) ?? "unknown")")
+            }
+        }
+    }
+
+    @Test func aFolderWhereAFileWasListedIsAnError() throws {
+        let site = try TestSite(["content/faq/q.md": "---\ntitle: 問\n---\n答。\n"])
+        defer { site.remove() }
+        #expect(throws: FileSystem.Failure.self) { try FileSystem.readFile(site.root + "/content/faq", size: 40) }
+        #expect(throws: FileSystem.Failure.self) { try FileSystem.readFile(site.root + "/content/faq") }
+    }
+}

@@ -27,6 +27,29 @@ import Testing
         #expect(UTF8Validation.isValid(bytes) == expected, "\(comment()): \(bytes.map { String($0, radix: 16) })")
         #expect(bytes.withUnsafeBufferPointer(UTF8Validation.isValidScalar) == expected,
                 "byte by byte, \(comment()): \(bytes.map { String($0, radix: 16) })")
+        if let vector = bytes.withUnsafeBufferPointer(UTF8Validation.isValidVector) {
+            #expect(vector == expected, "32 bytes at a time, \(comment()): \(bytes.map { String($0, radix: 16) })")
+        }
+    }
+
+    /// Texts read back from the build cache: well-formed ones as they were written, and damaged
+    /// ones (cut inside a character, overlong, a surrogate) as nothing, short or long.
+    @Test func cacheTextsAreReadBackOnlyWhenWellFormed() {
+        for text in ["", "title", "按揭貸款利率與首期", String(repeating: "車位 parking 👍🏽 ", count: 20)] {
+            var writer = ByteWriter()
+            writer.text(text)
+            var reader = ByteReader(writer.bytes)
+            #expect(reader.text() == text)
+            #expect(reader.isAtEnd)
+        }
+        let long = [UInt8](repeating: UInt8(ascii: "a"), count: 40)
+        for damaged: [UInt8] in [[0xE8, 0xB2], [0x41, 0xC0, 0x80], [0xED, 0xA0, 0x80], Array("按揭".utf8) + [0xE8] + long, long + [0xF4, 0x90, 0x80, 0x80]] {
+            var writer = ByteWriter()
+            writer.blob(damaged)
+            var reader = ByteReader(writer.bytes)
+            #expect(reader.text() == nil, "\(damaged)")
+            #expect(damaged.withUnsafeBufferPointer { String(validUTF8: $0) } == nil, "\(damaged)")
+        }
     }
 
     /// Every lead byte with every second byte, and each third and fourth byte at the edges of
