@@ -7,7 +7,7 @@ import DeskbookData
 /// location)` and `attendance(session_id, agent_id, signed_in, attended, score, feedback_score)`.
 public enum CourseSessions {
     public static func appendix(for page: Page, snapshots: SnapshotSet, strings: BlockStrings) -> String? {
-        guard page.frontMatterField("course_id")?.scalar?.isEmpty == false,
+        guard page.frontMatter.courseID?.isEmpty == false,
               let name = page.frontMatterField("data")?.scalar ?? snapshots.defaultName,
               let snapshot = snapshots[name], snapshot.hasTables(["sessions", "attendance"]) else { return nil }
         return """

@@ -67,7 +67,7 @@ public final class PageBlocks: MarkdownHooks {
     /// `params:` of the front matter, and a course's `course_id`, as query parameters.
     static func frontMatterParameters(_ page: Page) -> [String: Value] {
         var values: [String: Value] = [:]
-        if let course = page.frontMatterField("course_id")?.scalar { values["course_id"] = .text(course) }
+        if let course = page.frontMatter.courseID { values["course_id"] = .text(course) }
         for (key, node) in page.frontMatterField("params")?.mapping ?? [] {
             guard let name = key.scalar, let text = node.scalar else { continue }
             if let number = node.int { values[name] = .integer(Int64(number)) } else if let number = node.double, !text.contains("-") {

@@ -1,4 +1,5 @@
 import DeskbookSupport
+import Synchronization
 
 /// The YAML block at the top of a page, with the keys Deskbook understands checked for type.
 /// Every key, known or not, stays available to templates through `fields`.
@@ -25,8 +26,30 @@ public struct FrontMatter: Sendable {
     /// fields: every page of the site is asked for it (`TemplatedPages`), and looking it up
     /// among each page's keys waited on memory for milliseconds.
     public var each: YAMLNode?
-    /// Every key as written, for templates and for the later stages (`reply`, `course_id` …).
-    public var fields: [(key: String, value: YAMLNode)] = []
+    /// The `course_id` key's text, set with the typed fields: every page of a site with data is
+    /// asked for it (`CourseSessions`), which would otherwise make every page's keys.
+    public var courseID: String?
+
+    /// Every key as written, for templates and for the later stages (`params`, `synonyms` …).
+    /// Read back from the build cache, they stay its bytes until they are first asked for: a
+    /// rebuild reads every page's front matter back, and looks at the keys of the few pages
+    /// it renders (`StoredKeys`).
+    public var fields: [(key: String, value: YAMLNode)] {
+        get {
+            switch keys {
+            case .made(let fields): fields
+            case .stored(let stored): stored.fields
+            }
+        }
+        set { keys = .made(newValue) }
+    }
+
+    private var keys = Keys.made([])
+
+    private enum Keys: Sendable {
+        case made([(key: String, value: YAMLNode)])
+        case stored(StoredKeys)
+    }
 
     public init() {}
 
@@ -110,9 +133,11 @@ public struct FrontMatter: Sendable {
             }
             return value
         }
+        var fields: [(key: String, value: YAMLNode)] = []
+        fields.reserveCapacity(pairs.count)
         for (keyNode, value) in pairs {
             guard let key = keyNode.scalar else { fail(keyNode, "front matter keys must be text"); continue }
-            matter.fields.append((key, value))
+            fields.append((key, value))
             if value.isNull { continue }
             switch schema[key] {
             case .text:
@@ -140,6 +165,7 @@ public struct FrontMatter: Sendable {
                 break
             }
         }
+        matter.fields = fields
         if !problems.isEmpty { return (matter, problems) }
         problems += matter.readKnownKeys(path: path)
         return (matter, problems)
@@ -153,6 +179,7 @@ public struct FrontMatter: Sendable {
         title = self["title"]?.scalar
         reply = self["reply"]
         each = self["each"]
+        courseID = self["course_id"]?.scalar
         date = given("date").flatMap { CalendarDate(parsing: $0.scalar ?? "") }
         lastmod = given("lastmod").flatMap { CalendarDate(parsing: $0.scalar ?? "") }
         summary = given("summary")?.scalar
@@ -237,46 +264,40 @@ public struct PrivacyAllowance: Sendable, Equatable {
 
 extension FrontMatter {
     /// For the build cache (`LoadedFile`): a file whose status is unchanged is not parsed
-    /// again. Its keys are kept, then the typed fields: a text or list by the number of the
-    /// key it was read from (its strings are then the key's own, made once when read back),
-    /// dates and numbers as they are, so nothing is looked up or parsed again.
+    /// again. Its keys come first, as one block that is read back only when they are asked for
+    /// (`StoredKeys`), then the typed fields as they are, so nothing is looked up or parsed
+    /// again.
     public func encode(into out: inout ByteWriter) {
-        out.small(fields.count)
-        for (key, value) in fields {
-            out.text(key)
-            value.encode(into: &out)
+        switch keys {
+        case .made(let fields): out.blob { Self.encode(fields, into: &$0) }
+        case .stored(let stored): out.blob(stored.bytes)
         }
-        func reference<T: Equatable>(_ value: T?, key: String, _ read: (YAMLNode) -> T?, inline: (T) -> Void) {
-            guard let value else { return out.byte(0) }
-            if let index = fields.firstIndex(where: { $0.key == key }), read(fields[index].value) == value {
-                out.byte(1)
-                out.small(index)
-            } else {
-                out.byte(2)
-                inline(value)
-            }
+        func text(_ value: String?) {
+            out.byte(value == nil ? 0 : 1)
+            if let value { out.text(value) }
         }
-        func text(_ value: String?, key: String) { reference(value, key: key, { $0.scalar }) { out.text($0) } }
-        func list(_ value: [String], key: String) {
-            reference(value.isEmpty ? nil : value, key: key, { $0.stringList }) { words in
-                out.small(words.count)
-                for word in words { out.text(word) }
-            }
+        func list(_ words: [String]) {
+            out.small(words.count)
+            for word in words { out.text(word) }
         }
         func date(_ date: CalendarDate?) {
             out.byte(date == nil ? 0 : 1)
             date?.encode(into: &out)
         }
-        text(title, key: "title")
+        func node(_ node: YAMLNode?) {
+            out.byte(node == nil ? 0 : 1)
+            node?.encode(into: &out)
+        }
+        text(title)
         date(self.date)
         date(lastmod)
-        text(summary, key: "summary")
-        list(tags, key: "tags")
+        text(summary)
+        list(tags)
         out.integer(weight)
         out.byte(draft ? 1 : 0)
-        text(slug, key: "slug")
-        list(audience, key: "audience")
-        text(template, key: "template")
+        text(slug)
+        list(audience)
+        text(template)
         out.byte(toc.map { $0 ? 2 : 1 } ?? 0)
         out.small(privacyAllow.count)
         for allowance in privacyAllow {
@@ -285,55 +306,64 @@ extension FrontMatter {
             out.small(allowance.line)
             out.small(allowance.columnNumber)
         }
+        node(reply)
+        node(each)
+        text(courseID)
     }
 
-    /// Nil at damaged bytes.
-    public static func decode(_ input: inout ByteReader) -> FrontMatter? {
-        var matter = FrontMatter()
-        guard let fieldCount = input.small(limit: input.remaining) else { return nil }
-        matter.fields.reserveCapacity(fieldCount)
-        for _ in 0..<fieldCount {
-            guard let key = input.text(), let value = YAMLNode.decode(&input) else { return nil }
-            // The first of a key, as `subscript(key:)` finds it.
-            if key == "reply" && matter.reply == nil { matter.reply = value }
-            if key == "each" && matter.each == nil { matter.each = value }
-            matter.fields.append((key, value))
+    static func encode(_ fields: [(key: String, value: YAMLNode)], into out: inout ByteWriter) {
+        out.small(fields.count)
+        for (key, value) in fields {
+            out.text(key)
+            value.encode(into: &out)
         }
+    }
+
+    /// The keys of `encode(_:into:)`; nil at damaged bytes.
+    static func decodeFields(_ input: inout ByteReader) -> [(key: String, value: YAMLNode)]? {
+        guard let count = input.small(limit: input.remaining) else { return nil }
+        var fields: [(key: String, value: YAMLNode)] = []
+        fields.reserveCapacity(count)
+        for _ in 0..<count {
+            guard let key = input.text(), let value = YAMLNode.decode(&input) else { return nil }
+            fields.append((key, value))
+        }
+        return input.isAtEnd ? fields : nil
+    }
+
+    /// Nil at damaged bytes. The keys are left in the bytes, their layout checked.
+    public static func decode(_ input: inout ByteReader) -> FrontMatter? {
+        guard let keys = input.blobInPlace(), StoredKeys.areWellFormed(keys) else { return nil }
+        var matter = FrontMatter()
+        matter.keys = .stored(StoredKeys(keys))
         var failed = false
-        /// A field kept by reference (or, where it differed from its key, as text).
-        func referenced<T>(_ read: (YAMLNode) -> T?, inline: () -> T?) -> T? {
-            guard let kind = input.byte() else { failed = true; return nil }
-            switch kind {
-            case 0: return nil
-            case 1:
-                guard fieldCount > 0, let index = input.small(limit: fieldCount - 1),
-                      let value = read(matter.fields[index].value) else { failed = true; return nil }
-                return value
-            case 2:
-                guard let value = inline() else { failed = true; return nil }
-                return value
-            default:
-                failed = true
-                return nil
+        func text() -> String? {
+            guard let present = input.byte(), present <= 1 else { failed = true; return nil }
+            guard present == 1 else { return nil }
+            guard let text = input.text() else { failed = true; return nil }
+            return text
+        }
+        func list() -> [String] {
+            guard let count = input.small(limit: input.remaining) else { failed = true; return [] }
+            var words: [String] = []
+            words.reserveCapacity(count)
+            for _ in 0..<count {
+                guard let word = input.text() else { failed = true; return [] }
+                words.append(word)
             }
+            return words
         }
         func date() -> CalendarDate? {
-            guard let present = input.byte() else { failed = true; return nil }
+            guard let present = input.byte(), present <= 1 else { failed = true; return nil }
             guard present == 1 else { return nil }
             guard let date = CalendarDate.decode(&input) else { failed = true; return nil }
             return date
         }
-        func text() -> String? { referenced({ $0.scalar }) { input.text() } }
-        func list() -> [String] {
-            referenced({ $0.stringList }) {
-                guard let count = input.small(limit: input.remaining) else { return nil }
-                var words: [String] = []
-                for _ in 0..<count {
-                    guard let word = input.text() else { return nil }
-                    words.append(word)
-                }
-                return words
-            } ?? []
+        func node() -> YAMLNode? {
+            guard let present = input.byte(), present <= 1 else { failed = true; return nil }
+            guard present == 1 else { return nil }
+            guard let node = YAMLNode.decode(&input) else { failed = true; return nil }
+            return node
         }
         matter.title = text()
         matter.date = date()
@@ -352,6 +382,42 @@ extension FrontMatter {
             guard let column = input.text(), let reason = input.text(), let line = input.small(), let columnNumber = input.small() else { return nil }
             matter.privacyAllow.append(PrivacyAllowance(column: column, reason: reason, line: line, columnNumber: columnNumber))
         }
-        return matter
+        matter.reply = node()
+        matter.each = node()
+        matter.courseID = text()
+        return failed ? nil : matter
+    }
+}
+
+/// A front matter's keys as the build cache holds them (`FrontMatter.encode(_:into:)`), made
+/// into `fields` the first time they are asked for, once for every thread. Their layout was
+/// checked when they were read back (`areWellFormed`); a text that is not UTF-8 (bytes
+/// damaged in place) leaves the page without keys, never with text that is not UTF-8.
+final class StoredKeys: Sendable {
+    let bytes: ByteSlice
+    private let made = Synchronization.Mutex<[(key: String, value: YAMLNode)]?>(nil)
+
+    init(_ bytes: ByteSlice) { self.bytes = bytes }
+
+    var fields: [(key: String, value: YAMLNode)] {
+        made.withLock { made in
+            if let made { return made }
+            var input = ByteReader(bytes.storage, range: bytes.startIndex..<bytes.endIndex)
+            // Bytes that changed after they were checked (a file mapped) give no keys.
+            let fields = FrontMatter.decodeFields(&input) ?? []
+            made = fields
+            return fields
+        }
+    }
+
+    /// Whether `bytes` are laid out as `FrontMatter.encode(_:into:)` writes keys, without
+    /// making any.
+    static func areWellFormed(_ bytes: ByteSlice) -> Bool {
+        var input = ByteReader(bytes.storage, range: bytes.startIndex..<bytes.endIndex)
+        guard let count = input.small(limit: input.remaining) else { return false }
+        for _ in 0..<count {
+            guard input.skipText(), YAMLNode.skip(&input) else { return false }
+        }
+        return input.isAtEnd
     }
 }

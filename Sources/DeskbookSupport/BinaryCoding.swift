@@ -262,6 +262,13 @@ public struct ByteReader {
         }
     }
 
+    /// Passes over a text (`text()`) without making it or checking that it is UTF-8; false at
+    /// damaged bytes.
+    public mutating func skipText() -> Bool {
+        guard let count = count() else { return false }
+        return skip(count) != nil
+    }
+
     /// A blob left in the bytes read (a slice of them, not a copy).
     public mutating func blobInPlace() -> ByteSlice? {
         guard let count = count(), count <= end - index else { return nil }
@@ -352,6 +359,24 @@ extension YAMLNode {
                 key.encode(into: &out)
                 value.encode(into: &out)
             }
+        }
+    }
+
+    /// Passes over a node as `decode` reads it, without making it: false at damaged bytes
+    /// (its texts are not checked to be UTF-8, as `decode` does).
+    public static func skip(_ input: inout ByteReader, depth: Int = 0) -> Bool {
+        guard depth < 200, input.small() != nil, input.small() != nil, let kind = input.byte() else { return false }
+        switch kind {
+        case 0, 1:
+            return input.skipText()
+        case 2, 3:
+            guard let count = input.small(limit: input.remaining) else { return false }
+            for _ in 0..<(kind == 2 ? count : 2 * count) {
+                guard skip(&input, depth: depth + 1) else { return false }
+            }
+            return true
+        default:
+            return false
         }
     }
 

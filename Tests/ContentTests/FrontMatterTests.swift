@@ -3,8 +3,8 @@ import Testing
 @testable import Content
 
 @Suite struct FrontMatterTests {
-    /// The build cache keeps a typed field by the key it was read from; one that no longer
-    /// matches its key (a page made from a row, whose title is filled in) is kept as it is.
+    /// The build cache keeps the typed fields as they are, also one that no longer matches its
+    /// key (a page made from a row, whose title is filled in).
     @Test func typedFieldsReadBackFromTheCacheWhetherOrNotTheyMatchTheirKeys() throws {
         var (matter, problems) = FrontMatter.parse("title: 交屋流程\ntags: [交屋, 驗屋]\ndate: 2026-03-14\nslug: handover\nreply: 約兩週", path: "a.md")
         #expect(problems.isEmpty)
@@ -27,6 +27,55 @@ import Testing
         read = try readBack(matter)
         #expect(read.title == "交屋流程：A 棟" && read.tags == ["交屋"] && read.summary == "不在鍵裡的摘要")
         #expect(read["title"]?.scalar == "交屋流程")
+    }
+
+    /// Every key reads back from the build cache as it was written (they are made from the
+    /// cache's bytes when first asked for), with the typed fields looked up every build.
+    /// Damaged keys: a broken layout is no record; a text that is no longer UTF-8 is no keys.
+    @Test func keysReadBackFromTheCacheAsTheyWere() throws {
+        let yaml = """
+        title: 新人培訓：帶看流程
+        course_id: C-101
+        data: training
+        reply: 先約時間再帶看。
+        synonyms: [帶看, 看房]
+        params: {region: 北區, year: 2026}
+        history:
+          - {version: 2, date: 2026-05-01, note: 補充停車位說明}
+        """
+        let (matter, problems) = FrontMatter.parse(yaml, path: "content/courses/c101.md")
+        #expect(problems.isEmpty)
+        var out = ByteWriter()
+        matter.encode(into: &out)
+        let bytes = out.bytes
+        func readBack(_ bytes: [UInt8]) -> FrontMatter? {
+            var input = ByteReader(bytes)
+            return FrontMatter.decode(&input).flatMap { input.isAtEnd ? $0 : nil }
+        }
+        let read = try #require(readBack(bytes))
+        #expect(read.courseID == "C-101" && read.reply?.scalar == "先約時間再帶看。" && read.title == "新人培訓：帶看流程")
+        func described(_ fields: [(key: String, value: YAMLNode)]) -> [String] {
+            fields.map { "\($0.key)@\($0.value.line):\($0.value.column)=\($0.value.templateValue)" }
+        }
+        #expect(described(read.fields) == described(matter.fields))
+        #expect(read["params"]?["region"]?.scalar == "北區")
+        #expect(read["history"]?.sequence?.first?["note"]?.scalar == "補充停車位說明")
+        // Written again as it was read, its keys never made.
+        var again = ByteWriter()
+        try #require(readBack(bytes)).encode(into: &again)
+        #expect(again.bytes == bytes)
+
+        // The keys' block starts after its length (eight bytes) and their count (one).
+        let keyStart = 9
+        var cut = bytes
+        cut[keyStart + 2] = 0xFF
+        #expect(readBack(cut) == nil)
+        let courseText = try #require(bytes.indices.first { Array(bytes[$0..<$0 + 5]) == Array("C-101".utf8) })
+        var notUTF8 = bytes
+        notUTF8[courseText] = 0xC0
+        let damaged = try #require(readBack(notUTF8))
+        #expect(damaged.fields.isEmpty)
+        #expect(damaged.title == "新人培訓：帶看流程")
     }
 
     @Test func readsTheKeysOfTheAuthoringContract() throws {
