@@ -14,14 +14,16 @@ public struct LinkResolver: Sendable {
         case hidden
     }
 
-    /// `faq/loans/rate.md` -> `faq/loans/rate/` (output path without base path).
-    let pageURLs: [String: String]
+    /// `faq/loans/rate.md` -> `faq/loans/rate/` (output path without base path). This table and
+    /// `knownOutputs` are keyed by their bytes' stable hash (`UTF8Key`): they are filled with
+    /// every page each build, and SipHash made that most of making the resolver.
+    let pageURLs: [UTF8Key: String]
     /// Content folder of a section -> its URL, so `../loans/` works as a link too.
     let sectionURLs: [String: String]
     /// Non-Markdown files of `content/` -> output path.
     let staticURLs: [String: String]
     /// Every output path that exists, for root-relative links (`/faq/x/`).
-    private(set) var knownOutputs: Set<String>
+    private(set) var knownOutputs: Set<UTF8Key>
     /// Source paths and output paths of what other audiences see and this one does not.
     let hidden: Set<String>
     public let basePath: String
@@ -29,21 +31,21 @@ public struct LinkResolver: Sendable {
     public init(pages: [Page], staticFiles: [(source: String, output: String)], extraOutputs: [String], basePath: String,
                 hidden: Set<String> = []) {
         self.hidden = hidden
-        var outputs = Set<String>(minimumCapacity: pages.count + staticFiles.count + extraOutputs.count)
-        var pageURLs: [String: String] = [:]
+        var outputs = Set<UTF8Key>(minimumCapacity: pages.count + staticFiles.count + extraOutputs.count)
+        var pageURLs: [UTF8Key: String] = [:]
         pageURLs.reserveCapacity(pages.count)
         var sectionURLs: [String: String] = [:]
         for page in pages {
-            outputs.insert(page.urlPath)
-            pageURLs[page.sourcePath] = page.urlPath
+            outputs.insert(UTF8Key(page.urlPath))
+            pageURLs[UTF8Key(page.sourcePath)] = page.urlPath
             if page.kind != .page { sectionURLs[page.sourceDirectory] = page.urlPath }
             if let bundle = page.bundleDirectory { sectionURLs[bundle] = page.urlPath }
         }
         self.pageURLs = pageURLs
         self.sectionURLs = sectionURLs
         self.staticURLs = Dictionary(staticFiles.map { ($0.source, $0.output) }, uniquingKeysWith: { first, _ in first })
-        outputs.formUnion(staticFiles.map(\.output))
-        outputs.formUnion(extraOutputs)
+        outputs.formUnion(staticFiles.map { UTF8Key($0.output) })
+        outputs.formUnion(extraOutputs.map(UTF8Key.init))
         self.knownOutputs = outputs
         self.basePath = basePath
     }
@@ -51,7 +53,7 @@ public struct LinkResolver: Sendable {
     /// The same, knowing of `outputs` too: outputs that only the site model names (tag
     /// pages), while the resolver was made beside it.
     public consuming func adding(outputs: [String]) -> LinkResolver {
-        knownOutputs.formUnion(outputs)
+        knownOutputs.formUnion(outputs.map(UTF8Key.init))
         return self
     }
 
@@ -63,7 +65,7 @@ public struct LinkResolver: Sendable {
     public func resolve(_ destination: String, fromDirectory directory: String) -> Resolution {
         // The common link between pages, `/faq/x/`: an output as it is, with nothing to
         // decode or encode (what `url(for:)` keeps), no fragment and no query.
-        if let output = Self.plainRootRelative(destination), output.isEmpty || knownOutputs.contains(output) {
+        if let output = Self.plainRootRelative(destination), output.isEmpty || knownOutputs.contains(UTF8Key(output)) {
             return .resolved(basePath + output)
         }
         if destination.isEmpty || destination.hasPrefix("#") || destination.hasPrefix("//") || Self.hasScheme(destination) {
@@ -79,11 +81,11 @@ public struct LinkResolver: Sendable {
         if decoded.hasPrefix("/") {
             // The output as written, as a folder, or the folder of an `index.html`.
             let output = String(decoded.dropFirst())
-            if output.isEmpty || knownOutputs.contains(output) { return .resolved(url(for: output) + suffix) }
-            if knownOutputs.contains(output + "/") { return .resolved(url(for: output + "/") + suffix) }
+            if output.isEmpty || knownOutputs.contains(UTF8Key(output)) { return .resolved(url(for: output) + suffix) }
+            if knownOutputs.contains(UTF8Key(output + "/")) { return .resolved(url(for: output + "/") + suffix) }
             if output.hasSuffix("/index.html") {
                 let folder = String(output.dropLast(10))
-                if folder.isEmpty || knownOutputs.contains(folder) { return .resolved(url(for: folder) + suffix) }
+                if folder.isEmpty || knownOutputs.contains(UTF8Key(folder)) { return .resolved(url(for: folder) + suffix) }
             }
             if hidden.contains(output) || hidden.contains(output + "/") { return .hidden }
             return .broken("no page or file at \(decoded)")
@@ -92,7 +94,7 @@ public struct LinkResolver: Sendable {
         if target.hasPrefix("..") || decoded.split(separator: "/").filter({ $0 == ".." }).count > directory.split(separator: "/").count {
             return .broken("\(decoded) points outside content/")
         }
-        if let output = pageURLs[target] ?? staticURLs[target] ?? sectionURLs[target] {
+        if let output = pageURLs[UTF8Key(target)] ?? staticURLs[target] ?? sectionURLs[target] {
             return .resolved(url(for: output) + suffix)
         }
         if hidden.contains(target) { return .hidden }
