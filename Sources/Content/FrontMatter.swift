@@ -272,21 +272,16 @@ extension FrontMatter {
         case .made(let fields): out.blob { Self.encode(fields, into: &$0) }
         case .stored(let stored): out.blob(stored.bytes)
         }
-        func text(_ value: String?) {
+        /// A byte that says whether there is a value, then the value.
+        func optional<T>(_ value: T?, _ write: (T, inout ByteWriter) -> Void) {
             out.byte(value == nil ? 0 : 1)
-            if let value { out.text(value) }
+            if let value { write(value, &out) }
         }
+        func text(_ value: String?) { optional(value) { $1.text($0) } }
+        func date(_ value: CalendarDate?) { optional(value) { $0.encode(into: &$1) } }
         func list(_ words: [String]) {
             out.small(words.count)
             for word in words { out.text(word) }
-        }
-        func date(_ date: CalendarDate?) {
-            out.byte(date == nil ? 0 : 1)
-            date?.encode(into: &out)
-        }
-        func node(_ node: YAMLNode?) {
-            out.byte(node == nil ? 0 : 1)
-            node?.encode(into: &out)
         }
         text(title)
         date(self.date)
@@ -306,8 +301,8 @@ extension FrontMatter {
             out.small(allowance.line)
             out.small(allowance.columnNumber)
         }
-        node(reply)
-        node(each)
+        optional(reply) { $0.encode(into: &$1) }
+        optional(each) { $0.encode(into: &$1) }
         text(courseID)
     }
 
@@ -337,12 +332,15 @@ extension FrontMatter {
         var matter = FrontMatter()
         matter.keys = .stored(StoredKeys(keys))
         var failed = false
-        func text() -> String? {
+        /// A value after a byte that says whether there is one (`encode`'s `optional`).
+        func optional<T>(_ read: (inout ByteReader) -> T?) -> T? {
             guard let present = input.byte(), present <= 1 else { failed = true; return nil }
             guard present == 1 else { return nil }
-            guard let text = input.text() else { failed = true; return nil }
-            return text
+            guard let value = read(&input) else { failed = true; return nil }
+            return value
         }
+        func text() -> String? { optional { $0.text() } }
+        func date() -> CalendarDate? { optional { CalendarDate.decode(&$0) } }
         func list() -> [String] {
             guard let count = input.small(limit: input.remaining) else { failed = true; return [] }
             var words: [String] = []
@@ -352,18 +350,6 @@ extension FrontMatter {
                 words.append(word)
             }
             return words
-        }
-        func date() -> CalendarDate? {
-            guard let present = input.byte(), present <= 1 else { failed = true; return nil }
-            guard present == 1 else { return nil }
-            guard let date = CalendarDate.decode(&input) else { failed = true; return nil }
-            return date
-        }
-        func node() -> YAMLNode? {
-            guard let present = input.byte(), present <= 1 else { failed = true; return nil }
-            guard present == 1 else { return nil }
-            guard let node = YAMLNode.decode(&input) else { failed = true; return nil }
-            return node
         }
         matter.title = text()
         matter.date = date()
@@ -382,8 +368,8 @@ extension FrontMatter {
             guard let column = input.text(), let reason = input.text(), let line = input.small(), let columnNumber = input.small() else { return nil }
             matter.privacyAllow.append(PrivacyAllowance(column: column, reason: reason, line: line, columnNumber: columnNumber))
         }
-        matter.reply = node()
-        matter.each = node()
+        matter.reply = optional { YAMLNode.decode(&$0) }
+        matter.each = optional { YAMLNode.decode(&$0) }
         matter.courseID = text()
         return failed ? nil : matter
     }
