@@ -236,75 +236,289 @@ struct MustacheTemplate: Sendable {
 
 /// Renders templates by name, for partials and parents. Output is UTF-8 bytes: pages are
 /// written as bytes, and text already made (`HTMLBytes`) goes in without a `String` made of it.
+///
+/// The templates are compiled once into one flat program (`Instruction`s over shared tables of
+/// text bytes and names), which rendering walks by position: walking the parsed tree copied
+/// each node, and so counted references to its text and names, at every node of every page.
 struct MustacheRenderer: Sendable {
-    let templates: [String: MustacheTemplate]
+    private let program: Program
+    /// Each template's place in the program, by name.
+    private let templateIDs: [String: Int]
+
+    init(templates: [String: MustacheTemplate]) {
+        var compiler = Compiler(names: templates.keys.sorted())
+        for (id, name) in compiler.templateNames.enumerated() { compiler.compile(template: id, templates[name]!.nodes) }
+        program = compiler.program
+        templateIDs = compiler.templateIDs
+    }
 
     /// A template's output; room for a typical page is made first, so most need not grow.
     func render(_ name: String, context: TemplateMap) -> [UInt8] {
-        guard let template = templates[name] else { return [] }
+        guard let id = templateIDs[name] else { return [] }
         var output: [UInt8] = []
         output.reserveCapacity(Self.reserved)
         var stack: [TemplateValue] = []
         // Room for the sections a page nests, so the stack does not grow as they open.
         stack.reserveCapacity(8)
         stack.append(.map(context))
-        var state = State(stack: stack, blocks: [:], indentation: [])
-        render(template.nodes, into: &output, state: &state)
+        var state = State(stack: stack, blocks: [], indentation: [])
+        program.instructions.withUnsafeBufferPointer { instructions in
+            program.bytes.withUnsafeBufferPointer { bytes in
+                program.keys.withUnsafeBufferPointer { keys in
+                    let walker = Walker(program: program, instructions: instructions, bytes: bytes, keys: keys)
+                    walker.run(program.templates[id], into: &output, state: &state)
+                }
+            }
+        }
         return output
     }
 
     /// Room made for an output before rendering: a typical page.
     static let reserved = 16_384
 
+    /// One step of the program. Plain numbers only, so walking the program counts no references.
+    struct Instruction {
+        enum Operation: UInt8 {
+            /// `bytes[a..<b]` as they stand.
+            case text
+            /// The value named by `keys[a..<a+b]` (`b` = -1: the current value, `.`); escaped
+            /// when `flag`.
+            case variable
+            /// The body `[next..<c)` for the named value (as for `variable`); inverted when `flag`.
+            case section
+            /// Template `a` (-1: none such), indented by `indentations[d]` (-1: none).
+            case partial
+            /// Template `a` (-1: none such) with the blocks `blockSets[b]`, indented by
+            /// `indentations[d]`; the blocks' bodies are `[next..<c)`.
+            case parent
+            /// The replacement for block `a` if one is given, else the body `[next..<c)`.
+            case block
+        }
+        let operation: Operation
+        let flag: Bool
+        let a, b, c, d: Int32
+    }
+
+    /// Block `id`'s replacement: the instructions `start..<end`.
+    struct BlockReplacement {
+        let id: Int32
+        let start, end: Int32
+    }
+
+    struct Program: Sendable {
+        var instructions: [Instruction] = []
+        var bytes: [UInt8] = []
+        var keys: [TemplateKey] = []
+        var indentations: [[UInt8]] = []
+        var blockSets: [[BlockReplacement]] = []
+        /// Each template's instructions, by id.
+        var templates: [Range<Int>] = []
+    }
+
     struct State {
         var stack: [TemplateValue]
-        /// Replacements for `{{$ block}}`s, from the templates that named this one as parent.
-        var blocks: [String: [MustacheTemplate.Node]]
+        /// Replacements for `{{$ block}}`s, from the templates that named this one as parent:
+        /// the outermost first, and the first found wins.
+        var blocks: [BlockReplacement]
         /// Of the partials being rendered, as bytes.
         var indentation: [UInt8]
     }
 
-    private func render(_ nodes: [MustacheTemplate.Node], into output: inout [UInt8], state: inout State) {
-        for node in nodes {
-            switch node {
-            case .text(let text):
-                append(text, to: &output, indentation: state.indentation)
-            case .variable(let name, let escaped):
-                guard let value = lookup(name, in: state.stack) else { continue }
-                if state.indentation.isEmpty {
-                    Self.write(value, escaped: escaped, to: &output)
-                } else {
-                    var text: [UInt8] = []
-                    Self.write(value, escaped: escaped, to: &text)
-                    append(text, to: &output, indentation: state.indentation)
+    /// Turns parsed templates into the program.
+    private struct Compiler {
+        var program = Program()
+        let templateNames: [String]
+        let templateIDs: [String: Int]
+        var blockIDs: [String: Int32] = [:]
+
+        init(names: [String]) {
+            templateNames = names
+            templateIDs = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+            program.templates = Array(repeating: 0..<0, count: names.count)
+        }
+
+        mutating func compile(template id: Int, _ nodes: [MustacheTemplate.Node]) {
+            let start = program.instructions.count
+            compile(nodes)
+            program.templates[id] = start..<program.instructions.count
+        }
+
+        private mutating func compile(_ nodes: [MustacheTemplate.Node]) {
+            for node in nodes {
+                switch node {
+                case .text(let text):
+                    let start = Int32(program.bytes.count)
+                    program.bytes += text
+                    emit(.text, a: start, b: Int32(program.bytes.count))
+                case .variable(let name, let escaped):
+                    let (first, count) = add(name)
+                    emit(.variable, flag: escaped, a: first, b: count)
+                case .section(let name, let body, let inverted):
+                    let (first, count) = add(name)
+                    let at = emit(.section, flag: inverted, a: first, b: count)
+                    compile(body)
+                    endBody(at)
+                case .partial(let name, let indentation):
+                    emit(.partial, a: template(name), d: add(indentation: indentation))
+                case .parent(let name, let blocks, let indentation):
+                    let at = emit(.parent, a: template(name), b: Int32(program.blockSets.count), d: add(indentation: indentation))
+                    program.blockSets.append([])
+                    var replacements: [BlockReplacement] = []
+                    // In name order, so that the program is the same from one build to the next.
+                    for (blockName, body) in blocks.sorted(by: { $0.key < $1.key }) {
+                        let start = Int32(program.instructions.count)
+                        compile(body)
+                        replacements.append(BlockReplacement(id: blockID(blockName), start: start, end: Int32(program.instructions.count)))
+                    }
+                    program.blockSets[Int(program.instructions[at].b)] = replacements
+                    endBody(at)
+                case .block(let name, let fallback):
+                    let at = emit(.block, a: blockID(name))
+                    compile(fallback)
+                    endBody(at)
                 }
-            case .section(let name, let body, let inverted):
-                let value = lookup(name, in: state.stack)
-                if inverted {
-                    if !(value?.isTruthy ?? false) { render(body, into: &output, state: &state) }
-                } else if let value {
-                    renderSection(value, body, into: &output, state: &state)
-                }
-            case .partial(let name, let indentation):
-                guard let template = templates[name] else { continue }
-                guard !indentation.isEmpty else {
-                    render(template.nodes, into: &output, state: &state)
-                    continue
-                }
-                var inner = state
-                inner.indentation += indentation.utf8
-                if output.isEmpty || output.last == UInt8(ascii: "\n") { output += indentation.utf8 }
-                render(template.nodes, into: &output, state: &inner)
-            case .parent(let name, let blocks, let indentation):
-                guard let template = templates[name] else { continue }
-                var inner = state
-                if !indentation.isEmpty { inner.indentation += indentation.utf8 }
-                // The outermost template's replacement wins.
-                inner.blocks = state.blocks.isEmpty ? blocks : blocks.merging(state.blocks) { _, outer in outer }
-                render(template.nodes, into: &output, state: &inner)
-            case .block(let name, let fallback):
-                render(state.blocks[name] ?? fallback, into: &output, state: &state)
             }
+        }
+
+        @discardableResult
+        private mutating func emit(_ operation: Instruction.Operation, flag: Bool = false, a: Int32 = 0, b: Int32 = 0, d: Int32 = -1) -> Int {
+            program.instructions.append(Instruction(operation: operation, flag: flag, a: a, b: b, c: 0, d: d))
+            return program.instructions.count - 1
+        }
+
+        /// Sets where the body of the instruction at `position` ends: here.
+        private mutating func endBody(_ position: Int) {
+            let old = program.instructions[position]
+            program.instructions[position] = Instruction(operation: old.operation, flag: old.flag, a: old.a, b: old.b,
+                                                         c: Int32(program.instructions.count), d: old.d)
+        }
+
+        private mutating func add(_ name: MustacheTemplate.Name) -> (first: Int32, count: Int32) {
+            if name.isCurrent { return (0, -1) }
+            let first = Int32(program.keys.count)
+            program.keys += name.parts
+            return (first, Int32(name.parts.count))
+        }
+
+        private mutating func add(indentation: String) -> Int32 {
+            guard !indentation.isEmpty else { return -1 }
+            program.indentations.append(Array(indentation.utf8))
+            return Int32(program.indentations.count - 1)
+        }
+
+        private func template(_ name: String) -> Int32 { templateIDs[name].map(Int32.init) ?? -1 }
+
+        private mutating func blockID(_ name: String) -> Int32 {
+            if let id = blockIDs[name] { return id }
+            let id = Int32(blockIDs.count)
+            blockIDs[name] = id
+            return id
+        }
+    }
+
+    /// Walks the program over its tables, held as buffers for the length of one render.
+    private struct Walker {
+        let program: Program
+        let instructions: UnsafeBufferPointer<Instruction>
+        let bytes: UnsafeBufferPointer<UInt8>
+        let keys: UnsafeBufferPointer<TemplateKey>
+
+        func run(_ range: Range<Int>, into output: inout [UInt8], state: inout State) {
+            var position = range.lowerBound
+            while position < range.upperBound {
+                let instruction = instructions[position]
+                position += 1
+                switch instruction.operation {
+                case .text:
+                    let text = UnsafeBufferPointer(rebasing: bytes[Int(instruction.a)..<Int(instruction.b)])
+                    MustacheRenderer.append(text, to: &output, indentation: state.indentation)
+                case .variable:
+                    guard let value = lookup(instruction, in: state.stack) else { continue }
+                    if state.indentation.isEmpty {
+                        MustacheRenderer.write(value, escaped: instruction.flag, to: &output)
+                    } else {
+                        var text: [UInt8] = []
+                        MustacheRenderer.write(value, escaped: instruction.flag, to: &text)
+                        text.withUnsafeBufferPointer { MustacheRenderer.append($0, to: &output, indentation: state.indentation) }
+                    }
+                case .section:
+                    let body = position..<Int(instruction.c)
+                    position = body.upperBound
+                    let value = lookup(instruction, in: state.stack)
+                    if instruction.flag {
+                        if !(value?.isTruthy ?? false) { run(body, into: &output, state: &state) }
+                    } else if let value {
+                        renderSection(value, body, into: &output, state: &state)
+                    }
+                case .partial:
+                    guard instruction.a >= 0 else { continue }
+                    let template = program.templates[Int(instruction.a)]
+                    guard instruction.d >= 0 else {
+                        run(template, into: &output, state: &state)
+                        continue
+                    }
+                    let indentation = program.indentations[Int(instruction.d)]
+                    var inner = state
+                    inner.indentation += indentation
+                    if output.isEmpty || output.last == UInt8(ascii: "\n") { output += indentation }
+                    run(template, into: &output, state: &inner)
+                case .parent:
+                    position = Int(instruction.c)
+                    guard instruction.a >= 0 else { continue }
+                    var inner = state
+                    if instruction.d >= 0 { inner.indentation += program.indentations[Int(instruction.d)] }
+                    // The outermost template's replacement wins: it comes first.
+                    inner.blocks = state.blocks + program.blockSets[Int(instruction.b)]
+                    run(program.templates[Int(instruction.a)], into: &output, state: &inner)
+                case .block:
+                    let fallback = position..<Int(instruction.c)
+                    position = fallback.upperBound
+                    if let replacement = state.blocks.first(where: { $0.id == instruction.a }) {
+                        run(Int(replacement.start)..<Int(replacement.end), into: &output, state: &state)
+                    } else {
+                        run(fallback, into: &output, state: &state)
+                    }
+                }
+            }
+        }
+
+        /// A list shows the body once for each item, a flag once when true, anything else once
+        /// with the value as `.`.
+        private func renderSection(_ value: TemplateValue, _ body: Range<Int>, into output: inout [UInt8], state: inout State) {
+            switch value {
+            case .list(let items):
+                for item in items { renderPushed(item, body, into: &output, state: &state) }
+            case .flag(let flag):
+                if flag { run(body, into: &output, state: &state) }
+            case .text, .html, .number, .map:
+                renderPushed(value, body, into: &output, state: &state)
+            }
+        }
+
+        private func renderPushed(_ value: TemplateValue, _ body: Range<Int>, into output: inout [UInt8], state: inout State) {
+            state.stack.append(value)
+            run(body, into: &output, state: &state)
+            state.stack.removeLast()
+        }
+
+        /// The name's first part through the enclosing values, innermost first; the rest into
+        /// what it found.
+        private func lookup(_ instruction: Instruction, in stack: [TemplateValue]) -> TemplateValue? {
+            if instruction.b < 0 { return stack.last }
+            guard instruction.b > 0 else { return nil }
+            let first = Int(instruction.a)
+            var found: TemplateValue?
+            for index in stack.indices.reversed() {
+                if case .map(let map) = stack[index], let value = map[keys[first]] {
+                    found = value
+                    break
+                }
+            }
+            for part in first + 1..<first + Int(instruction.b) {
+                guard case .map(let map)? = found else { return nil }
+                found = map[keys[part]]
+            }
+            return found
         }
     }
 
@@ -324,9 +538,9 @@ struct MustacheRenderer: Sendable {
     }
 
     /// Text into the output; after a line break inside an indented partial, the indentation.
-    private func append<Text: Collection>(_ text: Text, to output: inout [UInt8], indentation: [UInt8]) where Text.Element == UInt8 {
+    private static func append(_ text: UnsafeBufferPointer<UInt8>, to output: inout [UInt8], indentation: [UInt8]) {
         if indentation.isEmpty || !text.contains(UInt8(ascii: "\n")) {
-            output += text
+            output.append(contentsOf: text)
             return
         }
         var first = true
@@ -335,45 +549,8 @@ struct MustacheRenderer: Sendable {
                 output.append(UInt8(ascii: "\n"))
                 if !line.isEmpty { output += indentation }
             }
-            output += line
+            output.append(contentsOf: line)
             first = false
         }
-    }
-
-    /// A list shows the body once for each item, a flag once when true, anything else once
-    /// with the value as `.`.
-    private func renderSection(_ value: TemplateValue, _ body: [MustacheTemplate.Node], into output: inout [UInt8], state: inout State) {
-        switch value {
-        case .list(let items):
-            for item in items { renderPushed(item, body, into: &output, state: &state) }
-        case .flag(let flag):
-            if flag { render(body, into: &output, state: &state) }
-        case .text, .html, .number, .map:
-            renderPushed(value, body, into: &output, state: &state)
-        }
-    }
-
-    private func renderPushed(_ value: TemplateValue, _ body: [MustacheTemplate.Node], into output: inout [UInt8], state: inout State) {
-        state.stack.append(value)
-        render(body, into: &output, state: &state)
-        state.stack.removeLast()
-    }
-
-    /// The first part through the enclosing values, innermost first; the rest into what it found.
-    private func lookup(_ name: MustacheTemplate.Name, in stack: [TemplateValue]) -> TemplateValue? {
-        if name.isCurrent { return stack.last }
-        guard let first = name.parts.first else { return nil }
-        var found: TemplateValue?
-        for index in stack.indices.reversed() {
-            if case .map(let map) = stack[index], let value = map[first] {
-                found = value
-                break
-            }
-        }
-        for part in name.parts.dropFirst() {
-            guard case .map(let map)? = found else { return nil }
-            found = map[part]
-        }
-        return found
     }
 }
