@@ -233,19 +233,30 @@ struct TermCollector: TermSink {
     private var length: UInt64 = 0
     private let cjkCounts: TermCounter
     private let shortWords = TermCounter(expected: 64)
+    /// The same two counters, for the tokenizer's loop to call without counting a reference
+    /// to them at each term, as it did through the strong references (a call may grow the
+    /// table, which the optimizer cannot see through). The references above keep them alive.
+    private let cjkCounter: Unmanaged<TermCounter>
+    private let shortWordCounter: Unmanaged<TermCounter>
     private var longWords: [String: (weight: UInt32, section: UInt8)] = [:]
 
-    init(expected: Int) { cjkCounts = TermCounter(expected: expected) }
+    init(expected: Int) {
+        cjkCounts = TermCounter(expected: expected)
+        cjkCounter = Unmanaged.passUnretained(cjkCounts)
+        shortWordCounter = Unmanaged.passUnretained(shortWords)
+    }
 
     mutating func cjk(_ code: UInt64) {
         length &+= UInt64(weight)
-        cjkCounts.add(code, weight: weight, section: section)
+        let (weight, section) = (weight, section)
+        cjkCounter._withUnsafeGuaranteedRef { $0.add(code, weight: weight, section: section) }
     }
 
     mutating func word(_ letters: UnsafeBufferPointer<UInt8>) {
         length &+= UInt64(weight)
         if letters.count <= 8 {
-            shortWords.add(TermParts.packed(word: letters), weight: weight, section: section)
+            let (weight, section) = (weight, section)
+            shortWordCounter._withUnsafeGuaranteedRef { $0.add(TermParts.packed(word: letters), weight: weight, section: section) }
         } else {
             // One lookup: a new word keeps this section as its first.
             longWords[String(decoding: letters, as: UTF8.self), default: (0, section)].weight += weight
