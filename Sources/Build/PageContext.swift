@@ -222,7 +222,7 @@ struct PageContext: Sendable {
         // only what the author wrote, so the page does not repeat its first paragraph.
         values["summary"] = summary(page, fallback: render.summary).map(TemplateValue.text)
         values["lead"] = page.frontMatter.summary.flatMap { $0.isEmpty ? nil : .text($0) }
-        values["date"] = page.updated.map(dateValue)
+        values["date"] = page.updated.map { dateValue($0) }
         values["hasReply"] = .flag(!(page.frontMatter.reply?.scalar ?? "").isEmpty)
         values["tags"] = .list(page.frontMatter.tags.map { name in
             ["name": .text(name), "url": .text(tagURLs.value(for: name) {
@@ -276,11 +276,11 @@ struct PageContext: Sendable {
         switch page.kind {
         case .section, .home:
             let folder = page.kind == .home ? "" : page.sourceDirectory
-            let children = (model.childSections[folder] ?? []).map(sectionCard)
+            let children = (model.childSections[folder] ?? []).map { sectionCard($0) }
             let members = model.pagesInSection[folder] ?? []
             let pager = sectionPager(page)
-            let pages = members[pager.items(pageNumber)].map(listItem)
-            context["pager"] = pager.context(pageNumber, url: url, strings: theme.strings).map(TemplateValue.map)
+            let pages = members[pager.items(pageNumber)].map { listItem($0) }
+            context["pager"] = pager.context(pageNumber, url: { url($0) }, strings: theme.strings).map(TemplateValue.map)
             context["subsections"] = .maps(children)
             context["hasSubsections"] = .flag(!children.isEmpty)
             context["sections"] = .maps(children)
@@ -431,7 +431,7 @@ struct PageContext: Sendable {
     func tagPage(_ tag: SiteModel.Tag, pageNumber: Int = 1) -> TemplateMap {
         var context = base(activeURLPath: tag.outputPath)
         let pager = tagPager(tag)
-        context["pager"] = pager.context(pageNumber, url: url, strings: theme.strings).map(TemplateValue.map)
+        context["pager"] = pager.context(pageNumber, url: { url($0) }, strings: theme.strings).map(TemplateValue.map)
         context["page"] = link(tag.name, tag.outputPath)
         context["pages"] = listItems(tag.pageIndices[pager.items(pageNumber)])
         context["count"] = .number(tag.pageIndices.count)
