@@ -283,8 +283,16 @@ public struct ByteReader {
         return Array(bytes[index..<index + count])
     }
 
+    /// Most values read (a search term's gap, weight and section, a count) are under 128: one
+    /// byte, read here, without a call (the search index reads every term of the site so).
     @inlinable
-    public mutating func varint() -> UInt64? { Self.varint(bytes, at: &index, end: end) }
+    public mutating func varint() -> UInt64? {
+        if index < end, bytes[index] < 0x80 {
+            defer { index += 1 }
+            return UInt64(bytes[index])
+        }
+        return Self.varint(bytes, at: &index, end: end)
+    }
 
     /// A `varint` at `position` of any bytes (a slice of a file read whole, say), moving past it.
     @inlinable

@@ -425,7 +425,9 @@ extension SearchIndex {
 
         private mutating func openBlock() -> Block { Block(remaining: input.varint() ?? 0) }
 
-        /// The block's next term, in code order; nil at its end or at damaged bytes.
+        /// The block's next term, in code order; nil at its end or at damaged bytes. (Inlined:
+        /// the index reads every term of the site through here.)
+        @inline(__always)
         mutating func next(in block: inout Block) -> (code: UInt64, weight: Float, section: UInt8)? {
             guard block.remaining > 0, let gap = input.varint(), let weight = input.varint(), let section = input.byte() else {
                 block.remaining = 0
