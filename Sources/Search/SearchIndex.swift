@@ -279,7 +279,7 @@ public enum SearchIndex {
                          leanly: Bool = false) -> (terms: [String], postings: [ArraySlice<Posting>]) {
         // About three bytes of a page's encoded terms a posting.
         var gathered = Gathered(expected: starts.partBytes[part] / 3, keepingPostings: !leanly)
-        func lists() -> [ArraySlice<Posting>] {
+        func lists(_ gathered: consuming Gathered) -> [ArraySlice<Posting>] {
             guard leanly else { return gathered.lists() }
             return gathered.placing { put in forEachPosting(of: encodedTerms, inPart: part, starts: starts, put) }
         }
@@ -305,7 +305,7 @@ public enum SearchIndex {
                     gathered.add((Int32(index), weight, section), slot: slot)
                 }
             }
-            return (terms, lists())
+            return (terms, lists(gathered))
         }
         var slots = SlotTable()
         for index in encodedTerms.indices {
@@ -318,7 +318,7 @@ public enum SearchIndex {
                 gathered.add((Int32(index), term.weight, term.section), slot: slot)
             }
         }
-        return (terms, lists())
+        return (terms, lists(gathered))
     }
 
     /// Every posting of the terms in one part, in the order `postings(of:inPart:starts:)` reads
@@ -341,27 +341,64 @@ public enum SearchIndex {
     /// their slots at the end, in one array of which each term's list is a slice. (Appending to
     /// each term's own array as its postings were read grew tens of thousands of arrays step
     /// by step, and checked two arrays' uniqueness at every posting: most of gathering's time.)
-    struct Gathered {
-        private var slots: [Int32] = []
-        private var postings: [Posting] = []
-        private var counts: [Int] = []
-        /// Without, only each posting's slot is kept, and `placing(_:)` puts the postings, read
-        /// again, in their places.
-        private let keepingPostings: Bool
+    /// Kept in memory of its own rather than arrays, which check their uniqueness and capacity
+    /// at every change: this sees every posting of the site.
+    struct Gathered: ~Copyable {
+        private var slots: UnsafeMutablePointer<Int32>
+        /// Without `keepingPostings`, none: only each posting's slot is kept, and
+        /// `placing(_:)` puts the postings, read again, in their places.
+        private var postings: UnsafeMutablePointer<Posting>?
+        private var counts: UnsafeMutablePointer<Int32>
+        private var added = 0, capacity: Int
+        private var slotCount = 0, slotCapacity = 1024
 
         init(expected: Int, keepingPostings: Bool = true) {
-            self.keepingPostings = keepingPostings
-            slots.reserveCapacity(expected)
-            if keepingPostings { postings.reserveCapacity(expected) }
+            capacity = max(expected, 16)
+            slots = .allocate(capacity: capacity)
+            postings = keepingPostings ? .allocate(capacity: capacity) : nil
+            counts = .allocate(capacity: slotCapacity)
+        }
+
+        deinit {
+            slots.deallocate()
+            postings?.deallocate()
+            counts.deallocate()
         }
 
         /// A posting of the term in `slot`: a slot one past the last is a new term's.
         @inline(__always)
         mutating func add(_ posting: Posting, slot: Int) {
-            if slot == counts.count { counts.append(0) }
-            counts[slot] += 1
-            slots.append(Int32(truncatingIfNeeded: slot))
-            if keepingPostings { postings.append(posting) }
+            if slot == slotCount {
+                if slotCount == slotCapacity { growCounts() }
+                (counts + slotCount).initialize(to: 0)
+                slotCount += 1
+            }
+            counts[slot] &+= 1
+            if added == capacity { growPostings() }
+            (slots + added).initialize(to: Int32(truncatingIfNeeded: slot))
+            postings.map { ($0 + added).initialize(to: posting) }
+            added += 1
+        }
+
+        private mutating func growCounts() {
+            let grown = UnsafeMutablePointer<Int32>.allocate(capacity: slotCapacity * 2)
+            grown.moveInitialize(from: counts, count: slotCount)
+            counts.deallocate()
+            (counts, slotCapacity) = (grown, slotCapacity * 2)
+        }
+
+        private mutating func growPostings() {
+            let grownSlots = UnsafeMutablePointer<Int32>.allocate(capacity: capacity * 2)
+            grownSlots.moveInitialize(from: slots, count: added)
+            slots.deallocate()
+            slots = grownSlots
+            if let postings {
+                let grown = UnsafeMutablePointer<Posting>.allocate(capacity: capacity * 2)
+                grown.moveInitialize(from: postings, count: added)
+                postings.deallocate()
+                self.postings = grown
+            }
+            capacity *= 2
         }
 
         /// Each slot's postings, from `readAgain`, which hands them again in the order they were
@@ -369,40 +406,40 @@ public enum SearchIndex {
         @inline(__always)
         consuming func placing(_ readAgain: (_ put: (Posting) -> Void) -> Void) -> [ArraySlice<Posting>] {
             // Where each slot's postings go next in one array of them all, in slot order.
-            var next = [Int](repeating: 0, count: counts.count)
+            var next = [Int](repeating: 0, count: slotCount)
             var total = 0
-            for slot in counts.indices {
+            for slot in 0..<slotCount {
                 next[slot] = total
-                total += counts[slot]
+                total += Int(counts[slot])
             }
-            let sorted = [Posting](unsafeUninitializedCapacity: slots.count) { buffer, initialized in
+            let (slots, added) = (self.slots, self.added)
+            let sorted = [Posting](unsafeUninitializedCapacity: added) { buffer, initialized in
                 var placed = 0
-                slots.withUnsafeBufferPointer { slots in
-                    next.withUnsafeMutableBufferPointer { next in
-                        readAgain { posting in
-                            guard placed < slots.count else { return }
-                            let slot = Int(slots[placed])
-                            (buffer.baseAddress! + next[slot]).initialize(to: posting)
-                            next[slot] += 1
-                            placed += 1
-                        }
+                next.withUnsafeMutableBufferPointer { next in
+                    readAgain { posting in
+                        guard placed < added else { return }
+                        let slot = Int(slots[placed])
+                        (buffer.baseAddress! + next[slot]).initialize(to: posting)
+                        next[slot] += 1
+                        placed += 1
                     }
                 }
                 // The same bytes read the same way twice give the same postings.
-                precondition(placed == slots.count, "\(placed) postings read again of \(slots.count)")
+                precondition(placed == added, "\(placed) postings read again of \(added)")
                 initialized = placed
             }
             var start = 0
-            return counts.map { count in
-                defer { start += count }
-                return sorted[start..<start + count]
+            return (0..<slotCount).map { slot in
+                defer { start += Int(counts[slot]) }
+                return sorted[start..<start + Int(counts[slot])]
             }
         }
 
         /// Each slot's postings in the order added: sorted by slot in one pass (a counting sort).
         consuming func lists() -> [ArraySlice<Posting>] {
-            let postings = postings
-            return placing { put in postings.withUnsafeBufferPointer { for posting in $0 { put(posting) } } }
+            guard let postings else { return placing { _ in } }
+            let added = self.added
+            return placing { put in for index in 0..<added { put(postings[index]) } }
         }
     }
 
