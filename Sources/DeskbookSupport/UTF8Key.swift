@@ -22,12 +22,20 @@ public struct UTF8Key: Hashable, Sendable {
     /// it by `Hasher` (SipHash), which cost as much as the first.
     public func _rawHashValue(seed: Int) -> Int { StableHasher.tableHash(StableHasher.hash(text), seed: seed) }
 
+    /// Compared in place, as nearly every string can be (`StableHasher.combine` reads them
+    /// so too): copies to call `withUTF8` on counted a reference to both strings, at every
+    /// lookup of every page's keys.
     public static func == (lhs: UTF8Key, rhs: UTF8Key) -> Bool {
-        var left = lhs.text, right = rhs.text
-        return left.withUTF8 { left in
-            right.withUTF8 { right in
-                left.count == right.count && (left.count == 0 || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0)
-            }
+        guard lhs.text.utf8.count == rhs.text.utf8.count else { return false }
+        let inPlace = lhs.text.utf8.withContiguousStorageIfAvailable { left in
+            rhs.text.utf8.withContiguousStorageIfAvailable { right in Self.equal(left, right) }
         }
+        if let inPlace, let equal = inPlace { return equal }
+        var left = lhs.text, right = rhs.text
+        return left.withUTF8 { left in right.withUTF8 { right in Self.equal(left, right) } }
+    }
+
+    private static func equal(_ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>) -> Bool {
+        left.count == right.count && (left.count == 0 || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0)
     }
 }
