@@ -6,6 +6,9 @@ import Theme
 /// Builds the values templates see. One instance serves every page of a build; it only reads.
 /// What many pages share (the site values, each page's URL and list entry) is worked out once
 /// here, since a page appears in several lists (its section, its tags, recent changes).
+/// Its methods are handed to `map` and the pager inside closures, never as function values:
+/// a method taken as a value copies the whole context, a reference counted for each of its
+/// tables, at every page.
 struct PageContext: Sendable {
     let config: SiteConfig
     let theme: Theme
