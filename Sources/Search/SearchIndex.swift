@@ -381,24 +381,23 @@ public enum SearchIndex {
         }
 
         private mutating func growCounts() {
-            let grown = UnsafeMutablePointer<Int32>.allocate(capacity: slotCapacity * 2)
-            grown.moveInitialize(from: counts, count: slotCount)
-            counts.deallocate()
-            (counts, slotCapacity) = (grown, slotCapacity * 2)
+            counts = Self.moved(counts, count: slotCount, capacity: slotCapacity * 2)
+            slotCapacity *= 2
         }
 
         private mutating func growPostings() {
-            let grownSlots = UnsafeMutablePointer<Int32>.allocate(capacity: capacity * 2)
-            grownSlots.moveInitialize(from: slots, count: added)
-            slots.deallocate()
-            slots = grownSlots
-            if let postings {
-                let grown = UnsafeMutablePointer<Posting>.allocate(capacity: capacity * 2)
-                grown.moveInitialize(from: postings, count: added)
-                postings.deallocate()
-                self.postings = grown
-            }
+            slots = Self.moved(slots, count: added, capacity: capacity * 2)
+            postings = postings.map { Self.moved($0, count: added, capacity: capacity * 2) }
             capacity *= 2
+        }
+
+        /// The first `count` items of `memory` moved to new memory with room for `capacity`;
+        /// `memory` is freed.
+        private static func moved<Item>(_ memory: UnsafeMutablePointer<Item>, count: Int, capacity: Int) -> UnsafeMutablePointer<Item> {
+            let grown = UnsafeMutablePointer<Item>.allocate(capacity: capacity)
+            grown.moveInitialize(from: memory, count: count)
+            memory.deallocate()
+            return grown
         }
 
         /// Each slot's postings, from `readAgain`, which hands them again in the order they were
