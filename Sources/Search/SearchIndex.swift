@@ -436,7 +436,7 @@ public enum SearchIndex {
 
         /// Each slot's postings in the order added: sorted by slot in one pass (a counting sort).
         consuming func lists() -> [ArraySlice<Posting>] {
-            guard let postings else { return placing { _ in } }
+            guard let postings else { preconditionFailure("lists() of postings gathered without keeping them") }
             let added = self.added
             return placing { put in for index in 0..<added { put(postings[index]) } }
         }

@@ -296,7 +296,10 @@ struct MustacheRenderer: Sendable {
         }
         let operation: Operation
         let flag: Bool
-        let a, b, c, d: Int32
+        let a, b: Int32
+        /// Where the body ends; set once the body is compiled.
+        var c: Int32 = 0
+        let d: Int32
     }
 
     /// Block `id`'s replacement: the instructions `start..<end`.
@@ -361,8 +364,10 @@ struct MustacheRenderer: Sendable {
                 case .partial(let name, let indentation):
                     emit(.partial, a: template(name), d: add(indentation: indentation))
                 case .parent(let name, let blocks, let indentation):
-                    let at = emit(.parent, a: template(name), b: Int32(program.blockSets.count), d: add(indentation: indentation))
+                    // The set's place is taken first: parents inside the blocks' bodies add theirs.
+                    let set = program.blockSets.count
                     program.blockSets.append([])
+                    let at = emit(.parent, a: template(name), b: Int32(set), d: add(indentation: indentation))
                     var replacements: [BlockReplacement] = []
                     // In name order, so that the program is the same from one build to the next.
                     for (blockName, body) in blocks.sorted(by: { $0.key < $1.key }) {
@@ -370,7 +375,7 @@ struct MustacheRenderer: Sendable {
                         compile(body)
                         replacements.append(BlockReplacement(id: blockID(blockName), start: start, end: Int32(program.instructions.count)))
                     }
-                    program.blockSets[Int(program.instructions[at].b)] = replacements
+                    program.blockSets[set] = replacements
                     endBody(at)
                 case .block(let name, let fallback):
                     let at = emit(.block, a: blockID(name))

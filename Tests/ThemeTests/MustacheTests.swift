@@ -46,6 +46,21 @@ import Testing
                 == "<title>預設</title>\n<main>\n<p>內容</p>\n\n</main>\n<footer>內網</footer>\n")
     }
 
+    /// Through several parents the outermost template's block wins, a parent's own blocks
+    /// fill what the child leaves, and a partial used inside a block can name a parent of its
+    /// own with blocks of the same kind.
+    @Test func theOutermostTemplatesBlocksWinThroughSeveralParents() throws {
+        let templates = [
+            "base": "<h1>{{$title}}基{{/title}}</h1>{{$body}}空{{/body}}{{$foot}}腳{{/foot}}",
+            "section": "{{<base}}{{$title}}節{{/title}}{{$body}}[{{$inner}}內{{/inner}}]{{/body}}{{/base}}",
+            "main": "{{<section}}{{$title}}頁{{/title}}{{$inner}}{{> card}}{{/inner}}{{/section}}",
+            "card": "{{<box}}{{$content}}{{text}}{{/content}}{{/box}}",
+            "box": "<div>{{$content}}{{/content}}</div>",
+        ]
+        #expect(try render(templates, context: ["text": "卡"]) == "<h1>頁</h1>[<div>卡</div>]腳")
+        #expect(try render(templates, "section", context: [:]) == "<h1>節</h1>[內]腳")
+    }
+
     @Test func tagsAloneOnTheirLineLeaveNoBlankLine() throws {
         let template = "<ul>\n{{#items}}\n  <li>{{.}}</li>\n{{/items}}\n{{! a note }}\n</ul>\n"
         #expect(try render(["main": template], context: ["items": ["a", "b"]]) == "<ul>\n  <li>a</li>\n  <li>b</li>\n</ul>\n")
